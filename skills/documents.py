@@ -1,0 +1,210 @@
+"""Read any incoming invoice file into a :class:`~skills.schema.Document`.
+
+This is the one entry point the bots and the extractor call::
+
+    from skills.documents import read_document, ReadOptions
+    doc = read_document(data, "invoice.pdf")
+
+The file type comes from the bytes (magic numbers), never from the name. PDF pages
+with a text layer are read from it (no OCR); pages without one are rendered and
+OCRed, so scanned and mixed PDFs both work. PNG, JPEG and (multi-page) TIFF images
+are OCRed. Everything that cannot be read ends as
+:class:`~skills.errors.UnreadableDocument` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from skills import image_files, pdf
+from skills.errors import UnreadableDocument
+from skills.schema import Document, Line, Page, ReadMethod, Word
+
+log = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+
+
+class ReadOptions(BaseModel):
+    """How to read a document, and the limits that keep a hostile file harmless."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ocr_engine: Literal["onnx", "rapidocr", "paddle"] = "onnx"
+    dpi: int = Field(150, ge=50, le=400, description="resolution pages are OCRed at")
+    max_pages: int = Field(50, ge=1)
+    max_file_bytes: int = Field(50_000_000, ge=1)
+    max_image_pixels: int = Field(40_000_000, ge=1, description="per page, decoded")
+    time_limit: float = Field(300.0, gt=0, description="seconds for the whole document")
+    min_text_chars: int = Field(
+        20, ge=1, description="a PDF page with fewer text-layer characters is OCRed"
+    )
+
+
+def read_document(data: bytes, filename: str, options: ReadOptions | None = None) -> Document:
+    """Read ``data`` (the file's bytes); ``filename`` is kept for the record only."""
+    options = options or ReadOptions()
+    name = _safe_name(filename)
+    _check_size(data, options)
+    media_type = sniff(data)
+    doc = Document(filename=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type)
+    reader = _Reader(options)
+    try:
+        if media_type == PDF:
+            doc.pages = list(reader.pdf_pages(data))
+        else:
+            doc.pages = list(reader.image_pages(data))
+    except UnreadableDocument:
+        raise
+    except MemoryError:
+        raise UnreadableDocument(
+            f"{name} needs more memory to read than this machine allows; "
+            "ask the sender for a smaller or simpler file."
+        ) from None
+    except Exception as exc:  # a parser bug must not crash the bot: the file goes to a person
+        log.exception("unexpected failure reading %s", name)
+        raise UnreadableDocument(
+            f"{name} could not be read ({type(exc).__name__}: {exc}). "
+            "Open it by hand; if it looks fine, report the file to the bot's maintainers."
+        ) from None
+    doc.engine = reader.provenance()
+    return doc
+
+
+def sniff(data: bytes) -> str:
+    """The media type from the file's first bytes; unknown types are refused."""
+    head = data[:1024]
+    if b"%PDF-" in head:  # the spec allows a little junk before the header
+        return PDF
+    found = image_files.media_type(head)
+    if found:
+        return found
+    raise UnreadableDocument(
+        "The file is not a PDF, PNG, JPEG or TIFF (its first bytes match none of them), "
+        "so it cannot be read as an invoice. Ask the sender for a PDF."
+    )
+
+
+def _safe_name(filename: str) -> str:
+    # Only ever a label: drop any directory part so "../../x" cannot mislead a reader.
+    return PurePosixPath(filename.replace("\\", "/")).name or "document"
+
+
+def _check_size(data: bytes, options: ReadOptions) -> None:
+    if not data:
+        raise UnreadableDocument("The file is empty (0 bytes). Ask the sender to send it again.")
+    if len(data) > options.max_file_bytes:
+        raise UnreadableDocument(
+            f"The file is {len(data) / 1e6:.1f} MB, over the {options.max_file_bytes / 1e6:.0f} MB "
+            "limit for one invoice. Ask the sender for a smaller file."
+        )
+
+
+class _Reader:
+    """Reads pages one by one, keeping the time limit and noting which readers ran."""
+
+    def __init__(self, options: ReadOptions) -> None:
+        self.options = options
+        self.deadline = time.monotonic() + options.time_limit
+        self.used: dict[str, str] = {}
+
+    def provenance(self) -> str:
+        return "; ".join(f"{kind}: {what}" for kind, what in self.used.items())
+
+    def pdf_pages(self, data: bytes) -> Iterator[Page]:
+        with pdf.open_pdf(data) as document:
+            count = len(document)
+            if count == 0:
+                raise UnreadableDocument("The PDF has no pages. Ask the sender to send it again.")
+            self._check_page_count(count)
+            for index in range(count):
+                self._check_time(index)
+                page = document[index]
+                try:
+                    yield self._pdf_page(page, index + 1)
+                finally:
+                    page.close()
+
+    def _pdf_page(self, page, number: int) -> Page:
+        start = time.perf_counter()
+        width, height = pdf.page_size(page, number)
+        layer = pdf.read_text_layer(page)
+        chars = sum(len(w.text) for line in layer.lines for w in line.words)
+        if chars >= self.options.min_text_chars:
+            self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
+            return Page(
+                number,
+                layer.width,
+                layer.height,
+                ReadMethod.TEXT,
+                layer.lines,
+                rotation=layer.rotation,
+                seconds=time.perf_counter() - start,
+            )
+        # No usable text layer: a scanned page. Render it within the pixel budget.
+        dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
+        image = pdf.render_page(page, dpi)
+        return self._ocr_page(image, number, dpi / 72.0, start)
+
+    def image_pages(self, data: bytes) -> Iterator[Page]:
+        frames = image_files.open_frames(
+            data, self.options.max_image_pixels, self.options.max_pages
+        )
+        for index, (image, dpi) in enumerate(frames):
+            self._check_time(index)
+            start = time.perf_counter()
+            image, dpi = image_files.at_most_dpi(image, dpi, self.options.dpi)
+            yield self._ocr_page(image, index + 1, dpi / 72.0, start)
+
+    def _ocr_page(self, image: Image.Image, number: int, px_per_pt: float, start: float) -> Page:
+        from skills.ocr import get_engine
+
+        engine = get_engine(self.options.ocr_engine)
+        self.used["ocr"] = engine.version
+        result = engine.read_page(np.asarray(image.convert("RGB")))
+        scale = 1.0 / px_per_pt
+        return Page(
+            number=number,
+            width=result.width * scale,
+            height=result.height * scale,
+            method=ReadMethod.OCR,
+            lines=[_scaled(line, scale) for line in result.lines],
+            rotation=result.rotation,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _check_page_count(self, count: int) -> None:
+        if count > self.options.max_pages:
+            raise UnreadableDocument(
+                f"The document has {count} pages, more than the {self.options.max_pages} "
+                "allowed for one invoice. Split it into single invoices and send them again."
+            )
+
+    def _check_time(self, index: int) -> None:
+        if time.monotonic() > self.deadline:
+            raise UnreadableDocument(
+                f"Reading stopped after {index} pages: the {self.options.time_limit:.0f} s time "
+                "limit for one document was reached. Split the document or read it by hand."
+            )
+
+
+def _dpi_within(width_pt: float, height_pt: float, max_pixels: int) -> int:
+    """The highest resolution at which the page stays within the pixel budget."""
+    return max(int(72.0 * (max_pixels / (width_pt * height_pt)) ** 0.5), 1)
+
+
+def _scaled(line: Line, scale: float) -> Line:
+    def box(b):
+        return (b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale)
+
+    words = tuple(Word(w.text, box(w.box), w.confidence) for w in line.words)
+    return Line(line.text, box(line.box), line.confidence, words)

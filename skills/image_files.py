@@ -1,0 +1,111 @@
+"""Image files (PNG, JPEG, multi-page TIFF): recognise, check and open them safely.
+
+Sizes are checked from the header before any pixel is decoded, so a small file
+that would decode to gigabytes (a decompression bomb) is refused cheaply.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from PIL import Image, ImageOps, ImageSequence
+
+from skills.errors import UnreadableDocument
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+_FORMATS = {"PNG", "JPEG", "TIFF", "MPO"}  # MPO: a JPEG from a phone camera
+
+A4_HEIGHT_INCHES = 11.69
+
+
+def media_type(head: bytes) -> str | None:
+    """The image media type from the first bytes, or None."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def open_frames(
+    data: bytes, max_pixels: int, max_frames: int
+) -> Iterator[tuple[Image.Image, float]]:
+    """Each page (frame) of the image, upright per EXIF, with its resolution in dpi."""
+    image = _open(data)
+    frames = getattr(image, "n_frames", 1)
+    if frames > max_frames:
+        raise UnreadableDocument(
+            f"The image has {frames} pages, more than the {max_frames} allowed for one invoice. "
+            "Split it into single invoices and send them again."
+        )
+    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+        _check_pixels(frame.size, max_pixels, number)
+        try:
+            frame.load()
+        except (OSError, ValueError, SyntaxError) as exc:  # what PIL raises on damaged data
+            raise UnreadableDocument(
+                f"Page {number} of the image is damaged or truncated ({exc}). "
+                "Ask the sender to send it again."
+            ) from None
+        upright = ImageOps.exif_transpose(frame.convert("RGB"))
+        yield upright, _dpi(frame)
+
+
+def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Image, float]:
+    """Scale a high-resolution scan down to ``target`` dpi: OCR needs no more, and it is faster."""
+    if dpi <= target * 1.1:
+        return image, dpi
+    factor = target / dpi
+    size = (max(round(image.width * factor), 1), max(round(image.height * factor), 1))
+    return image.resize(size, Image.Resampling.LANCZOS), float(target)
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        raise UnreadableDocument(_too_big_message()) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise UnreadableDocument(
+            f"The image cannot be opened ({exc}); it is probably truncated or damaged. "
+            "Ask the sender to send it again."
+        ) from None
+    if image.format not in _FORMATS:
+        raise UnreadableDocument(
+            f"Images of type {image.format} are not supported; send a PDF, PNG, JPEG or TIFF."
+        )
+    return image
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int, number: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise UnreadableDocument(f"Page {number} of the image is empty (0 pixels).")
+    if width * height > max_pixels:
+        raise UnreadableDocument(_too_big_message(width, height, max_pixels))
+
+
+def _too_big_message(width: int = 0, height: int = 0, max_pixels: int = 0) -> str:
+    size = f" ({width} x {height} pixels; the limit is {max_pixels:,})" if width else ""
+    return (
+        f"The image is far too large to read safely{size}. It may be a decompression bomb; "
+        "if it is a real invoice, ask the sender to scan it at 150-300 dpi."
+    )
+
+
+def _dpi(image: Image.Image) -> float:
+    """The scan resolution from the file, or one that makes the page as tall as A4."""
+    info = image.info.get("dpi")
+    if info:
+        try:
+            dpi = float(info[1])
+        except (TypeError, ValueError, IndexError):
+            dpi = 0.0
+        if 50 <= dpi <= 1200:
+            return dpi
+    return max(image.width, image.height) / A4_HEIGHT_INCHES
