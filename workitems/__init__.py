@@ -1,0 +1,61 @@
+"""A Control Room-style work-item backbone: queues, leases, workers, schedules.
+
+Bots never import this package: they use ``robocorp.workitems`` and reach the
+store through :mod:`workitems.adapter` (``RC_WORKITEM_ADAPTER=workitems.adapter.StoreAdapter``).
+People and schedulers use the ``workitems`` command (:mod:`workitems.cli`).
+"""
+
+from workitems.config import Settings
+from workitems.errors import (
+    Conflict,
+    DuplicateReference,
+    FileTooLarge,
+    InvalidFileName,
+    InvalidInput,
+    InvalidPayload,
+    ItemNotFound,
+    LeaseLost,
+    StoreUnavailable,
+    WorkItemsError,
+)
+from workitems.models import (
+    Created,
+    Duplicates,
+    Event,
+    EventKind,
+    ExceptionType,
+    Item,
+    ItemState,
+    Reservation,
+    Run,
+    Step,
+)
+from workitems.retry import RetryPolicy
+from workitems.store import Store, open_store
+
+__all__ = [
+    "Conflict",
+    "Created",
+    "DuplicateReference",
+    "Duplicates",
+    "Event",
+    "EventKind",
+    "ExceptionType",
+    "FileTooLarge",
+    "InvalidFileName",
+    "InvalidInput",
+    "InvalidPayload",
+    "Item",
+    "ItemNotFound",
+    "ItemState",
+    "LeaseLost",
+    "Reservation",
+    "RetryPolicy",
+    "Run",
+    "Settings",
+    "Step",
+    "Store",
+    "StoreUnavailable",
+    "WorkItemsError",
+    "open_store",
+]

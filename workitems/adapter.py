@@ -1,0 +1,170 @@
+"""The robocorp.workitems adapter over our store.
+
+A bot written against the standard API::
+
+    from robocorp import workitems
+    for item in workitems.inputs:
+        with item:
+            ...
+
+runs unchanged against this store when ``RC_WORKITEM_ADAPTER=workitems.adapter.StoreAdapter``.
+The adapter leases one item at a time, renews the lease from a heartbeat thread
+while the bot works, and on SIGTERM lets the item in hand finish, then reports
+an empty queue so the bot's loop ends cleanly.
+
+Environment (set by ``workitems worker``; see :mod:`workitems.config` for the rest):
+
+| variable                   | meaning                                               | default |
+|----------------------------|-------------------------------------------------------|---------|
+| WORKITEMS_WORKER           | who leases items (shows in the event log)             | host:pid |
+| WORKITEMS_EXIT_WHEN_EMPTY  | 1: end the loop when the queue is empty; 0: wait      | 1       |
+| WORKITEMS_POLL_SECONDS     | how often to look for work while waiting              | 1.0     |
+| WORKITEMS_MAX_ITEMS        | end the loop after this many items (0 = no limit)     | 0       |
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import socket
+import threading
+from typing import Any
+
+from robocorp.workitems import BaseAdapter, EmptyQueue, State
+
+from workitems.config import Settings
+from workitems.errors import LeaseLost
+from workitems.models import ExceptionType, Reservation
+from workitems.store import Store, open_store
+
+LOGGER = logging.getLogger(__name__)
+
+
+class StoreAdapter(BaseAdapter):
+    def __init__(self, store: Store | None = None, settings: Settings | None = None) -> None:
+        env = os.environ
+        self.settings = settings or Settings.from_env()
+        self.store = store or open_store(settings=self.settings)
+        self.process = self.settings.process
+        self.step = self.settings.step
+        self.worker = env.get("WORKITEMS_WORKER") or f"{socket.gethostname()}:{os.getpid()}"
+        self.exit_when_empty = env.get("WORKITEMS_EXIT_WHEN_EMPTY", "1") != "0"
+        self.poll_seconds = float(env.get("WORKITEMS_POLL_SECONDS", "1.0"))
+        self.max_items = int(env.get("WORKITEMS_MAX_ITEMS", "0"))
+        self.lease_seconds = self.store.step(self.process, self.step).lease_seconds
+
+        self._current: Reservation | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._closed = threading.Event()
+        self.done = self.failed = 0
+        self.run_id = self.store.start_run(self.process, self.step, self.worker)
+        self._heartbeat = threading.Thread(target=self._renew_leases, daemon=True,
+                                           name="workitems-heartbeat")
+        self._heartbeat.start()
+        self._install_sigterm()
+        atexit.register(self.close)
+
+    # -- BaseAdapter -------------------------------------------------------------------
+
+    def reserve_input(self) -> str:
+        while True:
+            if self._stopping.is_set() or (self.max_items and self.done + self.failed
+                                           >= self.max_items):
+                raise EmptyQueue("worker is stopping")
+            reservation = self.store.reserve(self.process, self.step, self.worker,
+                                             lease_seconds=self.lease_seconds,
+                                             run_id=self.run_id)
+            if reservation is not None:
+                with self._lock:
+                    self._current = reservation
+                return str(reservation.item_id)
+            if self.exit_when_empty:
+                raise EmptyQueue(f"no pending items in {self.process}/{self.step}")
+            self._stopping.wait(self.poll_seconds)
+
+    def release_input(self, item_id: str, state: State, exception: dict | None = None) -> None:
+        reservation = self._take_current(item_id)
+        if State(state) is State.DONE:
+            self.store.complete(reservation.item_id, reservation.token, self.worker)
+            self.done += 1
+            return
+        exception = exception or {}
+        self.store.fail(
+            reservation.item_id, reservation.token, self.worker,
+            ExceptionType(exception.get("type") or ExceptionType.APPLICATION),
+            code=exception.get("code"), message=exception.get("message"))
+        self.failed += 1
+
+    def create_output(self, parent_id: str, payload: Any = None) -> str:
+        return str(self.store.create_output(int(parent_id), payload, actor=self.worker))
+
+    def load_payload(self, item_id: str) -> Any:
+        return self.store.load_payload(int(item_id))
+
+    def save_payload(self, item_id: str, payload: Any) -> None:
+        self.store.save_payload(int(item_id), payload, actor=self.worker)
+
+    def list_files(self, item_id: str) -> list[str]:
+        return self.store.list_files(int(item_id))
+
+    def get_file(self, item_id: str, name: str) -> bytes:
+        return self.store.get_file(int(item_id), name)
+
+    def add_file(self, item_id: str, name: str, content: bytes) -> None:
+        self.store.add_file(int(item_id), name, content, actor=self.worker)
+
+    def remove_file(self, item_id: str, name: str) -> None:
+        self.store.remove_file(int(item_id), name, actor=self.worker)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Finish the item in hand, then report an empty queue."""
+        self._stopping.set()
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._stopping.set()
+        self._heartbeat.join(timeout=5)
+        status = "STOPPED" if self._current is not None else "FINISHED"
+        try:
+            self.store.finish_run(self.run_id, status, self.done, self.failed)
+        finally:
+            self.store.close()
+
+    def _take_current(self, item_id: str) -> Reservation:
+        with self._lock:
+            current, self._current = self._current, None
+        if current is None or str(current.item_id) != str(item_id):
+            raise LeaseLost(f"item {item_id} is not the item this worker holds")
+        return current
+
+    def _renew_leases(self) -> None:
+        interval = max(0.2, self.lease_seconds / 3)
+        while not self._closed.wait(interval):
+            with self._lock:
+                current = self._current
+            if current is None:
+                continue
+            try:
+                self.store.renew(current.item_id, current.token, self.lease_seconds)
+            except LeaseLost:
+                LOGGER.error("lost the lease on item %s: another worker may take it; this "
+                             "attempt's result will be refused", current.item_id)
+            except Exception:  # a heartbeat must survive a database blip; the next one retries
+                LOGGER.exception("could not renew the lease on item %s", current.item_id)
+
+    def _install_sigterm(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def on_sigterm(signum: int, frame: object) -> None:
+            LOGGER.warning("SIGTERM: finishing the item in hand, then stopping")
+            self.stop()
+
+        signal.signal(signal.SIGTERM, on_sigterm)

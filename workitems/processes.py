@@ -1,0 +1,92 @@
+"""Process definitions, read from ``tasks/processes.yaml``: steps, their robocorp
+tasks, where outputs go, retry policies and schedules. Data, not code, so an
+operator can change a retry policy without touching a bot.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+from workitems.models import Step
+from workitems.retry import RetryPolicy
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = REPO_ROOT / "tasks" / "processes.yaml"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(text: str | float) -> float:
+    """'30s', '5m', '2h', '1d' or a number of seconds."""
+    if isinstance(text, int | float):
+        return float(text)
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h or 1d")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+class StepConfig(BaseModel):
+    name: str
+    task: str | None = Field(None, description="path/to/file.py::task_name")
+    next: str | None = None
+    lease: str | float = "60s"
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+
+    def to_step(self, process: str, position: int) -> Step:
+        return Step(process=process, name=self.name, position=position, next_step=self.next,
+                    task=self.task, lease_seconds=parse_duration(self.lease), retry=self.retry)
+
+
+class ProcessConfig(BaseModel):
+    description: str = ""
+    steps: list[StepConfig]
+
+
+class ScheduleConfig(BaseModel):
+    name: str
+    process: str
+    step: str
+    every: str | float | None = None
+    cron: str | None = None
+    slots: int = Field(1, ge=1)
+    payload: dict = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> ScheduleConfig:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError(f"schedule {self.name!r} needs exactly one of 'every' or 'cron'")
+        if self.cron is not None:
+            from croniter import croniter
+
+            if not croniter.is_valid(self.cron):
+                raise ValueError(f"schedule {self.name!r}: {self.cron!r} is not a cron line")
+        return self
+
+
+class Config(BaseModel):
+    processes: dict[str, ProcessConfig]
+    schedules: list[ScheduleConfig] = Field(default_factory=list)
+
+    def steps(self, process: str) -> list[Step]:
+        if process not in self.processes:
+            known = ", ".join(sorted(self.processes)) or "none"
+            raise KeyError(f"no process {process!r} in the configuration (known: {known})")
+        return [s.to_step(process, i) for i, s in enumerate(self.processes[process].steps)]
+
+    def step(self, process: str, name: str) -> Step:
+        for step in self.steps(process):
+            if step.name == name:
+                return step
+        known = ", ".join(s.name for s in self.steps(process))
+        raise KeyError(f"process {process!r} has no step {name!r} (steps: {known})")
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    path = Path(path) if path else DEFAULT_CONFIG
+    with open(path, encoding="utf-8") as fh:
+        return Config.model_validate(yaml.safe_load(fh) or {})

@@ -1,0 +1,171 @@
+"""Versioned schema migrations.
+
+Each migration is a list of statements per dialect, applied in order inside one
+transaction, and recorded in ``schema_version``. Opening a database applies what
+it lacks, so an old database is upgraded by simply starting a newer worker.
+Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+from workitems.store._db import Database
+
+_TYPES = {
+    "sqlite": {
+        "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "bigint": "INTEGER",
+        "real": "REAL",
+        "json": "TEXT",
+        "blob": "BLOB",
+    },
+    "postgres": {
+        "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "bigint": "BIGINT",
+        "real": "DOUBLE PRECISION",
+        "json": "JSONB",
+        "blob": "BYTEA",
+    },
+}
+
+_V1 = [
+    """CREATE TABLE processes (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL DEFAULT '',
+        created_at {real} NOT NULL)""",
+    """CREATE TABLE steps (
+        process TEXT NOT NULL REFERENCES processes(name),
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        next_step TEXT,
+        task TEXT,
+        lease_seconds {real} NOT NULL,
+        retry {json} NOT NULL,
+        PRIMARY KEY (process, name))""",
+    """CREATE TABLE runs (
+        id {id},
+        process TEXT NOT NULL,
+        step TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        started_at {real} NOT NULL,
+        ended_at {real},
+        status TEXT NOT NULL,
+        items_done INTEGER NOT NULL DEFAULT 0,
+        items_failed INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE items (
+        id {id},
+        process TEXT NOT NULL,
+        step TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('PENDING', 'IN_PROGRESS', 'DONE', 'FAILED')),
+        draft INTEGER NOT NULL DEFAULT 0,
+        payload {json} NOT NULL,
+        parent_id {bigint} REFERENCES items(id),
+        reference TEXT,
+        priority INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        exception_type TEXT CHECK (exception_type IN ('BUSINESS', 'APPLICATION')),
+        exception_code TEXT,
+        exception_message TEXT,
+        lease_owner TEXT,
+        lease_token TEXT,
+        lease_expires_at {real},
+        available_at {real} NOT NULL,
+        run_id {bigint},
+        assignee TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        created_at {real} NOT NULL,
+        updated_at {real} NOT NULL)""",
+    # One item per reference and step; drafts (outputs of an unfinished attempt) don't count.
+    """CREATE UNIQUE INDEX items_reference ON items (process, step, reference)
+        WHERE reference IS NOT NULL AND draft = 0""",
+    # The queue: small because it holds only pending items.
+    """CREATE INDEX items_queue ON items (process, step, priority DESC, id)
+        WHERE state = 'PENDING' AND draft = 0""",
+    "CREATE INDEX items_leases ON items (lease_expires_at) WHERE state = 'IN_PROGRESS'",
+    "CREATE INDEX items_state ON items (process, step, state)",
+    "CREATE INDEX items_parent ON items (parent_id)",
+    """CREATE TABLE item_files (
+        item_id {bigint} NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        content {blob} NOT NULL,
+        size {bigint} NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at {real} NOT NULL,
+        PRIMARY KEY (item_id, name))""",
+    """CREATE TABLE events (
+        id {id},
+        item_id {bigint} NOT NULL,
+        at {real} NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        details {json})""",
+    "CREATE INDEX events_item ON events (item_id, id)",
+    """CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        owner TEXT,
+        lease_expires_at {real},
+        last_started_at {real},
+        last_finished_at {real},
+        last_status TEXT)""",
+]
+
+# The event log is append-only: the database itself refuses to rewrite history.
+_APPEND_ONLY = {
+    "sqlite": [
+        """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+        """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+    ],
+    "postgres": [
+        """CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$""",
+        """CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
+           FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+    ],
+}
+
+
+def _migrations(dialect: str) -> list[list[str]]:
+    types = _TYPES[dialect]
+    v1 = [s.format(**types) for s in _V1] + _APPEND_ONLY[dialect]
+    return [v1]
+
+
+LATEST = len(_migrations("sqlite"))
+
+
+def current_version(db: Database) -> int:
+    with db.transaction() as cur:
+        if db.dialect == "sqlite":
+            exists = cur.execute(
+                "SELECT 1 AS x FROM sqlite_master WHERE type='table' AND name='schema_version'")
+        else:
+            exists = cur.execute("SELECT 1 AS x FROM pg_tables WHERE tablename='schema_version'"
+                                 " AND schemaname = current_schema()")
+        if not exists:
+            return 0
+        rows = cur.execute("SELECT max(version) AS v FROM schema_version")
+        return int(rows[0]["v"] or 0)
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema up to date; returns the version now in force."""
+    with db.transaction() as cur:
+        if db.dialect == "postgres":
+            # Two workers starting at once must not both create the tables.
+            cur.execute("SELECT pg_advisory_xact_lock(7231001)")
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                    f"version INTEGER PRIMARY KEY, applied_at {_TYPES[db.dialect]['real']})")
+        rows = cur.execute("SELECT max(version) AS v FROM schema_version")
+        have = int(rows[0]["v"] or 0)
+        for number, statements in enumerate(_migrations(db.dialect), start=1):
+            if number <= have:
+                continue
+            for statement in statements:
+                cur.execute(statement)
+            cur.execute("INSERT INTO schema_version (version, applied_at) VALUES (:v, {now})",
+                        {"v": number})
+            have = number
+    return have

@@ -1,0 +1,149 @@
+"""An unattended worker: N slots, each a robocorp task process working one step's queue.
+
+Each slot runs ``python -m robocorp.tasks run FILE -t TASK`` with our adapter, so
+the bot is exactly what a citizen developer runs from the desktop. The worker
+restarts a slot that ended (a crash, or its run reached WORKITEMS_MAX_ITEMS so
+that logs stay small), forwards SIGTERM so each slot finishes the item in hand,
+and in ``exit_when_empty`` mode ends when every slot found the queue empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workitems.models import Step
+from workitems.processes import REPO_ROOT
+
+LOGGER = logging.getLogger(__name__)
+_RESTART_BACKOFF = (0.5, 1, 2, 5, 10, 30)
+
+
+@dataclass
+class Slot:
+    number: int
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    crashes: int = 0
+    finished: bool = False  # ended with an empty queue in exit_when_empty mode
+    restart_at: float = 0.0
+
+
+@dataclass
+class WorkerOptions:
+    db_url: str
+    slots: int = 1
+    exit_when_empty: bool = False
+    poll_seconds: float = 1.0
+    max_items_per_run: int = 500
+    output_dir: Path = field(default_factory=lambda: REPO_ROOT / "output" / "worker")
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+class Worker:
+    def __init__(self, step: Step, options: WorkerOptions) -> None:
+        if not step.task or "::" not in step.task:
+            raise ValueError(f"step {step.process}/{step.name} names no task "
+                             "('path/to/file.py::task_name') in its configuration")
+        self.step = step
+        self.options = options
+        self.slots = [Slot(n) for n in range(1, options.slots + 1)]
+        self._stopping = False
+
+    def run(self, on_tick: Callable[[], None] | None = None) -> int:
+        """Run until stopped (or, with exit_when_empty, until the queue is empty).
+        Returns 0, or 1 if a slot kept crashing."""
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            while True:
+                for slot in self.slots:
+                    self._tend(slot)
+                if on_tick:
+                    on_tick()
+                if all(s.process is None and (s.finished or self._stopping) for s in self.slots):
+                    break
+                time.sleep(0.1)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 1 if any(s.crashes >= len(_RESTART_BACKOFF) for s in self.slots) else 0
+
+    def stop(self) -> None:
+        """Ask every slot to finish its item and stop."""
+        self._stopping = True
+        for slot in self.slots:
+            if slot.process and slot.process.poll() is None:
+                slot.process.send_signal(signal.SIGTERM)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        LOGGER.warning("worker %s: signal %s, finishing the items in hand", self.options.name,
+                       signum)
+        self.stop()
+
+    def _tend(self, slot: Slot) -> None:
+        if slot.process is not None:
+            code = slot.process.poll()
+            if code is None:
+                return
+            self._ended(slot, code)
+        if self._stopping or slot.finished or time.monotonic() < slot.restart_at:
+            return
+        if slot.crashes >= len(_RESTART_BACKOFF):
+            slot.finished = True
+            LOGGER.error("slot %s crashed %s times in a row; giving up on it", slot.number,
+                         slot.crashes)
+            return
+        self._start(slot)
+
+    def _ended(self, slot: Slot, code: int) -> None:
+        slot.process = None
+        ran_for = time.monotonic() - slot.started
+        if code == 0:
+            # In exit mode runs have no item limit, so a clean end means the queue was empty;
+            # otherwise the run reached its item limit and a fresh one starts.
+            slot.crashes = 0
+            slot.finished = self.options.exit_when_empty
+            return
+        slot.crashes = slot.crashes + 1 if ran_for < 60 else 1
+        delay = _RESTART_BACKOFF[min(slot.crashes, len(_RESTART_BACKOFF)) - 1]
+        slot.restart_at = time.monotonic() + delay
+        LOGGER.warning("slot %s ended with exit code %s; restarting in %ss (see %s)",
+                       slot.number, code, delay, self._slot_dir(slot) / "console.log")
+
+    def _slot_dir(self, slot: Slot) -> Path:
+        return self.options.output_dir / f"{self.step.name}-slot{slot.number}"
+
+    def _start(self, slot: Slot) -> None:
+        file, task = self.step.task.split("::", 1)  # type: ignore[union-attr]
+        out = self._slot_dir(slot)
+        out.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "RC_WORKITEM_ADAPTER": "workitems.adapter.StoreAdapter",
+            "WORKITEMS_DB": self.options.db_url,
+            "WORKITEMS_PROCESS": self.step.process,
+            "WORKITEMS_STEP": self.step.name,
+            "WORKITEMS_WORKER": f"{self.options.name}:slot{slot.number}",
+            "WORKITEMS_EXIT_WHEN_EMPTY": "1" if self.options.exit_when_empty else "0",
+            "WORKITEMS_POLL_SECONDS": str(self.options.poll_seconds),
+            "WORKITEMS_MAX_ITEMS": "0" if self.options.exit_when_empty
+            else str(self.options.max_items_per_run),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                        os.environ.get("PYTHONPATH")])),
+        }
+        env.pop("RC_WORKITEM_INPUT_PATH", None)
+        env.pop("RC_WORKITEM_OUTPUT_PATH", None)
+        command = [sys.executable, "-m", "robocorp.tasks", "run", str(REPO_ROOT / file),
+                   "-t", task, "-o", str(out), "--console-colors", "plain"]
+        with open(out / "console.log", "ab") as log:
+            slot.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=REPO_ROOT)
+        slot.started = time.monotonic()
