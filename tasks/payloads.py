@@ -1,0 +1,105 @@
+"""What an invoice work item carries, from the producer to the reporter.
+
+One model for every party that reads or writes it: the producer fills
+``source`` and ``document``; the consumer adds ``extracted``, ``findings`` and
+``erp`` (so the AP clerk sees why the bot stopped and the ERP context it saw)
+and, once posted, ``posting``; the Control Room adds ``review`` when a clerk
+approves corrected fields, and the consumer then posts those fields without
+reading the document again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Header fields the extractor returns, in the order people read them.
+HEADER_FIELDS = (
+    "vendor_name", "vendor_vat", "vendor_iban", "invoice_number", "invoice_date", "due_date",
+    "po_number", "currency", "net_amount", "tax_amount", "tax_rate", "total",
+)
+# Without these, nothing can be posted: each must pass the auto-accept threshold.
+REQUIRED_FIELDS = ("vendor_name", "invoice_number", "invoice_date", "currency", "total")
+
+
+class Source(BaseModel):
+    kind: Literal["folder", "imap", "portal", "manual"]
+    name: str = Field(description="folder path, mailbox and message id, or portal invoice id")
+    received_at: datetime | None = None
+
+
+class DocumentRef(BaseModel):
+    filename: str  # the name of the file attached to the work item
+    sha256: str
+    media_type: str = ""
+    size: int = 0
+
+
+class FieldValue(BaseModel):
+    value: str | None = None  # normalised: ISO date, "1234.56", ISO currency, IBAN without spaces
+    confidence: float = Field(0.0, ge=0, le=1)
+    page: int | None = None  # 1-based
+    box: list[float] | None = None  # x0, y0, x1, y1 in PDF points from the top-left
+    method: str | None = None  # xml, text, ocr, or human
+    raw: str | None = None  # the text as printed
+
+
+class LineItem(BaseModel):
+    description: str = ""
+    quantity: str | None = None
+    unit_price: str | None = None
+    amount: str | None = None
+
+
+class Extracted(BaseModel):
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    lines: list[LineItem] = Field(default_factory=list)
+    model: str = ""  # name and version of the scoring model
+    threshold: float = 1.0  # the auto-accept threshold in force
+
+
+class Finding(BaseModel):
+    """One reason the bot stopped, in words the clerk understands."""
+
+    code: str  # an ErrorCode value
+    message: str
+    field: str | None = None
+
+
+class ErpContext(BaseModel):
+    """What the bot saw in the ERP, kept so the clerk sees it without logging in there."""
+
+    vendor: dict | None = None
+    purchase_order: dict | None = None
+    receipts: list[dict] = Field(default_factory=list)
+
+
+class Review(BaseModel):
+    """A person's decision in the Control Room."""
+
+    action: Literal["approve", "reject", "retry", "done"]
+    fields: dict[str, str | None] = Field(default_factory=dict)  # human-validated values
+    lines: list[LineItem] | None = None
+    by: str
+    at: datetime
+    reason: str = ""
+
+
+class Posting(BaseModel):
+    document_number: str
+    posted_at: datetime
+    vendor_id: str | None = None
+    straight_through: bool = True  # False when a person validated the fields
+
+
+class InvoicePayload(BaseModel):
+    reference: str  # the document's sha256: the same invoice arriving twice is one item
+    source: Source
+    document: DocumentRef
+    extracted: Extracted | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    erp: ErpContext | None = None
+    review: Review | None = None
+    posting: Posting | None = None
