@@ -1,0 +1,144 @@
+"""Choose and start the Chromium the bots drive, in one place.
+
+Playwright's own Chromium when it is installed, else a system Chromium, else a
+clear error saying how to get one. ``AP_HEADED=1`` shows the window and
+``AP_SLOWMO=250`` slows every action by 250 ms, so people can watch a bot work.
+
+    python -m tasks.browser --install   # set-up: get a Chromium or say how to
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+# Quiet, sandbox-free flags for a system Chromium in containers and CI runners.
+SYSTEM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+HOW_TO_GET_ONE = (
+    "No Chromium found. Install Playwright's own with `python -m playwright install chromium`, "
+    "or the system package (Debian/Ubuntu: `apt-get install chromium`; Fedora: "
+    "`dnf install chromium`), or put google-chrome on PATH."
+)
+
+
+class BrowserNotFound(RuntimeError):
+    """Neither Playwright's Chromium nor a system Chromium is installed."""
+
+
+def _playwright_chromium(playwright: Playwright) -> str | None:
+    path = playwright.chromium.executable_path
+    return path if path and Path(path).exists() else None
+
+
+def system_chromium() -> str | None:
+    """The first system Chromium found: an absolute path, or a name on PATH."""
+    for candidate in SYSTEM_CHROMIUMS:
+        if os.path.isabs(candidate):
+            if os.access(candidate, os.X_OK):
+                return candidate
+        elif found := shutil.which(candidate):
+            return found
+    return None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_shared: Playwright | None = None
+
+
+def _playwright() -> Playwright:
+    """One Playwright driver per process: the sync API allows only one per thread."""
+    global _shared
+    if _shared is None:
+        _shared = sync_playwright().start()
+        atexit.register(_stop_playwright)
+    return _shared
+
+
+def _stop_playwright() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None
+
+
+def launch_browser(
+    headless: bool | None = None,
+    slow_mo: int | None = None,
+    *,
+    playwright: Playwright | None = None,
+) -> Browser:
+    """A launched Chromium. ``headless``/``slow_mo`` default to AP_HEADED / AP_SLOWMO.
+
+    Close it with ``browser.close()``; the Playwright driver behind it is shared by the
+    process and stops at exit.
+    """
+    if headless is None:
+        headless = not _env_flag("AP_HEADED")
+    if slow_mo is None:
+        slow_mo = int(os.environ.get("AP_SLOWMO", "0") or 0)
+    pw = playwright or _playwright()
+    if _playwright_chromium(pw):
+        return pw.chromium.launch(headless=headless, slow_mo=slow_mo)
+    if path := system_chromium():
+        return pw.chromium.launch(
+            executable_path=path, headless=headless, slow_mo=slow_mo, args=list(SYSTEM_FLAGS)
+        )
+    raise BrowserNotFound(HOW_TO_GET_ONE)
+
+
+def install() -> int:
+    """Try Playwright's download, then fall back to a system Chromium; 0 when one is usable."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "playwright", "install", "chromium"],
+            capture_output=True, text=True, timeout=900, check=False,
+        )
+        downloaded = result.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        downloaded = False
+    if downloaded:
+        print("Playwright's Chromium is installed.")
+        return 0
+    if path := system_chromium():
+        print(f"Playwright could not download its Chromium; using the system Chromium at {path}.")
+        return 0
+    print(HOW_TO_GET_ONE, file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Find or install the Chromium the bots use.")
+    parser.add_argument("--install", action="store_true", help="install or locate a Chromium")
+    args = parser.parse_args(argv)
+    if args.install:
+        return install()
+    try:
+        browser = launch_browser()
+    except BrowserNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Chromium {browser.version} starts fine.")
+    browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

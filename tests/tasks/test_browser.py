@@ -1,0 +1,60 @@
+"""Choosing the browser: Playwright's own, else a system Chromium, else a clear message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks import browser as browser_module
+
+
+def test_a_chromium_is_found_and_starts() -> None:
+    try:
+        launched = browser_module.launch_browser(headless=True)
+    except browser_module.BrowserNotFound as exc:
+        pytest.skip(str(exc))
+    try:
+        page = launched.new_page()
+        page.set_content("<h1>ok</h1>")
+        assert page.inner_text("h1") == "ok"
+    finally:
+        launched.close()
+
+
+def test_no_chromium_anywhere_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser_module, "_playwright_chromium", lambda pw: None)
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: None)
+    with pytest.raises(browser_module.BrowserNotFound, match="playwright install chromium"):
+        browser_module.launch_browser()
+
+
+def test_install_falls_back_to_the_system_chromium(monkeypatch, capsys) -> None:
+    class Failed:
+        returncode = 1
+
+    monkeypatch.setattr(browser_module.subprocess, "run", lambda *a, **k: Failed())
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: "/opt/chromium/chrome")
+    assert browser_module.install() == 0
+    assert "using the system Chromium" in capsys.readouterr().out
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: None)
+    assert browser_module.install() == 1
+    assert "apt-get install chromium" in capsys.readouterr().err
+
+
+def test_headed_and_slow_motion_come_from_the_environment(monkeypatch) -> None:
+    seen = {}
+
+    class FakeChromium:  # records the launch options instead of opening a window
+        executable_path = __file__
+
+        def launch(self, **options):
+            seen.update(options)
+            raise RuntimeError("stop here")
+
+    class FakePlaywright:
+        chromium = FakeChromium()
+
+    monkeypatch.setenv("AP_HEADED", "1")
+    monkeypatch.setenv("AP_SLOWMO", "250")
+    with pytest.raises(RuntimeError, match="stop here"):
+        browser_module.launch_browser(playwright=FakePlaywright())
+    assert seen["headless"] is False and seen["slow_mo"] == 250
