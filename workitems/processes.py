@@ -54,6 +54,7 @@ class ScheduleConfig(BaseModel):
     every: str | float | None = None
     cron: str | None = None
     slots: int = Field(1, ge=1)
+    trigger: bool = Field(True, description="put a trigger item in the step's queue first")
     payload: dict = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -110,6 +110,67 @@ _V1 = [
         last_status TEXT)""",
 ]
 
+# The Control Room: its people, their sessions and tokens, what they did, the
+# corrections they made (labelled examples for retraining), and the indexes its
+# exception queue, overview and metrics read through.
+_V2 = [
+    """CREATE TABLE room_users (
+        id {id},
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'admin')),
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at {real} NOT NULL)""",
+    """CREATE TABLE room_sessions (
+        id TEXT PRIMARY KEY,
+        user_id {bigint} NOT NULL REFERENCES room_users(id),
+        csrf_token TEXT NOT NULL,
+        created_at {real} NOT NULL,
+        expires_at {real} NOT NULL)""",
+    "CREATE INDEX room_sessions_user ON room_sessions (user_id)",
+    """CREATE TABLE room_api_tokens (
+        id {id},
+        user_id {bigint} NOT NULL REFERENCES room_users(id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at {real} NOT NULL,
+        last_used_at {real},
+        revoked_at {real})""",
+    """CREATE TABLE room_login_attempts (
+        id {id},
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at {real} NOT NULL,
+        ok INTEGER NOT NULL)""",
+    "CREATE INDEX room_login_attempts_user ON room_login_attempts (username, at)",
+    "CREATE INDEX room_login_attempts_address ON room_login_attempts (address, at)",
+    """CREATE TABLE room_audit (
+        id {id},
+        at {real} NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        item_id {bigint},
+        before {json},
+        after {json},
+        details {json})""",
+    "CREATE INDEX room_audit_item ON room_audit (item_id, id)",
+    """CREATE TABLE room_corrections (
+        id {id},
+        item_id {bigint} NOT NULL,
+        document_sha256 TEXT NOT NULL,
+        predicted {json} NOT NULL,
+        corrected {json} NOT NULL,
+        changed {json} NOT NULL,
+        by_user TEXT NOT NULL,
+        at {real} NOT NULL)""",
+    "CREATE INDEX room_corrections_item ON room_corrections (item_id)",
+    # The exception queue reads only failed items, most urgent and oldest first.
+    """CREATE INDEX items_failed ON items (priority DESC, created_at, id)
+        WHERE state = 'FAILED' AND draft = 0""",
+    # Throughput and step latency read one kind of event over a time window.
+    "CREATE INDEX events_kind_at ON events (kind, at)",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -130,7 +191,8 @@ _APPEND_ONLY = {
 def _migrations(dialect: str) -> list[list[str]]:
     types = _TYPES[dialect]
     v1 = [s.format(**types) for s in _V1] + _APPEND_ONLY[dialect]
-    return [v1]
+    v2 = [s.format(**types) for s in _V2]
+    return [v1, v2]
 
 
 LATEST = len(_migrations("sqlite"))

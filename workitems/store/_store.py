@@ -522,7 +522,7 @@ class Store:
         where = ["draft = 0"]
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         for column, value in (("process", process), ("step", step),
-                              ("state", state.value if state else None),
+                              ("state", ItemState(state).value if state else None),
                               ("exception_code", exception_code), ("parent_id", parent_id)):
             if value is not None:
                 where.append(f"{column} = :{column}")
@@ -576,6 +576,39 @@ class Store:
         with self.db.transaction() as cur:
             rows = cur.execute("SELECT * FROM runs ORDER BY id DESC LIMIT :l", {"l": limit})
         return [Run(**r) for r in rows]
+
+    # -- schedules -----------------------------------------------------------------------
+
+    def acquire_schedule(self, name: str, owner: str, lease_seconds: float) -> bool:
+        """Take the right to start a schedule's run. False while another run of it still
+        holds the lease, so a slow run is never overlapped, whichever machine started it."""
+        with self.db.transaction() as cur:
+            cur.execute("INSERT INTO schedules (name) VALUES (:n) ON CONFLICT (name) DO NOTHING",
+                        {"n": name})
+            rows = cur.execute(
+                "UPDATE schedules SET owner = :o, lease_expires_at = {now} + :lease, "
+                "last_started_at = {now}, last_status = 'RUNNING' WHERE name = :n AND "
+                "(owner IS NULL OR lease_expires_at < {now}) RETURNING name",
+                {"o": owner, "lease": lease_seconds, "n": name})
+        return bool(rows)
+
+    def renew_schedule(self, name: str, owner: str, lease_seconds: float) -> bool:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "UPDATE schedules SET lease_expires_at = {now} + :lease WHERE name = :n "
+                "AND owner = :o RETURNING name", {"lease": lease_seconds, "n": name, "o": owner})
+        return bool(rows)
+
+    def finish_schedule(self, name: str, owner: str, status: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE schedules SET owner = NULL, lease_expires_at = NULL, "
+                "last_finished_at = {now}, last_status = :st WHERE name = :n AND owner = :o",
+                {"st": status, "n": name, "o": owner})
+
+    def schedules(self) -> list[Row]:
+        with self.db.transaction() as cur:
+            return cur.execute("SELECT * FROM schedules ORDER BY name")
 
     # -- the event log -------------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+"""The exception queue's filters and the overview's figures, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from workitems import ExceptionType, Store
+from workitems.room import overview as ov
+from workitems.room import queue as q
+from workitems.room import review
+from workitems.room.demo import STEPS, DemoInvoice, seed_failed_invoice
+from workitems.room.metrics import EventHistograms, render
+from workitems.room.repository import password_hash_of
+
+
+@pytest.fixture
+def seeded(room_store: Store) -> dict[str, int]:
+    s = room_store
+    return {
+        "acme_small": seed_failed_invoice(s, DemoInvoice(vendor_name="ACME Tools Ltd",
+                                                         lines=[("bolts", 10, "1.00")])),
+        "acme_big": seed_failed_invoice(s, DemoInvoice(vendor_name="acme tools ltd",
+                                                       lines=[("lathe", 1, "5000.00")]),
+                                        code="PO_MISMATCH", priority=5),
+        "kowalski": seed_failed_invoice(s, DemoInvoice(vendor_name="Kowalski 100%_Druck"),
+                                        code="UNKNOWN_VENDOR"),
+        "garbled_total": seed_failed_invoice(s, DemoInvoice(printed_total="3O3.57")),
+    }
+
+
+def ids(store: Store, **filters: object) -> list[int]:
+    return [r.id for r in q.queue_page(store, q.QueueFilter(**filters)).rows]
+
+
+def test_queue_order_and_filters(room_store: Store, seeded: dict[str, int]) -> None:
+    s = room_store
+    # most urgent first, then oldest
+    assert ids(s) == [seeded["acme_big"], seeded["acme_small"], seeded["kowalski"],
+                      seeded["garbled_total"]]
+    assert ids(s, code="UNKNOWN_VENDOR") == [seeded["kowalski"]]
+    assert ids(s, vendor="ACME tools") == [seeded["acme_big"], seeded["acme_small"]]
+    assert ids(s, vendor="100%_") == [seeded["kowalski"]]  # LIKE wildcards are literal
+    assert ids(s, vendor="%druck") == []
+    assert ids(s, min_amount=1000) == [seeded["acme_big"]]
+    assert ids(s, max_amount=20) == [seeded["acme_small"]]  # 10 + 19 % tax = 11.90
+    # an unreadable total matches no amount filter, but is still in the queue
+    assert seeded["garbled_total"] not in ids(s, min_amount=0)
+    assert ids(s, older_than_days=1) == []
+    assert len(ids(s, older_than_days=0)) == 4
+    page = q.queue_page(s, q.QueueFilter())
+    assert page.counts_by_code == {"LOW_CONFIDENCE": 2, "PO_MISMATCH": 1, "UNKNOWN_VENDOR": 1}
+    row = page.rows[0]
+    assert (row.vendor, row.total, row.currency) == ("acme tools ltd", "5950.00", "EUR")
+
+
+def test_queue_assignee_filter_and_neighbours(room_store: Store, seeded: dict[str, int]) -> None:
+    s = room_store
+    s.claim(seeded["kowalski"], "clerk2")
+    assert ids(s, assignee="clerk2") == [seeded["kowalski"]]
+    assert seeded["kowalski"] not in ids(s, assignee="-")
+    assert q.neighbours(s, seeded["acme_small"]) == (seeded["acme_big"], seeded["kowalski"])
+    assert q.neighbours(s, seeded["acme_big"]) == (None, seeded["acme_small"])
+    page = q.queue_page(s, q.QueueFilter(page=2), page_size=3)
+    assert [r.id for r in page.rows] == [seeded["garbled_total"]]
+    assert (page.total, page.pages) == (4, 2)
+
+
+def test_overview_rates_and_processing_time(room_store: Store) -> None:
+    s = room_store
+    for n in range(3):  # straight through
+        created = s.create_item("ap", "consumer", {"n": n})
+        res = s.reserve("ap", "consumer", "w")
+        assert res is not None
+        s.complete(created.id, res.token, "w")
+    approved = seed_failed_invoice(s)
+    clerk = password_hash_of(s, "clerk1")
+    assert clerk is not None
+    item = s.get_item(approved)
+    fields = review.predicted_fields(review.invoice_of(item))  # type: ignore[arg-type]
+    assert review.approve(s, clerk[0], approved, item.version, {**fields, "total": "1.00"}) == {}
+    res = s.reserve("ap", "consumer", "w")
+    assert res is not None and res.item_id == approved
+    s.complete(approved, res.token, "w")
+    seed_failed_invoice(s, DemoInvoice(invoice_number="X-2"))  # still waiting for a person
+
+    figures = ov.overview(s, "1h")
+    [step] = figures.steps
+    assert step.states == {"DONE": 4, "FAILED": 1}
+    assert (step.done, step.done_by_person, step.needed_person) == (4, 1, 2)
+    assert step.straight_through == pytest.approx(3 / 4)
+    assert step.human_intervention == pytest.approx(2 / 5)
+    assert step.completions == 4 and step.p50 is not None and step.p50 >= 0
+    assert step.p50 <= step.p95 <= step.p99  # type: ignore[operator]
+    assert sum(n for _, n in figures.throughput) == 4
+    assert figures.oldest_failed_at is not None and figures.oldest_pending_at is None
+
+    histograms = EventHistograms(settle_seconds=0)
+    text = render(s, histograms)
+    assert 'workitems_items{process="ap",step="consumer",state="DONE"} 4' in text
+    assert 'workitems_step_duration_seconds_count{process="ap",step="consumer"} 4' in text
+    assert 'workitems_exception_queue{code="LOW_CONFIDENCE"} 1' in text
+    assert 'workitems_straight_through_ratio{process="ap",step="consumer"} 0.75' in text
+    # 3 bot attempts on invoices carried extracted fields (2 failures, 1 completion)
+    assert 'workitems_field_confidence_count{field="total"} 3' in text
+    assert 'workitems_field_confidence_bucket{field="total",le="0.5"} 3' in text
+    # scraping again reads only new events: nothing new, nothing counted twice
+    assert render(s, histograms).count("_count{") == text.count("_count{")
+    assert 'workitems_field_confidence_count{field="total"} 3' in render(s, histograms)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert (ov.percentile(values, 50), ov.percentile(values, 95),
+            ov.percentile(values, 99)) == (50.0, 95.0, 99.0)
+    assert ov.percentile([], 50) is None
+    assert ov.percentile([7.0], 99) == 7.0
+
+
+def test_items_given_up_after_retries_are_in_the_queue(room_store: Store) -> None:
+    s = room_store
+    s.register_process("ap", STEPS)
+    created = s.create_item("ap", "reporter", {"report": 1})
+    res = s.reserve("ap", "reporter", "w")
+    assert res is not None
+    s.fail(created.id, res.token, "w", ExceptionType.BUSINESS, "ERP_UNAVAILABLE", "down")
+    [row] = q.queue_page(s, q.QueueFilter()).rows
+    assert (row.id, row.exception_code, row.vendor) == (created.id, "ERP_UNAVAILABLE", None)

@@ -1,0 +1,3 @@
+from workitems.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""A small JSON API for workers and the CLI, authenticated by bearer API tokens only.
+
+    GET  /api/v1/queue                 the exception queue (same filters as the page)
+    GET  /api/v1/items/{id}            one item
+    POST /api/v1/items/{id}/retry      {"version": 7}
+    POST /api/v1/items/{id}/done       {"version": 7, "reason": "paid by hand"}
+    GET  /api/v1/overview              the overview figures
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from workitems import Store
+from workitems.room import overview as ov
+from workitems.room import queue as q
+from workitems.room import review
+from workitems.room.auth import require_api
+from workitems.room.repository import User
+
+router = APIRouter(prefix="/api/v1")
+ApiClerk = Annotated[User, Depends(require_api("clerk"))]
+ApiSupervisor = Annotated[User, Depends(require_api("supervisor"))]
+
+
+class Decision(BaseModel):
+    version: int
+    reason: str = Field("", max_length=2000)
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.room.store
+
+
+@router.get("/queue")
+def queue(request: Request, user: ApiClerk, flt: Annotated[q.QueueFilter, Depends()]
+          ) -> dict[str, Any]:
+    return q.queue_page(_store(request), flt).model_dump()
+
+
+@router.get("/items/{item_id}")
+def item(request: Request, item_id: int, user: ApiClerk) -> dict[str, Any]:
+    return _store(request).get_item(item_id).model_dump(mode="json")
+
+
+def _decide(action: Any) -> JSONResponse:
+    try:
+        action()
+    except review.ActionRefused as exc:
+        return JSONResponse({"error": exc.message}, status_code=409)
+    return JSONResponse({"ok": True})
+
+
+@router.post("/items/{item_id}/retry")
+def retry(request: Request, item_id: int, body: Decision, user: ApiClerk) -> JSONResponse:
+    return _decide(lambda: review.retry(_store(request), user, item_id, body.version))
+
+
+@router.post("/items/{item_id}/done")
+def done(request: Request, item_id: int, body: Decision, user: ApiClerk) -> JSONResponse:
+    return _decide(lambda: review.mark_done(_store(request), user, item_id, body.version,
+                                            body.reason))
+
+
+@router.get("/overview")
+def overview(request: Request, user: ApiSupervisor, window: str = "24h") -> dict[str, Any]:
+    return ov.as_json(ov.overview(_store(request), window))

@@ -1,0 +1,77 @@
+"""``workitems room ...``: serve the Control Room, create its first administrator.
+
+The secret that signs the login form comes from WORKITEMS_ROOM_SECRET (set it when
+several server processes share the work); without it each start makes a new one.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+from typing import Annotated
+
+import typer
+
+from workitems import open_store
+from workitems.room import repository as repo
+from workitems.room.auth import RoomSettings, check_password_strength, hash_password
+
+room_app = typer.Typer(help="The Control Room web app: exception queue, overview, metrics.",
+                       no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: "
+                                              "WORKITEMS_DB or sqlite:///output/workitems.db)")]
+
+
+def settings_from_env(secure_cookies: bool = False) -> RoomSettings:
+    return RoomSettings(secret_key=os.environ.get("WORKITEMS_ROOM_SECRET")
+                        or secrets.token_urlsafe(32), secure_cookies=secure_cookies)
+
+
+@room_app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8080,
+    secure_cookies: Annotated[bool, typer.Option(
+        help="mark cookies Secure (when a TLS proxy serves the app over HTTPS)")] = False,
+) -> None:
+    """Serve the Control Room (HTTP; put a TLS proxy in front for other machines)."""
+    import uvicorn
+
+    from workitems.room.app import create_app
+
+    store = open_store(db)
+    app = create_app(store, settings_from_env(secure_cookies))
+    typer.echo(f"Control Room at http://{host}:{port}/ (database {store.dialect})")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    finally:
+        store.close()
+
+
+@room_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(prompt=True, help="the administrator's user name")],
+    db: DbOption = None,
+    password_env: Annotated[str | None, typer.Option(
+        help="read the password from this environment variable instead of asking")] = None,
+) -> None:
+    """Create an administrator (the first user, or another one)."""
+    if password_env:
+        password = os.environ.get(password_env, "")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise typer.BadParameter("the two passwords differ")
+    problem = check_password_strength(password)
+    if problem:
+        raise typer.BadParameter(problem)
+    with open_store(db) as store:
+        if repo.user_exists(store, username):
+            raise typer.BadParameter(f"user {username!r} already exists")
+        user = repo.create_user(store, username, hash_password(password), "admin")
+        repo.audit(store, "cli", "create_user", after={"username": username, "role": "admin"},
+                   details={"user_id": user.id})
+    typer.echo(f"Administrator {username} created.")

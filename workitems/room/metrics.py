@@ -1,0 +1,177 @@
+"""``/metrics`` in the Prometheus text format.
+
+Gauges (items by state, the exception queue by code, oldest waiting item,
+straight-through and human-intervention rates) are read fresh at every scrape.
+The two histograms are counters over the whole event log, kept in memory and
+brought up to date incrementally: each scrape reads only the events appended
+since the previous one (the log is append-only, so the counts only grow, as
+Prometheus expects). The first scrape after a start reads the whole log once.
+
+- ``workitems_step_duration_seconds``: RESERVED -> COMPLETED, per step;
+- ``workitems_field_confidence``: the extracted fields' confidences, observed
+  each time a bot finishes or fails an item that carries extracted fields.
+
+Events are read only once they are a few seconds old, so a transaction that
+committed a little after a later one is still counted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import defaultdict
+from typing import Any
+
+from tasks.payloads import HEADER_FIELDS
+from workitems import Store
+from workitems.room import overview as ov
+
+DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+SETTLE_SECONDS = 5.0
+BATCH = 5000
+
+
+class Histogram:
+    def __init__(self, buckets: tuple[float, ...]) -> None:
+        self.buckets = buckets
+        self.counts: dict[tuple[str, ...], list[int]] = defaultdict(
+            lambda: [0] * (len(buckets) + 1))
+        self.sums: dict[tuple[str, ...], float] = defaultdict(float)
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        self.counts[labels][bisect.bisect_left(self.buckets, value)] += 1
+        self.sums[labels] += value
+
+    def lines(self, name: str, label_names: tuple[str, ...]) -> list[str]:
+        out = []
+        for labels in sorted(self.counts):
+            base = ",".join(f'{k}="{_escape(v)}"' for k, v in zip(label_names, labels,
+                                                                  strict=True))
+            running = 0
+            for bound, n in zip((*self.buckets, float("inf")), self.counts[labels],
+                                strict=True):
+                running += n
+                le = "+Inf" if bound == float("inf") else f"{bound:g}"
+                out.append(f'{name}_bucket{{{base},le="{le}"}} {running}')
+            out.append(f"{name}_sum{{{base}}} {self.sums[labels]:.6g}")
+            out.append(f"{name}_count{{{base}}} {running}")
+        return out
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class EventHistograms:
+    """The two histograms and how far into the event log they have read."""
+
+    def __init__(self, settle_seconds: float = SETTLE_SECONDS) -> None:
+        self.settle_seconds = settle_seconds
+        self.durations = Histogram(DURATION_BUCKETS)
+        self.confidences = Histogram(CONFIDENCE_BUCKETS)
+        self.after_id = 0
+        self._lock = threading.Lock()
+
+    def update(self, store: Store) -> None:
+        with self._lock:
+            while True:
+                rows = self._next_events(store)
+                if not rows:
+                    return
+                for r in rows:
+                    if r["kind"] == "COMPLETED" and r["seconds"] is not None:
+                        self.durations.observe((r["process"], r["step"]), float(r["seconds"]))
+                self._observe_confidences(store, [r["item_id"] for r in rows])
+                self.after_id = rows[-1]["id"]
+                if len(rows) < BATCH:
+                    return
+
+    def _next_events(self, store: Store) -> list[dict[str, Any]]:
+        with store.db.transaction() as cur:
+            return cur.execute(
+                "SELECT c.id, c.kind, c.item_id, i.process, i.step, c.at - r.at AS seconds "
+                "FROM events c JOIN items i ON i.id = c.item_id "
+                "LEFT JOIN events r ON r.id = (SELECT max(e.id) FROM events e WHERE "
+                "e.item_id = c.item_id AND e.id < c.id AND e.kind = 'RESERVED') "
+                "WHERE c.id > :after AND c.kind IN ('COMPLETED', 'FAILED') "
+                "AND c.at < {now} - :settle ORDER BY c.id LIMIT :limit",
+                {"after": self.after_id, "settle": self.settle_seconds, "limit": BATCH})
+
+    def _observe_confidences(self, store: Store, item_ids: list[int]) -> None:
+        """One observation per field for each event (an item failed then completed counts
+        twice: each was a bot's attempt)."""
+        unique = sorted(set(item_ids))
+        if not unique:
+            return
+        marks = ", ".join(f":i{n}" for n in range(len(unique)))
+        params = {f"i{n}": item_id for n, item_id in enumerate(unique)}
+        if store.dialect == "sqlite":
+            sql = ("SELECT i.id, je.key AS field, json_extract(je.value, '$.confidence') AS c "
+                   "FROM items i, json_each(i.payload, '$.extracted.fields') je "
+                   f"WHERE i.id IN ({marks})")
+        else:
+            fields = "i.payload #> '{extracted,fields}'"
+            sql = ("SELECT i.id, f.key AS field, f.value ->> 'confidence' AS c FROM items i, "
+                   f"jsonb_each(CASE WHEN jsonb_typeof({fields}) = 'object' THEN {fields} "
+                   f"ELSE '{{}}'::jsonb END) f WHERE i.id IN ({marks})")
+        with store.db.transaction() as cur:
+            rows = cur.execute(sql, params)
+        by_item: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for r in rows:
+            try:
+                value = float(r["c"])
+            except (TypeError, ValueError):
+                continue
+            by_item[r["id"]].append((r["field"] if r["field"] in HEADER_FIELDS else "other",
+                                     value))
+        for item_id in item_ids:
+            for field, value in by_item.get(item_id, []):
+                self.confidences.observe((field,), value)
+
+
+def _gauge(name: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> list[str]:
+    out = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+    for labels, value in samples:
+        label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
+        out.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
+    return out
+
+
+def render(store: Store, histograms: EventHistograms) -> str:
+    histograms.update(store)
+    figures = ov.overview(store, "1h")
+    lines: list[str] = []
+    lines += _gauge("workitems_items", "Work items by process, step and state.", [
+        ({"process": s.process, "step": s.step, "state": state}, n)
+        for s in figures.steps for state, n in sorted(s.states.items())])
+    lines += _gauge("workitems_exception_queue", "FAILED items waiting for a person, by code.",
+                    _queue_by_code(store))
+    lines += _gauge("workitems_straight_through_ratio",
+                    "DONE items no person acted on / all DONE items.",
+                    [({"process": s.process, "step": s.step}, s.straight_through)
+                     for s in figures.steps if s.straight_through is not None])
+    lines += _gauge("workitems_human_intervention_ratio",
+                    "Items that failed to a person / items DONE or FAILED.",
+                    [({"process": s.process, "step": s.step}, s.human_intervention)
+                     for s in figures.steps if s.human_intervention is not None])
+    oldest = [({"state": state}, figures.now - at) for state, at in
+              (("PENDING", figures.oldest_pending_at), ("FAILED", figures.oldest_failed_at))
+              if at is not None]
+    lines += _gauge("workitems_oldest_waiting_seconds",
+                    "Age of the oldest item waiting for a worker (PENDING) or a person "
+                    "(FAILED).", oldest)
+    lines += ["# HELP workitems_step_duration_seconds Time from a worker's reservation to "
+              "completion.", "# TYPE workitems_step_duration_seconds histogram"]
+    lines += histograms.durations.lines("workitems_step_duration_seconds", ("process", "step"))
+    lines += ["# HELP workitems_field_confidence Confidence of extracted fields when a bot "
+              "finished or failed an item.", "# TYPE workitems_field_confidence histogram"]
+    lines += histograms.confidences.lines("workitems_field_confidence", ("field",))
+    return "\n".join(lines) + "\n"
+
+
+def _queue_by_code(store: Store) -> list[tuple[dict[str, str], float]]:
+    with store.db.transaction() as cur:
+        rows = cur.execute("SELECT exception_code AS code, count(*) AS n FROM items "
+                           "WHERE state = 'FAILED' AND draft = 0 GROUP BY exception_code")
+    return [({"code": r["code"] or ""}, int(r["n"])) for r in rows]

@@ -1,0 +1,149 @@
+"""The exception queue: FAILED items waiting for a person, most urgent and oldest first.
+
+Vendor and amount live in the payload's extracted fields. Both databases can
+read JSON in SQL (SQLite's ``json_extract``, PostgreSQL's ``#>>``), so filters
+run in the database over the failed items only (the ``items_failed`` partial
+index) and a page reads just the columns it shows, never whole payloads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from workitems import Store
+
+PAGE_SIZE = 50
+
+
+class QueueFilter(BaseModel):
+    code: str | None = None
+    vendor: str | None = None  # a part of the vendor name, any case
+    min_amount: float | None = None
+    max_amount: float | None = None
+    older_than_days: float | None = Field(None, ge=0)
+    assignee: str | None = None  # a user name, or "-" for nobody
+    page: int = Field(1, ge=1)
+
+
+class QueueRow(BaseModel):
+    id: int
+    process: str
+    step: str
+    priority: int
+    attempts: int
+    exception_type: str | None
+    exception_code: str | None
+    exception_message: str | None
+    assignee: str | None
+    version: int
+    created_at: float
+    updated_at: float
+    vendor: str | None = None
+    invoice_number: str | None = None
+    total: str | None = None
+    currency: str | None = None
+
+
+class QueuePage(BaseModel):
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    counts_by_code: dict[str, int]
+
+
+def field_sql(dialect: str, name: str) -> str:
+    """SQL reading one extracted field's value out of the payload (text or NULL)."""
+    if dialect == "sqlite":
+        return f"json_extract(payload, '$.extracted.fields.{name}.value')"
+    return f"(payload #>> '{{extracted,fields,{name},value}}')"
+
+
+def amount_sql(dialect: str, name: str) -> str:
+    """The field as a number; text that is not a plain decimal reads as NULL."""
+    value = field_sql(dialect, name)
+    if dialect == "sqlite":
+        return (f"(CASE WHEN {value} <> '' AND NOT ({value} GLOB '*[^0-9.-]*') "
+                f"THEN CAST({value} AS REAL) END)")
+    return (f"(CASE WHEN {value} ~ '^-?[0-9]+(\\.[0-9]+)?$' "
+            f"THEN CAST({value} AS DOUBLE PRECISION) END)")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(store: Store, f: QueueFilter) -> tuple[str, dict[str, Any]]:
+    dialect = store.dialect
+    where = ["state = 'FAILED'", "draft = 0"]
+    params: dict[str, Any] = {}
+    if f.code:
+        where.append("exception_code = :code")
+        params["code"] = f.code
+    if f.vendor:
+        where.append(f"lower({field_sql(dialect, 'vendor_name')}) LIKE :vendor ESCAPE '\\'")
+        params["vendor"] = _like_pattern(f.vendor)
+    if f.min_amount is not None:
+        where.append(f"{amount_sql(dialect, 'total')} >= :min_amount")
+        params["min_amount"] = f.min_amount
+    if f.max_amount is not None:
+        where.append(f"{amount_sql(dialect, 'total')} <= :max_amount")
+        params["max_amount"] = f.max_amount
+    if f.older_than_days is not None:
+        where.append("created_at <= {now} - :age")
+        params["age"] = f.older_than_days * 86400
+    if f.assignee == "-":
+        where.append("assignee IS NULL")
+    elif f.assignee:
+        where.append("assignee = :assignee")
+        params["assignee"] = f.assignee
+    return " AND ".join(where), params
+
+
+_ORDER = "priority DESC, created_at, id"
+
+
+def queue_page(store: Store, f: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
+    where, params = _where(store, f)
+    shown = ", ".join(f"{field_sql(store.dialect, field)} AS {alias}" for alias, field in (
+        ("vendor", "vendor_name"), ("invoice_number", "invoice_number"), ("total", "total"),
+        ("currency", "currency")))
+    with store.db.transaction() as cur:
+        total = int(cur.execute(f"SELECT count(*) AS n FROM items WHERE {where}",
+                                params)[0]["n"])
+        rows = cur.execute(
+            "SELECT id, process, step, priority, attempts, exception_type, exception_code, "
+            f"exception_message, assignee, version, created_at, updated_at, {shown} "
+            f"FROM items WHERE {where} ORDER BY {_ORDER} LIMIT :limit OFFSET :offset",
+            {**params, "limit": page_size, "offset": (f.page - 1) * page_size})
+        by_code = cur.execute(
+            "SELECT exception_code AS code, count(*) AS n FROM items WHERE state = 'FAILED' "
+            "AND draft = 0 GROUP BY exception_code ORDER BY count(*) DESC")
+    return QueuePage(
+        rows=[QueueRow(**{k: (str(v) if k == "total" and v is not None else v)
+                          for k, v in r.items()}) for r in rows],
+        total=total, page=f.page, pages=max(1, -(-total // page_size)),
+        counts_by_code={(r["code"] or "(none)"): int(r["n"]) for r in by_code})
+
+
+def neighbours(store: Store, item_id: int) -> tuple[int | None, int | None]:
+    """The previous and next failed items in queue order, for j/k in the validation view."""
+    with store.db.transaction() as cur:
+        rows = cur.execute("SELECT priority, created_at FROM items WHERE id = :id",
+                           {"id": item_id})
+        if not rows:
+            return None, None
+        p, c = rows[0]["priority"], rows[0]["created_at"]
+        after = ("(priority < :p OR (priority = :p AND (created_at > :c OR "
+                 "(created_at = :c AND id > :id))))")
+        before = ("(priority > :p OR (priority = :p AND (created_at < :c OR "
+                  "(created_at = :c AND id < :id))))")
+        base = "SELECT id FROM items WHERE state = 'FAILED' AND draft = 0 AND "
+        params = {"p": p, "c": c, "id": item_id}
+        nxt = cur.execute(f"{base}{after} ORDER BY {_ORDER} LIMIT 1", params)
+        prev = cur.execute(f"{base}{before} ORDER BY priority, created_at DESC, id DESC "
+                           "LIMIT 1", params)
+    return (prev[0]["id"] if prev else None), (nxt[0]["id"] if nxt else None)

@@ -1,0 +1,162 @@
+"""What a clerk can do to a failed item: claim, release, approve, reject, retry, mark done.
+
+Every action checks, before writing anything, that the item is still the one
+the clerk saw: FAILED (not held by a worker), not claimed by someone else, and
+at the version the page was opened at. The store re-checks the version inside
+its own transaction (``expected_version``), so two clerks racing each other
+cannot both win. Each action lands in the audit log with before/after values;
+each approval is kept as a labelled example for retraining.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from tasks.payloads import HEADER_FIELDS, InvoicePayload, Review
+from workitems import Conflict, Item, ItemState, Store
+from workitems.room import repository as repo
+from workitems.room.fields import validate_fields
+from workitems.room.repository import User
+
+
+class ActionRefused(Exception):
+    """The action cannot be done as asked; the message tells the clerk why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def invoice_of(item: Item) -> InvoicePayload | None:
+    """The item's payload as an invoice, or None for items of other kinds."""
+    try:
+        return InvoicePayload.model_validate(item.payload)
+    except ValidationError:
+        return None
+
+
+def predicted_fields(invoice: InvoicePayload) -> dict[str, str | None]:
+    fields = invoice.extracted.fields if invoice.extracted else {}
+    return {name: (fields[name].value if name in fields else None) for name in HEADER_FIELDS}
+
+
+def check_editable(store: Store, item: Item, user: User, version: int) -> None:
+    """Raise ActionRefused unless this user may change the item as they saw it."""
+    if item.state is ItemState.IN_PROGRESS:
+        raise ActionRefused(f"A worker ({item.lease_owner}) is processing item {item.id} right "
+                            "now; nothing was changed. Wait until it finishes, then reload.")
+    if item.assignee not in (None, user.username):
+        raise ActionRefused(f"Item {item.id} is claimed by {item.assignee}; nothing was "
+                            "changed. Ask them to release it.")
+    if item.version != version:
+        who = _last_actor(store, item.id)
+        raise ActionRefused(f"Item {item.id} changed since you opened it (by {who}); nothing "
+                            "was changed. Reload the page to see the current state.")
+    if item.state is not ItemState.FAILED:
+        raise ActionRefused(f"Item {item.id} is {item.state.value}; only failed items can be "
+                            "changed here.")
+
+
+def _last_actor(store: Store, item_id: int) -> str:
+    events = store.events(item_id, limit=10_000)
+    return events[-1].actor if events else "someone"
+
+
+def _refuse_conflicts(action: Any) -> Any:
+    """Run a store call; a Conflict raised inside its transaction becomes ActionRefused."""
+    try:
+        return action()
+    except Conflict as exc:
+        raise ActionRefused(f"{exc.message}; nothing was changed.") from exc
+
+
+def claim(store: Store, user: User, item_id: int, version: int) -> None:
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    _refuse_conflicts(lambda: store.claim(item_id, user.username, expected_version=version))
+    repo.audit(store, user.username, "claim", item_id=item_id,
+               before={"assignee": item.assignee}, after={"assignee": user.username})
+
+
+def release(store: Store, user: User, item_id: int) -> None:
+    item = store.get_item(item_id)
+    if item.assignee != user.username:
+        raise ActionRefused(f"Item {item_id} is not claimed by you.")
+    _refuse_conflicts(lambda: store.unclaim(item_id, user.username))
+    repo.audit(store, user.username, "release", item_id=item_id,
+               before={"assignee": user.username}, after={"assignee": None})
+
+
+def _review(action: str, user: User, *, fields: dict[str, str | None] | None = None,
+            lines: list[Any] | None = None, reason: str = "") -> dict[str, Any]:
+    review = Review(action=action, fields=fields or {}, lines=lines, by=user.username,
+                    at=datetime.now(UTC), reason=reason)
+    return review.model_dump(mode="json")
+
+
+def approve(store: Store, user: User, item_id: int, version: int,
+            typed: dict[str, str | None]) -> dict[str, str]:
+    """Validate the clerk's fields; if all pass, write the review and send the item back
+    to its step's queue. Returns the errors by field (empty when approved)."""
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    invoice = invoice_of(item)
+    if invoice is None:
+        raise ActionRefused(f"Item {item_id} is not an invoice; use retry or mark done.")
+    values, errors = validate_fields(typed)
+    if errors:
+        return errors
+    lines = invoice.extracted.lines if invoice.extracted else []
+    review = _review("approve", user, fields=values, lines=lines)
+    payload = {**item.payload, "review": review}
+    _refuse_conflicts(lambda: store.retry(item_id, user.username, payload=payload,
+                                          expected_version=version))
+    predicted = predicted_fields(invoice)
+    repo.save_correction(store, item_id, invoice.document.sha256, predicted, values,
+                         user.username)
+    repo.audit(store, user.username, "approve", item_id=item_id,
+               before={"state": item.state.value, "code": item.exception_code,
+                       "fields": predicted},
+               after={"state": ItemState.PENDING.value, "fields": values})
+    return {}
+
+
+def _close(store: Store, user: User, item: Item, version: int, action: str,
+           reason: str) -> None:
+    """Record the decision in the payload, then close the item (done, not posted)."""
+    payload = {**item.payload, "review": _review(action, user, reason=reason)}
+    _refuse_conflicts(lambda: store.save_payload(item.id, payload, user.username,
+                                                 expected_version=version))
+    _refuse_conflicts(lambda: store.mark_done(item.id, user.username, reason=reason,
+                                              expected_version=version + 1))
+    repo.audit(store, user.username, action, item_id=item.id,
+               before={"state": item.state.value, "code": item.exception_code},
+               after={"state": ItemState.DONE.value, "reason": reason})
+
+
+def reject(store: Store, user: User, item_id: int, version: int, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ActionRefused("Say why the invoice is rejected; nothing was changed.")
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    _close(store, user, item, version, "reject", reason)
+
+
+def mark_done(store: Store, user: User, item_id: int, version: int, reason: str) -> None:
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    _close(store, user, item, version, "done", reason.strip() or "handled outside the bots")
+
+
+def retry(store: Store, user: User, item_id: int, version: int) -> None:
+    """Send a technical failure back unchanged: the bot tries again from the start."""
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    _refuse_conflicts(lambda: store.retry(item_id, user.username, expected_version=version))
+    repo.audit(store, user.username, "retry", item_id=item_id,
+               before={"state": item.state.value, "code": item.exception_code},
+               after={"state": ItemState.PENDING.value})
