@@ -7,6 +7,7 @@ that would decode to gigabytes (a decompression bomb) is refused cheaply.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 from PIL import Image, ImageOps, ImageSequence
@@ -36,7 +37,7 @@ def open_frames(
     data: bytes, max_pixels: int, max_frames: int
 ) -> Iterator[tuple[Image.Image, float]]:
     """Each page (frame) of the image, upright per EXIF, with its resolution in dpi."""
-    image = _open(data)
+    image = _open(data, max_pixels)
     frames = getattr(image, "n_frames", 1)
     if frames > max_frames:
         raise UnreadableDocument(
@@ -65,11 +66,13 @@ def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Imag
     return image.resize(size, Image.Resampling.LANCZOS), float(target)
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
-    except Image.DecompressionBombError:
-        raise UnreadableDocument(_too_big_message()) from None
+    except Image.DecompressionBombError as exc:  # Pillow's own, stricter-than-ours check
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else 0
+        raise UnreadableDocument(_too_big_message(pixels, max_pixels)) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise UnreadableDocument(
             f"The image cannot be opened ({exc}); it is probably truncated or damaged. "
@@ -87,11 +90,11 @@ def _check_pixels(size: tuple[int, int], max_pixels: int, number: int) -> None:
     if width <= 0 or height <= 0:
         raise UnreadableDocument(f"Page {number} of the image is empty (0 pixels).")
     if width * height > max_pixels:
-        raise UnreadableDocument(_too_big_message(width, height, max_pixels))
+        raise UnreadableDocument(_too_big_message(width * height, max_pixels))
 
 
-def _too_big_message(width: int = 0, height: int = 0, max_pixels: int = 0) -> str:
-    size = f" ({width} x {height} pixels; the limit is {max_pixels:,})" if width else ""
+def _too_big_message(pixels: int, max_pixels: int) -> str:
+    size = f" ({pixels:,} pixels; the limit is {max_pixels:,})" if pixels else ""
     return (
         f"The image is far too large to read safely{size}. It may be a decompression bomb; "
         "if it is a real invoice, ask the sender to scan it at 150-300 dpi."

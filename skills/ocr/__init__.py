@@ -1,0 +1,47 @@
+"""OCR engines behind one interface, chosen by name.
+
+- ``onnx`` (default): our lean PP-OCRv4 pipeline on onnxruntime (:mod:`skills.ocr.onnx`)
+- ``rapidocr``: the rapidocr_onnxruntime package's own pipeline (the baseline)
+- ``paddle``: PaddleOCR's own pipeline, only when ``paddleocr`` is installed
+
+Engines are loaded once per process and reused: loading the models costs far more
+than reading a page.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from skills.ocr.base import OcrEngine, OcrPage
+
+ENGINE_NAMES = ("onnx", "rapidocr", "paddle")
+
+_engines: dict[str, OcrEngine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(name: str = "onnx") -> OcrEngine:
+    """The shared engine called ``name``, loading it on first use."""
+    with _lock:
+        if name not in _engines:
+            _engines[name] = _load(name)
+        return _engines[name]
+
+
+def _load(name: str) -> OcrEngine:
+    if name == "onnx":
+        from skills.ocr.onnx import OnnxOcrEngine
+
+        return OnnxOcrEngine()
+    if name == "rapidocr":
+        from skills.ocr.rapid import RapidOcrEngine
+
+        return RapidOcrEngine()
+    if name == "paddle":
+        from skills.ocr.paddle import PaddleOcrEngine
+
+        return PaddleOcrEngine()
+    raise ValueError(f"Unknown OCR engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}.")
+
+
+__all__ = ["ENGINE_NAMES", "OcrEngine", "OcrPage", "get_engine"]

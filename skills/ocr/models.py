@@ -1,0 +1,73 @@
+"""PaddleOCR's PP-OCRv4 ONNX files, as shipped inside the rapidocr-onnxruntime wheel.
+
+We only borrow the model files; nothing from that package's code runs on our path.
+Sessions are tuned for a small machine (two cores) and created once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+import onnxruntime as ort
+
+DET_FILE = "ch_PP-OCRv4_det_infer.onnx"
+REC_FILE = "ch_PP-OCRv4_rec_infer.onnx"
+CLS_FILE = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    det: Path
+    rec: Path
+    cls: Path
+
+    def describe(self) -> str:
+        parts = [f"{p.name} (sha256 {_sha256(p)[:12]})" for p in (self.det, self.rec, self.cls)]
+        return ", ".join(parts) + f" from rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
+
+
+def model_files() -> ModelFiles:
+    """Where the installed wheel keeps the three models (no import of its code needed)."""
+    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "The OCR models come with the rapidocr-onnxruntime package, which is not installed: "
+            "run `pip install -e .` in the project."
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    files = ModelFiles(folder / DET_FILE, folder / REC_FILE, folder / CLS_FILE)
+    missing = [p.name for p in (files.det, files.rec, files.cls) if not p.is_file()]
+    if missing:
+        raise RuntimeError(f"OCR model files missing from {folder.name}: {', '.join(missing)}")
+    return files
+
+
+def session(path: Path) -> ort.InferenceSession:
+    """An onnxruntime session for a small CPU: all cores inside an operator, none across."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = min(os.cpu_count() or 1, 4)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: on a busy two-core machine spinning threads
+    # steal the core the other thread needs, and a page can take ten times longer.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def character_list(rec: ort.InferenceSession) -> list[str]:
+    """CTC classes: blank, the model's own dictionary (stored in its metadata), space."""
+    chars = rec.get_modelmeta().custom_metadata_map["character"].split("\n")
+    return ["", *chars, " "]
+
+
+@cache
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

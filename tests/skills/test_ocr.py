@@ -1,0 +1,127 @@
+"""OCR through read_document: scanned PDFs, mixed PDFs, images, rotation and skew.
+
+Scans are made from a born-digital invoice whose own text layer is the truth.
+Each OCR page costs about a second here, so the pages are few and shared.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib.util
+
+import pytest
+
+from skills.documents import ReadOptions, read_document
+from skills.ocr import get_engine
+from skills.schema import Document, ReadMethod
+from tests.skills.fixtures.read.pages import (
+    image_bytes,
+    images_pdf,
+    invoice_pdf,
+    render_pdf_page,
+    scan,
+)
+
+
+def _truth(seed: int) -> list[str]:
+    return [w.text for w in read_document(invoice_pdf(seed), "t.pdf").pages[0].words]
+
+
+def _word_accuracy(truth: list[str], page_words: list[str]) -> float:
+    matched = sum((collections.Counter(truth) & collections.Counter(page_words)).values())
+    return matched / max(len(truth), len(page_words))
+
+
+def _words(doc: Document, page: int = 0) -> list[str]:
+    return [w.text for w in doc.pages[page].words]
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf_doc() -> Document:
+    """Page 1 born-digital, page 2 a skewed scan of invoice 4 (no text layer)."""
+    import io
+
+    import pypdf
+
+    scanned = images_pdf([scan(render_pdf_page(invoice_pdf(4)), skew=2.0, seed=4)])
+    writer = pypdf.PdfWriter()
+    for part in (invoice_pdf(3), scanned):
+        writer.append(pypdf.PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return read_document(out.getvalue(), "mixed.pdf")
+
+
+def test_mixed_pdf_reads_the_text_layer_and_ocrs_the_scanned_page(mixed_pdf_doc):
+    text_page, ocr_page = mixed_pdf_doc.pages
+    assert text_page.method == ReadMethod.TEXT
+    assert ocr_page.method == ReadMethod.OCR
+    assert "pypdfium2" in mixed_pdf_doc.engine and "PP-OCRv4" in mixed_pdf_doc.engine
+    # The scan was made at 150 dpi from an A4 page (then turned 2 degrees, which
+    # enlarges the canvas a little): the page is A4-sized in points.
+    assert 595 <= ocr_page.width <= 640 and 842 <= ocr_page.height <= 870
+    assert _word_accuracy(_truth(4), _words(mixed_pdf_doc, 1)) >= 0.95
+
+
+def test_ocr_splits_words_the_recogniser_runs_together(mixed_pdf_doc):
+    # PP-OCRv4 reads "Invoice No: INV-0004-1" as "InvoiceNo:INV-0004-1" on this scan;
+    # the gaps in the ink put the spaces back.
+    lines = mixed_pdf_doc.pages[1].text.splitlines()
+    assert "Invoice No: INV-0004-1" in lines
+    assert "VAT ID: DE811907980" in lines
+    assert any(line.startswith("IBAN: DE89 3704 0044 0532 0130 00") for line in lines)
+
+
+def test_ocr_boxes_are_in_points_and_cover_their_words(mixed_pdf_doc):
+    page = mixed_pdf_doc.pages[1]
+    words = {w.text: w for w in page.words}
+    x0, y0, x1, y1 = words["INV-0004-1"].box
+    # Drawn at x=360+ pt from the left, baseline 70 pt from the top of the A4 page.
+    assert 395 < x0 < 440 and 55 < y0 < 80 and x1 - x0 > 30 and 8 < y1 - y0 < 25
+    assert all(0.5 <= w.confidence <= 1.0 for w in page.words)
+
+
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_turned_scans_are_read_upright(degrees):
+    # The scan is turned counter-clockwise; reading turns it back by as much clockwise.
+    image = scan(render_pdf_page(invoice_pdf(6)), rotate=degrees, skew=-1.0, seed=6)
+    doc = read_document(image_bytes(image, "PNG", dpi=(150, 150)), "turned.png")
+    (page,) = doc.pages
+    assert doc.media_type == "image/png"
+    assert page.rotation == degrees
+    assert page.height > page.width  # upright A4 again
+    assert _word_accuracy(_truth(6), _words(doc)) >= 0.95
+
+
+def test_multipage_tiff_and_jpeg_are_read_page_by_page():
+    top = render_pdf_page(invoice_pdf(7)).crop((0, 0, 1240, 420))  # header only: fast
+    tiff = image_bytes(top, "TIFF", save_all=True, append_images=[top.rotate(180)], dpi=(150, 150))
+    doc = read_document(tiff, "scan.tif")
+    assert doc.media_type == "image/tiff"
+    assert [p.rotation for p in doc.pages] == [0, 180]
+    assert all("Invoice No: INV-0007-1" in p.text.splitlines() for p in doc.pages)
+
+    jpeg = read_document(image_bytes(top, "JPEG", quality=80), "scan.jpg")
+    assert jpeg.media_type == "image/jpeg"
+    assert "Invoice No: INV-0007-1" in jpeg.pages[0].text.splitlines()
+
+
+def test_rapidocr_baseline_engine_reads_through_the_same_interface():
+    top = render_pdf_page(invoice_pdf(7)).crop((0, 0, 1240, 420))
+    doc = read_document(image_bytes(top), "top.png", ReadOptions(ocr_engine="rapidocr"))
+    assert "rapidocr-onnxruntime" in doc.engine
+    assert any("INV-0007-1" in w.text for w in doc.pages[0].words)
+
+
+def test_engines_are_loaded_once_and_shared():
+    assert get_engine("onnx") is get_engine("onnx")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("paddleocr") is None, reason="paddleocr is not installed (optional)"
+)
+def test_paddle_engine_reads_the_same_local_model_files():
+    top = render_pdf_page(invoice_pdf(7)).crop((0, 0, 1240, 420))
+    doc = read_document(image_bytes(top), "top.png", ReadOptions(ocr_engine="paddle"))
+    assert "paddleocr" in doc.engine
+    assert any("INV-0007-1" in w.text for w in doc.pages[0].words)
