@@ -8,8 +8,10 @@ This is the one entry point the bots and the extractor call::
 The file type comes from the bytes (magic numbers), never from the name. PDF pages
 with a text layer are read from it (no OCR); pages without one are rendered and
 OCRed, so scanned and mixed PDFs both work. PNG, JPEG and (multi-page) TIFF images
-are OCRed. Everything that cannot be read ends as
-:class:`~skills.errors.UnreadableDocument` with a message a person can act on.
+are OCRed. An e-invoice XML attached to a PDF (ZUGFeRD, Factur-X) or sent on its
+own (XRechnung; the document then has no pages) fills ``Document.einvoice``.
+Everything that cannot be read ends as :class:`~skills.errors.UnreadableDocument`
+with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from skills import image_files, pdf
+from skills import einvoice, image_files, pdf
 from skills.errors import UnreadableDocument
 from skills.schema import Document, Line, Page, ReadMethod, Word
 
 log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
+XML = "application/xml"
+_MAX_ATTACHMENT_BYTES = 10_000_000  # an e-invoice XML is kilobytes; anything bigger is ignored
 
 
 class ReadOptions(BaseModel):
@@ -60,7 +64,9 @@ def read_document(data: bytes, filename: str, options: ReadOptions | None = None
     reader = _Reader(options)
     try:
         if media_type == PDF:
-            doc.pages = list(reader.pdf_pages(data))
+            doc.pages, doc.einvoice = reader.pdf(data)
+        elif media_type == XML:
+            doc.einvoice = reader.xml_einvoice(data)
         else:
             doc.pages = list(reader.image_pages(data))
     except UnreadableDocument:
@@ -88,10 +94,17 @@ def sniff(data: bytes) -> str:
     found = image_files.media_type(head)
     if found:
         return found
+    if _looks_like_xml(head):
+        return XML
     raise UnreadableDocument(
-        "The file is not a PDF, PNG, JPEG or TIFF (its first bytes match none of them), "
-        "so it cannot be read as an invoice. Ask the sender for a PDF."
+        "The file is not a PDF, PNG, JPEG, TIFF or e-invoice XML (its first bytes match none "
+        "of them), so it cannot be read as an invoice. Ask the sender for a PDF."
     )
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"<?xml") or (text[:1] == b"<" and text[1:2].isalpha())
 
 
 def _safe_name(filename: str) -> str:
@@ -120,19 +133,23 @@ class _Reader:
     def provenance(self) -> str:
         return "; ".join(f"{kind}: {what}" for kind, what in self.used.items())
 
-    def pdf_pages(self, data: bytes) -> Iterator[Page]:
+    def pdf(self, data: bytes) -> tuple[list[Page], dict[str, object] | None]:
+        """The PDF's pages, and the fields of an e-invoice attached to it."""
         with pdf.open_pdf(data) as document:
             count = len(document)
             if count == 0:
                 raise UnreadableDocument("The PDF has no pages. Ask the sender to send it again.")
             self._check_page_count(count)
+            pages = []
             for index in range(count):
                 self._check_time(index)
                 page = document[index]
                 try:
-                    yield self._pdf_page(page, index + 1)
+                    pages.append(self._pdf_page(page, index + 1))
                 finally:
                     page.close()
+            attachments = pdf.embedded_files(document, _MAX_ATTACHMENT_BYTES)
+        return pages, self._attached_einvoice(attachments)
 
     def _pdf_page(self, page, number: int) -> Page:
         start = time.perf_counter()
@@ -154,6 +171,32 @@ class _Reader:
         dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
         image = pdf.render_page(page, dpi)
         return self._ocr_page(image, number, dpi / 72.0, start)
+
+    def _attached_einvoice(self, files: dict[str, bytes]) -> dict[str, object] | None:
+        """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any."""
+        # The standard names first, then any other XML attachment.
+        names = sorted(files, key=lambda n: n.lower() not in einvoice.ATTACHMENT_NAMES)
+        for name in names:
+            if not name.lower().endswith(".xml"):
+                continue
+            try:
+                fields = einvoice.parse_einvoice(files[name])
+            except einvoice.NotAnEInvoice:
+                continue
+            self.used["xml"] = f"embedded {name} ({fields['syntax']})"
+            return fields
+        return None
+
+    def xml_einvoice(self, data: bytes) -> dict[str, object]:
+        try:
+            fields = einvoice.parse_einvoice(data)
+        except einvoice.NotAnEInvoice as exc:
+            raise UnreadableDocument(
+                f"The XML file is not an e-invoice ({exc}). Send the invoice as PDF, or as "
+                "XRechnung / ZUGFeRD XML (CII or UBL)."
+            ) from None
+        self.used["xml"] = f"e-invoice XML ({fields['syntax']})"
+        return fields
 
     def image_pages(self, data: bytes) -> Iterator[Page]:
         frames = image_files.open_frames(

@@ -121,7 +121,7 @@ def _huge_page_pdf() -> bytes:
         (lambda: b"%PDF-1.7\n" + b"\x00garbage" * 100, "damaged"),
         (lambda: _encrypted(invoice_pdf()), "password"),
         (_huge_page_pdf, "impossible size"),
-        (lambda: b"PK\x03\x04 a zip file, not an invoice", "not a PDF, PNG, JPEG or TIFF"),
+        (lambda: b"PK\x03\x04 a zip file, not an invoice", "not a PDF, PNG, JPEG, TIFF"),
         (lambda: b"Rechnung Nr. 1", "not a PDF"),
     ],
     ids=["empty", "truncated", "corrupt", "encrypted", "huge-page", "zip", "plain-text"],
