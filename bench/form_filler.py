@@ -1,0 +1,130 @@
+"""How fast the spreadsheet form filler fills the shuffling test form, against a naive bot.
+
+    .venv/bin/python bench/form_filler.py [--runs 5] [--xlsx devdata/forms/people.xlsx]
+
+Both fill the same 10 rows x 7 fields into ``devdata/forms`` in the same browser page
+(browser start excluded), alternating run by run; every run must end with every row
+accepted, or the benchmark fails. Reported: median, min and max wall time per pass.
+
+- form_filler: ``tasks.form_filler.FormFiller`` (column matching included): one script
+  call per row fills every field and submits; the answer page already holds the next form.
+- naive (baseline): what a first Playwright bot looks like: per row ``page.goto`` the
+  form, ``get_by_label(label)`` and ``fill`` / ``select_option`` / ``check`` per field,
+  click the button, read the answer. It is given the column-to-label mapping by hand.
+
+The machine's load average is printed too: other work on the same cores slows both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts bench/ first on the path, where a sibling module could shadow
+# the standard library (bench/queue.py would hide queue); the repository root goes there.
+sys.path[0] = str(ROOT)
+
+from devdata.forms import FormServer  # noqa: E402
+from tasks.browser import launch_browser  # noqa: E402
+from tasks.form_filler import FormFiller, Sheet, read_sheet  # noqa: E402
+from tasks.form_matching import FormField, Option, field_value  # noqa: E402
+
+# The naive bot's hand-written mapping: spreadsheet column -> form label and kind.
+_NAIVE_FIELDS = {
+    "First Name": FormField(label="First name", kind="text"),
+    "last_name": FormField(label="Last name", kind="text"),
+    "E-mail": FormField(label="Email address", kind="email"),
+    "Country": FormField(label="Country", kind="select", options=tuple(
+        Option(value=v, text=t) for v, t in (
+            ("DE", "Germany"), ("FR", "France"), ("ES", "Spain"), ("NL", "Netherlands"),
+            ("GB", "United Kingdom"), ("US", "United States")))),
+    "Contact preference": FormField(label="Preferred contact", kind="radio", options=(
+        Option(value="email", text="Email"), Option(value="phone", text="Phone"),
+        Option(value="post", text="Post"))),
+    "Newsletter": FormField(label="Subscribe to newsletter", kind="checkbox"),
+    "Start date": FormField(label="Start date", kind="date"),
+}
+
+
+def form_filler_pass(page, url: str, sheet: Sheet) -> list[str]:
+    return [r.status for r in FormFiller(page, url).fill(sheet)]
+
+
+def naive_pass(page, url: str, sheet: Sheet) -> list[str]:
+    statuses = []
+    for row in sheet.rows:
+        page.goto(url)
+        for header, field in _NAIVE_FIELDS.items():
+            value = field_value(field, row[header])
+            if field.kind == "select":
+                page.get_by_label(field.label, exact=True).select_option(value)
+            elif field.kind == "radio":
+                text = next(o.text for o in field.options if o.value == value)
+                page.get_by_role("radio", name=text, exact=True).check()
+            elif field.kind == "checkbox":
+                page.get_by_label(field.label, exact=True).set_checked(bool(value))
+            else:
+                page.get_by_label(field.label, exact=True).fill(str(value))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Register").click()
+        ok = page.locator("[role=status]").count() > 0
+        statuses.append("OK" if ok else "REJECTED")
+    return statuses
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--xlsx", type=Path, default=ROOT / "devdata" / "forms" / "people.xlsx")
+    args = parser.parse_args(argv)
+    sheet = read_sheet(args.xlsx)
+    fields = len(sheet.headers)
+    methods = {"form_filler": form_filler_pass, "naive": naive_pass}
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    browser = launch_browser(headless=True, slow_mo=0)
+    try:
+        page = browser.new_page()
+        with FormServer() as form:
+            for run in methods.values():  # warm-up: first navigation, script compile
+                run(page, form.url, sheet)
+            for _ in range(args.runs):
+                for name, run in methods.items():
+                    started = time.perf_counter()
+                    statuses = run(page, form.url, sheet)
+                    times[name].append(time.perf_counter() - started)
+                    if statuses != ["OK"] * len(sheet.rows):
+                        raise SystemExit(f"{name} did not get every row accepted: {statuses}")
+            submitted = len(form.submissions)
+    finally:
+        browser.close()
+
+    load = os.getloadavg()[0]
+    median = {name: statistics.median(t) for name, t in times.items()}
+    print(f"form filling: {len(sheet.rows)} rows x {fields} fields, {args.runs} runs each, "
+          f"{submitted} submissions accepted, load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"{'method':<14}{'median s':>10}{'min s':>9}{'max s':>9}{'ms/row':>9}")
+    for name, t in times.items():
+        print(f"{name:<14}{median[name]:>10.3f}{min(t):>9.3f}{max(t):>9.3f}"
+              f"{1000 * median[name] / len(sheet.rows):>9.1f}")
+    speedup = median["naive"] / median["form_filler"]
+    print(f"speed-up over the naive baseline: {speedup:.2f}x; "
+          f"target {len(sheet.rows)} rows under 1 s: "
+          f"{'met' if median['form_filler'] < 1 else 'NOT met'}")
+    print(json.dumps({
+        "rows": len(sheet.rows), "fields": fields, "runs": args.runs,
+        "form_filler_median_s": round(median["form_filler"], 4),
+        "naive_median_s": round(median["naive"], 4),
+        "speedup_vs_naive": round(speedup, 2),
+        "load_average_1m": round(load, 2), "cpus": os.cpu_count(),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

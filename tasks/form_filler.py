@@ -1,0 +1,212 @@
+"""Fill a web form once per spreadsheet row: the citizen developer's bot.
+
+Columns are matched to the form's *visible labels* (normalised, fuzzy: "E-mail" finds
+"Email address"), never to element ids or field order, so forms that shuffle their
+fields or generate ids still work. Text inputs, selects, radio groups, checkboxes and
+dates are handled. Each row is submitted and what the page answered is written next to
+it in ``output/<spreadsheet>-results.xlsx`` (Status OK / REJECTED / ERROR / UNKNOWN).
+
+    FORM_URL=https://... FORM_XLSX=people.xlsx python -m robocorp.tasks run tasks/form_filler.py
+
+Without FORM_URL the bundled test form (``devdata/forms``) is started and filled.
+Speed: a row is one script call that fills every field and submits, plus the page load
+it causes (see ``bench/form_filler.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pydantic import BaseModel
+from robocorp.tasks import task
+
+from skills.errors import ErrorCode, business_error
+from tasks.browser import launch_browser
+from tasks.form_matching import CellError, FormField, field_value, match_columns
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_XLSX = ROOT / "devdata" / "forms" / "people.xlsx"
+_PAGE_SCRIPT = (Path(__file__).resolve().parent / "form_filler.js").read_text(encoding="utf-8")
+log = logging.getLogger(__name__)
+
+
+class RowResult(BaseModel):
+    row: int  # the spreadsheet row number (the header is row 1)
+    status: str  # OK, REJECTED (the page or the browser refused it), ERROR, UNKNOWN
+    answer: str  # what the page said, or why the row was not submitted
+
+
+class Sheet(BaseModel):
+    headers: list[str]
+    rows: list[dict[str, Any]]
+
+
+def read_sheet(path: Path) -> Sheet:
+    """The first worksheet: headers from row 1, one dict per non-empty row below."""
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise business_error(
+            ErrorCode.INVALID_PAYLOAD, f"Cannot read the spreadsheet {path.name}: {exc}"
+        ) from exc
+    try:
+        values = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not values or not any(values[0]):
+        raise business_error(ErrorCode.INVALID_PAYLOAD, f"{path.name} has no header row.")
+    headers = [str(h).strip() for h in values[0] if h is not None and str(h).strip()]
+    rows = [dict(zip(headers, row, strict=False)) for row in values[1:] if any(
+        cell not in (None, "") for cell in row)]
+    return Sheet(headers=headers, rows=rows)
+
+
+class FormFiller:
+    """Fills the form at ``url`` in ``page``; one instance per form."""
+
+    def __init__(self, page: Page, url: str, timeout_ms: float = 10_000) -> None:
+        self.page = page
+        self.url = url
+        page.set_default_timeout(timeout_ms)
+        page.set_default_navigation_timeout(timeout_ms)
+        self.mapping: dict[str, FormField] = {}
+
+    def _call(self, mode: str, values: list[dict] | None = None) -> dict:
+        return self.page.evaluate(_PAGE_SCRIPT, {"mode": mode, "values": values or []})
+
+    def map_columns(self, headers: list[str]) -> dict[str, FormField]:
+        """Open the form and match every column to a field; unmatched columns are an error."""
+        self.page.goto(self.url)
+        fields = [FormField.model_validate(f) for f in self._call("scan")["fields"]]
+        self.mapping = match_columns(headers, fields)
+        unmatched = [h for h in headers if h not in self.mapping]
+        if unmatched:
+            labels = ", ".join(f"'{f.label}'" for f in fields)
+            raise business_error(
+                ErrorCode.INVALID_PAYLOAD,
+                f"Column(s) {', '.join(repr(h) for h in unmatched)} match no field on the form "
+                f"(the form shows {labels}). Rename the columns to the form's labels.",
+            )
+        for header, field in self.mapping.items():
+            log.info("column %r -> field %r (%s)", header, field.label, field.kind)
+        return self.mapping
+
+    def fill(self, sheet: Sheet) -> list[RowResult]:
+        """Submit every row; answers are read from the page that each submit loads."""
+        if not self.mapping:
+            self.map_columns(sheet.headers)
+        results: list[RowResult | None] = [None] * len(sheet.rows)
+        pending: int | None = None  # the row whose answer the page shows now
+        for index, row in enumerate(sheet.rows):
+            try:
+                values = self._values(row)
+            except CellError as exc:
+                results[index] = RowResult(row=index + 2, status="ERROR", answer=str(exc))
+                continue
+            for attempt in range(2):
+                outcome = self._submit(values)
+                if outcome == "not-a-form" and attempt == 0:
+                    # The answer page has no form: keep its answer, reopen the form, retry.
+                    pending = self._record(results, pending, self._call("answer")["answer"])
+                    self.page.goto(self.url)
+                    continue
+                break
+            if isinstance(outcome, dict):
+                pending = self._record(results, pending, outcome)
+                pending = index
+            else:
+                results[index] = RowResult(row=index + 2, status=outcome[0], answer=outcome[1])
+        self._record(results, pending, self._call("answer")["answer"])
+        return [r for r in results if r is not None]
+
+    def _values(self, row: dict[str, Any]) -> list[dict]:
+        return [
+            {"label": field.label, "kind": field.kind, "value": field_value(field, row.get(h))}
+            for h, field in self.mapping.items()
+        ]
+
+    def _submit(self, values: list[dict]) -> dict | str | tuple[str, str]:
+        """Fill and submit one row: the previous answer (dict), "not-a-form", or a failure."""
+        try:
+            with self.page.expect_navigation(wait_until="domcontentloaded"):
+                return self._call("fill", values)["answer"]
+        except PlaywrightTimeout:
+            self.page.goto(self.url)
+            return ("ERROR", "The page did not answer in time.")
+        except PlaywrightError as exc:
+            message = exc.message.splitlines()[0]
+            if "FIELDS_MISSING" in message:
+                return "not-a-form"
+            if "INVALID:" in message:  # the browser's own validation refused the values
+                return ("REJECTED", message.split("INVALID:", 1)[1].strip())
+            raise
+
+    @staticmethod
+    def _record(results: list, pending: int | None, answer: dict) -> None:
+        if pending is not None and results[pending] is None:
+            results[pending] = RowResult(row=pending + 2, status=answer["level"],
+                                         answer=answer["text"])
+        return None
+
+
+def write_results(path: Path, sheet: Sheet, results: list[RowResult]) -> Path:
+    """The input rows with a Status and an Answer column."""
+    by_row = {r.row: r for r in results}
+    book = Workbook()
+    out = book.active
+    out.title = "Results"
+    out.append([*sheet.headers, "Status", "Answer"])
+    for index, row in enumerate(sheet.rows):
+        result = by_row.get(index + 2)
+        out.append([*(row.get(h) for h in sheet.headers),
+                    result.status if result else "ERROR", result.answer if result else ""])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def run(url: str, xlsx: Path, output: Path, page: Page | None = None) -> list[RowResult]:
+    """Fill the form at ``url`` from ``xlsx`` and write ``output``; opens a browser if needed."""
+    sheet = read_sheet(xlsx)
+    browser = None
+    if page is None:
+        browser = launch_browser()
+        page = browser.new_page()
+    try:
+        results = FormFiller(page, url).fill(sheet)
+    finally:
+        if browser is not None:
+            browser.close()
+    write_results(output, sheet, results)
+    ok = sum(r.status == "OK" for r in results)
+    log.info("%d of %d rows accepted; results in %s", ok, len(results), output.name)
+    return results
+
+
+def _output_dir() -> Path:
+    return Path(os.environ.get("ROBOT_ARTIFACTS") or ROOT / "output")
+
+
+@task
+def fill_form_from_spreadsheet() -> None:
+    """Fill FORM_URL once per row of FORM_XLSX (defaults: the bundled test form and people)."""
+    xlsx = Path(os.environ.get("FORM_XLSX") or DEFAULT_XLSX)
+    output = _output_dir() / f"{xlsx.stem}-results.xlsx"
+    if url := os.environ.get("FORM_URL"):
+        results = run(url, xlsx, output)
+    else:
+        from devdata.forms import FormServer  # the development form, only when no URL is given
+
+        with FormServer() as form:
+            results = run(form.url, xlsx, output)
+    for r in results:
+        print(f"row {r.row}: {r.status} - {r.answer}")

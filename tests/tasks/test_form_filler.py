@@ -1,0 +1,114 @@
+"""The spreadsheet form filler in real Chromium against the shuffling test form."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from playwright.sync_api import Browser
+from robocorp.workitems import BusinessException
+
+from devdata.forms import FormServer
+from tasks.form_filler import DEFAULT_XLSX, FormFiller, read_sheet, run
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _xlsx(path: Path, headers: list[str], rows: list[list]) -> Path:
+    book = Workbook()
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def form():
+    with FormServer(seed=21) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser):
+    p = browser.new_page()
+    yield p
+    p.close()
+
+
+def test_every_row_of_the_sample_is_submitted_correctly(page, form, tmp_path: Path) -> None:
+    before = len(form.submissions)
+    output = tmp_path / "people-results.xlsx"
+    results = run(form.url, DEFAULT_XLSX, output, page=page)
+    assert [r.status for r in results] == ["OK"] * 10
+    saved = form.submissions[before:]
+    assert [s["last_name"] for s in saved] == [r["last_name"] for r in read_sheet(
+        DEFAULT_XLSX).rows]
+    ada, grace, emilie = saved[0], saved[1], saved[2]
+    assert ada == {**ada, "email": "ada@example.org", "country": "GB", "contact": "email",
+                   "newsletter": True, "start_date": "2027-01-15"}
+    assert (grace["country"], grace["contact"], grace["newsletter"]) == ("US", "phone", True)
+    assert (emilie["first_name"], emilie["start_date"]) == ("Émilie", "2027-03-03")
+    assert results[0].answer == f"Registration {ada['registration']} saved for Ada Lovelace."
+    sheet = load_workbook(output).active
+    header = [c.value for c in sheet[1]]
+    assert header[-2:] == ["Status", "Answer"]
+    assert [row[-2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["OK"] * 10
+
+
+def test_bad_rows_are_reported_and_good_rows_still_go(page, form, tmp_path: Path) -> None:
+    headers = ["first name", "Last name", "Email", "Country", "Preferred contact",
+               "Newsletter", "Start date"]
+    rows = [
+        ["Bob", "Valid", "bob@example.org", "Germany", "Post", "no", "2027-01-01"],
+        ["Eve", "NoMail", "eve@", "Germany", "Post", "no", "2027-01-01"],  # browser refuses
+        ["Old", "Date", "old@example.org", "Spain", "Email", "yes", datetime(2019, 5, 1)],
+        ["Ann", "Where", "ann@example.org", "Atlantis", "Email", "yes", "2027-01-01"],
+        ["Joe", "Valid", "joe@example.org", "NL", "phone", "yes", "2027-02-02"],
+    ]
+    before = len(form.submissions)
+    results = run(form.url, _xlsx(tmp_path / "in.xlsx", headers, rows),
+                  tmp_path / "out.xlsx", page=page)
+    assert [(r.row, r.status) for r in results] == [
+        (2, "OK"), (3, "REJECTED"), (4, "REJECTED"), (5, "ERROR"), (6, "OK")]
+    assert "Email address" in results[1].answer
+    assert "Start date must not be before 2020" in results[2].answer
+    assert "Atlantis" in results[3].answer
+    assert [s["last_name"] for s in form.submissions[before:]] == ["Valid", "Valid"]
+
+
+def test_a_column_the_form_does_not_have_is_a_clear_error(page, form, tmp_path) -> None:
+    sheet = read_sheet(_xlsx(tmp_path / "in.xlsx", ["First name", "Shoe size"], [["A", 42]]))
+    with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
+        FormFiller(page, form.url).fill(sheet)
+    assert caught.value.code == "INVALID_PAYLOAD"
+
+
+def test_a_broken_spreadsheet_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(BusinessException, match="Cannot read the spreadsheet broken.xlsx"):
+        read_sheet(broken)
+    with pytest.raises(BusinessException, match="no header row"):
+        read_sheet(_xlsx(tmp_path / "empty.xlsx", [], []))
+
+
+@pytest.mark.slow
+def test_the_task_runs_with_robocorp_tasks(tmp_path: Path) -> None:
+    env = {**os.environ, "ROBOT_ARTIFACTS": str(tmp_path), "FORM_XLSX": str(DEFAULT_XLSX)}
+    env.pop("FORM_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "robocorp.tasks", "run", "tasks/form_filler.py",
+         "-t", "fill_form_from_spreadsheet", "-o", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    statuses = [row[-2] for row in load_workbook(tmp_path / "people-results.xlsx").active
+                .iter_rows(min_row=2, values_only=True)]
+    assert statuses == ["OK"] * 10
