@@ -1,0 +1,94 @@
+"""Printed values in many locales become one canonical form."""
+
+from __future__ import annotations
+
+import pytest
+
+from skills.normalize import (
+    normalize_amount,
+    normalize_currency,
+    normalize_date,
+    normalize_field,
+    normalize_iban,
+    normalize_rate,
+    normalize_vat,
+    slash_date_order,
+)
+
+
+@pytest.mark.parametrize("text", [
+    "15.03.2024", "15/03/2024", "2024-03-15", "15-03-2024", "15.03.24", "15 March 2024",
+    "March 15, 2024", "15 Mar 2024", "15-Mar-2024", "15. März 2024", "15 mars 2024",
+    "15 de marzo de 2024", "15 maart 2024", "15th March 2024", "March 15 , 2024",
+])
+def test_dates_in_many_formats(text: str) -> None:
+    assert normalize_date(text) == "2024-03-15"
+
+
+def test_month_first_dates() -> None:
+    assert normalize_date("03/15/2024") == "2024-03-15"  # unambiguous either way
+    assert normalize_date("03/04/2024", dayfirst=False) == "2024-03-04"
+    assert normalize_date("03/04/2024", dayfirst=True) == "2024-04-03"
+    assert slash_date_order(["Date 03/15/2024"]) is False
+    assert slash_date_order(["Date 15/03/2024"]) is True
+    assert slash_date_order(["15.03.2024"]) is None
+
+
+@pytest.mark.parametrize("text", ["1 - July 31", "31.02.2024", "Invoice 12", "", "99/99/9999"])
+def test_not_dates(text: str) -> None:
+    assert normalize_date(text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("1 234,56", "1234.56"),
+    ("1\u00a0234,56", "1234.56"), ("1'234.56", "1234.56"), ("€1,234.56", "1234.56"),
+    ("1.234,56 EUR", "1234.56"), ("12.345.678,90", "12345678.90"), ("9.00", "9.00"),
+    ("1234", "1234.00"), ("-12,00", "-12.00"), ("(5.00)", "-5.00"), ("RM9.00", "9.00"),
+])
+def test_amounts(text: str, value: str) -> None:
+    assert normalize_amount(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1,2,3", "12.34.5"])
+def test_not_amounts(text: str) -> None:
+    assert normalize_amount(text) is None
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("€", "EUR"), ("EUR", "EUR"), ("$", "USD"), ("£", "GBP"), ("CHF", "CHF"), ("kr", "SEK"),
+    ("sek", "SEK"), ("Rs.", "INR"),
+])
+def test_currencies(text: str, code: str) -> None:
+    assert normalize_currency(text) == code
+
+
+def test_unknown_currency() -> None:
+    assert normalize_currency("XYZ") is None
+
+
+def test_iban_needs_a_valid_checksum() -> None:
+    assert normalize_iban("DE89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    assert normalize_iban("IBAN: GB29 NWBK 6016 1331 9268 19") == "GB29NWBK60161331926819"
+    assert normalize_iban("DE89 3704 0044 0532 0130 01") is None  # one digit off
+    assert normalize_iban("DE89 3704") is None
+
+
+@pytest.mark.parametrize(("text", "vat"), [
+    ("DE 123 456 789", "DE123456789"), ("CHE-123.456.789 MWST", "CHE123456789MWST"),
+    ("NL123456789B01", "NL123456789B01"), ("FR12345678901", "FR12345678901"),
+    ("ESB1234567X", "ESB1234567X"), ("ATU12345678", "ATU12345678"),
+])
+def test_vat_ids(text: str, vat: str) -> None:
+    assert normalize_vat(text) == vat
+
+
+def test_not_a_vat_id() -> None:
+    assert normalize_vat("DE12345") is None
+
+
+def test_rates_and_field_dispatch() -> None:
+    assert normalize_rate("19 %") == "19.00"
+    assert normalize_rate("8,1%") == "8.10"
+    assert normalize_field("total", "1.234,56 €") == "1234.56"
+    assert normalize_field("invoice_date", "15.03.2024") == "2024-03-15"
+    assert normalize_field("invoice_number", " INV-1: ") == "INV-1"
