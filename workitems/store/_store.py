@@ -105,7 +105,7 @@ class Store:
         """The step's settings; a step nobody registered gets the defaults."""
         key = (process, name)
         if key not in self._steps:
-            with self.db.transaction() as cur:
+            with self.db.transaction(write=False) as cur:
                 rows = cur.execute("SELECT * FROM steps WHERE process = :p AND name = :n",
                                    {"p": process, "n": name})
             if rows:
@@ -120,13 +120,13 @@ class Store:
         return self._steps[key]
 
     def steps(self, process: str) -> list[Step]:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT name FROM steps WHERE process = :p ORDER BY position",
                                {"p": process})
         return [self.step(process, r["name"]) for r in rows]
 
     def processes(self) -> list[str]:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT name FROM processes ORDER BY name")
         return [r["name"] for r in rows]
 
@@ -211,7 +211,9 @@ class Store:
         self._maybe_reclaim()
         lease = lease_seconds or self.step(process, step).lease_seconds
         token = secrets.token_hex(16)
-        with self.db.transaction() as cur:
+        # Not durable: if the server crashed and lost this lease, the item is simply
+        # PENDING again and this worker's completion is refused (unknown token).
+        with self.db.transaction(durable=False) as cur:
             rows = cur.execute(
                 "UPDATE items SET state = 'IN_PROGRESS', lease_owner = :owner, "
                 "lease_token = :token, lease_expires_at = {now} + :lease, "
@@ -233,7 +235,7 @@ class Store:
 
     def renew(self, item_id: int, token: str, lease_seconds: float) -> float:
         """Extend a lease (the worker's heartbeat); raises LeaseLost if it is gone."""
-        with self.db.transaction() as cur:
+        with self.db.transaction(durable=False) as cur:
             rows = cur.execute(
                 "UPDATE items SET lease_expires_at = {now} + :lease WHERE id = :id "
                 "AND lease_token = :token AND state = 'IN_PROGRESS' RETURNING lease_expires_at",
@@ -427,7 +429,7 @@ class Store:
     # -- payloads and files --------------------------------------------------------------
 
     def load_payload(self, item_id: int) -> JSON:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT payload FROM items WHERE id = :id", {"id": item_id})
         if not rows:
             raise ItemNotFound(item_id)
@@ -474,7 +476,7 @@ class Store:
 
     def get_file(self, item_id: int, name: str) -> bytes:
         check_file_name(name)
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT content FROM item_files WHERE item_id = :id AND "
                                "name = :name", {"id": item_id, "name": name})
             if not rows:
@@ -483,7 +485,7 @@ class Store:
         return bytes(rows[0]["content"])
 
     def list_files(self, item_id: int) -> list[str]:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             self._require_item(cur, item_id)
             rows = cur.execute("SELECT name FROM item_files WHERE item_id = :id ORDER BY name",
                                {"id": item_id})
@@ -506,7 +508,7 @@ class Store:
     # -- reading -------------------------------------------------------------------------
 
     def get_item(self, item_id: int) -> Item:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = :id",
                                {"id": item_id})
             if not rows:
@@ -528,7 +530,7 @@ class Store:
                 where.append(f"{column} = :{column}")
                 params[column] = value
         order = "id" if oldest_first else "id DESC"
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE {' AND '.join(where)} "
                                f"ORDER BY {order} LIMIT :limit OFFSET :offset", params)
         return [self._item(r) for r in rows]
@@ -537,7 +539,7 @@ class Store:
         """Items per (process, step) and state."""
         where, params = ("WHERE draft = 0 AND process = :p", {"p": process}) if process else (
             "WHERE draft = 0", {})
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute(f"SELECT process, step, state, count(*) AS n FROM items {where} "
                                "GROUP BY process, step, state", params)
         out: dict[tuple[str, str], dict[str, int]] = {}
@@ -548,7 +550,7 @@ class Store:
     def events(self, item_id: int | None = None, *, after_id: int = 0,
                limit: int = 1000) -> list[Event]:
         where = "id > :after" + (" AND item_id = :item" if item_id is not None else "")
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute(f"SELECT * FROM events WHERE {where} ORDER BY id LIMIT :limit",
                                {"after": after_id, "item": item_id, "limit": limit})
         return [Event(**{**r, "details": self.db.json_value(r["details"]) or {}}) for r in rows]
@@ -573,7 +575,7 @@ class Store:
                         {"st": status, "d": done, "f": failed, "id": run_id})
 
     def runs(self, limit: int = 50) -> list[Run]:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT * FROM runs ORDER BY id DESC LIMIT :l", {"l": limit})
         return [Run(**r) for r in rows]
 
@@ -607,7 +609,7 @@ class Store:
                 {"st": status, "n": name, "o": owner})
 
     def schedules(self) -> list[Row]:
-        with self.db.transaction() as cur:
+        with self.db.transaction(write=False) as cur:
             return cur.execute("SELECT * FROM schedules ORDER BY name")
 
     # -- the event log -------------------------------------------------------------------
