@@ -28,7 +28,7 @@ from tasks.erp_records import (
     ReceiptView,
     VendorRecord,
 )
-from tasks.web_session import LoggedOut, Transient, WebSession, screenshot_on_failure
+from tasks.web_session import Transient, WebSession, screenshot_on_failure
 
 _DOCUMENT_NUMBER = re.compile(r"\b\d{10}\b")
 # Grid column headers on the invoice entry screen, by the InvoiceEntryLine field they take.
@@ -234,4 +234,4 @@ def _screen_date(text: str) -> date:
     return datetime.strptime(text, "%d.%m.%Y").date()
 
 
-__all__ = ["ErpSession", "InvoiceEntry", "InvoiceEntryLine", "LoggedOut", "Transient"]
+__all__ = ["ErpSession", "InvoiceEntry", "InvoiceEntryLine", "PurchaseOrderView", "VendorRecord"]

@@ -85,15 +85,18 @@ class ErpApp:
 
 def create_app(settings: ErpSettings, db: ErpDatabase) -> Any:
     """The ASGI app: the ERP's screens behind the chaos/slowness middleware."""
+    return build_app(settings, db)[0]
+
+
+def build_app(settings: ErpSettings, db: ErpDatabase) -> tuple[Any, ErpApp]:
+    """The ASGI app and the :class:`ErpApp` behind it (for its sessions and ids)."""
     erp = ErpApp(settings, db)
     app = FastAPI(title="AcmeERP (development)", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.erp = erp
     _add_login_routes(app, erp)
     _add_master_routes(app, erp)
     _add_invoice_routes(app, erp)
-    wrapped = ChaosMiddleware(app, settings.chaos, settings.page_delay_ms)
-    wrapped.erp = erp  # type: ignore[attr-defined]  # for ErpServer.expire_sessions()
-    return wrapped
+    return ChaosMiddleware(app, settings.chaos, settings.page_delay_ms), erp
 
 
 def _add_login_routes(app: FastAPI, erp: ErpApp) -> None:

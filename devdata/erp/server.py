@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from devdata.erp.app import ErpSettings, create_app
+from devdata.erp.app import ErpSettings, build_app
 from devdata.erp.chaos import Chaos
 from devdata.erp.db import ErpDatabase
 from devdata.erp.records import Posting
@@ -47,8 +47,8 @@ class ErpServer:
         self.db = ErpDatabase(db_path)
         if self.db.is_empty():
             self.db.seed(master or load_master())
-        self._app = create_app(self.settings, self.db)
-        self._server = BackgroundServer(self._app, port)
+        app, self._erp = build_app(self.settings, self.db)
+        self._server = BackgroundServer(app, port)
         self.url = ""
 
     def __enter__(self) -> ErpServer:
@@ -68,11 +68,11 @@ class ErpServer:
     @property
     def release(self) -> str:
         """The release whose element ids the screens use now."""
-        return self._app.erp.ids.release
+        return self._erp.ids.release
 
     def expire_sessions(self) -> None:
         """Log every user out at once, as an idle timeout or a restart would."""
-        self._app.erp.sessions.drop_all()
+        self._erp.sessions.drop_all()
 
     # -- reads over the database (the ground truth) ----------------------------------------
 

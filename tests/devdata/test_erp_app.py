@@ -161,6 +161,13 @@ def test_idle_session_expires(tmp_path: Path) -> None:
         assert expired.headers["location"].startswith("/login?expired=1")
 
 
+def test_slow_pages_wait_the_configured_delay(tmp_path: Path) -> None:
+    with ErpServer(tmp_path / "erp.db", page_delay_ms=250) as erp:
+        started = time.perf_counter()
+        assert httpx.get(erp.url + "/login").status_code == 200
+        assert time.perf_counter() - started >= 0.25
+
+
 def test_chaos_is_seeded_and_reproducible(tmp_path: Path) -> None:
     chaos = Chaos(error_rate=0.3, timeout_rate=0.1, hang_seconds=0.05, seed=11)
 

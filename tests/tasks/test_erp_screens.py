@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, Route, expect
 from robocorp.workitems import ApplicationException, BusinessException
 
 from devdata.erp import DEV_PASSWORD, DEV_USER, Chaos, ErpServer
@@ -64,6 +64,21 @@ def test_find_vendor_by_name_and_by_vat(session: ErpSession) -> None:
     by_vat = session.find_vendor(vat="GB236552364")
     assert [(v.vendor_id, v.currency, v.country) for v in by_vat] == [("V10022", "GBP", "GB")]
     assert session.find_vendor(name="nobody by this name") == []
+
+
+def test_vendor_picked_in_the_search_dialog_shows_its_master_iban(session: ErpSession) -> None:
+    # The screen a person uses: search in the dialog's iframe, pick a row.
+    session.find_vendor(name="Kessler")  # makes sure the session is logged on
+    page = session.page
+    page.goto(session.base_url + "/invoice/new")
+    page.get_by_role("button", name="Search vendor").click()
+    frame = page.frame_locator("dialog[open] iframe")
+    frame.get_by_label("Name").fill("Kessler")
+    frame.get_by_role("button", name="Search").click()
+    frame.get_by_role("button", name="Select").click()
+    # The dialog hands the pick over by postMessage: expect() waits for it to arrive.
+    expect(session.find("ERP.Invoice.Vendor")).to_have_value("V10002")
+    expect(session.find("ERP.Invoice.Iban")).to_have_text(load_master().vendor("V10002").iban)
 
 
 def test_purchase_order_shows_lines_and_receipts(session: ErpSession) -> None:
