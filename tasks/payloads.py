@@ -102,4 +102,7 @@ class InvoicePayload(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     erp: ErpContext | None = None
     review: Review | None = None
+    # Set (and saved) just before the bot submits to the ERP: on a retry after a crash, an
+    # invoice the ERP already has is then known to be this item's own posting, not a duplicate.
+    posting_started: datetime | None = None
     posting: Posting | None = None

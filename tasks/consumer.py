@@ -1,0 +1,261 @@
+"""Consumer bot: read each invoice, check it against the ERP, post it, or hand it to a person.
+
+    python -m robocorp.tasks run tasks/consumer.py -t consume
+
+Per item: read the document (text layer, e-invoice XML or OCR) and extract its
+fields, unless a clerk already approved corrected fields in the Control Room;
+find the vendor in the ERP's vendor master; check bank account, purchase order
+(2- and 3-way match) and arithmetic; then key the invoice into the ERP and
+record the document number. Anything a person must decide fails the item with a
+BUSINESS code and saves what the bot saw in the payload. One browser and one ERP
+login serve every item of the run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from pydantic import ValidationError
+from robocorp import workitems
+from robocorp.tasks import task
+
+from skills.errors import ErrorCode, UnreadableDocument, business_error
+from skills.validate import Finding, PoLine, PurchaseOrder, Vendor, match_vendor, name_key, validate
+from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
+from tasks.payloads import (
+    REQUIRED_FIELDS,
+    ErpContext,
+    Extracted,
+    FieldValue,
+    InvoicePayload,
+    LineItem,
+    Posting,
+)
+from tasks.payloads import Finding as PayloadFinding
+from tasks.settings import BotSettings
+
+DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
+
+
+@task
+def consume() -> None:
+    """Post every invoice in the queue, or fail it with a reason for the AP clerk."""
+    from tasks.browser import launch_browser
+    from tasks.erp_screens import ErpSession
+
+    settings = BotSettings.from_env()
+    browser = None
+    erp = None
+    try:
+        for item in workitems.inputs:
+            with item:
+                if erp is None:  # start the browser only when there is work
+                    browser = launch_browser()
+                    erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
+                                           settings.erp_password)
+                InvoiceJob(item, erp, settings).run()
+    finally:
+        if erp is not None:
+            erp.close()
+        if browser is not None:
+            browser.close()
+
+
+class InvoiceJob:
+    """One invoice item, from payload to posting."""
+
+    def __init__(self, item: workitems.Input, erp, settings: BotSettings) -> None:  # noqa: ANN001
+        self.item = item
+        self.erp = erp
+        self.settings = settings
+        self.payload = _invoice_payload(item)
+
+    def run(self) -> None:
+        fields, lines, by_person = self._fields()
+        vendor = self._vendor(fields)
+        po = self._purchase_order(fields.get("po_number"))
+        if not by_person:
+            findings = validate(fields, vendor, po and _po_facts(po),
+                                Decimal(str(self.settings.amount_tolerance)))
+            if findings:
+                self._fail(findings)
+        entry = self._entry(fields, lines, vendor)
+        document_number = self._post(entry, vendor)
+        self.payload.posting = Posting(document_number=document_number,
+                                       posted_at=datetime.now(UTC), vendor_id=vendor.vendor_id,
+                                       straight_through=not by_person)
+        self._save()
+        workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
+
+    # -- fields: from a person's review, or read from the document -------------------------
+
+    def _fields(self) -> tuple[dict[str, str | None], list[LineItem], bool]:
+        review = self.payload.review
+        if review is not None and review.action == "approve":
+            return dict(review.fields), list(review.lines or []), True
+        from skills.documents import read_document
+        from skills.extract import extract
+
+        data = self._document_bytes()
+        try:
+            doc = read_document(data, self.payload.document.filename)
+        except UnreadableDocument as exc:
+            self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
+        extraction = extract(doc)
+        self.payload.extracted = Extracted(
+            fields={name: FieldValue(value=f.value, confidence=f.confidence, page=f.page,
+                                     box=list(f.box) if f.box else None, method=f.method,
+                                     raw=f.raw)
+                    for name, f in extraction.fields.items()},
+            lines=[LineItem(description=li.description, quantity=li.quantity,
+                            unit_price=li.unit_price, amount=li.amount)
+                   for li in extraction.line_items],
+            model=f"{extraction.model_name} {extraction.model_version}",
+            threshold=extraction.threshold)
+        unsure = [name for name in REQUIRED_FIELDS
+                  if extraction.fields[name].value is None
+                  or extraction.fields[name].confidence < extraction.threshold]
+        if unsure:
+            self._fail([Finding(ErrorCode.LOW_CONFIDENCE, _unsure_message(extraction, name),
+                                name) for name in unsure])
+        return extraction.values(), list(self.payload.extracted.lines), False
+
+    def _document_bytes(self) -> bytes:
+        name = self.payload.document.filename
+        if name not in self.item.files:
+            self._fail([Finding(ErrorCode.INVALID_PAYLOAD,
+                                f"the work item has no attached file named {name!r}")])
+        with tempfile.TemporaryDirectory() as tmp:
+            return Path(self.item.get_file(name, Path(tmp) / "document")).read_bytes()
+
+    # -- the ERP's facts -------------------------------------------------------------------
+
+    def _vendor(self, fields: dict[str, str | None]) -> Vendor:
+        name, vat = fields.get("vendor_name"), fields.get("vendor_vat")
+        candidates: list[VendorRecord] = self.erp.find_vendor(vat=vat) if vat else []
+        if not candidates and name:
+            words = sorted(name_key(name).split(), key=len, reverse=True)
+            candidates = self.erp.find_vendor(name=words[0]) if words else []
+        vendors = [_vendor_facts(v) for v in candidates]
+        vendor, how = match_vendor(name, vat, vendors)
+        if vendor is None:
+            self._fail([Finding(ErrorCode.UNKNOWN_VENDOR,
+                                f"no vendor master entry matches this invoice ({how}); "
+                                "create the vendor in the ERP or correct the name/VAT id",
+                                "vendor_name")])
+        record = next(v for v in candidates if v.vendor_id == vendor.vendor_id)
+        self.payload.erp = ErpContext(vendor=record.model_dump(mode="json"))
+        return vendor
+
+    def _purchase_order(self, number: str | None) -> PurchaseOrderView | None:
+        if not number:
+            return None
+        po = self.erp.purchase_order(number)
+        if po is not None and self.payload.erp is not None:
+            data = po.model_dump(mode="json")
+            self.payload.erp.receipts = data.pop("receipts")
+            self.payload.erp.purchase_order = data
+        return po
+
+    # -- posting, exactly once -------------------------------------------------------------
+
+    def _post(self, entry: InvoiceEntry, vendor: Vendor) -> str:
+        existing = self.erp.find_posted_invoice(vendor.vendor_id, entry.invoice_number)
+        if existing is not None:
+            if self.payload.posting_started is not None:
+                return existing  # our own posting from an attempt that crashed afterwards
+            self._fail([Finding(ErrorCode.DUPLICATE_INVOICE,
+                                f"invoice {entry.invoice_number} of {vendor.name} is already "
+                                f"posted as ERP document {existing}", "invoice_number")])
+        self.payload.posting_started = datetime.now(UTC)
+        self._save()  # durable before the submit: a retry will know the ERP may have it
+        return self.erp.post_invoice(entry)
+
+    def _entry(self, fields: dict[str, str | None], lines: list[LineItem],
+               vendor: Vendor) -> InvoiceEntry:
+        try:
+            invoice_date = date.fromisoformat(fields["invoice_date"] or "")
+            due = fields.get("due_date")
+            net, tax, total = (Decimal(fields.get(k) or "0")
+                               for k in ("net_amount", "tax_amount", "total"))
+            return InvoiceEntry(
+                vendor_id=vendor.vendor_id, invoice_number=fields["invoice_number"] or "",
+                invoice_date=invoice_date,
+                due_date=date.fromisoformat(due) if due else invoice_date + timedelta(
+                    days=DEFAULT_PAYMENT_DAYS),
+                po_number=fields.get("po_number") or None,
+                currency=fields.get("currency") or vendor.currency or "",
+                net_amount=net, tax_amount=tax, total_amount=total,
+                lines=_entry_lines(lines, net))
+        except (ValueError, InvalidOperation, ValidationError) as exc:
+            self._fail([Finding(ErrorCode.LOW_CONFIDENCE,
+                                f"the fields cannot be keyed into the ERP: {_first_error(exc)}")])
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _save(self) -> None:
+        self.item.payload = self.payload.model_dump(mode="json")
+        self.item.save()
+
+    def _fail(self, findings: list[Finding]):  # noqa: ANN202 - never returns
+        self.payload.findings = [PayloadFinding(code=f.code.value, message=f.message,
+                                                field=f.field) for f in findings]
+        self._save()
+        first = findings[0]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        raise business_error(first.code, first.message + more)
+
+
+def _invoice_payload(item: workitems.Input) -> InvoicePayload:
+    try:
+        return InvoicePayload.model_validate(item.payload)
+    except ValidationError as exc:
+        raise business_error(ErrorCode.INVALID_PAYLOAD,
+                             f"the work item is not an invoice item: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+    return str(exc)
+
+
+def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
+    field = extraction.fields[name]
+    if field.value is None:
+        return f"{name.replace('_', ' ')} was not found on the document"
+    return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
+            f"{field.confidence:.2f} (needs {extraction.threshold:.2f})")
+
+
+def _entry_lines(lines: list[LineItem], net: Decimal) -> tuple[InvoiceEntryLine, ...]:
+    """The extracted lines, if they are complete and add up to the net; else none (the ERP
+    then books one summary line over the net)."""
+    try:
+        entry = tuple(
+            InvoiceEntryLine(description=li.description or "Item",
+                             quantity=Decimal(li.quantity or "1"),
+                             unit_price=Decimal(li.unit_price or li.amount or "0"),
+                             amount=Decimal(li.amount or "0"))
+            for li in lines)
+    except (InvalidOperation, ValidationError):
+        return ()
+    if entry and abs(sum(li.amount for li in entry) - net) <= Decimal("0.01"):
+        return entry
+    return ()
+
+
+def _vendor_facts(record: VendorRecord) -> Vendor:
+    return Vendor(vendor_id=record.vendor_id, name=record.name, vat_id=record.vat_id,
+                  iban=record.iban, currency=record.currency)
+
+
+def _po_facts(po: PurchaseOrderView) -> PurchaseOrder:
+    return PurchaseOrder(
+        po_number=po.po_number, vendor_id=po.vendor_id, currency=po.currency, status=po.status,
+        lines=tuple(PoLine(line=ln.line, quantity=ln.quantity, unit_price=ln.unit_price,
+                           received_quantity=ln.received_quantity) for ln in po.lines))
