@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import threading
 import time
 from datetime import datetime
@@ -61,6 +62,8 @@ def main_options(
         help="database URL (default: $WORKITEMS_DB or sqlite:///output/workitems.db)")] = None,
 ) -> None:
     _state["db"] = db
+    if db:  # sub-commands (the Control Room) and the bots a worker starts read it from here
+        os.environ["WORKITEMS_DB"] = db
 
 
 @app.command()
