@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,12 @@ from tasks.form_matching import CellError, FormField, field_value, match_columns
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_XLSX = ROOT / "devdata" / "forms" / "people.xlsx"
 _PAGE_SCRIPT = (Path(__file__).resolve().parent / "form_filler.js").read_text(encoding="utf-8")
+_ANY_CALL = f"(args) => (window.__formFiller || ({_PAGE_SCRIPT}))(args)"
+_FILL_CALL = (
+    "(args) => { if (!window.__formFiller) throw new Error('FIELDS_MISSING: [\"helper\"]');"
+    " return window.__formFiller(args); }"
+)
+_INSTALLED: weakref.WeakSet[Page] = weakref.WeakSet()
 log = logging.getLogger(__name__)
 
 
@@ -79,9 +86,16 @@ class FormFiller:
         page.set_default_timeout(timeout_ms)
         page.set_default_navigation_timeout(timeout_ms)
         self.mapping: dict[str, FormField] = {}
+        # Installed once: every document the page loads defines the helper before its own
+        # scripts run, so each row sends a short call instead of the whole script.
+        if page not in _INSTALLED:
+            page.add_init_script(f"window.__formFiller = {_PAGE_SCRIPT};")
+            _INSTALLED.add(page)
 
     def _call(self, mode: str, values: list[dict] | None = None) -> dict:
-        return self.page.evaluate(_PAGE_SCRIPT, {"mode": mode, "values": values or []})
+        # A page loaded before the helper was installed gets the whole script instead.
+        script = _FILL_CALL if mode == "fill" else _ANY_CALL
+        return self.page.evaluate(script, {"mode": mode, "values": values or []})
 
     def map_columns(self, headers: list[str]) -> dict[str, FormField]:
         """Open the form and match every column to a field; unmatched columns are an error."""
