@@ -126,19 +126,18 @@ class FormFiller:
             except CellError as exc:
                 results[index] = RowResult(row=index + 2, status="ERROR", answer=str(exc))
                 continue
-            for attempt in range(2):
+            outcome = self._submit(values)
+            if outcome == "not-a-form":
+                # The answer page carries no form: keep its answer, reopen the form, retry.
+                self._record(results, pending, self._call("answer")["answer"])
+                pending = None
+                self.page.goto(self.url)
                 outcome = self._submit(values)
-                if outcome == "not-a-form" and attempt == 0:
-                    # The answer page has no form: keep its answer, reopen the form, retry.
-                    pending = self._record(results, pending, self._call("answer")["answer"])
-                    self.page.goto(self.url)
-                    continue
-                break
             if isinstance(outcome, dict):
-                pending = self._record(results, pending, outcome)
+                self._record(results, pending, outcome)
                 pending = index
             else:
-                results[index] = RowResult(row=index + 2, status=outcome[0], answer=outcome[1])
+                results[index] = self._failure(index, outcome)
         self._record(results, pending, self._call("answer")["answer"])
         return [r for r in results if r is not None]
 
@@ -164,12 +163,18 @@ class FormFiller:
                 return ("REJECTED", message.split("INVALID:", 1)[1].strip())
             raise
 
+    def _failure(self, index: int, outcome: str | tuple[str, str]) -> RowResult:
+        if outcome == "not-a-form":
+            labels = ", ".join(f.label for f in self.mapping.values())
+            outcome = ("ERROR", f"The form's fields ({labels}) are not on the page.")
+        return RowResult(row=index + 2, status=outcome[0], answer=outcome[1])
+
     @staticmethod
-    def _record(results: list, pending: int | None, answer: dict) -> None:
+    def _record(results: list[RowResult | None], pending: int | None, answer: dict) -> None:
+        """Store what the page says now as the answer to the row submitted last."""
         if pending is not None and results[pending] is None:
             results[pending] = RowResult(row=pending + 2, status=answer["level"],
                                          answer=answer["text"])
-        return None
 
 
 def write_results(path: Path, sheet: Sheet, results: list[RowResult]) -> Path:

@@ -29,8 +29,9 @@ _MAX_FORMS = 500  # rendered forms whose random field names the server still rem
 
 
 class FormApp:
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, answer_with_form: bool = True) -> None:
         self._rng = random.Random(seed)
+        self.answer_with_form = answer_with_form  # False: the answer page has only a link
         self._lock = threading.Lock()
         self._issued: OrderedDict[str, dict[str, str]] = OrderedDict()  # token -> name -> field
         self.submissions: list[dict[str, Any]] = []
@@ -49,14 +50,13 @@ class FormApp:
         return token, {"__order__": ",".join(order), **names}
 
     def page(self, message: str = "", level: str = "") -> str:
+        if message and not self.answer_with_form:
+            return _ANSWER_ONLY.format(notice=_notice(message, level))
         token, names = self._names()
         order = names.pop("__order__").split(",")
         rid = lambda: f"i{self._rng.getrandbits(32):08x}"  # noqa: E731  # a fresh id each time
         blocks = [_FIELD_HTML[field](names[field], rid) for field in order]
-        notice = ""
-        if message:
-            role = "status" if level == "ok" else "alert"
-            notice = f'<p role="{role}" class="{level}">{html.escape(message)}</p>'
+        notice = _notice(message, level) if message else ""
         return _PAGE.format(notice=notice, token=token, fields="\n".join(blocks))
 
     # -- submitting ------------------------------------------------------------------------
@@ -77,6 +77,11 @@ class FormApp:
             self.submissions.append({"registration": f"R-{number:04d}", **values})
         return "ok", (f"Registration R-{number:04d} saved for "
                       f"{values['first_name']} {values['last_name']}.")
+
+
+def _notice(message: str, level: str) -> str:
+    role = "status" if level == "ok" else "alert"
+    return f'<p role="{role}" class="{level}">{html.escape(message)}</p>'
 
 
 def _problems(v: dict[str, Any]) -> list[str]:
@@ -161,6 +166,13 @@ _PAGE = """<!doctype html>
 {fields}
 <button type="submit">Register</button>
 </form></body></html>"""
+
+
+_ANSWER_ONLY = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Registration</title></head>
+<body><h1>Event registration</h1>
+{notice}
+<p><a href="/">Register another person</a></p></body></html>"""
 
 
 def create_app(form_app: FormApp) -> FastAPI:

@@ -11,8 +11,9 @@ from devdata.forms.app import FormApp, create_app
 class FormServer:
     """``with FormServer() as form: form.url, form.submissions``."""
 
-    def __init__(self, seed: int | None = None, port: int = 0) -> None:
-        self._form = FormApp(seed)
+    def __init__(self, seed: int | None = None, port: int = 0,
+                 answer_with_form: bool = True) -> None:
+        self._form = FormApp(seed, answer_with_form)
         self._server = BackgroundServer(create_app(self._form), port)
         self.url = ""
 

@@ -83,6 +83,16 @@ def test_bad_rows_are_reported_and_good_rows_still_go(page, form, tmp_path: Path
     assert [s["last_name"] for s in form.submissions[before:]] == ["Valid", "Valid"]
 
 
+def test_answer_pages_without_a_form_are_read_then_left(page, tmp_path: Path) -> None:
+    sheet = read_sheet(DEFAULT_XLSX)
+    sheet.rows[:] = sheet.rows[:3]
+    with FormServer(seed=5, answer_with_form=False) as form:
+        results = FormFiller(page, form.url).fill(sheet)
+        assert [r.status for r in results] == ["OK", "OK", "OK"]
+        assert [s["first_name"] for s in form.submissions] == ["Ada", "Grace", "Émilie"]
+    assert results[2].answer.endswith("saved for Émilie du Châtelet.")
+
+
 def test_a_column_the_form_does_not_have_is_a_clear_error(page, form, tmp_path) -> None:
     sheet = read_sheet(_xlsx(tmp_path / "in.xlsx", ["First name", "Shoe size"], [["A", 42]]))
     with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
