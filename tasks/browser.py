@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 # Quiet, sandbox-free flags for a system Chromium in containers and CI runners.
@@ -96,7 +97,12 @@ def launch_browser(
         slow_mo = int(os.environ.get("AP_SLOWMO", "0") or 0)
     pw = playwright or _playwright()
     if _playwright_chromium(pw):
-        return pw.chromium.launch(headless=headless, slow_mo=slow_mo)
+        try:
+            return pw.chromium.launch(headless=headless, slow_mo=slow_mo)
+        except PlaywrightError as exc:
+            # A partial install (e.g. the headless shell missing): try the system's instead.
+            if "Executable doesn't exist" not in str(exc):
+                raise
     if path := system_chromium():
         return pw.chromium.launch(
             executable_path=path, headless=headless, slow_mo=slow_mo, args=list(SYSTEM_FLAGS)

@@ -58,3 +58,25 @@ def test_headed_and_slow_motion_come_from_the_environment(monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="stop here"):
         browser_module.launch_browser(playwright=FakePlaywright())
     assert seen["headless"] is False and seen["slow_mo"] == 250
+
+
+def test_a_partial_playwright_install_falls_back_to_the_system(monkeypatch) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    launches = []
+
+    class FakeChromium:  # Playwright's own browser is listed but its headless shell is gone
+        executable_path = __file__
+
+        def launch(self, **options):
+            launches.append(options.get("executable_path"))
+            if "executable_path" not in options:
+                raise PlaywrightError("BrowserType.launch: Executable doesn't exist at /x")
+            return "system browser"
+
+    class FakePlaywright:
+        chromium = FakeChromium()
+
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: "/usr/bin/chromium")
+    assert browser_module.launch_browser(playwright=FakePlaywright()) == "system browser"
+    assert launches == [None, "/usr/bin/chromium"]
