@@ -33,9 +33,7 @@ from workitems.room.repository import User
 SESSION_COOKIE = "room_session"
 LOGIN_CSRF_COOKIE = "room_login"
 _hasher = PasswordHasher()
-# Verifying against this when the user name is unknown takes as long as a real check,
-# so response times don't tell which user names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_dummy_hash: str | None = None
 
 
 class RoomSettings(BaseModel):
@@ -64,8 +62,23 @@ class TooManyAttempts(Exception):
     pass
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the argon2 parameters (the tests use cheap ones; production keeps the defaults)."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def _dummy() -> str:
+    """Verifying against this when the user name is unknown takes as long as a real check,
+    so response times don't tell which user names exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(16))
+    return _dummy_hash
 
 
 def check_password_strength(password: str) -> str | None:
@@ -89,7 +102,7 @@ def authenticate(store: Store, settings: RoomSettings, username: str, password: 
     if failures >= settings.login_max_failures:
         raise TooManyAttempts()
     found = repo.password_hash_of(store, username)
-    ok = _verify(found[1] if found else _DUMMY_HASH, password) and bool(found)
+    ok = _verify(found[1] if found else _dummy(), password) and bool(found)
     user = found[0] if found else None
     ok = ok and user is not None and user.active
     repo.record_login_attempt(store, username, address, ok)

@@ -340,7 +340,7 @@ def export_corrections(request: Request, user: Supervisor) -> Response:
 def prometheus(request: Request) -> Response:
     user = auth.session_or_token_user(request)
     if not user.has_role("supervisor"):
-        raise auth.Forbidden("metrics need the supervisor role")
+        raise auth.Forbidden(f"this page needs the supervisor role; you are a {user.role}")
     room = _room(request)
     return PlainTextResponse(metrics.render(room.store, room.histograms),
                              media_type="text/plain; version=0.0.4")

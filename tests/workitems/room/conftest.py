@@ -12,15 +12,21 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from workitems import Store, open_store
 from workitems.room import RoomSettings, create_app
 from workitems.room import repository as repo
-from workitems.room.auth import hash_password
+from workitems.room.auth import hash_password, use_hasher
 
 PASSWORD = "correct horse battery"
 USERS = {"clerk1": "clerk", "clerk2": "clerk", "sup": "supervisor", "admin": "admin"}
+
+
+# argon2 with its production cost takes most of a second per login on a busy test
+# machine; the tests check who may log in, not argon2's cost.
+use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def add_users(store: Store) -> None:
