@@ -19,6 +19,7 @@ import logging
 import os
 import weakref
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ _FILL_CALL = (
     "(args) => { if (!window.__formFiller) throw new Error('FIELDS_MISSING: [\"helper\"]');"
     " return window.__formFiller(args); }"
 )
+_ANSWER_LOST = {"level": "UNKNOWN", "text": "Submitted; the answer page was not read."}
 _INSTALLED: weakref.WeakSet[Page] = weakref.WeakSet()
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,16 @@ class RowResult(BaseModel):
     row: int  # the spreadsheet row number (the header is row 1)
     status: str  # OK, REJECTED (the page or the browser refused it), ERROR, UNKNOWN
     answer: str  # what the page said, or why the row was not submitted
+
+
+@dataclass
+class _Outcome:
+    """What submitting one row did."""
+
+    previous_answer: dict | None = None  # the page's answer to the row before, read first
+    failure: tuple[str, str] | None = None  # (status, why) when this row was not accepted
+    not_a_form: bool = False  # the page shows no form to fill
+    reloaded: bool = False  # the form was opened again, losing the page that was shown
 
 
 class Sheet(BaseModel):
@@ -127,17 +139,23 @@ class FormFiller:
                 results[index] = RowResult(row=index + 2, status="ERROR", answer=str(exc))
                 continue
             outcome = self._submit(values)
-            if outcome == "not-a-form":
+            if outcome.not_a_form:
                 # The answer page carries no form: keep its answer, reopen the form, retry.
                 self._record(results, pending, self._call("answer")["answer"])
                 pending = None
                 self.page.goto(self.url)
                 outcome = self._submit(values)
-            if isinstance(outcome, dict):
-                self._record(results, pending, outcome)
+            if outcome.previous_answer is not None:
+                self._record(results, pending, outcome.previous_answer)
+                pending = None
+            elif outcome.reloaded:  # the answer to the last row was on the page we left
+                self._record(results, pending, _ANSWER_LOST)
+                pending = None
+            if outcome.failure is None:
                 pending = index
             else:
-                results[index] = self._failure(index, outcome)
+                results[index] = RowResult(row=index + 2, status=outcome.failure[0],
+                                           answer=outcome.failure[1])
         self._record(results, pending, self._call("answer")["answer"])
         return [r for r in results if r is not None]
 
@@ -147,27 +165,37 @@ class FormFiller:
             for h, field in self.mapping.items()
         ]
 
-    def _submit(self, values: list[dict]) -> dict | str | tuple[str, str]:
-        """Fill and submit one row: the previous answer (dict), "not-a-form", or a failure."""
+    def _submit(self, values: list[dict]) -> _Outcome:
+        """Fill and submit one row in one script call, then wait for the page it loads."""
+        outcome = _Outcome()
         try:
             with self.page.expect_navigation(wait_until="domcontentloaded"):
-                return self._call("fill", values)["answer"]
-        except PlaywrightTimeout:
-            self.page.goto(self.url)
-            return ("ERROR", "The page did not answer in time.")
+                outcome.previous_answer = self._call("fill", values)["answer"]
         except PlaywrightError as exc:
-            message = exc.message.splitlines()[0]
+            message = exc.message.splitlines()[0] if exc.message else str(exc)
             if "FIELDS_MISSING" in message:
-                return "not-a-form"
-            if "INVALID:" in message:  # the browser's own validation refused the values
-                return ("REJECTED", message.split("INVALID:", 1)[1].strip())
-            raise
+                labels = ", ".join(f.label for f in self.mapping.values())
+                outcome.not_a_form = True
+                outcome.failure = ("ERROR", f"The form's fields ({labels}) are not on the page.")
+            elif "INVALID:" in message:  # the browser's own validation refused the values
+                outcome.failure = ("REJECTED", message.split("INVALID:", 1)[1].strip())
+            else:  # no answer in time, or the submit failed: open the form again
+                why = ("The page did not answer in time." if isinstance(exc, PlaywrightTimeout)
+                       else f"The submit failed: {message}")
+                self._reopen()
+                outcome.reloaded = True
+                outcome.failure = ("ERROR", why)
+        return outcome
 
-    def _failure(self, index: int, outcome: str | tuple[str, str]) -> RowResult:
-        if outcome == "not-a-form":
-            labels = ", ".join(f.label for f in self.mapping.values())
-            outcome = ("ERROR", f"The form's fields ({labels}) are not on the page.")
-        return RowResult(row=index + 2, status=outcome[0], answer=outcome[1])
+    def _reopen(self) -> None:
+        """Open the form again; a failed submit may still be showing its error page."""
+        for attempt in range(3):
+            try:
+                self.page.goto(self.url)
+                return
+            except PlaywrightError as exc:
+                if "interrupted by another navigation" not in str(exc) or attempt == 2:
+                    raise
 
     @staticmethod
     def _record(results: list[RowResult | None], pending: int | None, answer: dict) -> None:

@@ -93,6 +93,28 @@ def test_answer_pages_without_a_form_are_read_then_left(page, tmp_path: Path) ->
     assert results[2].answer.endswith("saved for Émilie du Châtelet.")
 
 
+def test_a_failed_submit_marks_only_its_row(page, form) -> None:
+    sheet = read_sheet(DEFAULT_XLSX)
+    sheet.rows[:] = sheet.rows[:3]
+    posts = []
+
+    def drop_the_second_post(route) -> None:
+        posts.append(route.request.method)
+        if posts.count("POST") == 2 and route.request.method == "POST":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/submit", drop_the_second_post)
+    try:
+        results = FormFiller(page, form.url).fill(sheet)
+    finally:
+        page.unroute("**/submit")
+    assert [r.status for r in results] == ["OK", "ERROR", "OK"]
+    assert results[0].answer.endswith("saved for Ada Lovelace.")
+    assert "The submit failed" in results[1].answer
+
+
 def test_a_column_the_form_does_not_have_is_a_clear_error(page, form, tmp_path) -> None:
     sheet = read_sheet(_xlsx(tmp_path / "in.xlsx", ["First name", "Shoe size"], [["A", 42]]))
     with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
