@@ -13,7 +13,9 @@ login serve every item of the run.
 
 from __future__ import annotations
 
+import logging
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,6 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from robocorp import workitems
 from robocorp.tasks import task
+from robocorp.workitems import ApplicationException, BusinessException
 
 from skills.errors import ErrorCode, UnreadableDocument, business_error
 from skills.validate import Finding, PoLine, PurchaseOrder, Vendor, match_vendor, name_key, validate
@@ -38,6 +41,7 @@ from tasks.payloads import Finding as PayloadFinding
 from tasks.settings import BotSettings
 
 DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
+LOGGER = logging.getLogger(__name__)
 
 
 @task
@@ -56,12 +60,25 @@ def consume() -> None:
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
                                            settings.erp_password)
-                InvoiceJob(item, erp, settings).run()
+                _guarded(InvoiceJob(item, erp, settings).run)
     finally:
         if erp is not None:
             erp.close()
         if browser is not None:
             browser.close()
+
+
+def _guarded(job: Callable[[], None]) -> None:
+    """Run one item's job; a bug or an unforeseen failure becomes a retryable APPLICATION
+    failure of that item (logged with its traceback) instead of ending the whole run."""
+    try:
+        job()
+    except (BusinessException, ApplicationException):
+        raise
+    except Exception as exc:
+        LOGGER.exception("unexpected error")
+        raise ApplicationException(f"{type(exc).__name__}: {exc}",
+                                   code="UNEXPECTED_ERROR") from exc
 
 
 class InvoiceJob:
