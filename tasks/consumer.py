@@ -25,7 +25,7 @@ from robocorp import workitems
 from robocorp.tasks import task
 from robocorp.workitems import ApplicationException, BusinessException
 
-from skills.errors import ErrorCode, UnreadableDocument, business_error
+from skills.errors import ErrorCode, UnreadableDocument, application_error, business_error
 from skills.validate import Finding, PoLine, PurchaseOrder, Vendor, match_vendor, name_key, validate
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
 from tasks.payloads import (
@@ -77,8 +77,8 @@ def _guarded(job: Callable[[], None]) -> None:
         raise
     except Exception as exc:
         LOGGER.exception("unexpected error")
-        raise ApplicationException(f"{type(exc).__name__}: {exc}",
-                                   code="UNEXPECTED_ERROR") from exc
+        raise application_error(ErrorCode.UNEXPECTED_ERROR,
+                                f"{type(exc).__name__}: {exc}") from exc
 
 
 class InvoiceJob:
