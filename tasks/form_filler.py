@@ -191,6 +191,7 @@ class FormFiller:
         """Open the form again; a failed submit may still be showing its error page."""
         for attempt in range(3):
             try:
+                self.page.wait_for_load_state("load")  # let an error page finish first
                 self.page.goto(self.url)
                 return
             except PlaywrightError as exc:
