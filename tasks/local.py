@@ -1,0 +1,66 @@
+"""Run one bot from the desktop, the way a citizen developer debugs it.
+
+    python -m tasks.local consumer [--headed] [--slowmo 250]
+
+Loads ``devdata/env-<bot>.json`` (Robocorp's convention: the FileAdapter and
+the ``devdata/work-items-in`` items), starts the development ERP when the bot
+needs one and none answers, then runs the bot with robocorp-tasks. The log is
+``output/log.html``; each bot's outputs are in ``output/work-items-out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tasks.settings import REPO_ROOT
+
+BOTS = {"producer": "produce", "consumer": "consume", "reporter": "report"}
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)  # noqa: S310 - a local development URL
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bot", choices=sorted(BOTS))
+    parser.add_argument("--headed", action="store_true", help="show the browser")
+    parser.add_argument("--slowmo", type=int, default=0, help="milliseconds between actions")
+    args = parser.parse_args(argv)
+
+    env_file = REPO_ROOT / "devdata" / f"env-{args.bot}.json"
+    env = {**os.environ, **json.loads(env_file.read_text(encoding="utf-8"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    if args.headed:
+        env["AP_HEADED"] = "1"
+    if args.slowmo:
+        env["AP_SLOWMO"] = str(args.slowmo)
+    Path(REPO_ROOT / env["RC_WORKITEM_OUTPUT_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        erp_url = env.get("AP_ERP_URL")
+        if erp_url and not _answers(erp_url):
+            from devdata.erp.server import ErpServer
+
+            port = urlparse(erp_url).port or 8070
+            stack.enter_context(ErpServer(REPO_ROOT / "output" / "dev-erp.db", port=port))
+            print(f"started the development ERP at {erp_url} (user apbot / apbot-dev)")
+        command = [sys.executable, "-m", "robocorp.tasks", "run", f"tasks/{args.bot}.py",
+                   "-t", BOTS[args.bot]]
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
