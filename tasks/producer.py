@@ -1,0 +1,82 @@
+"""The producer bot: one work item per invoice document found in the configured sources.
+
+    python -m robocorp.tasks run tasks/producer.py -t produce
+
+Each input item is a trigger (one per scheduled run). For it the bot reads every source
+the environment configures (see :mod:`tasks.settings`): the watched folder ``AP_INBOX``,
+the mailbox ``AP_IMAP_*`` when ``AP_IMAP_HOST`` is set, and the supplier portal
+``AP_PORTAL_*`` when ``AP_PORTAL_URL`` is set. Every document becomes one output item with
+the file attached and an :class:`~tasks.payloads.InvoicePayload` whose ``reference`` is the
+file's sha256: the store folds a document it already knows into the existing item, so
+sources are never moved or flagged and reading one twice is harmless.
+
+A source that fails is logged and the others still produce; when every source failed the
+trigger fails with ``SOURCE_UNAVAILABLE`` and the worker retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from robocorp import workitems
+from robocorp.tasks import task
+
+from tasks.payloads import InvoicePayload
+from tasks.settings import BotSettings
+from tasks.sources import Collector, Incoming, SourceReport, configured_sources
+
+log = logging.getLogger(__name__)
+SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
+
+
+@task
+def produce() -> None:
+    settings = BotSettings.from_env()
+    for item in workitems.inputs:
+        with item:
+            reports = produce_outputs(configured_sources(settings))
+            for report in reports:
+                log.info("%s", report.line())
+                print(report.line())  # also on the console, for whoever runs it by hand
+            failed = [r for r in reports if r.error]
+            if failed and len(failed) == len(reports):
+                raise workitems.ApplicationException(
+                    "every invoice source failed: " + "; ".join(
+                        f"{r.kind} {r.name}: {r.error}" for r in failed),
+                    code=SOURCE_UNAVAILABLE)
+
+
+def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
+    """Create one output per document not yet seen in this run; one report per source."""
+    seen: set[str] = set()
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="ap-producer-") as scratch:
+        for collector in sources:
+            report = collector.new_report()
+            reports.append(report)
+            try:
+                for document in collector.collect(report):
+                    if document.sha256 in seen:
+                        log.info("%s: same bytes as a document already taken in this run",
+                                 document.filename)
+                        continue
+                    seen.add(document.sha256)
+                    _create_output(document, Path(scratch) / str(len(seen)))
+                    report.new += 1
+            except Exception as exc:  # one broken source must not stop the others
+                report.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                log.exception("%s source %s failed", collector.kind, collector.name)
+    return reports
+
+
+def _create_output(document: Incoming, folder: Path) -> None:
+    """One output item carrying the document (written from the bytes that were hashed)."""
+    folder.mkdir()
+    path = folder / document.filename
+    path.write_bytes(document.data)
+    payload = InvoicePayload(reference=document.sha256, source=document.source,
+                             document=document.document_ref())
+    workitems.outputs.create(payload=payload.model_dump(mode="json"), files=[path])
+    path.unlink()  # saved in the store; the scratch folder stays small

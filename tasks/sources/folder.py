@@ -1,0 +1,43 @@
+"""The watched folder: every file directly in it (not in sub-folders), left where it is."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tasks.payloads import Source
+from tasks.sources.documents import Incoming, SourceReport, accept_document
+
+# A file modified this recently may still be being copied in; the next run takes it.
+SETTLE_SECONDS = 2.0
+
+
+class FolderMissing(RuntimeError):
+    """The watched folder does not exist or is not a folder."""
+
+
+def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
+    if not inbox.is_dir():
+        raise FolderMissing(f"the watched folder {inbox} does not exist or is not a folder "
+                            "(set AP_INBOX)")
+    for path in sorted(inbox.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue  # sub-folders and hidden files (editors' and sync tools' temp files)
+        try:
+            data = path.read_bytes()
+            stat = path.stat()
+        except OSError as exc:  # removed or locked since listing: next run sees it again
+            report.found += 1
+            report.skip(repr(path.name), f"could not be read ({exc.strerror or exc})")
+            continue
+        if (age := time.time() - stat.st_mtime) < SETTLE_SECONDS:
+            report.found += 1
+            report.skip(repr(path.name), f"still being written (changed {age:.1f}s ago); "
+                                         "the next run takes it")
+            continue
+        received = datetime.fromtimestamp(stat.st_mtime, UTC)
+        source = Source(kind="folder", name=str(path), received_at=received)
+        if (document := accept_document(path.name, data, source, report)) is not None:
+            yield document

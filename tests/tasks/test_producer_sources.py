@@ -1,0 +1,126 @@
+"""The producer's document checks without a worker: names from outside, types by bytes,
+mail parts, the watched folder's rules."""
+
+from __future__ import annotations
+
+import os
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tasks.payloads import Source
+from tasks.producer import produce_outputs
+from tasks.settings import BotSettings
+from tasks.sources import SourceReport, accept_document, configured_sources, safe_name
+from tasks.sources import folder as folder_source
+from tasks.sources.imap import _attachments
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SOURCE = Source(kind="manual", name="test")
+
+
+@pytest.mark.parametrize(("raw", "media_type", "expected"), [
+    ("../../x.pdf", "application/pdf", "x.pdf"),
+    ("a/b", "application/pdf", "b.pdf"),
+    ("C:\\Users\\me\\inv.PDF", "application/pdf", "inv.PDF"),
+    ("in\x00voice\n.pdf", "application/pdf", "invoice.pdf"),
+    ("a..b.pdf", "application/pdf", "a.b.pdf"),
+    ("..", "application/pdf", "document.pdf"),
+    (None, "image/png", "document.png"),
+    (".hidden.pdf", "application/pdf", "hidden.pdf"),
+    ("invoice.exe", "application/pdf", "invoice.exe.pdf"),
+    ("scan.JPEG", "image/jpeg", "scan.JPEG"),
+    ("x\u202egpj.pdf", "application/pdf", "xgpj.pdf"),
+    ("Rechnung Müller: 7?.pdf", "application/pdf", "Rechnung Müller_ 7_.pdf"),
+])
+def test_names_from_outside_become_safe_base_names(raw: str | None, media_type: str,
+                                                   expected: str) -> None:
+    assert safe_name(raw, media_type) == expected
+
+
+def test_long_names_keep_their_extension() -> None:
+    name = safe_name("x" * 400 + ".pdf", "application/pdf")
+    assert len(name) <= 120 and name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(("data", "media_type"), [
+    (PDF, "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n....", "image/png"),
+    (b"\xff\xd8\xff\xe0....", "image/jpeg"),
+    (b"II*\x00....", "image/tiff"),
+    (b"\xef\xbb\xbf<?xml version='1.0'?><Invoice/>", "application/xml"),
+])
+def test_documents_are_recognised_by_their_bytes(data: bytes, media_type: str) -> None:
+    report = SourceReport("folder", "test")
+    document = accept_document("no-extension", data, SOURCE, report)
+    assert document is not None and document.media_type == media_type
+    assert (report.found, report.documents, report.skipped) == (1, 1, [])
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    (b"", "empty file"),
+    (b"MZ\x90\x00 a program", "not a document"),
+    (b"PK\x03\x04 a zip named .pdf", "not a document"),
+    (b"just some text", "not a document"),
+])
+def test_other_files_are_skipped_with_a_reason(data: bytes, why: str) -> None:
+    report = SourceReport("folder", "test")
+    assert accept_document("invoice.pdf", data, SOURCE, report) is None
+    assert report.found == 1 and report.documents == 0
+    assert len(report.skipped) == 1 and why in report.skipped[0]
+    assert report.skipped[0].startswith("'invoice.pdf': ")
+
+
+def test_mail_parts_attachments_only() -> None:
+    message = EmailMessage()
+    message["Message-ID"] = "<m1@vendor.example>"
+    message["Date"] = "Fri, 20 Nov 2026 09:30:00 +0100"
+    message.set_content("body text is not an attachment")
+    message.add_attachment(PDF, maintype="application", subtype="pdf",
+                           filename="../invoice.pdf")
+    message.add_attachment(b"notes", maintype="text", subtype="plain", filename="notes.txt")
+    inner = EmailMessage()
+    inner.set_content("forwarded")
+    inner.add_attachment(PDF + b"%2", maintype="application", subtype="octet-stream",
+                         filename="forwarded")
+    message.add_attachment(inner)
+    report = SourceReport("imap", "box")
+    documents = list(_attachments(message, b"7", "box", report))
+    assert [d.filename for d in documents] == ["invoice.pdf", "forwarded.pdf"]
+    assert documents[0].source.name == "box <m1@vendor.example>"
+    assert (report.found, report.documents) == (3, 2)
+    assert "'notes.txt': not a document" in report.skipped[0]
+
+
+def test_the_folder_leaves_files_still_being_written(tmp_path: Path) -> None:
+    (tmp_path / "old.pdf").write_bytes(PDF)
+    old = time.time() - 60
+    os.utime(tmp_path / "old.pdf", (old, old))
+    (tmp_path / "fresh.pdf").write_bytes(PDF + b"%fresh")
+    report = SourceReport("folder", str(tmp_path))
+    documents = list(folder_source.collect(tmp_path, report))
+    assert [d.filename for d in documents] == ["old.pdf"]
+    assert "still being written" in report.skipped[0]
+
+
+def test_sources_follow_the_settings(tmp_path: Path) -> None:
+    only_folder = configured_sources(BotSettings(inbox=tmp_path))
+    assert [s.kind for s in only_folder] == ["folder"]
+    every = configured_sources(BotSettings(inbox=tmp_path, imap_host="mail.example",
+                                           imap_user="ap", imap_password="secret",
+                                           portal_url="http://portal.example"))
+    assert [s.kind for s in every] == ["folder", "imap", "portal"]
+    assert every[1].name == "ap@mail.example:143/INBOX"
+    assert all("secret" not in s.name for s in every), "no password in what gets logged"
+
+
+def test_a_failing_source_is_reported_and_the_next_one_still_runs(tmp_path: Path) -> None:
+    sources = configured_sources(BotSettings(inbox=tmp_path / "missing", imap_host="127.0.0.1",
+                                             imap_port=1))
+    reports = produce_outputs(sources)  # no output is created: neither source yields
+    assert [r.kind for r in reports] == ["folder", "imap"]
+    assert "does not exist" in reports[0].error
+    assert "cannot reach the mail server 127.0.0.1:1" in reports[1].error
+    assert "FAILED" in reports[1].line()
