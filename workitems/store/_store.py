@@ -103,20 +103,24 @@ class Store:
 
     def step(self, process: str, name: str) -> Step:
         """The step's settings; a step nobody registered gets the defaults."""
+        if (process, name) in self._steps:
+            return self._steps[(process, name)]
+        with self.db.transaction(write=False) as cur:
+            return self._step_in(cur, process, name)
+
+    def _step_in(self, cur: Cursor, process: str, name: str) -> Step:
+        """As :meth:`step`, inside a transaction already open."""
         key = (process, name)
         if key not in self._steps:
-            with self.db.transaction(write=False) as cur:
-                rows = cur.execute("SELECT * FROM steps WHERE process = :p AND name = :n",
-                                   {"p": process, "n": name})
-            if rows:
-                row = rows[0]
-                self._steps[key] = Step(
-                    process=process, name=name, position=row["position"],
-                    next_step=row["next_step"], task=row["task"],
-                    lease_seconds=row["lease_seconds"],
-                    retry=RetryPolicy(**self.db.json_value(row["retry"])))
-            else:
+            rows = cur.execute("SELECT * FROM steps WHERE process = :p AND name = :n",
+                               {"p": process, "n": name})
+            if not rows:
                 return Step(process=process, name=name)
+            row = rows[0]
+            self._steps[key] = Step(
+                process=process, name=name, position=row["position"],
+                next_step=row["next_step"], task=row["task"], lease_seconds=row["lease_seconds"],
+                retry=RetryPolicy(**self.db.json_value(row["retry"])))
         return self._steps[key]
 
     def steps(self, process: str) -> list[Step]:
@@ -266,7 +270,7 @@ class Store:
         with self.db.transaction() as cur:
             row = self._check_lease(cur, item_id, token)
             self._discard_outputs(cur, item_id, actor)
-            policy = self.step(row["process"], row["step"]).retry
+            policy = self._step_in(cur, row["process"], row["step"]).retry
             retry = (exception_type is ExceptionType.APPLICATION
                      and not policy.gives_up_after(row["attempts"]))
             state = ItemState.PENDING if retry else ItemState.FAILED
@@ -343,7 +347,7 @@ class Store:
                 f"'IN_PROGRESS' AND lease_expires_at < {{now}} {self.db.skip_locked}")
             for row in rows:
                 self._discard_outputs(cur, row["id"], actor)
-                policy = self.step(row["process"], row["step"]).retry
+                policy = self._step_in(cur, row["process"], row["step"]).retry
                 give_up = policy.gives_up_after(row["attempts"])
                 state = ItemState.FAILED if give_up else ItemState.PENDING
                 cur.execute(

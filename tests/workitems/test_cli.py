@@ -1,0 +1,79 @@
+"""The `workitems` command as a person uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workitems import ExceptionType, ItemState, Store
+from workitems.cli import app
+from workitems.processes import REPO_ROOT
+
+runner = CliRunner()
+
+
+def cli(store_url: str, *args: str) -> str:
+    result = runner.invoke(app, ["--db", store_url, *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_seed_count_list_show_retry_done(store: Store, store_url: str) -> None:
+    out = cli(store_url, "seed", str(REPO_ROOT / "devdata" / "work-items-in" / "consumer"))
+    assert "2 new items in ap/consumer" in out
+    out = cli(store_url, "seed", str(REPO_ROOT / "devdata" / "work-items-in" / "consumer"))
+    assert "0 new items" in out and "2 already there" in out, "the same documents merge"
+    [second, first] = store.list_items(step="consumer")
+    assert store.get_item(first.id).files == ["001-INV-20261.pdf"]
+    assert first.reference == first.payload["reference"]
+
+    res = store.reserve("ap", "consumer", "w")
+    assert res is not None
+    store.fail(res.item_id, res.token, "w", ExceptionType.BUSINESS, "PO_MISMATCH", "closed PO")
+    out = cli(store_url, "list", "--state", "failed")
+    assert "PO_MISMATCH" in out and str(res.item_id) in out
+    assert "FAILED" in cli(store_url, "counts")
+    out = cli(store_url, "show", str(res.item_id))
+    assert "closed PO" in out and "RESERVED" in out and "FAILED" in out
+
+    cli(store_url, "retry", str(res.item_id))
+    assert store.get_item(res.item_id).state is ItemState.PENDING
+    cli(store_url, "done", str(second.id), "--reason", "paid by hand")
+    assert store.get_item(second.id).state is ItemState.DONE
+    assert store.events(second.id)[-1].actor.startswith("cli:")
+
+
+def test_errors_are_one_clear_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    for args, message in (
+        (["show", "404"], "ITEM_NOT_FOUND: there is no work item with id 404"),
+        (["retry", "404"], "ITEM_NOT_FOUND"),
+        (["worker", "nosuchstep"], "process 'ap' has no step 'nosuchstep'"),
+        (["--db", "mysql://x", "counts"], "unsupported database URL"),
+    ):
+        command = [sys.executable, "-m", "workitems"] + (
+            args if args[0] == "--db" else ["--db", url, *args])
+        done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert message in " ".join((done.stdout + done.stderr).split()), done.stdout
+        assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b.pdf"])
+def test_seed_refuses_path_file_names(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "in" / "bad"
+    folder.mkdir(parents=True)
+    (tmp_path / "in" / "bad" / "x.pdf").write_bytes(b"%PDF")
+    entry = {"payload": {}, "files": {name: "x.pdf"}}
+    (folder / "work-items.json").write_text(json.dumps([entry]))
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    done = subprocess.run([sys.executable, "-m", "workitems", "--db", url, "seed",
+                           str(tmp_path / "in")], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "INVALID_FILE_NAME" in done.stdout
