@@ -23,12 +23,12 @@ from pathlib import Path
 from robocorp import workitems
 from robocorp.tasks import task
 
+from skills.errors import ErrorCode, application_error
 from tasks.payloads import InvoicePayload
 from tasks.settings import BotSettings
 from tasks.sources import Collector, Incoming, SourceReport, configured_sources
 
 log = logging.getLogger(__name__)
-SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
 
 
 @task
@@ -42,10 +42,9 @@ def produce() -> None:
                 print(report.line())  # also on the console, for whoever runs it by hand
             failed = [r for r in reports if r.error]
             if failed and len(failed) == len(reports):
-                raise workitems.ApplicationException(
-                    "every invoice source failed: " + "; ".join(
-                        f"{r.kind} {r.name}: {r.error}" for r in failed),
-                    code=SOURCE_UNAVAILABLE)
+                causes = "; ".join(f"{r.kind} {r.name}: {r.error}" for r in failed)
+                raise application_error(ErrorCode.SOURCE_UNAVAILABLE,
+                                        f"every invoice source failed: {causes}")
 
 
 def produce_outputs(sources: list[Collector]) -> list[SourceReport]:

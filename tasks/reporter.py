@@ -1,0 +1,91 @@
+"""The reporter bot: an Excel report and a JSON summary of the AP process.
+
+    python -m robocorp.tasks run tasks/reporter.py -t report
+
+It works its input items (the consumer's outputs, one per posted invoice), then writes
+``ap-report.xlsx`` and ``summary.json`` to the output folder (``AP_OUTPUT``, else
+``ROBOT_ARTIFACTS``, else ``output/``). Run by a worker (``workitems.adapter.StoreAdapter``)
+the report covers the whole process in the store named by ``WORKITEMS_DB``: every posting,
+every open exception, straight-through rate and cycle times. Run from the desktop with
+Robocorp's FileAdapter there is no store, so it reports just its inputs and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+from robocorp import workitems
+from robocorp.tasks import task
+
+from skills.errors import ErrorCode, business_error
+from tasks.payloads import InvoicePayload
+from tasks.report_data import Report, parse_payload, report_from_inputs, report_from_store
+from tasks.report_workbook import write_workbook
+from tasks.settings import BotSettings
+
+log = logging.getLogger(__name__)
+WORKBOOK = "ap-report.xlsx"
+SUMMARY = "summary.json"
+
+
+@task
+def report() -> None:
+    settings = BotSettings.from_env()
+    inputs = list(_work_inputs())
+    result = _build(inputs)
+    workbook, summary = write_report(result, settings.output)
+    f = result.figures
+    rate = "n/a" if f.straight_through_rate is None else f"{f.straight_through_rate:.0%}"
+    line = (f"report ({f.scope}): {f.posted} posted, straight-through {rate}, cycle time p50 "
+            f"{f.cycle_times.p50_hours} h / p95 {f.cycle_times.p95_hours} h, {f.exceptions} "
+            f"open exceptions; {len(inputs)} inputs taken. Wrote {workbook} and {summary}")
+    log.info("%s", line)
+    print(line)
+
+
+def _work_inputs() -> list[InvoicePayload]:
+    """Take every input item; a malformed one fails alone with INVALID_PAYLOAD."""
+    taken = []
+    for item in workitems.inputs:
+        with item:
+            try:
+                taken.append(parse_payload(item.payload))
+            except ValidationError as exc:
+                problem = exc.errors()[0]
+                where = ".".join(str(p) for p in problem.get("loc", ())) or "payload"
+                raise business_error(ErrorCode.INVALID_PAYLOAD,
+                                     f"not a posted invoice: {where}: {problem['msg']}") from None
+    return taken
+
+
+def _build(inputs: list[InvoicePayload]) -> Report:
+    process = os.environ.get("WORKITEMS_PROCESS", "ap")
+    if not _on_the_store():
+        return report_from_inputs(inputs, process)
+    from workitems import open_store  # only a worker's run has a store to read
+
+    with open_store() as store:
+        return report_from_store(store, process, os.environ.get("WORKITEMS_STEP", "reporter"))
+
+
+def _on_the_store() -> bool:
+    adapter = os.environ.get("RC_WORKITEM_ADAPTER") or os.environ.get("RPA_WORKITEMS_ADAPTER")
+    return (adapter or "").endswith("StoreAdapter")
+
+
+def write_report(result: Report, folder: Path) -> tuple[Path, Path]:
+    """The workbook and the JSON summary, each replaced atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = write_workbook(result, folder / WORKBOOK)
+    summary = folder / SUMMARY
+    text = json.dumps(result.figures.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json", delete=False,
+                                     encoding="utf-8") as tmp:
+        tmp.write(text + "\n")
+    os.replace(tmp.name, summary)
+    return workbook, summary

@@ -1,0 +1,193 @@
+"""The reporter: figures from a seeded store, the workbook's sheets, tables and charts,
+summary.json, and a run through the real worker."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.chart import BarChart
+
+from tasks.payloads import InvoicePayload
+from tasks.report_data import percentile, report_from_inputs, report_from_store
+from tasks.reporter import write_report
+from tests.tasks.bot_runs import PROCESS, register, run_step, write_ap_config
+from workitems import ExceptionType, ItemState, Store
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+# (reference, vendor, number, total, hours from queue to posting, straight-through, day)
+POSTED = [
+    ("a" * 64, "Nordwind GmbH", "NW-1", "1190.00", 1.0, True, 0),
+    ("b" * 64, "Acme Supplies", "AS-7", "250.50", 2.0, True, 0),
+    ("c" * 64, "Nordwind GmbH", "NW-2", "99.99", 3.0, True, 1),
+    ("d" * 64, "Blue Ocean Ltd", "BO-3", "5000.00", 10.0, False, 1),
+]
+FAILED = [
+    ("e" * 64, ExceptionType.BUSINESS, "UNKNOWN_VENDOR", "No vendor matches 'Foo AG'."),
+    ("f" * 64, ExceptionType.BUSINESS, "UNKNOWN_VENDOR", "No vendor matches 'Bar SA'."),
+    ("0" * 64, ExceptionType.BUSINESS, "PO_MISMATCH", "PO 4500000001 is closed."),
+    ("1" * 64, ExceptionType.APPLICATION, "ERP_UNAVAILABLE", "The ERP answered 503."),
+]
+
+
+def invoice(reference: str, vendor: str = "", number: str = "", total: str = "",
+            posted_at: datetime | None = None, straight: bool = True) -> dict:
+    payload: dict = {
+        "reference": reference,
+        "source": {"kind": "folder", "name": f"inbox/{number or reference[:6]}.pdf"},
+        "document": {"filename": f"{number or reference[:6]}.pdf", "sha256": reference,
+                     "media_type": "application/pdf", "size": 1234},
+        "extracted": {"fields": {
+            "vendor_name": {"value": vendor}, "invoice_number": {"value": number},
+            "invoice_date": {"value": "2026-11-02"}, "total": {"value": total},
+            "currency": {"value": "EUR"}}},
+    }
+    if posted_at is not None:
+        payload["posting"] = {"document_number": f"51{number}", "posted_at":
+                              posted_at.isoformat(), "straight_through": straight}
+    if not straight:
+        payload["review"] = {"action": "approve", "fields": {"vendor_name": vendor + " (checked)"},
+                             "by": "clerk", "at": posted_at.isoformat()}
+    return InvoicePayload.model_validate(payload).model_dump(mode="json")
+
+
+def _set_created(store: Store, item_id: int, when: datetime) -> None:
+    with store.db.transaction() as cur:
+        cur.execute("UPDATE items SET created_at = :t WHERE id = :id",
+                    {"t": when.timestamp(), "id": item_id})
+
+
+def _lease(store: Store, item_id: int) -> str:
+    reservation = store.reserve(PROCESS, "consumer", "test")
+    assert reservation is not None and reservation.item_id == item_id
+    return reservation.token
+
+
+def seed(store: Store, config: Path) -> None:
+    """Consumer items: 4 DONE with postings, 4 FAILED; the reporter's queue: the postings
+    of the first three (as the consumer's outputs) and one malformed item."""
+    register(store, config)
+    for n, (ref, vendor, number, total, hours, straight, day) in enumerate(POSTED):
+        entered = NOW - timedelta(days=3 - day, hours=hours)
+        posted_at = entered + timedelta(hours=hours)
+        item = store.create_item(PROCESS, "consumer", invoice(ref, vendor, number, total,
+                                                              posted_at, straight),
+                                 reference=ref).id
+        store.complete(item, _lease(store, item), "test")
+        _set_created(store, item, entered)
+        if n < 3:
+            store.create_item(PROCESS, "reporter", invoice(ref, vendor, number, total, posted_at,
+                                                           straight), reference=ref)
+    for n, (ref, kind, code, message) in enumerate(FAILED):
+        item = store.create_item(PROCESS, "consumer", invoice(ref, number=f"X-{n}"),
+                                 reference=ref).id
+        store.fail(item, _lease(store, item), "test", kind, code, message)
+        if kind is ExceptionType.APPLICATION:  # out of attempts: FAILED for a person
+            while store.get_item(item).state is not ItemState.FAILED:
+                with store.db.transaction() as cur:
+                    cur.execute("UPDATE items SET available_at = 0 WHERE id = :id", {"id": item})
+                store.fail(item, _lease(store, item), "test", kind, code, message)
+        _set_created(store, item, NOW - timedelta(days=2))
+    store.create_item(PROCESS, "reporter", {"not": "an invoice"})
+
+
+def test_percentiles_interpolate_like_excel() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([4.0], 0.95) == 4.0
+    assert percentile([1, 2, 3, 10], 0.5) == 2.5
+    assert percentile([1, 2, 3, 10], 0.95) == pytest.approx(8.95)
+
+
+def test_figures_from_the_store(store: Store, tmp_path: Path) -> None:
+    seed(store, write_ap_config(tmp_path))
+    result = report_from_store(store, PROCESS, "reporter", now=NOW)
+    f = result.figures
+    assert (f.posted, f.straight_through, f.human_validated) == (4, 3, 1)
+    assert f.straight_through_rate == 0.75
+    assert (f.cycle_times.p50_hours, f.cycle_times.p95_hours) == (2.5, 8.95)
+    assert f.exceptions_by_code == {"UNKNOWN_VENDOR": 2, "ERP_UNAVAILABLE": 1, "PO_MISMATCH": 1}
+    assert f.postings_per_day == {"2026-11-18": 2, "2026-11-19": 2}
+    assert f.queues["consumer"] == {"DONE": 4, "FAILED": 4}
+    human = next(p for p in result.posted if not p.straight_through)
+    assert human.vendor == "Blue Ocean Ltd (checked)", "a person's values are what was posted"
+    assert str(human.total) == "5000.00" and human.document_number == "51BO-3"
+    aged = {e.code: e.age_days for e in result.exceptions}
+    assert aged["PO_MISMATCH"] == 2.0
+
+
+def test_without_a_store_the_inputs_are_reported_and_the_scope_says_so() -> None:
+    received = NOW - timedelta(hours=5)
+    payload = InvoicePayload.model_validate(invoice("a" * 64, "V", "N-1", "10.00", NOW))
+    payload.source.received_at = received
+    result = report_from_inputs([payload, payload], PROCESS, now=NOW)
+    assert result.figures.scope == "inputs" and "FileAdapter" in result.figures.scope_note
+    assert result.figures.posted == 1 and result.posted[0].cycle_hours == 5.0
+    assert result.figures.exceptions == 0
+
+
+def check_workbook(folder: Path) -> dict:
+    book = load_workbook(folder / "ap-report.xlsx")
+    assert book.sheetnames == ["Summary", "Posted", "Exceptions"]
+    summary = book["Summary"]
+    figures = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(5, 12)}
+    assert figures["Invoices posted"] == 4 and figures["Straight-through rate"] == 0.75
+    assert summary.cell(8, 2).number_format == "0.0%"
+    assert figures["Cycle time p95 (hours)"] == 8.95 and figures["Open exceptions"] == 4
+    charts = summary._charts
+    assert len(charts) == 2 and all(isinstance(c, BarChart) for c in charts)
+    codes = {summary.cell(r, 4).value: summary.cell(r, 5).value for r in range(5, 8)}
+    assert codes == {"UNKNOWN_VENDOR": 2, "ERP_UNAVAILABLE": 1, "PO_MISMATCH": 1}
+
+    posted = book["Posted"]
+    assert list(posted.tables) == ["PostedInvoices"]
+    assert posted.tables["PostedInvoices"].ref == "A1:N5"
+    headers = [c.value for c in posted[1]]
+    row = {h: c for h, c in zip(headers, posted[2], strict=True)}
+    assert row["Vendor"].value == "Nordwind GmbH" and row["Total"].value == 1190.0
+    assert row["Total"].number_format == "#,##0.00"
+    assert row["Invoice date"].number_format == "yyyy-mm-dd"
+    assert isinstance(row["Posted (UTC)"].value, datetime)
+    assert row["Validation"].value == "straight-through"
+    assert posted.column_dimensions["N"].width >= 60, "the sha256 column is readable"
+    exceptions = book["Exceptions"]
+    assert exceptions.tables["OpenExceptions"].ref == "A1:J5"
+    assert exceptions.freeze_panes == "A2"
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_the_workbook_and_summary(store: Store, tmp_path: Path) -> None:
+    seed(store, write_ap_config(tmp_path))
+    write_report(report_from_store(store, PROCESS, "reporter", now=NOW), tmp_path / "out")
+    summary = check_workbook(tmp_path / "out")
+    assert summary["straight_through_rate"] == 0.75
+    assert summary["cycle_times"] == {"count": 4, "p50_hours": 2.5, "p95_hours": 8.95,
+                                      "mean_hours": 4.0}
+
+
+def test_an_empty_store_gives_a_valid_empty_report(store: Store, tmp_path: Path) -> None:
+    register(store, write_ap_config(tmp_path))
+    write_report(report_from_store(store, PROCESS, "reporter", now=NOW), tmp_path / "out")
+    book = load_workbook(tmp_path / "out" / "ap-report.xlsx")
+    assert book["Posted"].tables["PostedInvoices"].ref == "A1:N2"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["posted"] == 0 and summary["straight_through_rate"] is None
+
+
+@pytest.mark.slow  # a worker run: ~3 s alone, far more on a busy machine
+def test_the_reporter_runs_through_the_worker(store: Store, store_url: str,
+                                              tmp_path: Path) -> None:
+    config = write_ap_config(tmp_path)
+    seed(store, config)
+    out = tmp_path / "out"
+    run = run_step(store_url, config, "reporter", tmp_path / "logs", {"AP_OUTPUT": str(out)})
+    summary = check_workbook(out)
+    assert summary["scope"] == "store" and summary["posted"] == 4
+    assert summary["exceptions_by_code"]["UNKNOWN_VENDOR"] == 2
+    reporter = {i.payload.get("reference"): i for i in store.list_items(step="reporter")}
+    assert all(reporter["abc"[n] * 64].state is ItemState.DONE for n in range(3))
+    bad = reporter[None]
+    assert (bad.state, bad.exception_code) == (ItemState.FAILED, "INVALID_PAYLOAD")
+    assert "4 posted, straight-through 75%" in run.console
