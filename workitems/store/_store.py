@@ -252,12 +252,15 @@ class Store:
     def complete(self, item_id: int, token: str, actor: str) -> None:
         """Mark a leased item DONE and release its outputs to the next step."""
         with self.db.transaction() as cur:
-            self._check_lease(cur, item_id, token)
-            cur.execute(
+            # The lease check is the UPDATE's own condition: one round trip on the hot path.
+            done = cur.execute(
                 "UPDATE items SET state = 'DONE', lease_owner = NULL, lease_token = NULL, "
                 "lease_expires_at = NULL, exception_type = NULL, exception_code = NULL, "
                 "exception_message = NULL, version = version + 1, updated_at = {now} "
-                "WHERE id = :id", {"id": item_id})
+                "WHERE id = :id AND lease_token = :token AND state = 'IN_PROGRESS' "
+                "RETURNING id", {"id": item_id, "token": token})
+            if not done:
+                self._check_lease(cur, item_id, token)  # raises: says what happened
             self._event(cur, item_id, actor, EventKind.COMPLETED, ItemState.IN_PROGRESS,
                         ItemState.DONE)
             self._publish_outputs(cur, item_id, actor)
