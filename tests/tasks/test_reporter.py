@@ -4,6 +4,9 @@ summary.json, and a run through the real worker."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from tasks.report_data import percentile, report_from_inputs, report_from_store
 from tasks.reporter import write_report
 from tests.tasks.bot_runs import PROCESS, register, run_step, write_ap_config
 from workitems import ExceptionType, ItemState, Store
+from workitems.processes import REPO_ROOT
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 # (reference, vendor, number, total, hours from queue to posting, straight-through, day)
@@ -191,3 +195,25 @@ def test_the_reporter_runs_through_the_worker(store: Store, store_url: str,
     bad = reporter[None]
     assert (bad.state, bad.exception_code) == (ItemState.FAILED, "INVALID_PAYLOAD")
     assert "4 posted, straight-through 75%" in run.console
+
+
+@pytest.mark.slow  # a robocorp task run in its own process
+def test_a_desktop_run_with_the_file_adapter_reports_its_inputs(tmp_path: Path) -> None:
+    items = [{"payload": invoice(ref, vendor, number, total, NOW, straight), "files": {}}
+             for ref, vendor, number, total, _, straight, _ in POSTED]
+    inputs = tmp_path / "in" / "work-items.json"
+    inputs.parent.mkdir()
+    inputs.write_text(json.dumps(items), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AP_", "WORKITEMS_"))}
+    env.update(RC_WORKITEM_ADAPTER="FileAdapter", RC_WORKITEM_INPUT_PATH=str(inputs),
+               RC_WORKITEM_OUTPUT_PATH=str(tmp_path / "items-out" / "work-items.json"),
+               AP_OUTPUT=str(tmp_path / "out"), PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "-m", "robocorp.tasks", "run", "tasks/reporter.py",
+                           "-t", "report", "-o", str(tmp_path / "log")], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["scope"], summary["posted"], summary["straight_through"]) == ("inputs", 4, 3)
+    assert "report (inputs): 4 posted" in done.stdout
+    book = load_workbook(tmp_path / "out" / "ap-report.xlsx")
+    assert "FileAdapter" in book["Summary"]["A2"].value
