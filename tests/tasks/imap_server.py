@@ -5,7 +5,9 @@
         server.host, server.port, server.user, server.password
 
 The configuration, the password file and the Maildir live in temporary folders; plain
-login without TLS is allowed (only on 127.0.0.1, only for the test). Run as root,
+login without TLS is allowed (only on 127.0.0.1, only for the test). With ``tls=True``
+the server offers STARTTLS with a self-signed certificate for 127.0.0.1, written to
+``server.certificate`` (point ``SSL_CERT_FILE`` at it to trust it). Run as root,
 dovecot needs unprivileged users for its login and mail processes: the packaged
 ``dovenull``/``dovecot`` users; run as anyone else, everything runs as that user.
 """
@@ -48,8 +50,9 @@ class DovecotServer:
     password = "test-only-password"
     host = "127.0.0.1"
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, tls: bool = False) -> None:
         self.binary = dovecot_or_skip()
+        self.tls = tls
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -58,6 +61,7 @@ class DovecotServer:
         # the Maildir must not sit below a folder only root may enter (pytest's
         # tmp_path is mode 0700): they get a folder of their own.
         self.mail_root = Path(tempfile.mkdtemp(prefix="imap-mail-"))
+        self.certificate = self.mail_root / "cert.pem"
 
     def __enter__(self) -> DovecotServer:
         config = self._write_config()
@@ -122,7 +126,7 @@ state_dir = {self.workdir / "state"}
 log_path = {self.workdir / "dovecot.log"}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{self._ssl_settings()}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -151,6 +155,18 @@ service imap-login {{
 }}
 """, encoding="utf-8")
         return config
+
+    def _ssl_settings(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        if shutil.which("openssl") is None:
+            pytest.skip("openssl is not installed: it makes the test server's certificate")
+        key = self.mail_root / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(self.certificate)],
+                       check=True, capture_output=True)
+        return f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
 
     def _wait_until_listening(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

@@ -4,6 +4,7 @@ mail parts, the watched folder's rules."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,7 +16,8 @@ from tasks.producer import produce_outputs
 from tasks.settings import BotSettings
 from tasks.sources import SourceReport, accept_document, configured_sources, safe_name
 from tasks.sources import folder as folder_source
-from tasks.sources.imap import _attachments
+from tasks.sources.imap import Mailbox, MailboxError, _attachments
+from tests.tasks.imap_server import DovecotServer
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SOURCE = Source(kind="manual", name="test")
@@ -124,3 +126,25 @@ def test_a_failing_source_is_reported_and_the_next_one_still_runs(tmp_path: Path
     assert "does not exist" in reports[0].error
     assert "cannot reach the mail server 127.0.0.1:1" in reports[1].error
     assert "FAILED" in reports[1].line()
+
+
+def test_starttls_is_used_and_the_certificate_verified(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    attached = PDF + b"%tls"
+    message = EmailMessage()
+    message["Message-ID"] = "<tls@vendor.example>"
+    message.set_content("invoice attached")
+    message.add_attachment(attached, maintype="application", subtype="pdf",
+                           filename="tls.pdf")
+    with DovecotServer(tmp_path / "dovecot", tls=True) as server:
+        server.append(message.as_bytes())
+        mailbox = Mailbox(server.host, server.port, server.user, server.password)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "unknown-ca.pem"))
+        with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            list(mailbox.collect(SourceReport("imap", mailbox.label)))
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))  # trust the test's CA
+        documents = list(mailbox.collect(SourceReport("imap", mailbox.label)))
+    assert [(d.filename, d.data) for d in documents] == [("tls.pdf", attached)]
+    log = (tmp_path / "dovecot" / "dovecot.log").read_text()
+    assert re.search(r"Login: user=<ap-inbox>.*, TLS, session", log), "the bot's login was "\
+        "encrypted"
