@@ -41,6 +41,11 @@ class LoggedOut(Exception):
     """The system showed its log-on screen instead of the page asked for."""
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def screenshot_on_failure(method: Callable[..., T]) -> Callable[..., T]:
     """Save a screenshot of the page when a public page-object method fails."""
 
@@ -114,16 +119,19 @@ class WebSession:
                         f"{self.system_title} ended the session {relogins} times while {what}.",
                     ) from None
                 log.info("%s: session ended while %s; logging on again", self.system, what)
-            except Transient as exc:
+            except (Transient, PlaywrightError) as exc:
+                # PlaywrightError covers the rest of a bad day: a frame that timed out
+                # loading, an element detached by a reload. Trying again is the cure.
                 failures += 1
                 if failures >= self.attempts:
                     raise application_error(
                         ErrorCode.ERP_UNAVAILABLE,
                         f"{self.system_title} did not answer while {what} "
-                        f"({failures} attempts, last: {exc}).",
+                        f"({failures} attempts, last: {_first_line(exc)}).",
                     ) from None
                 pause = self.backoff_seconds * 2 ** (failures - 1)
-                log.info("%s: %s while %s; retrying in %.2f s", self.system, exc, what, pause)
+                log.info("%s: %s while %s; retrying in %.2f s", self.system, _first_line(exc),
+                         what, pause)
                 time.sleep(pause)
 
     def login(self) -> None:
