@@ -9,13 +9,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from skills.documents import sniff
+from skills.documents import ReadOptions, sniff
 from skills.errors import UnreadableDocument
 from tasks.payloads import DocumentRef, Source
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 120  # well under every file system's limit, readable in a list
+# The document reader refuses bigger files, so they would only ever fail downstream.
+MAX_FILE_BYTES = ReadOptions().max_file_bytes
 # The usual extension of each document type, and the ones also accepted as-is.
 _EXTENSIONS = {
     "application/pdf": (".pdf",),
@@ -85,6 +87,11 @@ def safe_name(raw: str | None, media_type: str, fallback: str = "document") -> s
     return f"{stem}.{suffix}" if suffix else stem
 
 
+def too_large(size: int) -> str:
+    return (f"too large ({size / 1e6:.1f} MB; invoices up to {MAX_FILE_BYTES / 1e6:.0f} MB "
+            "are read)")
+
+
 def accept_document(raw_name: str | None, data: bytes, source: Source,
                     report: SourceReport) -> Incoming | None:
     """The document if its bytes are a PDF, PNG, JPEG, TIFF or XML; else None, and the
@@ -93,6 +100,9 @@ def accept_document(raw_name: str | None, data: bytes, source: Source,
     shown = repr(raw_name) if raw_name else "(no name)"
     if not data:
         report.skip(shown, "empty file")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        report.skip(shown, too_large(len(data)))
         return None
     try:
         media_type = sniff(data)

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.payloads import Source
-from tasks.sources.documents import Incoming, SourceReport, accept_document
+from tasks.sources.documents import (
+    MAX_FILE_BYTES,
+    Incoming,
+    SourceReport,
+    accept_document,
+    too_large,
+)
 
 # A file modified this recently may still be being copied in; the next run takes it.
 SETTLE_SECONDS = 2.0
@@ -26,18 +32,25 @@ def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
         if path.name.startswith(".") or not path.is_file():
             continue  # sub-folders and hidden files (editors' and sync tools' temp files)
         try:
-            data = path.read_bytes()
             stat = path.stat()
+            problem = _not_ready(stat.st_mtime, stat.st_size)
+            data = b"" if problem else path.read_bytes()
         except OSError as exc:  # removed or locked since listing: next run sees it again
+            problem = f"could not be read ({exc.strerror or exc})"
+        if problem:
             report.found += 1
-            report.skip(repr(path.name), f"could not be read ({exc.strerror or exc})")
-            continue
-        if (age := time.time() - stat.st_mtime) < SETTLE_SECONDS:
-            report.found += 1
-            report.skip(repr(path.name), f"still being written (changed {age:.1f}s ago); "
-                                         "the next run takes it")
+            report.skip(repr(path.name), problem)
             continue
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         source = Source(kind="folder", name=str(path), received_at=received)
         if (document := accept_document(path.name, data, source, report)) is not None:
             yield document
+
+
+def _not_ready(modified: float, size: int) -> str | None:
+    """Why a file is not read now, or None."""
+    if (age := time.time() - modified) < SETTLE_SECONDS:
+        return f"still being written (changed {age:.1f}s ago); the next run takes it"
+    if size > MAX_FILE_BYTES:  # not even read into memory
+        return too_large(size)
+    return None

@@ -96,15 +96,21 @@ def test_mail_parts_attachments_only() -> None:
     assert "'notes.txt': not a document" in report.skipped[0]
 
 
-def test_the_folder_leaves_files_still_being_written(tmp_path: Path) -> None:
+def test_the_folder_leaves_files_still_being_written_and_huge_ones(tmp_path: Path) -> None:
     (tmp_path / "old.pdf").write_bytes(PDF)
+    with open(tmp_path / "huge.pdf", "wb") as huge:  # sparse: no disk space used
+        huge.write(PDF)
+        huge.truncate(60_000_000)
     old = time.time() - 60
-    os.utime(tmp_path / "old.pdf", (old, old))
+    for name in ("old.pdf", "huge.pdf"):
+        os.utime(tmp_path / name, (old, old))
     (tmp_path / "fresh.pdf").write_bytes(PDF + b"%fresh")
     report = SourceReport("folder", str(tmp_path))
     documents = list(folder_source.collect(tmp_path, report))
     assert [d.filename for d in documents] == ["old.pdf"]
-    assert "still being written" in report.skipped[0]
+    fresh, huge = report.skipped  # in name order
+    assert fresh.startswith("'fresh.pdf': still being written")
+    assert huge == "'huge.pdf': too large (60.0 MB; invoices up to 50 MB are read)"
 
 
 def test_sources_follow_the_settings(tmp_path: Path) -> None:
