@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from tasks.sources.documents import (
 )
 
 # A file modified this recently may still be being copied in; the next run takes it.
-SETTLE_SECONDS = 2.0
+SETTLE_SECONDS = 1.0
 
 
 class FolderMissing(RuntimeError):
@@ -35,6 +36,8 @@ def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
             stat = path.stat()
             problem = _not_ready(stat.st_mtime, stat.st_size)
             data = b"" if problem else path.read_bytes()
+            if not problem and _changed(stat, path.stat()):
+                problem = "changed while it was read; the next run takes it"
         except OSError as exc:  # removed or locked since listing: next run sees it again
             problem = f"could not be read ({exc.strerror or exc})"
         if problem:
@@ -45,6 +48,10 @@ def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
         source = Source(kind="folder", name=str(path), received_at=received)
         if (document := accept_document(path.name, data, source, report)) is not None:
             yield document
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
 
 
 def _not_ready(modified: float, size: int) -> str | None:
