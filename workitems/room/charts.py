@@ -5,6 +5,7 @@ Labels are escaped here because the result is marked safe for the templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
@@ -17,8 +18,9 @@ def _num(value: float) -> str:
 
 
 def bar_chart(bars: list[tuple[str, float]], *, width: int = 640, height: int = 180,
-              unit: str = "", title: str = "") -> Markup:
-    """Vertical bars with a label under every few bars and the value in a tooltip."""
+              title: str = "", show: Callable[[float], str] = "{:g}".format) -> Markup:
+    """Vertical bars with a label under every few bars and the value in a tooltip;
+    ``show`` formats a value (the top of the scale and the tooltips)."""
     if not bars:
         return Markup('<p class="muted">No data in this window.</p>')
     top = max(v for _, v in bars) or 1.0
@@ -27,7 +29,7 @@ def bar_chart(bars: list[tuple[str, float]], *, width: int = 640, height: int = 
     label_every = max(1, len(bars) // 8)
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}">',
-             f'<text class="axis" x="0" y="12">{_num(top).removesuffix(".0")}{escape(unit)}</text>',
+             f'<text class="axis" x="0" y="12">{escape(show(top))}</text>',
              f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width}" '
              f'y2="{height - bottom}"/>']
     for i, (label, value) in enumerate(bars):
@@ -35,7 +37,7 @@ def bar_chart(bars: list[tuple[str, float]], *, width: int = 640, height: int = 
         x = left + i * slot
         parts.append(f'<rect class="bar" x="{_num(x + gap / 2)}" y="{_num(height - bottom - h)}" '
                      f'width="{_num(max(slot - gap, 1))}" height="{_num(h)}">'
-                     f'<title>{escape(label)}: {value:g}{escape(unit)}</title></rect>')
+                     f'<title>{escape(label)}: {escape(show(value))}</title></rect>')
         if i % label_every == 0:
             parts.append(f'<text class="axis" x="{_num(x)}" y="{height - 6}">{escape(label)}'
                          '</text>')

@@ -1,11 +1,13 @@
 """``/metrics`` in the Prometheus text format.
 
-Gauges (items by state, the exception queue by code, oldest waiting item,
-straight-through and human-intervention rates) are read fresh at every scrape.
-The two histograms are counters over the whole event log, kept in memory and
-brought up to date incrementally: each scrape reads only the events appended
-since the previous one (the log is append-only, so the counts only grow, as
-Prometheus expects). The first scrape after a start reads the whole log once.
+Gauges are read fresh at every scrape: items by state, the exception queue by
+code, the oldest waiting items, and the straight-through and human-intervention
+rates over the last hour.
+
+The two histograms are counters kept in memory and brought up to date
+incrementally: each scrape reads only the events appended since the previous
+one. Like any exporter's counters they start when the server starts (Prometheus'
+``rate()`` handles the reset); the first scrape backfills the last hour.
 
 - ``workitems_step_duration_seconds``: RESERVED -> COMPLETED, per step;
 - ``workitems_field_confidence``: the extracted fields' confidences, observed
@@ -29,6 +31,7 @@ from workitems.room import overview as ov
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 SETTLE_SECONDS = 5.0
+BACKFILL_SECONDS = 3600.0
 BATCH = 5000
 
 
@@ -66,15 +69,19 @@ def _escape(value: str) -> str:
 class EventHistograms:
     """The two histograms and how far into the event log they have read."""
 
-    def __init__(self, settle_seconds: float = SETTLE_SECONDS) -> None:
+    def __init__(self, settle_seconds: float = SETTLE_SECONDS,
+                 backfill_seconds: float = BACKFILL_SECONDS) -> None:
         self.settle_seconds = settle_seconds
+        self.backfill_seconds = backfill_seconds
         self.durations = Histogram(DURATION_BUCKETS)
         self.confidences = Histogram(CONFIDENCE_BUCKETS)
-        self.after_id = 0
+        self.after_id: int | None = None  # read events after this id; None: not started
         self._lock = threading.Lock()
 
     def update(self, store: Store) -> None:
         with self._lock:
+            if self.after_id is None:
+                self.after_id = self._start(store)
             while True:
                 rows = self._next_events(store)
                 if not rows:
@@ -86,6 +93,17 @@ class EventHistograms:
                 self.after_id = rows[-1]["id"]
                 if len(rows) < BATCH:
                     return
+
+    def _start(self, store: Store) -> int:
+        """The id after which the backfill starts: the last event before the window."""
+        with store.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT min(id) AS first FROM events WHERE kind IN ('COMPLETED', 'FAILED') "
+                "AND at >= {now} - :backfill", {"backfill": self.backfill_seconds})
+            if rows and rows[0]["first"] is not None:
+                return int(rows[0]["first"]) - 1
+            last = cur.execute("SELECT max(id) AS last FROM events")
+        return int(last[0]["last"] or 0)
 
     def _next_events(self, store: Store) -> list[dict[str, Any]]:
         with store.db.transaction() as cur:
@@ -140,7 +158,7 @@ def _gauge(name: str, help_text: str, samples: list[tuple[dict[str, str], float]
 
 def render(store: Store, histograms: EventHistograms) -> str:
     histograms.update(store)
-    figures = ov.overview(store, "1h")
+    figures = ov.overview(store, "1h", throughput=False)
     lines: list[str] = []
     lines += _gauge("workitems_items", "Work items by process, step and state.", [
         ({"process": s.process, "step": s.step, "state": state}, n)
@@ -148,11 +166,11 @@ def render(store: Store, histograms: EventHistograms) -> str:
     lines += _gauge("workitems_exception_queue", "FAILED items waiting for a person, by code.",
                     _queue_by_code(store))
     lines += _gauge("workitems_straight_through_ratio",
-                    "DONE items no person acted on / all DONE items.",
+                    "Items completed with no person involved / all completed, last hour.",
                     [({"process": s.process, "step": s.step}, s.straight_through)
                      for s in figures.steps if s.straight_through is not None])
     lines += _gauge("workitems_human_intervention_ratio",
-                    "Items that failed to a person / items DONE or FAILED.",
+                    "Items a bot sent to a person / items a bot finished or failed, last hour.",
                     [({"process": s.process, "step": s.step}, s.human_intervention)
                      for s in figures.steps if s.human_intervention is not None])
     oldest = [({"state": state}, figures.now - at) for state, at in

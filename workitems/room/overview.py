@@ -1,55 +1,68 @@
 """The process overview's figures, read from the items table and the event log.
 
-Definitions (per process step, and overall):
-- straight-through rate: DONE items no person acted on (no RETRIED or
-  MARKED_DONE event) / all DONE items;
-- human-intervention rate: items that ever failed to a person (a FAILED event)
-  / items that finished (DONE or FAILED);
-- processing time: from a worker's RESERVED event to the COMPLETED event that
-  follows it, over the chosen time window;
-- oldest waiting: the creation time of the oldest PENDING item (waiting for a
+Items by state are counted over the whole store (what is in each queue now).
+Everything else is measured over a time window (1 h, 24 h, 7 d, 30 d), from the
+bots' and people's events in it, so the cost grows with the window's traffic,
+not with the size of the history:
+
+- straight-through rate: items completed with no person involved (COMPLETED
+  with no earlier RETRIED or MARKED_DONE event) / all items completed (COMPLETED,
+  or closed by a person: MARKED_DONE);
+- human-intervention rate: items a bot sent to a person (a FAILED event) /
+  items a bot finished or failed (COMPLETED or FAILED events);
+- processing time per step: from a worker's RESERVED event to the COMPLETED
+  event that follows it (p50/p95/p99);
+- throughput: COMPLETED events per time bucket;
+- oldest waiting: creation time of the oldest PENDING item (waiting for a
   worker) and of the oldest FAILED item (waiting for a person).
 
-Every query reads through an index: states through ``items_state``, events of
-one kind in a window through ``events_kind_at``, person actions (rare) through
-the same, so the page stays fast on a store of a few hundred thousand items.
+Events in the window come through ``events_kind_at``; each one's reservation
+and person actions through the item's own events (``events_item``).
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from workitems import Store
 
 WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600),
            "30d": (30 * 86400, 86400)}  # name: (seconds, bucket seconds)
-LATENCY_SAMPLE = 20_000  # the most recent completions a window's percentiles are taken from
+# Rates and percentiles use at most this many of the window's most recent events.
+EVENT_SAMPLE = 20_000
 PERSON_KINDS = ("RETRIED", "MARKED_DONE")
 
 
 class StepFigures(BaseModel):
     process: str
     step: str
-    states: dict[str, int]
-    done: int = 0
-    done_by_person: int = 0
-    needed_person: int = 0
+    states: dict[str, int]  # now, whole store
+    completed: int = 0  # in the window: COMPLETED + MARKED_DONE
+    completed_with_person: int = 0
+    finished_by_bot: int = 0  # distinct items with a COMPLETED or FAILED event
+    failed_to_person: int = 0  # distinct items with a FAILED event
+    durations: list[float] = Field(default_factory=list, exclude=True)
     p50: float | None = None
     p95: float | None = None
     p99: float | None = None
-    completions: int = 0  # in the window, for the percentiles
+
+    @property
+    def completions(self) -> int:
+        return len(self.durations)
 
     @property
     def straight_through(self) -> float | None:
-        return (self.done - self.done_by_person) / self.done if self.done else None
+        if not self.completed:
+            return None
+        return (self.completed - self.completed_with_person) / self.completed
 
     @property
     def human_intervention(self) -> float | None:
-        finished = self.states.get("DONE", 0) + self.states.get("FAILED", 0)
-        return self.needed_person / finished if finished else None
+        return self.failed_to_person / self.finished_by_bot if self.finished_by_bot else None
 
 
 class Overview(BaseModel):
@@ -66,13 +79,13 @@ class Overview(BaseModel):
 
     @property
     def straight_through(self) -> float | None:
-        done = self.total("done")
-        return (done - self.total("done_by_person")) / done if done else None
+        done = self.total("completed")
+        return (done - self.total("completed_with_person")) / done if done else None
 
     @property
     def human_intervention(self) -> float | None:
-        finished = sum(s.states.get("DONE", 0) + s.states.get("FAILED", 0) for s in self.steps)
-        return self.total("needed_person") / finished if finished else None
+        finished = self.total("finished_by_bot")
+        return self.total("failed_to_person") / finished if finished else None
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -89,37 +102,47 @@ def _floor(dialect: str, expression: str) -> str:
     return f"floor({expression})" if dialect == "postgres" else f"CAST({expression} AS INTEGER)"
 
 
-def _person_counts(store: Store) -> tuple[dict[tuple[str, str], int],
-                                          dict[tuple[str, str], int]]:
-    kinds = ", ".join(f"'{k}'" for k in PERSON_KINDS)
+def window_events(store: Store, since: float, limit: int = EVENT_SAMPLE) -> list[dict[str, Any]]:
+    """The window's COMPLETED, FAILED and MARKED_DONE events, newest first, each with its
+    item's step, the time of the reservation before it, and whether a person acted on
+    the item before it."""
+    person = ", ".join(f"'{k}'" for k in PERSON_KINDS)
     with store.db.transaction() as cur:
-        done_by_person = cur.execute(
-            "SELECT i.process, i.step, count(DISTINCT i.id) AS n FROM events e "
-            f"JOIN items i ON i.id = e.item_id WHERE e.kind IN ({kinds}) AND i.state = 'DONE' "
-            "GROUP BY i.process, i.step")
-        needed_person = cur.execute(
-            "SELECT i.process, i.step, count(DISTINCT i.id) AS n FROM events e "
-            "JOIN items i ON i.id = e.item_id WHERE e.kind = 'FAILED' "
-            "GROUP BY i.process, i.step")
-    return ({(r["process"], r["step"]): int(r["n"]) for r in done_by_person},
-            {(r["process"], r["step"]): int(r["n"]) for r in needed_person})
+        return cur.execute(
+            "SELECT c.item_id, c.kind, c.at, i.process, i.step, "
+            "(SELECT e.at FROM events e WHERE e.item_id = c.item_id AND e.id < c.id "
+            " AND e.kind = 'RESERVED' ORDER BY e.id DESC LIMIT 1) AS reserved_at, "
+            "(SELECT count(*) FROM events p WHERE p.item_id = c.item_id AND p.id < c.id "
+            f" AND p.kind IN ({person})) AS person_actions "
+            "FROM events c JOIN items i ON i.id = c.item_id "
+            "WHERE c.kind IN ('COMPLETED', 'FAILED', 'MARKED_DONE') AND c.at >= :since "
+            "ORDER BY c.at DESC LIMIT :limit", {"since": since, "limit": limit})
 
 
-def step_durations(store: Store, since: float, limit: int = LATENCY_SAMPLE
-                   ) -> dict[tuple[str, str], list[float]]:
-    """Seconds from RESERVED to COMPLETED for completions after ``since``, per step."""
-    with store.db.transaction() as cur:
-        rows = cur.execute(
-            "SELECT i.process, i.step, c.at - r.at AS seconds FROM events c "
-            "JOIN items i ON i.id = c.item_id "
-            "JOIN events r ON r.id = (SELECT max(e.id) FROM events e WHERE "
-            "e.item_id = c.item_id AND e.id < c.id AND e.kind = 'RESERVED') "
-            "WHERE c.kind = 'COMPLETED' AND c.at >= :since ORDER BY c.at DESC LIMIT :limit",
-            {"since": since, "limit": limit})
-    out: dict[tuple[str, str], list[float]] = {}
+def _figures(rows: list[dict[str, Any]]) -> dict[tuple[str, str], StepFigures]:
+    by_step: dict[tuple[str, str], StepFigures] = {}
+    finished: dict[tuple[str, str], set[int]] = defaultdict(set)
+    failed: dict[tuple[str, str], set[int]] = defaultdict(set)
     for r in rows:
-        out.setdefault((r["process"], r["step"]), []).append(float(r["seconds"]))
-    return out
+        key = (r["process"], r["step"])
+        fig = by_step.setdefault(key, StepFigures(process=key[0], step=key[1], states={}))
+        if r["kind"] == "MARKED_DONE":
+            fig.completed += 1
+            fig.completed_with_person += 1
+            continue
+        finished[key].add(r["item_id"])
+        if r["kind"] == "FAILED":
+            failed[key].add(r["item_id"])
+            continue
+        fig.completed += 1
+        fig.completed_with_person += int(r["person_actions"] > 0)
+        if r["reserved_at"] is not None:
+            fig.durations.append(float(r["at"]) - float(r["reserved_at"]))
+    for key, fig in by_step.items():
+        fig.finished_by_bot, fig.failed_to_person = len(finished[key]), len(failed[key])
+        values = sorted(fig.durations)
+        fig.p50, fig.p95, fig.p99 = (percentile(values, q) for q in (50, 95, 99))
+    return by_step
 
 
 def _throughput(store: Store, since: float, bucket: int, now: float) -> list[tuple[float, int]]:
@@ -134,12 +157,17 @@ def _throughput(store: Store, since: float, bucket: int, now: float) -> list[tup
 
 
 def _oldest(store: Store) -> tuple[float | None, float | None]:
+    """Creation time of the oldest PENDING and the oldest FAILED item.
+
+    Ids grow with creation time, so the oldest pending item is the one with the
+    lowest id, found in the small partial index of pending items (``items_queue``)."""
     with store.db.transaction() as cur:
-        pending = cur.execute("SELECT min(created_at) AS t FROM items WHERE state = 'PENDING' "
-                              "AND draft = 0")
+        pending = cur.execute(
+            "SELECT created_at AS t FROM items WHERE id = (SELECT min(id) FROM items "
+            "WHERE state = 'PENDING' AND draft = 0)")
         failed = cur.execute("SELECT min(created_at) AS t FROM items WHERE state = 'FAILED' "
                              "AND draft = 0")
-    return pending[0]["t"], failed[0]["t"]
+    return (pending[0]["t"] if pending else None), failed[0]["t"]
 
 
 def _db_now(store: Store) -> float:
@@ -147,26 +175,22 @@ def _db_now(store: Store) -> float:
         return float(cur.execute("SELECT {now} AS t")[0]["t"])
 
 
-def overview(store: Store, window: str = "24h") -> Overview:
+def overview(store: Store, window: str = "24h", *, throughput: bool = True) -> Overview:
     seconds, bucket = WINDOWS.get(window, WINDOWS["24h"])
     window = window if window in WINDOWS else "24h"
     now = _db_now(store)
-    since = now - seconds
-    done_by_person, needed_person = _person_counts(store)
-    durations = step_durations(store, since)
+    since = (now - seconds) // bucket * bucket  # whole buckets: hours start on the hour
+    in_window = _figures(window_events(store, since))
     steps = []
-    for (process, step), states in sorted(store.counts().items()):
-        values = sorted(durations.get((process, step), []))
-        key = (process, step)
-        steps.append(StepFigures(
-            process=process, step=step, states=states, done=states.get("DONE", 0),
-            done_by_person=done_by_person.get(key, 0), needed_person=needed_person.get(key, 0),
-            p50=percentile(values, 50), p95=percentile(values, 95), p99=percentile(values, 99),
-            completions=len(values)))
+    for key, states in sorted(store.counts().items()):
+        fig = in_window.pop(key, None) or StepFigures(process=key[0], step=key[1], states={})
+        fig.states = states
+        steps.append(fig)
     oldest_pending, oldest_failed = _oldest(store)
     return Overview(window=window, now=now, steps=steps,
-                    throughput=_throughput(store, since, bucket, now), bucket_seconds=bucket,
-                    oldest_pending_at=oldest_pending, oldest_failed_at=oldest_failed)
+                    throughput=_throughput(store, since, bucket, now) if throughput else [],
+                    bucket_seconds=bucket, oldest_pending_at=oldest_pending,
+                    oldest_failed_at=oldest_failed)
 
 
 def as_json(o: Overview) -> dict[str, Any]:
@@ -179,7 +203,8 @@ def as_json(o: Overview) -> dict[str, Any]:
         else None,
         "oldest_failed_age_seconds": (o.now - o.oldest_failed_at) if o.oldest_failed_at
         else None,
-        "steps": [{**s.model_dump(), "straight_through_rate": s.straight_through,
+        "steps": [{**s.model_dump(), "completions": s.completions,
+                   "straight_through_rate": s.straight_through,
                    "human_intervention_rate": s.human_intervention} for s in o.steps],
         "throughput": [{"from": t, "completed": n} for t, n in o.throughput],
     }

@@ -320,7 +320,8 @@ def overview_page(request: Request, user: Supervisor, window: str = "24h") -> Re
     return page(request, "overview.html", o=figures, windows=list(ov.WINDOWS),
                 state_chart=charts.state_bars(step_rows),
                 throughput_chart=charts.bar_chart(bars, title="items completed"),
-                latency_chart=charts.bar_chart(latency, unit=" s", title="p95 per step"))
+                latency_chart=charts.bar_chart(latency, title="p95 per step",
+                                               show=views.fmt_seconds))
 
 
 @router.get("/corrections.jsonl")

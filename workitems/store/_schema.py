@@ -167,6 +167,8 @@ _V2 = [
     # The exception queue reads only failed items, most urgent and oldest first.
     """CREATE INDEX items_failed ON items (priority DESC, created_at, id)
         WHERE state = 'FAILED' AND draft = 0""",
+    # Items by step and state (the overview, /metrics) from the index alone.
+    "CREATE INDEX items_state_live ON items (process, step, state) WHERE draft = 0",
     # Throughput and step latency read one kind of event over a time window.
     "CREATE INDEX events_kind_at ON events (kind, at)",
 ]

@@ -4,14 +4,10 @@ and the real app served by uvicorn on a free port (for the browser tests)."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
@@ -19,6 +15,7 @@ from workitems import Store, open_store
 from workitems.room import RoomSettings, create_app
 from workitems.room import repository as repo
 from workitems.room.auth import hash_password, use_hasher
+from workitems.room.background import BackgroundServer
 
 PASSWORD = "correct horse battery"
 USERS = {"clerk1": "clerk", "clerk2": "clerk", "sup": "supervisor", "admin": "admin"}
@@ -78,36 +75,11 @@ def make_client(room_store: Store) -> Iterator:
         client.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """The app under uvicorn in a background thread, as `workitems room serve` runs it."""
+class LiveServer(BackgroundServer):
+    """The app under uvicorn on a free port, as `workitems room serve` runs it."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(store, settings()), host="127.0.0.1", port=port,
-                                log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        super().__init__(store, settings())
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,8 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     figures = ov.overview(s, "1h")
     [step] = figures.steps
     assert step.states == {"DONE": 4, "FAILED": 1}
-    assert (step.done, step.done_by_person, step.needed_person) == (4, 1, 2)
+    assert (step.completed, step.completed_with_person) == (4, 1)
+    assert (step.finished_by_bot, step.failed_to_person) == (5, 2)
     assert step.straight_through == pytest.approx(3 / 4)
     assert step.human_intervention == pytest.approx(2 / 5)
     assert step.completions == 4 and step.p50 is not None and step.p50 >= 0
