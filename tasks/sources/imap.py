@@ -70,7 +70,7 @@ class Mailbox:
             else:
                 conn = imaplib.IMAP4(self.host, self.port, timeout=TIMEOUT_SECONDS)
                 if "STARTTLS" in conn.capabilities:
-                    conn.starttls(ssl.create_default_context())
+                    _starttls(conn)
         except (OSError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"cannot reach the mail server {self.host}:{self.port} "
                                f"({exc})") from exc
@@ -83,7 +83,8 @@ class Mailbox:
         except imaplib.IMAP4.error as exc:
             _logout(conn)
             raise MailboxError(f"the mail server refused the login of {self.user!r} "
-                               f"({exc}); check AP_IMAP_USER and AP_IMAP_PASSWORD") from exc
+                               f"({_text(exc.args)}); check AP_IMAP_USER and "
+                               "AP_IMAP_PASSWORD") from exc
         except MailboxError:
             _logout(conn)
             raise
@@ -117,6 +118,11 @@ def _attachments(message: EmailMessage, uid: bytes, mailbox: str,
         filename = part.get_filename()
         if not filename and part.get_content_maintype() == "text":
             continue  # the message's own text, not an attachment
+        if part.get_content_disposition() == "inline" and part["Content-ID"]:
+            report.found += 1  # a logo or signature image shown in the HTML body
+            report.skip(repr(filename or part.get_content_type()), "embedded in the message "
+                        "body (a logo or signature image), not attached")
+            continue
         data = part.get_payload(decode=True) or b""
         if (document := accept_document(filename, data, source, report)) is not None:
             yield document
@@ -134,10 +140,20 @@ def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _starttls(conn: imaplib.IMAP4) -> None:
+    try:
+        conn.starttls(ssl.create_default_context())
+    except (OSError, imaplib.IMAP4.error):
+        with contextlib.suppress(OSError):  # no logout: the session cannot say goodbye
+            conn.shutdown()
+        raise
+
+
 def _text(data: object) -> str:
-    if isinstance(data, list) and data and isinstance(data[0], bytes):
-        return data[0].decode(errors="replace")
-    return str(data)
+    """The server's words from imaplib's answers (lists of bytes) and exceptions."""
+    if isinstance(data, list | tuple) and data:
+        data = data[0]
+    return data.decode(errors="replace") if isinstance(data, bytes) else str(data)
 
 
 def _logout(conn: imaplib.IMAP4) -> None:

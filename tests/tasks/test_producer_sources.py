@@ -80,6 +80,10 @@ def test_mail_parts_attachments_only() -> None:
     message["Message-ID"] = "<m1@vendor.example>"
     message["Date"] = "Fri, 20 Nov 2026 09:30:00 +0100"
     message.set_content("body text is not an attachment")
+    message.add_alternative("<p><img src='cid:logo'></p>", subtype="html")
+    html = message.get_payload()[1]
+    html.add_related(b"\x89PNG\r\n\x1a\n logo", maintype="image", subtype="png", cid="<logo>",
+                     disposition="inline")
     message.add_attachment(PDF, maintype="application", subtype="pdf",
                            filename="../invoice.pdf")
     message.add_attachment(b"notes", maintype="text", subtype="plain", filename="notes.txt")
@@ -92,8 +96,9 @@ def test_mail_parts_attachments_only() -> None:
     documents = list(_attachments(message, b"7", "box", report))
     assert [d.filename for d in documents] == ["invoice.pdf", "forwarded.pdf"]
     assert documents[0].source.name == "box <m1@vendor.example>"
-    assert (report.found, report.documents) == (3, 2)
-    assert "'notes.txt': not a document" in report.skipped[0]
+    assert (report.found, report.documents) == (4, 2)
+    assert [s.split(": ")[0] for s in report.skipped] == ["'image/png'", "'notes.txt'"]
+    assert "embedded in the message body" in report.skipped[0]
 
 
 def test_the_folder_leaves_files_still_being_written_and_huge_ones(tmp_path: Path) -> None:
