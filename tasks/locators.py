@@ -78,6 +78,7 @@ class Locators:
     def __init__(self, entries: dict[str, LocatorEntry]) -> None:
         self.entries = entries
         self.last_hit: dict[str, str] = {}  # name -> the strategy that found it last time
+        self._hit_index: dict[str, int] = {}  # name -> index of that strategy
 
     @classmethod
     def load(cls, path: Path | str = LOCATORS_FILE) -> Locators:
@@ -94,18 +95,14 @@ class Locators:
         Polls every strategy until one matches or ``timeout_ms`` passes, so elements
         added by a page's script are found too.
         """
-        strategies = self._strategies(name)
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
-            for index, strategy in enumerate(strategies):
-                found = strategy.locate(scope)
-                if found.count() > 0:
-                    self._note_hit(name, index, strategy)
-                    return found.first
+            if (found := self.find_optional(scope, name)) is not None:
+                return found
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.05)
-        tried = "; ".join(s.describe() for s in strategies)
+        tried = "; ".join(s.describe() for s in self._strategies(name))
         raise application_error(
             ErrorCode.LOCATOR_NOT_FOUND,
             f"Screen element '{name}' not found by any of its locators ({tried}).",
@@ -113,7 +110,12 @@ class Locators:
 
     def find_optional(self, scope: Any, name: str) -> Locator | None:
         """The element if it is on the screen now (one pass, no waiting), else None."""
-        for index, strategy in enumerate(self._strategies(name)):
+        strategies = list(enumerate(self._strategies(name)))
+        # The strategy that hit last time goes first: after a release changed the ids,
+        # each lookup then costs one query instead of one per broken strategy.
+        remembered = self._hit_index.get(name, 0)
+        strategies.sort(key=lambda pair: pair[0] != remembered)
+        for index, strategy in strategies:
             found = strategy.locate(scope)
             if found.count() > 0:
                 self._note_hit(name, index, strategy)
@@ -129,10 +131,14 @@ class Locators:
         return entry.strategies
 
     def _note_hit(self, name: str, index: int, strategy: Strategy) -> None:
+        changed = self._hit_index.get(name, 0) != index
+        self._hit_index[name] = index
         self.last_hit[name] = strategy.describe()
         if index == 0:
             log.debug("locator %s: primary %s", name, strategy.describe())
-        else:
+        elif changed:
             # The recorded selector no longer works: worth re-recording locators.json.
             log.warning("locator %s: primary missed, fallback %d hit (%s)", name, index,
                         strategy.describe())
+        else:
+            log.debug("locator %s: fallback %d %s", name, index, strategy.describe())

@@ -63,6 +63,16 @@ def test_fallback_hits_when_ids_change(page: Page, locators: Locators, caplog) -
     assert "Form.Email: primary missed, fallback 1 hit" in caplog.text
 
 
+def test_the_fallback_that_hit_is_tried_first_next_time(page: Page, locators: Locators,
+                                                        caplog) -> None:
+    page.set_content('<label for="x93">E-mail</label><input id="x93">')
+    with caplog.at_level(logging.WARNING, logger="tasks.locators"):
+        for _ in range(3):
+            assert locators.find(page, "Form.Email").get_attribute("id") == "x93"
+    assert caplog.text.count("primary missed") == 1  # warned once, not on every lookup
+    assert locators.last_hit["Form.Email"] == "label 'E-mail'"
+
+
 def test_element_added_later_is_waited_for(page: Page, locators: Locators) -> None:
     page.set_content("<script>setTimeout(() => document.body.innerHTML ="
                      " '<button>Send</button>', 200)</script>")
