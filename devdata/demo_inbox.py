@@ -8,6 +8,7 @@ waiting for a person with exactly this exception code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Callable
@@ -32,6 +33,7 @@ class Expected:
     truth: InvoiceTruth | None = None
     vendor_id: str | None = None
     alternatives: list[str] = field(default_factory=list)  # outcomes also right (see duplicate)
+    sha256: str = ""  # the document's bytes: how its work item is found, whatever its name
 
 
 @dataclass
@@ -109,7 +111,8 @@ class _Writer:
                 "invoice_number": truth.invoice_number, "vendor": truth.vendor_name,
                 "invoice_date": truth.invoice_date, "due_date": truth.due_date,
                 "amount": truth.total, "currency": truth.currency, "filename": name})
-        self.expected.append(Expected(name, outcome, kind, truth, vendor_id))
+        self.expected.append(Expected(name, outcome, kind, truth, vendor_id,
+                                      sha256=hashlib.sha256(data).hexdigest()))
         return path
 
 
@@ -198,6 +201,7 @@ def _add_problems(out: _Writer, rng: random.Random, vendors: dict[str, MasterVen
     out.add(truth, C.PO_MISMATCH, "someone else's PO", vendor.vendor_id)
     # A PDF cut off in transfer.
     broken = out.inbox / "999-truncated.pdf"
-    broken.write_bytes((out.inbox / out.expected[2].file).read_bytes()[:700]
-                       if out.expected[2].file.endswith(".pdf") else b"%PDF-1.7\n1 0 obj")
-    out.expected.append(Expected(broken.name, C.UNREADABLE_DOCUMENT, "corrupt file"))
+    data = (out.inbox / out.expected[2].file).read_bytes()[:700]
+    broken.write_bytes(data)
+    out.expected.append(Expected(broken.name, C.UNREADABLE_DOCUMENT, "corrupt file",
+                                 sha256=hashlib.sha256(data).hexdigest()))

@@ -48,6 +48,7 @@ class Outcome:
 
 @dataclass
 class PipelineResult:
+    expected: list[Expected]  # every document written, with the outcome it must reach
     outcomes: list[Outcome]
     postings: list  # the ERP's own record of every posted invoice
     seconds: dict[str, float]
@@ -79,7 +80,8 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
         postings = erp.postings()
-    return PipelineResult(collect_outcomes(db_url, expected), postings, seconds, db_url, workdir)
+    return PipelineResult(expected, collect_outcomes(db_url, expected), postings, seconds, db_url,
+                          workdir)
 
 
 def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, quiet: bool,
@@ -114,7 +116,7 @@ def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, 
 
 
 def collect_outcomes(db_url: str, expected: list[Expected]) -> list[Outcome]:
-    by_file = {e.file: e for e in expected}
+    by_sha = {e.sha256: e for e in expected}
     outcomes = []
     with open_store(db_url) as store:
         for item in store.list_items(process=PROCESS, step="consumer", limit=100_000):
@@ -126,7 +128,7 @@ def collect_outcomes(db_url: str, expected: list[Expected]) -> list[Outcome]:
                 state = item.exception_code or "FAILED"
             else:
                 state = item.state.value
-            outcomes.append(Outcome(name, by_file.get(name), state, item.id,
+            outcomes.append(Outcome(name, by_sha.get(item.reference or ""), state, item.id,
                                     posting.get("document_number")))
     return sorted(outcomes, key=lambda o: o.file)
 

@@ -1,0 +1,128 @@
+"""The main job end to end: real ERP, real Chromium, real OCR, real workers.
+
+Every document must end posted exactly once with exactly its fields, or in the
+exception queue with the right code; nothing is posted twice; at least 80 % of
+the problem-free documents go straight through.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import psutil
+import pytest
+
+from devdata.demo_inbox import POSTED, InboxPlan
+from devdata.erp.chaos import Chaos
+from devdata.erp.db import ErpDatabase
+from tasks.demo import PipelineResult, collect_outcomes, run_pipeline
+from workitems import ItemState, open_store
+from workitems.processes import DEFAULT_CONFIG, REPO_ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+SMALL = InboxPlan(clean_pdf=7, scanned=2, einvoice=2, without_po=1, portal=2, seed=11)
+
+
+def check_outcomes(result: PipelineResult) -> None:
+    assert all(o.expected is not None for o in result.outcomes), "every item is a known file"
+    seen = Counter(o.expected.sha256 for o in result.outcomes)  # type: ignore[union-attr]
+    assert set(seen) == {e.sha256 for e in result.expected}, "every document became an item"
+    assert max(seen.values()) == 1, "a document that arrived twice is one item"
+
+    wrong = {o.file: (o.expected.outcome, o.state) for o in result.outcomes  # type: ignore
+             if o.state != o.expected.outcome and o.state not in o.expected.alternatives
+             and not (o.expected.outcome == POSTED and o.state == "LOW_CONFIDENCE")}
+    assert not wrong, f"documents with the wrong outcome (expected, got): {wrong}"
+
+    # Nothing posted twice, and every posting is exactly the invoice that was sent.
+    keys = Counter((p.vendor_id, p.invoice_number) for p in result.postings)
+    assert max(keys.values(), default=1) == 1, f"posted twice: {keys.most_common(3)}"
+    by_doc = {p.document_number: p for p in result.postings}
+    posted = [o for o in result.outcomes if o.state == POSTED]
+    assert len(posted) == len(result.postings)
+    for o in posted:
+        truth, posting = o.expected.truth, by_doc[o.document_number]  # type: ignore[union-attr]
+        assert (posting.vendor_id, posting.invoice_number, posting.invoice_date.isoformat(),
+                posting.currency, posting.po_number) == (
+            o.expected.vendor_id, truth.invoice_number, truth.invoice_date,  # type: ignore
+            truth.currency, truth.po_number), o.file
+        assert (posting.net_amount, posting.tax_amount, posting.total_amount) == (
+            Decimal(truth.net_amount), Decimal(truth.tax_amount), Decimal(truth.total)), o.file
+
+    clean = [o for o in result.outcomes
+             if o.expected.outcome == POSTED and not o.expected.alternatives]  # type: ignore
+    straight = [o for o in clean if o.state == POSTED]
+    assert len(straight) >= 0.8 * len(clean), \
+        f"straight-through {len(straight)}/{len(clean)}: {[(o.file, o.state) for o in clean]}"
+
+
+def test_the_main_job_posts_or_queues_every_document(tmp_path: Path) -> None:
+    result = run_pipeline(tmp_path / "run", SMALL, consumer_slots=2, quiet=True)
+    check_outcomes(result)
+    assert (tmp_path / "run" / "ap-report.xlsx").exists()
+    assert (tmp_path / "run" / "summary.json").exists()
+
+
+def _short_leases(tmp_path: Path) -> Path:
+    """The real process definition with test-sized leases and retry delays."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace("lease: 2m", "lease: 6s").replace(
+        "retry: {max_attempts: 4, initial_seconds: 5, factor: 3, max_seconds: 600}",
+        "retry: {max_attempts: 8, initial_seconds: 1, factor: 2, max_seconds: 4}")
+    assert "lease: 6s" in text and "max_attempts: 8" in text
+    path = tmp_path / "processes.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_chaos_and_a_killed_worker_change_nothing(tmp_path: Path) -> None:
+    config = _short_leases(tmp_path)
+    killed: list[int] = []
+
+    def kill_one_bot_mid_item(step: str, worker: subprocess.Popen) -> None:
+        if step != "consumer":
+            return
+        with open_store(db_url) as store:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not killed:
+                busy = store.list_items(step="consumer", state=ItemState.IN_PROGRESS, limit=1)
+                if busy:
+                    time.sleep(1.0)  # well inside the item: reading it, or typing into the ERP
+                    bots = psutil.Process(worker.pid).children(recursive=True)
+                    for bot in bots[:1]:
+                        bot.kill()
+                        killed.append(busy[0].id)
+                time.sleep(0.2)
+
+    db_url = f"sqlite:///{tmp_path / 'chaos.db'}"
+    chaos = Chaos(latency_ms=150, error_rate=0.08, timeout_rate=0.02, hang_seconds=2,
+                  expiry_rate=0.05, seed=3)
+    result = run_pipeline(tmp_path / "run", SMALL, consumer_slots=2, chaos=chaos,
+                          db_url=db_url, config=config, quiet=True,
+                          while_running=kill_one_bot_mid_item)
+    assert killed, "a bot was killed mid-item"
+    # The killed item's lease expires, retries come due: later scheduled runs finish them.
+    for _ in range(6):
+        with open_store(db_url) as store:
+            pending = store.counts("ap").get(("ap", "consumer"), {})
+        if not pending.get("PENDING") and not pending.get("IN_PROGRESS"):
+            break
+        time.sleep(7)
+        subprocess.run([sys.executable, "-m", "workitems", "--db", db_url, "worker", "consumer",
+                        "--process", "ap", "--exit-when-empty", "--quiet", "--config",
+                        str(config), "--logs", str(tmp_path / "logs")], cwd=REPO_ROOT,
+                       check=True, timeout=600)
+    with open_store(db_url) as store:
+        kinds = [e.kind for e in store.events(killed[0])]
+    assert "LEASE_EXPIRED" in kinds
+    assert not pending.get("PENDING") and not pending.get("IN_PROGRESS")
+
+    postings = ErpDatabase(tmp_path / "run" / "erp.db").postings()
+    expected = [o.expected for o in result.outcomes if o.expected]
+    check_outcomes(PipelineResult(collect_outcomes(db_url, expected), postings, {}, db_url,
+                                  tmp_path / "run"))
