@@ -22,11 +22,14 @@ from pathlib import Path
 
 from robocorp import workitems
 from robocorp.tasks import task
+from robocorp.workitems import ApplicationException
 
 from skills.errors import ErrorCode, application_error
 from tasks.payloads import InvoicePayload
 from tasks.settings import BotSettings
 from tasks.sources import Collector, Incoming, SourceReport, configured_sources
+from tasks.sources.folder import FolderMissing
+from tasks.sources.imap import MailboxError
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +68,19 @@ def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
                     _create_output(document, Path(scratch) / str(len(seen)))
                     report.new += 1
             except Exception as exc:  # one broken source must not stop the others
-                report.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                log.exception("%s source %s failed", collector.kind, collector.name)
+                report.error = _describe(exc)
+                expected = isinstance(exc, FolderMissing | MailboxError | ApplicationException)
+                log.error("%s source %s failed: %s", collector.kind, collector.name,
+                          report.error, exc_info=not expected)  # a traceback for surprises
     return reports
+
+
+def _describe(exc: Exception) -> str:
+    """One line for people: robocorp's exceptions carry a message and a code."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "code", None)
+    text = f"{message} [{code}]" if code else f"{type(exc).__name__}: {message}"
+    return text.splitlines()[0]
 
 
 def _create_output(document: Incoming, folder: Path) -> None:

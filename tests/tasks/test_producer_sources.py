@@ -17,7 +17,7 @@ from tasks.settings import BotSettings
 from tasks.sources import SourceReport, accept_document, configured_sources, safe_name
 from tasks.sources import folder as folder_source
 from tasks.sources.imap import Mailbox, MailboxError, _attachments
-from tests.tasks.imap_server import DovecotServer
+from tests.tasks.imap_server import DovecotServer, free_port
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SOURCE = Source(kind="manual", name="test")
@@ -159,3 +159,15 @@ def test_starttls_is_used_and_the_certificate_verified(tmp_path: Path,
     log = (tmp_path / "dovecot" / "dovecot.log").read_text()
     assert re.search(r"Login: user=<ap-inbox>.*, TLS, session", log), "the bot's login was "\
         "encrypted"
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # the portal session retries with backoff before it gives up
+def test_a_portal_that_does_not_answer_is_reported(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings = BotSettings(inbox=tmp_path, portal_url=closed, output=tmp_path / "out")
+    [folder_report, portal_report] = produce_outputs(configured_sources(settings))
+    assert folder_report.error is None
+    assert portal_report.error.startswith("The supplier portal did not answer")
+    assert portal_report.error.endswith("[ERP_UNAVAILABLE]")
+    assert portal_report.line().startswith(f"portal {closed}: FAILED (")
