@@ -3,7 +3,12 @@
 //   ({mode: "scan"})               -> {fields: [...], answer: {...}}
 //   ({mode: "answer"})             -> {answer: {...}}
 //   ({mode: "fill", values: [...]}) -> {answer: {...}} after filling and submitting;
-//                                     throws "FIELDS_MISSING: ..." or "INVALID: ..." instead.
+//                                     throws "FIELDS_MISSING: ...", "INVALID: ..." or
+//                                     "STILL_SUBMITTING" (the last submit has not settled).
+//   ({mode: "settled"})            -> true once the last submit has been answered: a new
+//                                     document, or (forms that answer in place) the page
+//                                     changed, went quiet and the form was reset or the
+//                                     answer changed.
 (args) => {
   const norm = (s) => (s || "").replace(/\s+/g, " ").trim();
   const SKIP = new Set(["hidden", "submit", "button", "reset", "image", "file"]);
@@ -76,7 +81,8 @@
     el.dispatchEvent(new Event("input", { bubbles: true }));
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }
-  function fill(form, fields, values) {
+  function fill(form, fields, values, before) {
+    if (window.__ffPending) throw new Error("STILL_SUBMITTING");
     const missing = values.filter((v) => !fields.has(v.label)).map((v) => v.label);
     if (missing.length) throw new Error("FIELDS_MISSING: " + JSON.stringify(missing));
     for (const v of values) {
@@ -99,9 +105,35 @@
         .map((e) => (labelOf(e) || e.name) + ": " + e.validationMessage);
       throw new Error("INVALID: " + problems.join(" | "));
     }
+    watch(fields, before);
     form.requestSubmit();
   }
+  function watch(fields, before) {
+    // Remember what the page looked like at submit time, to tell when it has answered.
+    const filled = [];
+    for (const f of fields.values()) {
+      if (f.kind !== "radio" && f.kind !== "checkbox") filled.push([f.els[0], f.els[0].value]);
+    }
+    const pending = { answer: before.text, filled, mutations: 0, last: 0 };
+    pending.observer = new MutationObserver((list) => {
+      pending.mutations += list.length;
+      pending.last = performance.now();
+    });
+    pending.observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    window.__ffPending = pending;
+  }
+  function settled() {
+    const p = window.__ffPending;
+    if (!p) return document.readyState !== "loading"; // a new document has been parsed
+    if (!p.mutations || performance.now() - p.last < 30) return false;
+    const reset = p.filled.some(([el, value]) => !el.isConnected || el.value !== value);
+    if (!reset && answer().text === p.answer) return false; // e.g. a spinner before navigating
+    p.observer.disconnect();
+    window.__ffPending = null;
+    return true;
+  }
 
+  if (args.mode === "settled") return settled();
   const form = mainForm();
   if (args.mode === "answer") return { answer: answer() };
   const fields = scan(form);
@@ -109,6 +141,6 @@
     return { answer: answer(), fields: Array.from(fields.values()).map((f) => ({ label: f.label, kind: f.kind, options: f.options })) };
   }
   const before = answer();
-  fill(form, fields, args.values);
+  fill(form, fields, args.values, before);
   return { answer: before };
 }

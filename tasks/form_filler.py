@@ -9,8 +9,9 @@ it in ``output/<spreadsheet>-results.xlsx`` (Status OK / REJECTED / ERROR / UNKN
     FORM_URL=https://... FORM_XLSX=people.xlsx python -m robocorp.tasks run tasks/form_filler.py
 
 Without FORM_URL the bundled test form (``devdata/forms``) is started and filled.
-Speed: a row is one script call that fills every field and submits, plus the page load
-it causes (see ``bench/form_filler.py``).
+Forms that load a new page on submit and forms whose script answers in place both work.
+Speed: a row is one script call that fills every field and submits, plus one wait for
+the answer (see ``bench/form_filler.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ _ANY_CALL = f"(args) => (window.__formFiller || ({_PAGE_SCRIPT}))(args)"
 _FILL_CALL = (
     "(args) => { if (!window.__formFiller) throw new Error('FIELDS_MISSING: [\"helper\"]');"
     " return window.__formFiller(args); }"
+)
+_SETTLED = (
+    "() => window.__formFiller ? window.__formFiller({mode: 'settled'})"
+    " : document.readyState !== 'loading'"
 )
 _ANSWER_LOST = {"level": "UNKNOWN", "text": "Submitted; the answer page was not read."}
 _INSTALLED: weakref.WeakSet[Page] = weakref.WeakSet()
@@ -166,11 +171,19 @@ class FormFiller:
         ]
 
     def _submit(self, values: list[dict]) -> _Outcome:
-        """Fill and submit one row in one script call, then wait for the page it loads."""
+        """Fill and submit one row in one script call, then wait until the page answered."""
         outcome = _Outcome()
         try:
-            with self.page.expect_navigation(wait_until="domcontentloaded"):
+            try:
                 outcome.previous_answer = self._call("fill", values)["answer"]
+            except PlaywrightError as exc:
+                if "STILL_SUBMITTING" not in str(exc):
+                    raise
+                self._wait_settled()  # the last submit was still on its way: wait, retry
+                outcome.previous_answer = self._call("fill", values)["answer"]
+            self._wait_settled()
+            if self.page.url.startswith("chrome-error:"):  # the browser's own error page
+                raise PlaywrightError("the server did not answer (the browser shows an error)")
         except PlaywrightError as exc:
             message = exc.message.splitlines()[0] if exc.message else str(exc)
             if "FIELDS_MISSING" in message:
@@ -186,6 +199,13 @@ class FormFiller:
                 outcome.reloaded = True
                 outcome.failure = ("ERROR", why)
         return outcome
+
+    def _wait_settled(self) -> None:
+        """Until the submit was answered: by a new page, or in place by the page's script.
+
+        The check runs again in each new document, so a navigation needs no special case.
+        """
+        self.page.wait_for_function(_SETTLED, polling=10)
 
     def _reopen(self) -> None:
         """Open the form again; a failed submit may still be showing its error page."""

@@ -29,9 +29,12 @@ _MAX_FORMS = 500  # rendered forms whose random field names the server still rem
 
 
 class FormApp:
-    def __init__(self, seed: int | None = None, answer_with_form: bool = True) -> None:
+    def __init__(
+        self, seed: int | None = None, answer_with_form: bool = True, in_page: bool = False
+    ) -> None:
         self._rng = random.Random(seed)
         self.answer_with_form = answer_with_form  # False: the answer page has only a link
+        self.in_page = in_page  # True: a script posts the form and answers without a reload
         self._lock = threading.Lock()
         self._issued: OrderedDict[str, dict[str, str]] = OrderedDict()  # token -> name -> field
         self.submissions: list[dict[str, Any]] = []
@@ -49,7 +52,8 @@ class FormApp:
             self._rng.shuffle(order)
         return token, {"__order__": ",".join(order), **names}
 
-    def page(self, message: str = "", level: str = "") -> str:
+    def page(self, message: str = "", level: str = "", fragment: bool = False) -> str:
+        """The whole page, or (``fragment``) only the answer and a fresh form for the script."""
         if message and not self.answer_with_form:
             return _ANSWER_ONLY.format(notice=_notice(message, level))
         token, names = self._names()
@@ -57,7 +61,10 @@ class FormApp:
         rid = lambda: f"i{self._rng.getrandbits(32):08x}"  # noqa: E731  # a fresh id each time
         blocks = [_FIELD_HTML[field](names[field], rid) for field in order]
         notice = _notice(message, level) if message else ""
-        return _PAGE.format(notice=notice, token=token, fields="\n".join(blocks))
+        app = _APP.format(notice=notice, token=token, fields="\n".join(blocks))
+        if fragment:
+            return app
+        return _PAGE.format(app=app, script=_IN_PAGE_SCRIPT if self.in_page else "")
 
     # -- submitting ------------------------------------------------------------------------
 
@@ -155,17 +162,33 @@ _FIELD_HTML = {
     "start_date": _start_date,
 }
 
+_APP = """{notice}
+<form method="post" action="/submit">
+<input type="hidden" name="token" value="{token}">
+{fields}
+<button type="submit">Register</button>
+</form>"""
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Register</title>
 <style>body{{font-family:sans-serif;margin:24px}} .row{{margin:8px 0}}
 .ok{{color:#060}} .error{{color:#a00}} fieldset{{border:1px solid #ccc}}</style></head>
 <body><h1>Event registration</h1>
-{notice}
-<form method="post" action="/submit">
-<input type="hidden" name="token" value="{token}">
-{fields}
-<button type="submit">Register</button>
-</form></body></html>"""
+<div id="app">
+{app}
+</div>{script}</body></html>"""
+
+# The in-page variant: the form is posted with fetch and the answer, with a fresh
+# shuffled form, replaces the old one; the page itself never reloads.
+_IN_PAGE_SCRIPT = """
+<script>
+document.getElementById("app").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await fetch("/submit?fragment=1", {method: "POST",
+                                                      body: new FormData(event.target)});
+  document.getElementById("app").innerHTML = await response.text();
+});
+</script>"""
 
 
 _ANSWER_ONLY = """<!doctype html>
@@ -183,10 +206,10 @@ def create_app(form_app: FormApp) -> FastAPI:
         return form_app.page()
 
     @app.post("/submit", response_class=HTMLResponse)
-    async def submit(request: Request) -> HTMLResponse:
+    async def submit(request: Request, fragment: str = "") -> HTMLResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
         level, message = form_app.submit(form)
-        return HTMLResponse(form_app.page(message, level),
+        return HTMLResponse(form_app.page(message, level, fragment=bool(fragment)),
                             status_code=200 if level == "ok" else 422)
 
     return app

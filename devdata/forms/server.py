@@ -12,8 +12,8 @@ class FormServer:
     """``with FormServer() as form: form.url, form.submissions``."""
 
     def __init__(self, seed: int | None = None, port: int = 0,
-                 answer_with_form: bool = True) -> None:
-        self._form = FormApp(seed, answer_with_form)
+                 answer_with_form: bool = True, in_page: bool = False) -> None:
+        self._form = FormApp(seed, answer_with_form, in_page)
         self._server = BackgroundServer(create_app(self._form), port)
         self.url = ""
 

@@ -93,6 +93,17 @@ def test_answer_pages_without_a_form_are_read_then_left(page, tmp_path: Path) ->
     assert results[2].answer.endswith("saved for Émilie du Châtelet.")
 
 
+def test_a_form_that_answers_in_place_is_filled_too(page) -> None:
+    # The page never reloads: a script posts the form and swaps in the answer and a new form.
+    sheet = read_sheet(DEFAULT_XLSX)
+    with FormServer(seed=8, in_page=True) as form:
+        results = FormFiller(page, form.url).fill(sheet)
+        assert [r.status for r in results] == ["OK"] * 10
+        assert [s["first_name"] for s in form.submissions] == [r["First Name"] for r in sheet.rows]
+    assert [r.answer.split(" saved")[0] for r in results] == [
+        f"Registration R-{n:04d}" for n in range(1, 11)]
+
+
 def test_a_failed_submit_marks_only_its_row(page, form) -> None:
     sheet = read_sheet(DEFAULT_XLSX)
     sheet.rows[:] = sheet.rows[:3]
