@@ -62,22 +62,39 @@ def _env_flag(name: str) -> bool:
 
 
 _shared: Playwright | None = None
+_open_browsers = 0
 
 
-def _playwright() -> Playwright:
-    """One Playwright driver per process: the sync API allows only one per thread."""
-    global _shared
+def _acquire_playwright() -> Playwright:
+    """The process's Playwright driver, started on first use.
+
+    The sync API allows one driver per thread, so every browser launched here shares
+    it; it stops when the last of them closes, leaving the thread free for code that
+    starts its own ``sync_playwright()``.
+    """
+    global _shared, _open_browsers
     if _shared is None:
         _shared = sync_playwright().start()
-        atexit.register(_stop_playwright)
+    _open_browsers += 1
     return _shared
 
 
-def _stop_playwright() -> None:
-    global _shared
+def _release_playwright() -> None:
+    global _shared, _open_browsers
+    _open_browsers = max(0, _open_browsers - 1)
+    if _open_browsers == 0 and _shared is not None:
+        _shared.stop()
+        _shared = None
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    """Browsers left open at exit: stop their driver too."""
+    global _shared, _open_browsers
     if _shared is not None:
         _shared.stop()
         _shared = None
+    _open_browsers = 0
 
 
 def launch_browser(
@@ -88,14 +105,38 @@ def launch_browser(
 ) -> Browser:
     """A launched Chromium. ``headless``/``slow_mo`` default to AP_HEADED / AP_SLOWMO.
 
-    Close it with ``browser.close()``; the Playwright driver behind it is shared by the
-    process and stops at exit.
+    Close it with ``browser.close()``. Without ``playwright`` the browser runs on a
+    driver shared by the browsers launched here, stopped when the last one closes.
     """
     if headless is None:
         headless = not _env_flag("AP_HEADED")
     if slow_mo is None:
         slow_mo = int(os.environ.get("AP_SLOWMO", "0") or 0)
-    pw = playwright or _playwright()
+    if playwright is not None:
+        return _launch(playwright, headless, slow_mo)
+    pw = _acquire_playwright()
+    try:
+        browser = _launch(pw, headless, slow_mo)
+    except BaseException:
+        _release_playwright()
+        raise
+    close = browser.close
+    closed = False
+
+    def close_and_release(*args: object, **kwargs: object) -> None:
+        nonlocal closed
+        try:
+            close(*args, **kwargs)
+        finally:
+            if not closed:
+                closed = True
+                _release_playwright()
+
+    browser.close = close_and_release  # type: ignore[method-assign]
+    return browser
+
+
+def _launch(pw: Playwright, headless: bool, slow_mo: int) -> Browser:
     if _playwright_chromium(pw):
         try:
             return pw.chromium.launch(headless=headless, slow_mo=slow_mo)

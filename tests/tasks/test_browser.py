@@ -80,3 +80,18 @@ def test_a_partial_playwright_install_falls_back_to_the_system(monkeypatch) -> N
     monkeypatch.setattr(browser_module, "system_chromium", lambda: "/usr/bin/chromium")
     assert browser_module.launch_browser(playwright=FakePlaywright()) == "system browser"
     assert launches == [None, "/usr/bin/chromium"]
+
+
+def test_the_driver_stops_with_the_last_browser_so_others_can_start_theirs() -> None:
+    from playwright.sync_api import sync_playwright
+
+    try:
+        first = browser_module.launch_browser(headless=True)
+    except browser_module.BrowserNotFound as exc:
+        pytest.skip(str(exc))
+    second = browser_module.launch_browser(headless=True)  # shares the running driver
+    first.close()
+    assert second.new_page().evaluate("1 + 1") == 2
+    second.close()
+    with sync_playwright() as playwright:  # fails while another sync driver runs
+        assert playwright.chromium is not None
