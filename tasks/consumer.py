@@ -132,12 +132,13 @@ class InvoiceJob:
                    for li in extraction.line_items],
             model=f"{extraction.model_name} {extraction.model_version}",
             threshold=extraction.threshold)
-        unsure = [name for name in REQUIRED_FIELDS
+        unsure = [Finding(ErrorCode.LOW_CONFIDENCE, _unsure_message(extraction, name), name)
+                  for name in REQUIRED_FIELDS
                   if extraction.fields[name].value is None
-                  or extraction.fields[name].confidence < extraction.threshold]
+                  or extraction.fields[name].confidence < extraction.threshold
+                  ] or _one_date_for_two(extraction)
         if unsure:
-            self._fail([Finding(ErrorCode.LOW_CONFIDENCE, _unsure_message(extraction, name),
-                                name) for name in unsure])
+            self._fail(unsure)
         return extraction.values(), list(self.payload.extracted.lines), False
 
     def _document_bytes(self) -> bytes:
@@ -247,6 +248,17 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
         return f"{name.replace('_', ' ')} was not found on the document"
     return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
             f"{field.confidence:.2f} (needs {extraction.threshold:.2f})")
+
+
+def _one_date_for_two(extraction) -> list[Finding]:  # noqa: ANN001
+    """The invoice date and the due date read from the very same words: one of them is
+    not what the label says (an OCR slip in the other date's label or month name)."""
+    issued, due = extraction.fields["invoice_date"], extraction.fields.get("due_date")
+    if due is None or due.box is None or issued.box is None or tuple(due.box) != tuple(
+            issued.box) or due.page != issued.page:
+        return []
+    return [Finding(ErrorCode.LOW_CONFIDENCE, f"the invoice date and the due date were both "
+                    f"read from {issued.raw!r}; check which is which", "invoice_date")]
 
 
 def _entry_lines(lines: list[LineItem], net: Decimal) -> tuple[InvoiceEntryLine, ...]:
