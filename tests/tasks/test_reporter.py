@@ -196,6 +196,11 @@ def test_the_reporter_runs_through_the_worker(store: Store, store_url: str,
     assert (bad.state, bad.exception_code) == (ItemState.FAILED, "INVALID_PAYLOAD")
     assert "4 posted, straight-through 75%" in run.console
 
+    # The morning report starts without a trigger: an empty queue still gets a report.
+    (out / "summary.json").unlink()
+    run_step(store_url, config, "reporter", tmp_path / "logs2", {"AP_OUTPUT": str(out)})
+    assert check_workbook(out)["posted"] == 4
+
 
 @pytest.mark.slow  # a robocorp task run in its own process
 def test_a_desktop_run_with_the_file_adapter_reports_its_inputs(tmp_path: Path) -> None:
