@@ -82,6 +82,7 @@ def test_a_partial_playwright_install_falls_back_to_the_system(monkeypatch) -> N
     assert launches == [None, "/usr/bin/chromium"]
 
 
+@pytest.mark.slow
 def test_the_driver_stops_with_the_last_browser_so_others_can_start_theirs() -> None:
     from playwright.sync_api import sync_playwright
 

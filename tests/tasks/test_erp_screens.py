@@ -192,7 +192,7 @@ def test_chaos_500s_and_timeouts_still_post_each_invoice_once(
 ) -> None:
     chaos = Chaos(error_rate=0.15, timeout_rate=0.05, hang_seconds=0.5, latency_ms=20, seed=5)
     with ErpServer(tmp_path / "erp.db", chaos=chaos) as erp:
-        session = _session(browser, erp, tmp_path, timeout_ms=3000, attempts=6,
+        session = _session(browser, erp, tmp_path, timeout_ms=8000, attempts=8,
                            backoff_seconds=0.05)
         documents = [session.post_invoice(_entry(f"RE-CHAOS-{n}")) for n in range(3)]
         # Reading goes through the same retries, the vendor search inside its iframe too.
