@@ -37,17 +37,25 @@ log = logging.getLogger(__name__)
 @task
 def produce() -> None:
     settings = BotSettings.from_env()
-    for item in workitems.inputs:
-        with item:
-            reports = produce_outputs(configured_sources(settings))
-            for report in reports:
-                log.info("%s", report.line())
-                print(report.line())  # also on the console, for whoever runs it by hand
-            failed = [r for r in reports if r.error]
-            if failed and len(failed) == len(reports):
-                causes = "; ".join(f"{r.kind} {r.name}: {r.error}" for r in failed)
-                raise application_error(ErrorCode.SOURCE_UNAVAILABLE,
-                                        f"every invoice source failed: {causes}")
+    try:
+        for item in workitems.inputs:
+            with item:
+                produce_for_trigger(settings)
+    except workitems.EmptyQueue:
+        # robocorp.workitems reserves a first input before the loop and raises when there
+        # is none: a run without a trigger has nothing to do, and that is not a crash.
+        _say("no trigger item in the queue: nothing to do")
+
+
+def produce_for_trigger(settings: BotSettings) -> None:
+    reports = produce_outputs(configured_sources(settings))
+    for report in reports:
+        _say(report.line())
+    failed = [r for r in reports if r.error]
+    if failed and len(failed) == len(reports):
+        causes = "; ".join(f"{r.kind} {r.name}: {r.error}" for r in failed)
+        raise application_error(ErrorCode.SOURCE_UNAVAILABLE,
+                                f"every invoice source failed: {causes}")
 
 
 def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
@@ -73,6 +81,11 @@ def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
                 log.error("%s source %s failed: %s", collector.kind, collector.name,
                           report.error, exc_info=not expected)  # a traceback for surprises
     return reports
+
+
+def _say(line: str) -> None:
+    log.info("%s", line)
+    print(line)  # also on the console, for whoever runs the bot by hand or reads a worker log
 
 
 def _describe(exc: Exception) -> str:

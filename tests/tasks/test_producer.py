@@ -191,12 +191,14 @@ def test_a_refused_login_is_reported_and_the_folder_still_produces(
 def test_when_every_source_fails_the_trigger_fails_to_be_retried(tmp_path: Path,
                                                                  config: Path) -> None:
     store_url = f"sqlite:///{tmp_path / 'workitems.db'}"
+    env = {"AP_INBOX": str(tmp_path / "no-such-folder"), "AP_IMAP_HOST": "127.0.0.1",
+           "AP_IMAP_PORT": "1"}
     with open_store_for(store_url) as store:
         register(store, config)
+        idle = run_step(store_url, config, "producer", tmp_path / "idle", env)
+        assert "nothing to do" in idle.console, "no trigger: a clean, quiet run"
         first = trigger(store)
-        run_step(store_url, config, "producer", tmp_path / "logs", {
-            "AP_INBOX": str(tmp_path / "no-such-folder"), "AP_IMAP_HOST": "127.0.0.1",
-            "AP_IMAP_PORT": "1"})
+        run_step(store_url, config, "producer", tmp_path / "logs", env)
         item = store.get_item(first)
         assert (item.state, item.exception_type, item.exception_code) == (
             ItemState.FAILED, ExceptionType.APPLICATION, "SOURCE_UNAVAILABLE")
