@@ -51,7 +51,7 @@ POSTED_COLUMNS = (
     Column("ERP document", lambda p: p.document_number),
     Column("Validation", lambda p: "straight-through" if p.straight_through
            else "human-validated"),
-    Column("Received (UTC)", lambda p: _naive(p.created_at), DATETIME),
+    Column("Created (UTC)", lambda p: _naive(p.created_at), DATETIME),
     Column("Posted (UTC)", lambda p: _naive(p.posted_at), DATETIME),
     Column("Cycle time (h)", lambda p: p.cycle_hours, HOURS),
     Column("Source", lambda p: p.source),
