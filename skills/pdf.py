@@ -96,13 +96,32 @@ def read_text_layer(page: pdfium.PdfPage) -> TextLayer:
     page with /Rotate) is turned upright, so reading order works the same everywhere.
     """
     width, height = page.get_size()
-    chars = _page_chars(page)
+    chars = _on_page(_page_chars(page), width, height)
     rotation = _upright_rotation(chars)
     if rotation:
         chars = [_turn(c, rotation, width, height) for c in chars]
         if rotation in (90, 270):
             width, height = height, width
     return TextLayer(_group_lines(_group_words(chars)), width, height, rotation)
+
+
+def _on_page(chars: list[_Char], width: float, height: float) -> list[_Char]:
+    """Only what a person sees: text placed off the page is dropped, boxes clipped to it.
+
+    Real PDFs do carry text outside the visible area (templates, hidden markers); an
+    extractor must not find an invoice number there that nobody can read.
+    """
+    kept = []
+    for c in chars:
+        if c.text == " ":
+            kept.append(c)
+            continue
+        cx, cy = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2
+        if 0 <= cx <= width and 0 <= cy <= height:
+            kept.append(
+                _Char(c.text, max(c.x0, 0.0), max(c.y0, 0.0), min(c.x1, width), min(c.y1, height))
+            )
+    return kept
 
 
 def _upright_rotation(chars: list[_Char]) -> int:

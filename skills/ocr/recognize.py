@@ -28,6 +28,7 @@ _MAX_WIDTH_GROWTH = 1.35  # a batch pads every crop to its widest; keep the wast
 # otherwise the model must also have given the space class some probability there.
 # Each rule: (minimum gap in line heights, minimum space probability).
 _SPACE_RULES = ((0.29, 0.0), (0.19, 0.02), (0.12, 0.2))
+_STANDOUT = 0.1  # and it must be this much wider than the line's usual letter gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ def _ctc_chars(
 
 
 def _ink_gaps(piece: np.ndarray) -> list[tuple[int, int]]:
-    """Column ranges with no ink that could be a space between words."""
+    """Every column range with no ink between two inked columns."""
     gray = piece.mean(axis=2) if piece.ndim == 3 else piece
     band = gray[HEIGHT // 6 : HEIGHT - HEIGHT // 6]  # ignore neighbours' ascenders/descenders
     low, high = float(band.min()), float(band.max())
@@ -128,10 +129,7 @@ def _ink_gaps(piece: np.ndarray) -> list[tuple[int, int]]:
     if columns.size < 2:
         return []
     steps = np.diff(columns) - 1  # blank columns between two inked ones
-    return [
-        (int(columns[i]) + 1, int(columns[i + 1]))
-        for i in np.flatnonzero(steps >= _SPACE_RULES[-1][0] * HEIGHT)
-    ]
+    return [(int(columns[i]) + 1, int(columns[i + 1])) for i in np.flatnonzero(steps > 0)]
 
 
 def _split_words(
@@ -139,12 +137,13 @@ def _split_words(
 ) -> list[RecWord]:
     words: list[RecWord] = []
     current: list[_Char] = []
+    spacing = _letter_spacing(chars, gaps)
     for char in chars:
         if char.text == " ":
             _flush(current, words)
             current = []
             continue
-        if current and _dropped_space(current[-1], char, gaps, space_prob):
+        if current and _dropped_space(current[-1], char, gaps, space_prob, spacing):
             _flush(current, words)
             current = []
         current.append(char)
@@ -152,12 +151,31 @@ def _split_words(
     return words
 
 
+def _gap_between(left: _Char, right: _Char, gaps: list[tuple[int, int]]) -> int:
+    return max((b - a for a, b in gaps if left.x < (a + b) / 2 < right.x), default=0)
+
+
+def _letter_spacing(chars: list[_Char], gaps: list[tuple[int, int]]) -> float:
+    """The line's usual gap between neighbouring letters (wide in letter-spaced print)."""
+    pairs = [
+        _gap_between(a, b, gaps)
+        for a, b in zip(chars, chars[1:], strict=False)
+        if a.text != " " and b.text != " "
+    ]
+    return float(np.median(pairs)) if pairs else 0.0
+
+
 def _dropped_space(
-    left: _Char, right: _Char, gaps: list[tuple[int, int]], space_prob: np.ndarray
+    left: _Char,
+    right: _Char,
+    gaps: list[tuple[int, int]],
+    space_prob: np.ndarray,
+    spacing: float,
 ) -> bool:
     """Whether the ink between two characters read as adjacent shows a word space."""
-    widest = max((b - a for a, b in gaps if left.x < (a + b) / 2 < right.x), default=0)
-    if widest == 0:
+    widest = _gap_between(left, right, gaps)
+    # A word space stands out from the line's own letter spacing, whatever the font.
+    if widest < spacing + _STANDOUT * HEIGHT:
         return False
     hint = float(space_prob[left.frame : right.frame + 1].max())
     return any(widest >= gap * HEIGHT and hint >= prob for gap, prob in _SPACE_RULES)

@@ -106,6 +106,7 @@ def test_multipage_tiff_and_jpeg_are_read_page_by_page():
     assert "Invoice No: INV-0007-1" in jpeg.pages[0].text.splitlines()
 
 
+@pytest.mark.slow  # loads a second set of sessions
 def test_rapidocr_baseline_engine_reads_through_the_same_interface():
     top = render_pdf_page(invoice_pdf(7)).crop((0, 0, 1240, 420))
     doc = read_document(image_bytes(top), "top.png", ReadOptions(ocr_engine="rapidocr"))
@@ -117,6 +118,7 @@ def test_engines_are_loaded_once_and_shared():
     assert get_engine("onnx") is get_engine("onnx")
 
 
+@pytest.mark.slow  # importing paddleocr alone takes several seconds
 @pytest.mark.skipif(
     importlib.util.find_spec("paddleocr") is None, reason="paddleocr is not installed (optional)"
 )

@@ -1,0 +1,304 @@
+"""Seconds per scanned A4 page and word accuracy: our OCR path against two baselines.
+
+    .venv/bin/python bench/ocr.py [--pages 8] [--runs 3]
+
+Pages: born-digital invoices (tests/skills/fixtures/read/pages.py) rendered at
+150 dpi, then made to look scanned (slight skew, blur, grain, JPEG). The PDF's own
+text layer is the ground truth, so nothing is hand-labelled.
+
+Engines, all on the same pages in the same run, interleaved page by page so that
+other work on the machine slows each of them alike:
+
+- ``onnx``: ours (skills.ocr.onnx), full page reading: orientation + deskew included;
+- ``rapidocr``: the rapidocr_onnxruntime package's own pipeline (same model files);
+- ``paddle``: PaddleOCR 3.7's own pipeline on the same files, when installed.
+
+Word accuracy = words matched (as a multiset, order ignored) / max(words in the
+truth, words read): a missed space costs as much as a misread word. Time per page
+is the median of ``--runs`` reads of that page; the table gives the median over
+pages. Also measured: the born-digital text-layer path per page, and the peak RSS
+of a fresh process after loading the models and reading one page.
+
+Real scans: when the shared evaluation set is present (``../shared/realdata`` or
+$AP_REALDATA), ``--receipts N`` SROIE receipt scans are read once by each engine
+and scored against their published line transcriptions (case-insensitive: the
+transcriptions are upper case). Evaluation only; nothing is tuned on them.
+
+Prints a table, then one JSON line of the figures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script: the repository root, not bench/, comes first
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import csv  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from skills import pdf  # noqa: E402
+from skills.documents import read_document  # noqa: E402
+from skills.ocr import get_engine  # noqa: E402
+from tests.skills.fixtures.read.pages import invoice_pdf, render_pdf_page, scan  # noqa: E402
+
+SKEWS = (0.0, 1.0, -1.5, 2.0, -0.5, 0.0, -2.0, 1.5, 0.7, -1.0)
+DPI = 150
+
+
+def main() -> None:
+    args = _arguments()
+    console = Console()
+    pages = _scanned_pages(args.pages)
+    receipts = _receipts(args.receipts)
+    engines = ["onnx", "rapidocr"]
+    paddle_status = "installed"
+    if importlib.util.find_spec("paddleocr") is None:
+        paddle_status = "not installed (pip install -e '.[paddle]' to include it)"
+    else:
+        engines.append("paddle")
+
+    # Fresh processes first: a child forked from a big parent inherits its peak RSS figure.
+    rss = {name: _peak_rss([name]) for name in engines}
+    rss["all"] = _peak_rss(engines)
+    load_seconds = {}
+    for name in engines:
+        start = time.perf_counter()
+        engine = get_engine(name)
+        _read(engine, name, pages[0][0])  # warm-up: first-run allocations are not a page's cost
+        load_seconds[name] = time.perf_counter() - start
+
+    per_page: dict[str, list[float]] = {name: [] for name in engines}
+    accuracy: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
+    for image, truth in pages:
+        for name in engines:
+            engine = get_engine(name)
+            times = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                words = _read(engine, name, image)
+                times.append(time.perf_counter() - start)
+            per_page[name].append(statistics.median(times))
+            accuracy[name].append(_match(truth, words))
+
+    real: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
+    for image, truth in receipts:
+        for name in engines:
+            words = _read(get_engine(name), name, image)
+            real[name].append(_match(truth, [w.upper() for w in words]))
+
+    text_layer = _text_layer_seconds()
+    _report(
+        console,
+        args,
+        engines,
+        per_page,
+        accuracy,
+        load_seconds,
+        text_layer,
+        rss,
+        paddle_status,
+        real,
+    )
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=8, help="scanned pages (1-10)")
+    parser.add_argument("--runs", type=int, default=3, help="reads of each page per engine")
+    parser.add_argument("--receipts", type=int, default=8, help="real SROIE scans (0: none)")
+    parser.add_argument("--rss-child", nargs="*", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _scanned_pages(count: int) -> list[tuple[np.ndarray, list[str]]]:
+    pages = []
+    for seed in range(min(max(count, 1), len(SKEWS))):
+        data = invoice_pdf(seed=seed)
+        truth = [w.text for w in read_document(data, "truth.pdf").pages[0].words]
+        image = scan(render_pdf_page(data, dpi=DPI), skew=SKEWS[seed], seed=seed)
+        pages.append((np.asarray(image), truth))
+    return pages
+
+
+def _realdata() -> Path | None:
+    folder = Path(os.environ.get("AP_REALDATA") or ROOT.parent / "shared" / "realdata")
+    return folder if (folder / "sroie" / "img").is_dir() else None
+
+
+def _receipts(count: int) -> list[tuple[np.ndarray, list[str]]]:
+    folder = _realdata()
+    if folder is None or count <= 0:
+        return []
+    receipts = []
+    for image_path in sorted((folder / "sroie" / "img").glob("*.jpg"))[:count]:
+        box_file = folder / "sroie" / "box" / f"{image_path.stem}.csv"
+        with box_file.open(encoding="utf-8", errors="replace", newline="") as rows:
+            truth = [
+                w.upper()
+                for row in csv.reader(rows)
+                if len(row) > 8
+                for w in ",".join(row[8:]).split()
+            ]
+        receipts.append((np.asarray(Image.open(image_path).convert("RGB")), truth))
+    return receipts
+
+
+def _read(engine, name: str, image: np.ndarray) -> list[str]:
+    # Ours reads the whole page (orientation and deskew included); the baselines have no
+    # page-level step, so their plain read is their whole pipeline.
+    lines = engine.read_page(image).lines if name == "onnx" else engine.read(image)
+    return [w.text for line in lines for w in line.words]
+
+
+def _match(truth: list[str], words: list[str]) -> tuple[int, int, int]:
+    matched = sum((collections.Counter(truth) & collections.Counter(words)).values())
+    return matched, len(truth), len(words)
+
+
+def _accuracy(matches: list[tuple[int, int, int]]) -> float | None:
+    if not matches:
+        return None
+    matched = sum(m for m, _, _ in matches)
+    return round(matched / max(sum(t for _, t, _ in matches), sum(r for _, _, r in matches)), 4)
+
+
+def _text_layer_seconds(runs: int = 20) -> dict[str, float]:
+    """Median seconds per born-digital page: the text layer alone, and read_document."""
+    data = invoice_pdf(seed=3, pages=4)
+    with pdf.open_pdf(data) as document:
+        page = document[0]
+        layer = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            pdf.read_text_layer(page)
+            layer.append(time.perf_counter() - start)
+        page.close()
+    whole = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        read_document(data, "digital.pdf")
+        whole.append((time.perf_counter() - start) / 4)
+    return {"text_layer": statistics.median(layer), "read_document": statistics.median(whole)}
+
+
+def _peak_rss(engines: list[str]) -> float:
+    """Peak RSS (MB) of a fresh process that loads ``engines`` and reads one page with each."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", *engines],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_child(engines: list[str]) -> None:
+    import resource
+
+    image, _ = _scanned_pages(1)[0]
+    for name in engines:
+        _read(get_engine(name), name, image)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KB on Linux
+
+
+def _report(
+    console, args, engines, per_page, accuracy, load_seconds, text_layer, rss, paddle_status, real
+) -> None:
+    figures: dict[str, object] = {
+        "pages": len(per_page["onnx"]),
+        "runs_per_page": args.runs,
+        "dpi": DPI,
+        "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "paddle_status": paddle_status,
+        "receipts": len(real["onnx"]),
+    }
+    table = Table(title=f"OCR, scanned A4 at {DPI} dpi, {figures['pages']} pages")
+    for column in (
+        "engine",
+        "s/page (median)",
+        "min",
+        "max",
+        "word accuracy",
+        "recall",
+        "load+warm-up s",
+        "peak RSS MB",
+    ):
+        table.add_column(column, justify="left" if column == "engine" else "right")
+    for name in engines:
+        times = per_page[name]
+        matched = sum(m for m, _, _ in accuracy[name])
+        truth = sum(t for _, t, _ in accuracy[name])
+        read = sum(r for _, _, r in accuracy[name])
+        figures[name] = {
+            "seconds_per_page": round(statistics.median(times), 3),
+            "seconds_min": round(min(times), 3),
+            "seconds_max": round(max(times), 3),
+            "word_accuracy": round(matched / max(truth, read), 4),
+            "word_recall": round(matched / truth, 4),
+            "load_seconds": round(load_seconds[name], 2),
+            "peak_rss_mb": round(rss[name], 1),
+        }
+        f = figures[name]
+        table.add_row(
+            name,
+            f"{f['seconds_per_page']:.2f}",
+            f"{f['seconds_min']:.2f}",
+            f"{f['seconds_max']:.2f}",
+            f"{f['word_accuracy']:.1%}",
+            f"{f['word_recall']:.1%}",
+            f"{f['load_seconds']:.1f}",
+            f"{f['peak_rss_mb']:.0f}",
+        )
+    if "paddle" not in engines:
+        table.add_row("paddle", "-", "-", "-", "-", "-", "-", paddle_status)
+    console.print(table)
+    if not real["onnx"]:
+        console.print("receipts: the shared evaluation set is absent, or --receipts 0")
+
+    baselines = [n for n in engines if n != "onnx"]
+    fastest = min(baselines, key=lambda n: figures[n]["seconds_per_page"])
+    ratio = figures[fastest]["seconds_per_page"] / figures["onnx"]["seconds_per_page"]
+    figures["fastest_baseline"] = fastest
+    figures["speedup_vs_fastest_baseline"] = round(ratio, 2)
+    figures["born_digital_seconds_per_page"] = round(text_layer["read_document"], 4)
+    figures["text_layer_seconds_per_page"] = round(text_layer["text_layer"], 4)
+    figures["peak_rss_all_models_mb"] = round(rss["all"], 1)
+    console.print(
+        f"ours vs fastest baseline ({fastest}): {ratio:.2f}x faster; "
+        f"word accuracy {figures['onnx']['word_accuracy']:.1%} vs "
+        f"{figures[fastest]['word_accuracy']:.1%}"
+    )
+    console.print(
+        f"born-digital page (text layer, no OCR): {text_layer['read_document'] * 1000:.1f} ms "
+        f"per page through read_document, {text_layer['text_layer'] * 1000:.1f} ms for the "
+        "text layer alone"
+    )
+    console.print(
+        f"peak RSS, one process with every model loaded ({', '.join(engines)}): "
+        f"{rss['all']:.0f} MB; load average {figures['load_average_1m']} on "
+        f"{figures['cpu_count']} cores"
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    if "--rss-child" in sys.argv:
+        _rss_child(_arguments().rss_child)
+    else:
+        main()
