@@ -54,13 +54,6 @@ def turn(image: np.ndarray, degrees: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
 
 
-def turn_boxes_half(boxes: list[TextBox], width: int, height: int) -> list[TextBox]:
-    """Boxes of an image turned 180 degrees, without detecting again."""
-    return [
-        TextBox(width - b.cx, height - b.cy, b.width, b.height, b.angle, b.score) for b in boxes
-    ]
-
-
 def align(boxes: list[TextBox], angle: float, tolerance: float) -> list[TextBox]:
     """Give every box within ``tolerance`` of the page's skew exactly that angle.
 

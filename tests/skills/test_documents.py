@@ -139,3 +139,8 @@ def test_limits_on_file_size_and_page_count_are_enforced():
         read_document(invoice_pdf(), "big.pdf", ReadOptions(max_file_bytes=1000))
     with pytest.raises(UnreadableDocument, match="more than the 2 allowed"):
         read_document(invoice_pdf(pages=3), "long.pdf", ReadOptions(max_pages=2))
+
+
+def test_time_limit_stops_a_long_document_between_pages():
+    with pytest.raises(UnreadableDocument, match="time limit"):
+        read_document(invoice_pdf(pages=3), "slow.pdf", ReadOptions(time_limit=1e-9))
