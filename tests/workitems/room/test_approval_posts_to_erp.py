@@ -1,0 +1,85 @@
+"""From the clerk's approval to the ERP: a LOW_CONFIDENCE invoice, its total fixed in the
+Control Room in a real browser, is then posted by the real consumer bot under a worker
+into the development ERP with the corrected total."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from devdata.erp.server import ErpServer
+from devdata.master import load_master
+from tasks.browser import launch_browser
+from workitems import ItemState
+from workitems.processes import REPO_ROOT
+from workitems.room.demo import DemoInvoice, seed_failed_invoice
+
+from .conftest import PASSWORD, LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_browser(headless=True, playwright=playwright)
+        yield chromium
+        chromium.close()
+
+
+def an_invoice_the_erp_expects() -> DemoInvoice:
+    """A real vendor's invoice for what it delivered on one of its purchase orders."""
+    master = load_master()
+    po = next(o for o in master.purchase_orders
+              if all(line.quantity == int(line.quantity) for line in o.lines))
+    vendor = master.vendor(po.vendor_id)
+    assert vendor is not None
+    return DemoInvoice(
+        vendor_name=vendor.name, vendor_vat=vendor.vat_id, vendor_iban=vendor.iban or "",
+        invoice_number="RE-7781", invoice_date="2026-10-20", due_date="2026-11-19",
+        po_number=po.po_number, currency=po.currency, tax_rate=str(vendor.tax_rate),
+        lines=[(line.description, int(po.received_quantity(line.line)), str(line.unit_price))
+               for line in po.lines if po.received_quantity(line.line) > 0],
+        printed_total="8O8.08")  # a smudged total: the bot stopped on it
+
+
+def test_an_approved_correction_is_posted_with_the_corrected_total(
+        browser: Browser, live_server: LiveServer, tmp_path: Path) -> None:
+    store = live_server.store
+    invoice = an_invoice_the_erp_expects()
+    item_id = seed_failed_invoice(store, invoice)
+
+    page = browser.new_context(base_url=live_server.url).new_page()
+    page.goto("/login")
+    page.get_by_label("User name").fill("clerk1")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/items/{item_id}")
+    page.locator("#field_total").fill(str(invoice.total))
+    page.locator("#approve").click()
+    page.wait_for_url(re.compile(r"/queue\?notice="))
+    expect(page.locator(".notice")).to_contain_text("Approved")
+    page.context.close()
+
+    with ErpServer(tmp_path / "erp.db") as erp:
+        env = {**os.environ, "AP_ERP_URL": erp.url, "AP_OUTPUT": str(tmp_path)}
+        subprocess.run([sys.executable, "-m", "workitems", "--db", store.settings.db_url,
+                        "worker", "consumer", "--exit-when-empty", "--quiet", "--logs",
+                        str(tmp_path / "logs")], cwd=REPO_ROOT, env=env, check=True,
+                       timeout=600)
+        [posting] = erp.postings()
+    item = store.get_item(item_id)
+    assert item.state is ItemState.DONE, (item.exception_code, item.exception_message)
+    assert posting.total_amount == invoice.total == Decimal(item.payload["review"]["fields"]
+                                                              ["total"])
+    assert (posting.invoice_number, posting.po_number) == ("RE-7781", invoice.po_number)
+    assert item.payload["posting"]["document_number"] == posting.document_number
+    assert item.payload["posting"]["straight_through"] is False
