@@ -102,8 +102,10 @@ def _floor(dialect: str, expression: str) -> str:
     return f"floor({expression})" if dialect == "postgres" else f"CAST({expression} AS INTEGER)"
 
 
-# A reservation this long before the window still counts for a completion inside it.
+# A reservation this long before the window still counts for a completion inside it,
+# and a person's action this long before it still makes it "not straight through".
 RESERVATION_MARGIN = 6 * 3600.0
+PERSON_MARGIN = 7 * 86400.0
 
 
 def window_events(store: Store, since: float, limit: int = EVENT_SAMPLE) -> list[dict[str, Any]]:
@@ -126,9 +128,10 @@ def window_events(store: Store, since: float, limit: int = EVENT_SAMPLE) -> list
             "SELECT id, item_id, at FROM events WHERE kind = 'RESERVED' AND at >= :since",
             {"since": since - RESERVATION_MARGIN})
         person_actions = cur.execute(
-            f"SELECT p.id, p.item_id FROM events p WHERE p.kind IN ({person}) AND p.item_id IN "
+            f"SELECT p.id, p.item_id FROM events p WHERE p.kind IN ({person}) "
+            "AND p.at >= :person_since AND p.item_id IN "
             "(SELECT c.item_id FROM events c WHERE c.kind = 'COMPLETED' AND c.at >= :since)",
-            {"since": since})
+            {"since": since, "person_since": since - PERSON_MARGIN})
     reserved: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for r in reservations:
         reserved[r["item_id"]].append((r["id"], float(r["at"])))
@@ -193,7 +196,8 @@ def _oldest(store: Store) -> tuple[float | None, float | None]:
     return (pending[0]["t"] if pending else None), failed[0]["t"]
 
 
-def _db_now(store: Store) -> float:
+def db_now(store: Store) -> float:
+    """The database's clock, which every timestamp in the store comes from."""
     with store.db.transaction() as cur:
         return float(cur.execute("SELECT {now} AS t")[0]["t"])
 
@@ -201,7 +205,7 @@ def _db_now(store: Store) -> float:
 def overview(store: Store, window: str = "24h", *, throughput: bool = True) -> Overview:
     seconds, bucket = WINDOWS.get(window, WINDOWS["24h"])
     window = window if window in WINDOWS else "24h"
-    now = _db_now(store)
+    now = db_now(store)
     since = (now - seconds) // bucket * bucket  # whole buckets: hours start on the hour
     in_window = _figures(window_events(store, since))
     steps = []

@@ -158,12 +158,7 @@ def queue(request: Request, user: Clerk, notice: str = "") -> Response:
     query = "&".join(f"{k}={quote(str(v))}" for k, v in flt.model_dump(exclude={"page"}).items()
                      if v is not None)
     return page(request, "queue.html", result=result, flt=flt, notice=notice or problem,
-                query=query, now=_db_now(request))
-
-
-def _db_now(request: Request) -> float:
-    with _store(request).db.transaction() as cur:
-        return float(cur.execute("SELECT {now} AS t")[0]["t"])
+                query=query, now=ov.db_now(_store(request)))
 
 
 # -- the validation view and the clerk's actions ----------------------------------------
@@ -192,12 +187,16 @@ def _version(form: FormData) -> int:
         return -1
 
 
-def _act(request: Request, user: User, item_id: int, action: Any, done: str) -> Response:
-    """Run a clerk's action; a refusal re-shows the item with the reason (409)."""
+def _act(request: Request, user: User, item_id: int, action: Any, done: str, *,
+         then_next: bool = False) -> Response:
+    """Run a clerk's action; a refusal re-shows the item with the reason (409). After a
+    decision the clerk moves on to the next item in the queue."""
     try:
         action()
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message)
+    if then_next:
+        return _next_or_queue(request, item_id, done)
     return _back(f"/items/{item_id}", done)
 
 
@@ -235,30 +234,23 @@ def _next_or_queue(request: Request, item_id: int, notice: str) -> Response:
 @router.post("/items/{item_id}/reject")
 def reject(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
-    return _act_then_next(request, user, item_id, lambda: review.reject(
-        _store(request), user, item_id, _version(form), reason), "Rejected.")
+    return _act(request, user, item_id, lambda: review.reject(
+        _store(request), user, item_id, _version(form), reason), "Rejected.", then_next=True)
 
 
 @router.post("/items/{item_id}/retry")
 def retry(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
-    return _act_then_next(request, user, item_id, lambda: review.retry(
-        _store(request), user, item_id, _version(form)), "Sent back to the bot unchanged.")
+    return _act(request, user, item_id, lambda: review.retry(
+        _store(request), user, item_id, _version(form)), "Sent back to the bot unchanged.",
+        then_next=True)
 
 
 @router.post("/items/{item_id}/done")
 def mark_done(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
-    return _act_then_next(request, user, item_id, lambda: review.mark_done(
-        _store(request), user, item_id, _version(form), reason), "Marked done.")
-
-
-def _act_then_next(request: Request, user: User, item_id: int, action: Any,
-                   done: str) -> Response:
-    try:
-        action()
-    except review.ActionRefused as exc:
-        return _validation(request, user, item_id, 409, error=exc.message)
-    return _next_or_queue(request, item_id, done)
+    return _act(request, user, item_id, lambda: review.mark_done(
+        _store(request), user, item_id, _version(form), reason), "Marked done.",
+        then_next=True)
 
 
 @router.get("/items/{item_id}/pages/{number}.png")
