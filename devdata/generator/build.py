@@ -58,20 +58,23 @@ def render_invoice(
     einvoice: bool = False,
     vendors: Sequence[Vendor] | None = None,
     po_numbers: Sequence[str] | None = None,
+    truth: InvoiceTruth | None = None,
 ) -> tuple[bytes, str, GeneratedInvoice]:
-    """One invoice: (file bytes, file suffix, ground truth)."""
+    """One invoice: (file bytes, file suffix, ground truth). A given ``truth`` is printed
+    instead of a sampled one (the demo bills the development ERP's real orders)."""
     rng = random.Random(f"{seed}/{index}")
     layouts = TRAIN_LAYOUTS if family == "train" else HELDOUT_LAYOUTS
     layout_name = rng.choice(sorted(layouts))
     vendor = rng.choice(list(vendors)) if vendors else make_vendor(rng)
-    truth = make_invoice(rng, vendor, list(po_numbers) if po_numbers else None)
+    sampled = make_invoice(rng, vendor, list(po_numbers) if po_numbers else None)
+    truth = truth or sampled  # sampled either way, so the layout draws stay the same
     style = pick_style(rng, _language(rng, vendor.country), truth.currency)
     font = rng.choice(available_fonts())
     canvas = Canvas(font)
     layouts[layout_name](canvas, truth, style, rng)
     builder = _build_cii() if einvoice and not scanned else None
     if builder is not None:
-        xml = builder(truth.model_dump())
+        xml = builder({**truth.model_dump(), "lines": [i.model_dump() for i in truth.line_items]})
         canvas.pdf.embed_file(basename="factur-x.xml", bytes=xml, desc="Factur-X invoice")
     data = canvas.output()
     suffix = ".pdf"

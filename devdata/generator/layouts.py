@@ -80,12 +80,15 @@ def _footer(c: Canvas, inv: InvoiceTruth, st: Style, rng: random.Random) -> None
 
 
 def classic(c: Canvas, inv: InvoiceTruth, st: Style, rng: random.Random) -> None:
-    """Vendor top left, buyer below it, meta as two columns on the right."""
-    y = address_block(c, M, M, [inv.vendor_name, *inv.vendor_address], 10)
+    """Vendor top left and buyer below it (or the other way round), meta as two
+    columns on the right."""
+    vendor_y, buyer_y = (M, 190) if rng.random() < 0.6 else (175, M)
+    y = address_block(c, M, vendor_y, [inv.vendor_name, *inv.vendor_address], 10)
     kv_columns(c, M, y + 2, id_rows(inv, st, rng), 70, 8)
     c.text(PAGE_W - M, M, st.labels["title"], 20, bold=True, align="R")
     kv_columns(c, 330, M + 40, meta_rows(inv, st, rng), 95, 9)
-    address_block(c, M, 190, [inv.buyer_name, *inv.buyer_address], 9, heading=st.labels["bill_to"])
+    address_block(c, M, buyer_y, [inv.buyer_name, *inv.buyer_address], 9,
+                  heading=st.labels["bill_to"])
     y = _items(c, 280, inv, st, rng)
     totals_right(c, PAGE_W - M, y + 6, totals_rows(inv, st, 1), box=rng.random() < 0.3)
 

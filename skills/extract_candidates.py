@@ -1,0 +1,542 @@
+"""Candidate values for every header field, each with the features the scorer reads.
+
+A candidate is one reading of a field: a date span, an amount, an identifier
+word, a line of text that might be the vendor's name... found by pattern (dates,
+amounts, IBAN with checksum, VAT ids by country, currency signs and codes) on
+every line of every page. Each candidate is then described by numbers: where it
+sits relative to the labels of its field and of other fields (right of, below,
+how far), on the page, how it relates arithmetically to other amounts, how it
+looks. The learned scorer (skills.extract_model) turns these into probabilities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from skills.extract_labels import Label, find_labels, is_label_only
+from skills.normalize import (
+    CURRENCY_CODES,
+    CURRENCY_SYMBOLS,
+    DATE_PATTERN,
+    format_decimal,
+    normalize_date,
+    normalize_iban,
+    normalize_text,
+    normalize_vat,
+    parse_amount,
+    slash_date_order,
+)
+from skills.schema import Box, Document, Line, Page
+
+FIELDS = (
+    "vendor_name", "vendor_vat", "vendor_iban", "invoice_number", "invoice_date", "due_date",
+    "po_number", "currency", "net_amount", "tax_amount", "tax_rate", "total",
+)
+AMOUNT_FIELDS = ("net_amount", "tax_amount", "total")
+DATE_FIELDS = ("invoice_date", "due_date")
+ID_FIELDS = ("invoice_number", "po_number")
+# The label of a related field is evidence too: a rate sits next to the tax label.
+RELATED = {"tax_rate": "tax_amount", "currency": "total"}
+# Where on the page a value sits says something about these fields only; for the
+# others it would teach the model the training layouts instead of the labels.
+POSITIONAL = frozenset({"vendor_name", *AMOUNT_FIELDS})
+# Optional fields that are never printed without their label.
+NEEDS_LABEL = frozenset({"po_number", "due_date"})
+
+FEATURES = (
+    *(f"is_{f}" for f in FIELDS),
+    "d_right", "d_below", "d_near", "inline", "label_generic", "label_len", "has_label",
+    "d_right_other", "d_below_other", "other_closer", "d_right_related", "d_below_related",
+    "same_line_label", "x", "y", "page_last", "ocr_conf", "repeats",
+    "amount_rank", "amount_is_max", "amount_y_rank", "is_sum", "is_addend", "tax_fits",
+    "net_fits", "lines_sum", "has_currency_mark", "decimals",
+    "date_rank", "date_n", "date_is_first", "date_is_last",
+    "id_len", "id_digits", "id_has_letter", "id_has_sep", "id_is_numeric",
+    "name_height", "name_rank", "name_suffix", "name_upper", "name_words", "name_buyer",
+    "name_seller", "name_web", "name_near_ids", "derived",
+)
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+@dataclass(slots=True)
+class Candidate:
+    field: str
+    value: str
+    raw: str
+    page: int
+    box: Box
+    confidence: float
+    method: str
+    features: dict[str, float] = field(default_factory=dict)
+
+    def vector(self) -> list[float]:
+        row = [0.0] * len(FEATURES)
+        row[_INDEX[f"is_{self.field}"]] = 1.0
+        for name, value in self.features.items():
+            row[_INDEX[name]] = value
+        return row
+
+
+@dataclass(slots=True)
+class _Span:
+    """A typed value found on a line: its text, canonical value, box and OCR confidence."""
+
+    kind: str  # date | amount | percent | iban | vat | id | currency | name
+    value: str
+    raw: str
+    box: Box
+    line: int
+    confidence: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ finding spans
+
+_AMOUNT = re.compile(
+    r"(?<![\w.,/-])(?:\d{1,3}(?:[.,'’\u00a0 ]\d{3})+|\d+)[.,]\d{2}(?![\d%])(?![.,/-]\d)"
+)
+# Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
+_INT_AMOUNT = re.compile(
+    r"(?:[€$£₹]|\bRs\.?|\bRM|\bINR|\bEUR|\bUSD|\bGBP|\bCHF)\s?(\d{1,6})(?![\d.,]?\d)"
+    r"|(?<![\w.,])(\d{1,6})(?=\s?(?:€|EUR\b|USD\b|CHF\b))"
+)
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
+_DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
+_CURRENCY_TOKEN = re.compile(
+    r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d))"
+)
+_SUFFIXES = re.compile(
+    r"\b(gmbh|ag|kg|ltd|limited|plc|llp|llc|inc|corp|corporation|co|company|sa|sas|sarl|"
+    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|vof|ab|oy|as|srl|spa|sdn|bhd|enterprise|"
+    r"trading|services|store|restaurant|mart|shop)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _word_offsets(line: Line) -> list[int]:
+    offsets, pos = [], 0
+    for word in line.words:
+        offsets.append(pos)
+        pos += len(word.text) + 1
+    return offsets
+
+
+def _span_box(line: Line, offsets: list[int], start: int, end: int) -> tuple[Box, float]:
+    words = [w for w, off in zip(line.words, offsets, strict=True)
+             if off < end and off + len(w.text) > start] or list(line.words)
+    box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
+           max(w.box[2] for w in words), max(w.box[3] for w in words))
+    if len(words) == 1 and len(words[0].text) > 0:
+        # Narrow the box to the matched part of a longer word ("Total:12,00").
+        w = words[0]
+        off = offsets[line.words.index(w)]
+        per = (w.box[2] - w.box[0]) / len(w.text)
+        a, b = max(start - off, 0), min(end - off, len(w.text))
+        box = (w.box[0] + per * a, w.box[1], w.box[0] + per * b, w.box[3])
+    return box, min(w.confidence for w in words)
+
+
+def _spans_on_line(line: Line, li: int, dayfirst: bool) -> list[_Span]:
+    text = line.text
+    offsets = _word_offsets(line)
+    spans: list[_Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, value: str, start: int, end: int, **extra: float) -> None:
+        box, conf = _span_box(line, offsets, start, end)
+        spans.append(_Span(kind, value, text[start:end], box, li, conf, dict(extra)))
+        taken.append((start, end))
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    for m in _IBAN.finditer(text):
+        iban = _longest_valid_iban(m.group(0))
+        if iban:
+            add("iban", iban, m.start(), m.start() + _printed_length(m.group(0), iban))
+    for value, start, end in _vat_ids(text):
+        if free(start, end):
+            add("vat", value, start, end)
+    for m in _DATE.finditer(text):
+        value = normalize_date(m.group(0), dayfirst)
+        if value and free(m.start(), m.end()):
+            add("date", value, m.start(), m.end())
+    for m in _PERCENT.finditer(text):
+        rate = parse_amount(m.group(1))
+        if rate is not None and free(m.start(), m.end()):
+            add("percent", format_decimal(rate), m.start(), m.end())
+    for m in _AMOUNT.finditer(text):
+        amount = parse_amount(m.group(0))
+        if amount is not None and free(m.start(), m.end()):
+            add("amount", format_decimal(amount), m.start(), m.end(),
+                has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
+    for m in _INT_AMOUNT.finditer(text):
+        group = 1 if m.group(1) else 2
+        amount = parse_amount(m.group(group))
+        if amount is not None and free(m.start(group), m.end(group)):
+            add("amount", format_decimal(amount), m.start(group), m.end(group),
+                has_currency_mark=1.0)
+    for m in _CURRENCY_TOKEN.finditer(text):
+        token = m.group(1) or m.group(2)
+        iso = token if token in CURRENCY_CODES else CURRENCY_SYMBOLS.get(token.casefold())
+        if iso:
+            add("currency", iso, m.start(), m.end())
+    for m in _ID.finditer(text):
+        token = m.group(0)
+        if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()):
+            add("id", token, m.start(), m.end())
+    return spans
+
+
+def _printed_length(printed: str, compact: str) -> int:
+    count = 0
+    for i, ch in enumerate(printed):
+        if not ch.isspace():
+            count += 1
+        if count == len(compact):
+            return i + 1
+    return len(printed)
+
+
+def _longest_valid_iban(printed: str) -> str | None:
+    compact = printed.replace(" ", "")
+    for end in range(len(compact), 14, -1):
+        valid = normalize_iban(compact[:end])
+        if valid:
+            return valid
+    return None
+
+
+_VAT_START = re.compile(r"\b(?:CHE|ATU|[A-Z]{2}[A-Z]?)[\s.\-]?\d")
+
+
+def _vat_ids(text: str) -> list[tuple[str, int, int]]:
+    """VAT ids, allowing the spaces, dots and dashes people print inside them."""
+    found = []
+    for m in _VAT_START.finditer(text):
+        chunk = text[m.start(): m.start() + 24]
+        for end in range(len(chunk), 7, -1):
+            piece = chunk[:end]
+            if end < len(chunk) and chunk[end].isalnum():
+                continue
+            value = normalize_vat(piece)
+            if value:
+                found.append((value, m.start(), m.start() + end))
+                break
+    return found
+
+
+def _currency_near(text: str, start: int, end: int) -> float:
+    window = text[max(0, start - 5): end + 5]
+    return 1.0 if re.search(r"[€$£]|\b[A-Z]{3}\b", window) else 0.0
+
+
+# ------------------------------------------------------------ geometry vs labels
+
+
+def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, np.ndarray]:
+    """For every span and every labelled field, the best right/below/any distance."""
+    out: dict[str, np.ndarray] = {}
+    if not labels or not len(boxes):
+        return out
+    lb = np.array([lab.box for lab in labels], dtype=np.float64)
+    s = boxes[:, None, :]
+    lab = lb[None, :, :]
+    hs = np.maximum(s[..., 3] - s[..., 1], 1)
+    hl = np.maximum(lab[..., 3] - lab[..., 1], 1)
+    v_overlap = (np.minimum(s[..., 3], lab[..., 3]) - np.maximum(s[..., 1], lab[..., 1]))
+    same_row = v_overlap / np.minimum(hs, hl) > 0.5
+    right = same_row & (s[..., 0] >= lab[..., 2] - 1)
+    d_right = np.where(right, (s[..., 0] - lab[..., 2]) / page.width, 1.0)
+    h_overlap = (np.minimum(s[..., 2], lab[..., 2]) - np.maximum(s[..., 0], lab[..., 0])) > 0
+    aligned = (h_overlap | (np.abs(s[..., 0] - lab[..., 0]) < 15)
+               | (np.abs(s[..., 2] - lab[..., 2]) < 15))
+    below = aligned & (s[..., 1] >= lab[..., 3] - 2)
+    d_below = np.where(below, (s[..., 1] - lab[..., 3]) / page.height, 1.0)
+    cx = (s[..., 0] + s[..., 2]) / 2 - (lab[..., 0] + lab[..., 2]) / 2
+    cy = (s[..., 1] + s[..., 3]) / 2 - (lab[..., 1] + lab[..., 3]) / 2
+    d_near = np.hypot(cx / page.width, cy / page.height)
+    out["right"], out["below"], out["near"] = d_right, d_below, d_near
+    return out
+
+
+def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fld: str,
+                    span: _Span) -> dict[str, float]:
+    feats = {"d_right": 1.0, "d_below": 1.0, "d_near": 1.5, "d_right_other": 1.0,
+             "d_below_other": 1.0, "d_right_related": 1.0, "d_below_related": 1.0}
+    if not rel:
+        return feats
+    related = RELATED.get(fld, fld)
+    best_score, best = 9.0, None
+    for li, lab in enumerate(labels):
+        r, b, n = rel["right"][si, li], rel["below"][si, li], rel["near"][si, li]
+        if lab.field == fld:
+            feats["d_right"] = min(feats["d_right"], r)
+            feats["d_below"] = min(feats["d_below"], b)
+            feats["d_near"] = min(feats["d_near"], n)
+            score = min(r, b * 3, 1 + n)
+            if score < best_score:
+                best_score, best = score, lab
+            if lab.line_index == span.line:
+                feats["same_line_label"] = 1.0
+                if lab.remainder and lab.remainder[:3] in span.raw:
+                    feats["inline"] = 1.0
+        elif lab.field in ("buyer", "seller"):
+            continue
+        else:
+            feats["d_right_other"] = min(feats["d_right_other"], r)
+            feats["d_below_other"] = min(feats["d_below_other"], b)
+        if lab.field == related and related != fld:
+            feats["d_right_related"] = min(feats["d_right_related"], r)
+            feats["d_below_related"] = min(feats["d_below_related"], b)
+    if best is not None:
+        feats["has_label"] = 1.0
+        feats["label_generic"] = float(best.generic)
+        feats["label_len"] = min(len(best.phrase), 25) / 25
+    own = min(feats["d_right"], feats["d_below"] * 3)
+    other = min(feats["d_right_other"], feats["d_below_other"] * 3)
+    feats["other_closer"] = float(other < own)
+    return feats
+
+
+# ------------------------------------------------------------ building candidates
+
+_KIND_FIELDS = {
+    "date": DATE_FIELDS, "amount": AMOUNT_FIELDS, "percent": ("tax_rate",),
+    "iban": ("vendor_iban",), "vat": ("vendor_vat",), "id": ID_FIELDS,
+    "currency": ("currency",), "name": ("vendor_name",),
+}
+
+
+@dataclass(slots=True)
+class PageContext:
+    page: Page
+    labels: list[Label]
+    spans: list[_Span]
+
+
+def document_dayfirst(doc: Document) -> bool:
+    """Whether numeric dates in ``doc`` put the day first (15/03) or the month (03/15)."""
+    texts = [line.text for page in doc.pages for line in page.lines]
+    order = slash_date_order(texts)
+    if order is not None:
+        return order
+    text = doc.text
+    return not ("$" in text or "USD" in text) or "€" in text
+
+
+def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -> list[Candidate]:
+    """Every candidate of every header field in ``doc``, with features."""
+    dayfirst = document_dayfirst(doc)
+    contexts = []
+    for page in doc.pages:
+        labels = find_labels(page.lines)
+        spans = [s for li, line in enumerate(page.lines)
+                 for s in _spans_on_line(line, li, dayfirst)]
+        spans += _name_spans(page, labels, spans)
+        contexts.append(PageContext(page, labels, spans))
+    all_spans = [s for ctx in contexts for s in ctx.spans]
+    doc_feats = _document_features(all_spans, line_amounts or [])
+    candidates: list[Candidate] = []
+    last = len(doc.pages)
+    for ctx in contexts:
+        boxes = np.array([s.box for s in ctx.spans], dtype=np.float64).reshape(-1, 4)
+        rel = _relations(boxes, ctx.labels, ctx.page)
+        for si, span in enumerate(ctx.spans):
+            for fld in _KIND_FIELDS[span.kind]:
+                feats = _label_features(rel, ctx.labels, si, fld, span)
+                if fld in NEEDS_LABEL and feats["d_right"] > 0.6 and feats["d_below"] > 0.15:
+                    continue
+                feats.update(span.extra)
+                feats.update(doc_feats.get(id(span), {}))
+                feats.update(_position(span, ctx.page, last, fld in POSITIONAL))
+                candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
+                                            span.confidence, ctx.page.method.value, feats))
+    candidates += _derived_rates(candidates)
+    return _merge_currencies(candidates)
+
+
+def _position(span: _Span, page: Page, last_page: int, positional: bool) -> dict[str, float]:
+    feats = {"page_last": float(page.number == last_page), "ocr_conf": span.confidence}
+    if positional:
+        feats["x"] = (span.box[0] + span.box[2]) / 2 / page.width
+        feats["y"] = (span.box[1] + span.box[3]) / 2 / page.height
+    return feats
+
+
+def _document_features(spans: list[_Span], line_amounts: list[Decimal]) -> dict[int, dict]:
+    """Features that compare a value with the other values of the document."""
+    out: dict[int, dict[str, float]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for s in spans:
+        counts[(s.kind, s.value)] = counts.get((s.kind, s.value), 0) + 1
+    for s in spans:
+        out[id(s)] = {"repeats": min(counts[(s.kind, s.value)] - 1, 4) / 4}
+    _amount_features([s for s in spans if s.kind == "amount"], spans, line_amounts, out)
+    _date_features([s for s in spans if s.kind == "date"], out)
+    for s in spans:
+        if s.kind == "id":
+            v = s.value
+            out[id(s)].update(
+                id_len=min(len(v), 20) / 20, id_digits=sum(c.isdigit() for c in v) / len(v),
+                id_has_letter=float(any(c.isalpha() for c in v)),
+                id_has_sep=float(any(c in "-/_." for c in v)), id_is_numeric=float(v.isdigit()))
+    return out
+
+
+def _amount_features(amounts: list[_Span], spans: list[_Span], line_amounts: list[Decimal],
+                     out: dict[int, dict]) -> None:
+    if not amounts:
+        return
+    values = sorted({Decimal(s.value) for s in amounts if Decimal(s.value) > 0}, reverse=True)
+    arr = np.array([float(v) for v in values])
+    rates = {Decimal(s.value) for s in spans if s.kind == "percent"} - {Decimal(0)}
+    rate_arr = np.array([float(r) for r in rates]) / 100 if rates else np.zeros(0)
+    sums = (arr[:, None] + arr[None, :]) if len(arr) else np.zeros((0, 0))
+    ys = sorted({round(s.box[1]) for s in amounts}, reverse=True)
+    lines_total = float(sum(line_amounts)) if len(line_amounts) > 1 else None
+    for s in amounts:
+        v = float(s.value)
+        rank = values.index(Decimal(s.value)) if Decimal(s.value) in values else len(values)
+        feats = {
+            "amount_rank": min(rank, 10) / 10, "amount_is_max": float(rank == 0),
+            "amount_y_rank": min(ys.index(round(s.box[1])), 10) / 10,
+            "is_sum": float(_is_sum(sums, v)), "is_addend": float(_is_addend(arr, v)),
+            "tax_fits": float(_near_any(np.outer(arr, rate_arr), v)),
+            "net_fits": float(_near_any(arr[:, None] - v * rate_arr[None, :], 0.0)),
+            "lines_sum": float(lines_total is not None and abs(lines_total - v) < 0.005),
+        }
+        out[id(s)].update(feats)
+
+
+def _is_sum(sums: np.ndarray, v: float) -> bool:
+    if not sums.size:
+        return False
+    hit = np.abs(sums - v) < 0.005
+    np.fill_diagonal(hit, False)
+    return bool(hit.any())
+
+
+def _is_addend(arr: np.ndarray, v: float) -> bool:
+    """v + b equals another amount c, for some amount b."""
+    return bool(arr.size) and bool(np.any(np.abs((arr[:, None] - v) - arr[None, :]) < 0.005))
+
+
+def _near_any(values: np.ndarray, target: float) -> bool:
+    """Some product of amount and rate lands within a cent of ``target``."""
+    return bool(values.size) and bool(np.any(np.abs(values - target) < 0.011))
+
+
+def _date_features(dates: list[_Span], out: dict[int, dict]) -> None:
+    distinct = sorted({s.value for s in dates})
+    for s in dates:
+        rank = distinct.index(s.value)
+        out[id(s)].update(date_rank=min(rank, 5) / 5, date_n=min(len(distinct), 6) / 6,
+                          date_is_first=float(rank == 0),
+                          date_is_last=float(rank == len(distinct) - 1))
+
+
+def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Span]:
+    """Lines that could be the vendor's name."""
+    id_boxes = [s.box for s in found if s.kind in ("vat", "iban")]
+    heights = [ln.box[3] - ln.box[1] for ln in page.lines] or [10.0]
+    median = float(np.median(heights))
+    buyer = [lab for lab in labels if lab.field == "buyer"]
+    seller = [lab for lab in labels if lab.field == "seller"]
+    label_lines = {lab.line_index for lab in labels if lab.field not in ("buyer", "seller")}
+    # A line that starts with a field's label ("Invoice no: 12") is not a name.
+    labelled = {lab.line_index for lab in labels
+                if lab.word_start == 0 and lab.field not in ("buyer", "seller")
+                and (not lab.generic or any(c.isdigit() for c in page.lines[lab.line_index].text))}
+    web = " ".join(re.findall(r"(?:www\.|@|https?://)([\w.-]+)", page.text.lower()))
+    spans = []
+    rank = 0
+    for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
+        text = line.text.strip(" :,.-|·")
+        letters = sum(c.isalpha() for c in text)
+        if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
+            continue
+        index = page.lines.index(line)
+        if is_label_only(text) or index in labelled:
+            continue
+        words = text.split()
+        norm = normalize_text(text)
+        feats = {
+            "name_height": min((line.box[3] - line.box[1]) / median, 3) / 3,
+            "name_rank": min(rank, 30) / 30, "name_suffix": float(bool(_SUFFIXES.search(text))),
+            "name_upper": sum(c.isupper() for c in text) / max(letters, 1),
+            "name_words": min(len(words), 10) / 10,
+            "name_buyer": _below_label(line, buyer), "name_seller": _below_label(line, seller),
+            "name_web": float(bool(norm) and any(w in web for w in norm.split()[:1] if len(w) > 3)),
+            "name_near_ids": _closeness(line.box, id_boxes, page),
+            "same_line_label": float(index in label_lines),
+        }
+        rank += 1
+        spans.append(_Span("name", text, line.text, line.box, index, line.confidence, feats))
+    return spans
+
+
+def _closeness(box: Box, others: list[Box], page: Page) -> float:
+    """1.0 next to one of ``others`` (the vendor's VAT id or IBAN), 0.0 a third of a page away."""
+    if not others:
+        return 0.0
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    dist = min(np.hypot((cx - (o[0] + o[2]) / 2) / page.width, (cy - (o[1] + o[3]) / 2)
+                        / page.height) for o in others)
+    return float(max(0.0, 1 - dist / 0.33))
+
+
+def _below_label(line: Line, labels: list[Label]) -> float:
+    """1.0 right under (or beside) such a label, fading over ~60 points."""
+    best = 0.0
+    for lab in labels:
+        dy = line.box[1] - lab.box[1]
+        overlap_x = min(line.box[2], lab.box[2] + 150) - max(line.box[0], lab.box[0] - 10)
+        if -2 <= dy <= 60 and overlap_x > 0:
+            best = max(best, 1 - dy / 60)
+    return best
+
+
+def _derived_rates(candidates: list[Candidate]) -> list[Candidate]:
+    """A tax rate that is not printed can still follow from net and tax."""
+    nets = [c for c in candidates if c.field == "net_amount" and c.features.get("net_fits")]
+    taxes = [c for c in candidates if c.field == "tax_amount" and c.features.get("tax_fits")]
+    out, seen = [], set()
+    for n in nets[:5]:
+        for t in taxes[:5]:
+            net, tax = Decimal(n.value), Decimal(t.value)
+            if net <= 0 or tax > net:
+                continue
+            rate = (tax / net * 100).quantize(Decimal("0.1"))
+            if rate in seen:
+                continue
+            seen.add(rate)
+            out.append(Candidate("tax_rate", format_decimal(rate), f"{t.raw}/{n.raw}", t.page,
+                                 t.box, min(n.confidence, t.confidence), t.method,
+                                 {"derived": 1.0}))
+    return out
+
+
+def _merge_currencies(candidates: list[Candidate]) -> list[Candidate]:
+    """One currency candidate per code, counting how often and where it appears."""
+    merged: dict[str, Candidate] = {}
+    others = []
+    for c in candidates:
+        if c.field != "currency":
+            others.append(c)
+            continue
+        kept = merged.get(c.value)
+        if kept is None:
+            merged[c.value] = c
+            c.features["repeats"] = 0.0
+            continue
+        kept.features["repeats"] = min(kept.features.get("repeats", 0) + 0.1, 1.0)
+        for key in ("d_right", "d_below", "d_right_related", "d_below_related"):
+            kept.features[key] = min(kept.features.get(key, 1.0), c.features.get(key, 1.0))
+    return others + list(merged.values())

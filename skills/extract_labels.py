@@ -1,0 +1,209 @@
+"""Find field labels on a page: "Invoice No", "Rechnungsnummer", "N° de facture", ...
+
+Labels are matched on a *squashed* form of each line (folded case, no accents, only
+letters, digits and '#'), so "Invoice No.:", "INVOICE NO" and OCR output without
+spaces ("InvoiceNo:INV-1") all match the phrase "invoice no". At each position the
+longest phrase wins, so "Total excl. VAT" is a net-amount label, not a total label.
+A label may end inside a word; the rest of that word is then the value itself.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from skills.schema import Box, Line
+
+# Field → label phrases in English, German, French, Spanish and Dutch. Generic
+# phrases ("date", "total") are weaker evidence than specific ones; see GENERIC.
+LEXICON: dict[str, tuple[str, ...]] = {
+    "invoice_number": (
+        "invoice no", "invoice number", "invoice #", "invoice nr", "invoice id", "invoice",
+        "inv no", "inv #", "bill no", "bill number", "receipt no", "receipt #", "document no",
+        "rechnungsnummer", "rechnungs nr", "rechnung nr", "rechnungsnr", "beleg nr",
+        "belegnummer",
+        "n de facture", "no de facture", "facture n", "facture no", "numero de facture",
+        "numero de factura", "factura n", "factura no", "n factura", "no factura", "nº factura",
+        "factura numero", "factuurnummer", "factuur nr", "factuurnr", "factuur", "rechnung",
+        "facture", "factura", "invoice no.",
+    ),
+    "invoice_date": (
+        "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
+        "date of invoice", "invoice dt", "rechnungsdatum", "datum", "belegdatum", "date de facture",
+        "date d emission", "date de facturation", "fecha de factura", "fecha", "fecha de emision",
+        "fecha factura", "factuurdatum", "invoice date/time", "tax point",
+    ),
+    "due_date": (
+        "due date", "payment due", "due by", "due", "pay by", "payment date",
+        "falligkeitsdatum", "fallig am", "zahlbar bis", "faellig am", "date d echeance", "echeance",
+        "a payer avant le", "fecha de vencimiento", "vencimiento", "vervaldatum",
+        "te betalen voor", "uiterste betaaldatum", "date limite de paiement", "date limite",
+        "payment due date", "due on", "faellig", "zahlungsziel",
+    ),
+    "po_number": (
+        "po number", "po no", "po #", "purchase order", "purchase order no", "your order no",
+        "your order", "order no", "order number", "order #", "p o", "bestellnummer",
+        "ihre bestellung", "bestell nr", "bon de commande", "n de commande", "votre commande",
+        "numero de pedido", "pedido", "orden de compra", "ordernummer", "inkoopordernummer",
+        "uw referentie",
+    ),
+    "vendor_vat": (
+        "vat no", "vat id", "vat reg no", "vat number", "vat registration", "tax id", "ust idnr",
+        "ust id", "ustid", "uid nr", "uid", "n tva", "tva intracommunautaire", "n tva intracom",
+        "numero de tva", "nif", "cif", "nif iva", "btw nummer", "btw nr", "gst no",
+        "gst reg no", "gstin", "steuernummer",
+    ),
+    "vendor_iban": ("iban",),
+    "net_amount": (
+        "subtotal", "sub total", "net amount", "total excl vat", "net total", "net",
+        "total excl tax", "amount before tax", "untaxed amount", "total net", "nettobetrag",
+        "zwischensumme", "summe netto", "netto", "gesamt netto", "total ht", "montant ht",
+        "sous total ht", "sous total", "base imponible", "importe neto", "subtotaal",
+        "totaal excl btw", "netto bedrag", "total before tax", "total excluding vat",
+    ),
+    "tax_amount": (
+        "vat", "tax", "vat amount", "sales tax", "total vat", "gst", "tax amount", "mwst",
+        "ust", "mehrwertsteuer", "zzgl ust", "zzgl mwst", "umsatzsteuer", "tva", "montant tva",
+        "total tva", "iva", "cuota iva", "importe iva", "btw", "btw bedrag", "total tax",
+        "total gst", "gst amount",
+    ),
+    "tax_rate": ("vat rate", "tax rate", "rate", "steuersatz", "taux tva", "tipo iva",
+                 "btw tarief"),
+    "total": (
+        "total", "amount due", "total due", "grand total", "balance due", "total amount",
+        "invoice total", "total incl vat", "total payable", "amount payable", "total to pay",
+        "rounded total", "total incl gst", "total inclusive gst", "nett total", "total sales",
+        "gesamtbetrag", "rechnungsbetrag", "gesamt", "endbetrag", "summe brutto", "gesamtsumme",
+        "zu zahlen", "total ttc", "net a payer", "montant ttc", "montant total", "total factura",
+        "importe total", "total a pagar", "totaal", "te betalen", "totaal incl btw",
+        "totaalbedrag", "total amount due", "amount to pay", "total rm", "total (rm)",
+        "total incl. vat", "total including vat", "total eur", "total usd",
+    ),
+    "currency": ("currency", "wahrung", "devise", "moneda", "valuta"),
+    # Not header fields: amounts that are not totals (receipts print what was paid).
+    "other_amount": (
+        "cash", "change", "tendered", "cash tendered", "rounding", "rounding adj", "discount",
+        "paid", "amount paid", "payment", "deposit", "credit card", "card", "balance",
+        "wechselgeld", "gegeben", "bar", "rendu", "especes", "cambio", "efectivo", "wisselgeld",
+    ),
+    # Not header fields: dates that are not the invoice date, and the labels that
+    # mark the buyer's block and the vendor's own block.
+    "other_date": (
+        "order date", "delivery date", "ship date", "shipping date", "date of supply",
+        "service date", "billing period", "period", "lieferdatum", "leistungsdatum",
+        "bestelldatum", "leistungszeitraum", "date de livraison", "date de commande",
+        "fecha de pedido", "fecha de entrega", "leverdatum", "orderdatum", "check in",
+        "check out", "printed on", "print date",
+    ),
+    "buyer": (
+        "bill to", "invoice to", "billed to", "customer", "sold to", "ship to", "deliver to",
+        "recipient", "rechnungsempfanger", "kunde", "lieferadresse", "facture a", "client",
+        "destinataire", "facturar a", "cliente", "factuur aan", "klant", "an",
+    ),
+    "seller": ("from", "supplier", "seller", "vendor", "absender", "lieferant", "emetteur",
+               "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by"),
+}
+GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "facture",
+                     "factura", "factuur", "net", "netto", "vat", "tax", "btw", "due", "rate",
+                     "an", "gesamt", "totaal", "pedido", "iva", "tva", "ust", "gst", "uid", "p o",
+                     "client", "cliente", "nif", "cif"})
+
+
+def squash(text: str) -> str:
+    """Folded letters, digits and '#' only: the form labels are compared in."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed.casefold() if c.isalnum() or c == "#").replace("º", "o")
+
+
+def _phrase_table() -> dict[str, list[tuple[str, str, bool]]]:
+    """First character → (squashed phrase, field, generic), longest phrases first."""
+    table: dict[str, list[tuple[str, str, bool]]] = {}
+    for field, phrases in LEXICON.items():
+        for phrase in phrases:
+            key = squash(phrase)
+            if key:
+                table.setdefault(key[0], []).append((key, field, phrase in GENERIC))
+    for entries in table.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return table
+
+
+_PHRASES = _phrase_table()
+ALL_PHRASES = frozenset(key for entries in _PHRASES.values() for key, _, _ in entries)
+
+
+def is_label_only(text: str) -> bool:
+    """The whole text is one label ("Customer:", "Rechnungsnummer")."""
+    return squash(text) in ALL_PHRASES
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    field: str
+    phrase: str  # squashed
+    generic: bool
+    box: Box  # the words the label covers
+    line_index: int
+    word_start: int  # index of the first word of the label in its line
+    word_end: int  # index after the last word the label touches
+    remainder: str  # text left in the last word after the label ("INV-1" in "InvoiceNo:INV-1")
+
+
+def _squashed_chars(line: Line) -> list[tuple[str, int, int]]:
+    """Each squashed character with the index of its word and its position in that word."""
+    out = []
+    for wi, word in enumerate(line.words):
+        for ci, ch in enumerate(word.text):
+            for sq in squash(ch):
+                out.append((sq, wi, ci))
+    return out
+
+
+def find_labels(lines: list[Line]) -> list[Label]:
+    labels = []
+    for li, line in enumerate(lines):
+        chars = _squashed_chars(line)
+        flat = "".join(c for c, _, _ in chars)
+        pos = 0
+        while pos < len(flat):
+            found = _match_at(flat, pos, chars, line)
+            if found is None:
+                pos += 1
+                continue
+            key, field, generic = found
+            end = pos + len(key)
+            labels.append(_make_label(line, li, chars, pos, end, key, field, generic))
+            pos = end
+    return labels
+
+
+def _match_at(flat: str, pos: int, chars, line: Line):
+    """The longest phrase starting at ``pos``, if ``pos`` starts a word."""
+    wi, ci = chars[pos][1], chars[pos][2]
+    if ci != 0 and any(c.isalnum() for c in line.words[wi].text[:ci]):
+        return None
+    for key, field, generic in _PHRASES.get(flat[pos], ()):
+        if not flat.startswith(key, pos):
+            continue
+        end = pos + len(key)
+        if end < len(flat) and chars[end][1] == chars[end - 1][1]:
+            # The phrase ends inside a word: only allowed when what follows in
+            # that word is a separator and a value ("No:INV-1"), or a digit.
+            word = line.words[chars[end - 1][1]].text
+            rest = word[chars[end - 1][2] + 1:]
+            if not rest or not (rest[0] in ":#.°º" or rest[0].isdigit() or generic is False
+                                and rest[0].isupper()):
+                continue
+        return key, field, generic
+    return None
+
+
+def _make_label(line: Line, li: int, chars, start: int, end: int, key: str, field: str,
+                generic: bool) -> Label:
+    w0, w1 = chars[start][1], chars[end - 1][1]
+    words = line.words[w0:w1 + 1]
+    last = line.words[w1].text
+    remainder = last[chars[end - 1][2] + 1:].lstrip(":.#°º ")
+    box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
+           max(w.box[2] for w in words), max(w.box[3] for w in words))
+    return Label(field, key, generic, box, li, w0, w1 + 1, remainder)

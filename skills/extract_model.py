@@ -1,0 +1,98 @@
+"""The learned candidate scorer, run with onnxruntime only (no scikit-learn at run time).
+
+``models/registry.json`` names the model file, its sha256, and the auto-accept
+threshold chosen at training time. The ONNX file carries, in its metadata, the
+feature names it expects and the calibration tables that turn a raw score into
+the probability that the chosen value is right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODEL_NAME = "invoice-fields"
+REGISTRY = "registry.json"
+
+
+class ModelMissing(RuntimeError):
+    """No trained field scorer is registered; run ``python -m skills.train``."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Isotonic step function x → y, applied by linear interpolation."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def __call__(self, score: float) -> float:
+        if not self.x:
+            return float(score)
+        return float(np.interp(score, self.x, self.y))
+
+
+class FieldScorer:
+    def __init__(self, model_path: Path, entry: dict) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # batches are tiny; threads only add latency
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), options,
+                                            providers=["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.features: list[str] = json.loads(meta["features"])
+        tables = json.loads(meta["calibration"])
+        self.calibration = {kind: Calibration(tuple(t["x"]), tuple(t["y"]))
+                            for kind, t in tables.items()}
+        self.name: str = entry["name"]
+        self.version: str = entry["version"]
+        self.threshold: float = float(entry["metrics"]["threshold"])
+        self._input = self.session.get_inputs()[0].name
+        self._proba = self.session.get_outputs()[1].name
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """P(candidate is the right value) per row of features."""
+        if not len(rows):
+            return np.zeros(0)
+        out = self.session.run([self._proba], {self._input: rows.astype(np.float32)})[0]
+        return np.asarray(out)[:, 1]
+
+    def confidence(self, score: float, kind: str) -> float:
+        return self.calibration[kind](score)
+
+
+def read_registry(models_dir: Path = MODELS_DIR) -> dict:
+    path = models_dir / REGISTRY
+    if not path.exists():
+        return {"models": {}}
+    return json.loads(path.read_text())
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_scorer(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME) -> FieldScorer:
+    """The registered scorer; refuses a model file whose sha256 differs from the registry."""
+    entry = read_registry(models_dir)["models"].get(name)
+    if entry is None:
+        raise ModelMissing(f"no model {name!r} in {models_dir / REGISTRY}; "
+                           "train one with: python -m skills.train")
+    path = models_dir / entry["file"]
+    if not path.exists() or sha256_of(path) != entry["sha256"]:
+        raise ModelMissing(f"{path.name} is missing or does not match its registry sha256; "
+                           "retrain with: python -m skills.train")
+    return FieldScorer(path, entry)
+
+
+@cache
+def default_scorer() -> FieldScorer:
+    """The committed model, loaded once per process."""
+    return load_scorer()

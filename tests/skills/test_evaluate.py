@@ -1,0 +1,65 @@
+"""The evaluation command on synthetic sets and, when present, the real documents."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from devdata.generator import generate_set
+from skills.evaluate import detect_format, evaluate, invoice2data_cases, main, sroie_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+REALDATA = Path(os.environ.get("AP_REALDATA", ROOT.parent / "shared" / "realdata"))
+
+
+def test_synthetic_set_is_scored_and_ends_with_a_json_line(tmp_path: Path, capsys) -> None:
+    generate_set(tmp_path, 4, seed=77, family="heldout")
+    assert detect_format(tmp_path) == "synthetic"
+    assert main([str(tmp_path)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = json.loads(last)
+    assert summary["documents"] == 4 and summary["format"] == "synthetic"
+    assert 0.0 <= summary["accuracy"] <= 1.0
+    assert set(summary["accuracy_per_field"]) >= {"total", "invoice_number", "vendor_name"}
+    for key in ("straight_through_rate", "precision_at_threshold", "ece", "seconds_per_page"):
+        assert key in summary
+
+
+def test_formats_are_detected(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    (tmp_path / "key").mkdir()
+    assert detect_format(tmp_path) == "sroie"
+    other = tmp_path / "i2d"
+    other.mkdir()
+    (other / "a.json").write_text(json.dumps([{"issuer": "X", "amount": 1.5}]))
+    assert detect_format(other) == "invoice2data"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no documents"):
+        detect_format(empty)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    assert main([str(tmp_path / "nope")]) == 2
+
+
+@pytest.mark.skipif(not (REALDATA / "invoices").is_dir(),
+                    reason="real invoices not present (../shared/realdata or AP_REALDATA)")
+def test_real_invoices_are_read_with_normalised_truth() -> None:
+    cases = list(invoice2data_cases(REALDATA / "invoices"))
+    assert cases and all(c.path.suffix == ".pdf" for c in cases)
+    assert all(c.truth.get("total") is None or "." in c.truth["total"] for c in cases)
+    summary = evaluate(REALDATA / "invoices", "invoice2data")
+    assert summary["documents"] == len(cases)
+    assert summary["errors"] == 0
+
+
+@pytest.mark.skipif(not (REALDATA / "sroie").is_dir(),
+                    reason="SROIE receipts not present (../shared/realdata or AP_REALDATA)")
+def test_sroie_truth_is_normalised() -> None:
+    cases = list(sroie_cases(REALDATA / "sroie"))
+    assert cases
+    assert all(len(c.truth.get("invoice_date") or "2000-01-01") == 10 for c in cases)

@@ -1,0 +1,53 @@
+"""Training end to end on a tiny generated set, into a temporary models folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skills.documents import read_document
+from skills.extract import extract
+from skills.extract_model import load_scorer, sha256_of
+from skills.train import expected_calibration_error, pick_threshold, train
+
+
+@pytest.mark.slow
+def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    entry = train(count=18, seed=3, scanned_share=0.0, iterations=8, models_dir=models,
+                  data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", workers=1)
+    registry = json.loads((models / "registry.json").read_text())
+    registered = registry["models"]["invoice-fields"]
+    model_file = models / registered["file"]
+    assert registered["sha256"] == sha256_of(model_file) == entry["sha256"]
+    assert model_file.stat().st_size < 1_000_000
+    assert (models / "invoice-fields.md").read_text().startswith("# invoice-fields")
+    metrics = registered["metrics"]
+    for key in ("accuracy", "ece", "threshold", "precision_at_threshold",
+                "straight_through_rate"):
+        assert key in metrics
+    assert registered["training"]["documents"] == 18
+    assert registered["training"]["family"] == "train"
+    # The exported model runs through the normal extraction path.
+    scorer = load_scorer(models)
+    doc_path = next((tmp_path / "data").glob("*/*.pdf"))
+    result = extract(read_document(doc_path.read_bytes(), doc_path.name), scorer)
+    assert result.model_version == registered["version"]
+    assert result.threshold == metrics["threshold"]
+
+
+def test_threshold_is_the_lowest_cut_meeting_the_precision() -> None:
+    conf = np.array([0.99, 0.98, 0.97, 0.9, 0.8, 0.5])
+    right = np.array([1, 1, 1, 1, 0, 0], dtype=float)
+    assert pick_threshold(conf, right, target=0.995) == 0.9
+    assert pick_threshold(conf, right, target=0.75) == 0.8
+    assert pick_threshold(np.array([0.9]), np.array([0.0])) == 1.0  # nothing qualifies
+
+
+def test_expected_calibration_error() -> None:
+    conf = np.array([0.9] * 10)
+    assert expected_calibration_error(conf, np.array([1.0] * 9 + [0.0])) == pytest.approx(0.0)
+    assert expected_calibration_error(conf, np.zeros(10)) == pytest.approx(0.9)
