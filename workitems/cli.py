@@ -265,15 +265,14 @@ def _progress(entries: list, label: str):  # noqa: ANN202
         yield from bar.track(entries)
 
 
-def _mount_room() -> None:
-    try:
-        from workitems.room.cli import room_app
-    except ImportError:
-        return
-    app.add_typer(room_app, name="room", help="the Control Room web app")
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                                "help_option_names": []})
+def room(ctx: typer.Context) -> None:
+    """The Control Room web app (serve, create-admin, ...): see `workitems room --help`."""
+    # Imported here, not at the top: the web stack would slow down every worker's start.
+    from workitems.room.cli import room_app
 
-
-_mount_room()
+    room_app(ctx.args, prog_name="workitems room")
 
 
 def main() -> None:

@@ -96,6 +96,11 @@ class Worker:
             self._ended(slot, code)
         if self._stopping or slot.finished or time.monotonic() < slot.restart_at:
             return
+        if self.options.exit_when_empty and not self._work_available():
+            # A robocorp run reserves its first item before the bot's loop starts and
+            # fails when there is none (Control Room never starts a run without one).
+            slot.finished = True
+            return
         if slot.crashes >= len(_RESTART_BACKOFF):
             slot.finished = True
             LOGGER.error("slot %s crashed %s times in a row; giving up on it", slot.number,
@@ -117,6 +122,12 @@ class Worker:
         slot.restart_at = time.monotonic() + delay
         LOGGER.warning("slot %s ended with exit code %s; restarting in %ss (see %s)",
                        slot.number, code, delay, self._slot_dir(slot) / "console.log")
+
+    def _work_available(self) -> bool:
+        from workitems.store import open_store
+
+        with open_store(self.options.db_url) as store:
+            return store.available(self.step.process, self.step.name) > 0
 
     def _slot_dir(self, slot: Slot) -> Path:
         return self.options.output_dir / f"{self.step.name}-slot{slot.number}"

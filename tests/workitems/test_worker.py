@@ -181,3 +181,12 @@ schedules:
         assert start >= end, "a run started while the previous one was still going"
     assert sum(len(s.skipped) for s in schedulers) > 0, "overlapping starts were skipped"
     assert [r["last_status"] for r in store.schedules()] in (["OK"], ["RUNNING"])
+
+
+def test_an_empty_queue_ends_the_worker_at_once(store: Store, store_url: str,
+                                                tmp_path: Path) -> None:
+    config = write_config(tmp_path / "p.yaml")
+    started = time.monotonic()
+    out = run_worker(store_url, config, tmp_path / "logs", slots=2)
+    assert time.monotonic() - started < 60 and "0 done, 0 failed" in out
+    assert not (tmp_path / "logs" / "a-slot1" / "log.html").exists(), "no bot run was started"

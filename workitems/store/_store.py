@@ -554,6 +554,15 @@ class Store:
             out.setdefault((r["process"], r["step"]), {})[r["state"]] = int(r["n"])
         return out
 
+    def available(self, process: str, step: str) -> int:
+        """How many items a worker could take from the step's queue right now."""
+        with self.db.transaction(write=False) as cur:
+            rows = cur.execute(
+                "SELECT count(*) AS n FROM items WHERE process = :p AND step = :s AND "
+                "state = 'PENDING' AND draft = 0 AND available_at <= {now}",
+                {"p": process, "s": step})
+        return int(rows[0]["n"])
+
     def events(self, item_id: int | None = None, *, after_id: int = 0,
                limit: int = 1000) -> list[Event]:
         where = "id > :after" + (" AND item_id = :item" if item_id is not None else "")
