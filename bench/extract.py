@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script, bench/ itself is first on the path, and bench/queue.py would
+# hide the standard library's queue module: put the repo root there instead.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from skills.schema import Box, Line
 
@@ -109,6 +110,7 @@ GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "
                      "client", "cliente", "nif", "cif"})
 
 
+@lru_cache(maxsize=1 << 16)  # called per character and per cell: the same strings recur
 def squash(text: str) -> str:
     """Folded letters, digits and '#' only: the form labels are compared in."""
     decomposed = unicodedata.normalize("NFKD", text)
