@@ -56,6 +56,7 @@ def consume(store: Store, item_id: int) -> None:
     store.complete(item_id, reservation.token, "test-worker")
 
 
+@pytest.mark.slow  # the whole clerk's path: about 5 s
 def test_a_clerk_fixes_the_total_and_approves(browser: Browser, contexts: list[BrowserContext],
                                               live_server: LiveServer) -> None:
     store = live_server.store
@@ -153,6 +154,7 @@ def test_a_second_clerk_cannot_approve_an_item_the_first_claimed(
     assert store.get_item(item_id) == claimed
 
 
+@pytest.mark.slow  # about 5 s
 def test_a_stale_version_is_refused(browser: Browser, contexts: list[BrowserContext],
                                     live_server: LiveServer) -> None:
     store = live_server.store
