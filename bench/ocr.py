@@ -236,6 +236,7 @@ def _report(
         "max",
         "word accuracy",
         "recall",
+        "receipts word acc.",
         "load+warm-up s",
         "peak RSS MB",
     ):
@@ -253,8 +254,10 @@ def _report(
             "word_recall": round(matched / truth, 4),
             "load_seconds": round(load_seconds[name], 2),
             "peak_rss_mb": round(rss[name], 1),
+            "receipts_word_accuracy": _accuracy(real[name]),
         }
         f = figures[name]
+        on_receipts = f["receipts_word_accuracy"]
         table.add_row(
             name,
             f"{f['seconds_per_page']:.2f}",
@@ -262,11 +265,12 @@ def _report(
             f"{f['seconds_max']:.2f}",
             f"{f['word_accuracy']:.1%}",
             f"{f['word_recall']:.1%}",
+            "-" if on_receipts is None else f"{on_receipts:.1%}",
             f"{f['load_seconds']:.1f}",
             f"{f['peak_rss_mb']:.0f}",
         )
     if "paddle" not in engines:
-        table.add_row("paddle", "-", "-", "-", "-", "-", "-", paddle_status)
+        table.add_row("paddle", "-", "-", "-", "-", "-", "-", "-", paddle_status)
     console.print(table)
     if not real["onnx"]:
         console.print("receipts: the shared evaluation set is absent, or --receipts 0")
