@@ -9,7 +9,7 @@ seconds from the event log (RESERVED -> COMPLETED: reading, extraction, ERP
 look-ups and entry). The baseline is the 1-slot run of the same documents;
 scaling is reported as the ratio to it.
 
-    python bench/pipeline.py [--born 12] [--scanned 4] [--pg postgresql://...]
+    python -m bench.pipeline [--born 12] [--scanned 4] [--pg postgresql://...]
 """
 
 from __future__ import annotations

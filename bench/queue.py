@@ -6,7 +6,7 @@ looping ``reserve_input`` / ``release_input(DONE)`` until the queue is empty. Th
 FileAdapter keeps its queue in one JSON file and serves one process, so it runs
 with 1 worker only.
 
-    python bench/queue.py [--items 3000] [--repeat 3] [--pg postgresql://...]
+    python -m bench.queue [--items 3000] [--repeat 3] [--pg postgresql://...]
 
 Prints a table, then one JSON line of the figures (median of the repeats).
 """
