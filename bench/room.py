@@ -1,6 +1,6 @@
 """How fast the Control Room's main pages answer on a large PostgreSQL store.
 
-    python bench/room.py [--items 100000] [--requests 40] [--pg postgresql://...]
+    python -m bench.room [--items 100000] [--requests 40] [--pg postgresql://...]
 
 Fills a fresh PostgreSQL schema with ``--items`` work items (COPY; invoice
 payloads with twelve extracted fields, boxes and confidences; an event history
