@@ -132,14 +132,18 @@ class InvoiceJob:
                    for li in extraction.line_items],
             model=f"{extraction.model_name} {extraction.model_version}",
             threshold=extraction.threshold)
+        values = extraction.values()
+        needed = [name for name in REQUIRED_FIELDS if not _sure(extraction, name)]
+        if "vendor_name" in needed and _sure(extraction, "vendor_vat"):
+            # The VAT id names the vendor and the ERP knows its name: look it up by VAT
+            # only, never by a name the bot is unsure of.
+            needed.remove("vendor_name")
+            values["vendor_name"] = None
         unsure = [Finding(ErrorCode.LOW_CONFIDENCE, _unsure_message(extraction, name), name)
-                  for name in REQUIRED_FIELDS
-                  if extraction.fields[name].value is None
-                  or extraction.fields[name].confidence < extraction.threshold
-                  ] or _one_date_for_two(extraction)
+                  for name in needed] or _one_date_for_two(extraction)
         if unsure:
             self._fail(unsure)
-        return extraction.values(), list(self.payload.extracted.lines), False
+        return values, list(self.payload.extracted.lines), False
 
     def _document_bytes(self) -> bytes:
         name = self.payload.document.filename
@@ -248,6 +252,12 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
         return f"{name.replace('_', ' ')} was not found on the document"
     return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
             f"{field.confidence:.2f} (needs {extraction.threshold:.2f})")
+
+
+def _sure(extraction, name: str) -> bool:  # noqa: ANN001
+    field = extraction.fields.get(name)
+    return field is not None and field.value is not None and (
+        field.confidence >= extraction.threshold)
 
 
 def _one_date_for_two(extraction) -> list[Finding]:  # noqa: ANN001
