@@ -54,6 +54,8 @@ def _work_inputs() -> list[InvoicePayload]:
     try:
         for item in workitems.inputs:
             with item:
+                if _is_trigger(item.payload):
+                    continue  # a schedule's trigger: the report itself is the work
                 taken.append(_invoice(item.payload))
     except workitems.EmptyQueue:
         # robocorp.workitems reserves a first input before the loop starts and raises when
@@ -61,6 +63,10 @@ def _work_inputs() -> list[InvoicePayload]:
         # queue is normal here: the report then covers the store alone.
         log.info("no input items: the report covers what the store holds")
     return taken
+
+
+def _is_trigger(payload: object) -> bool:
+    return isinstance(payload, dict) and "schedule" in payload and "reference" not in payload
 
 
 def _invoice(payload: object) -> InvoicePayload:

@@ -127,6 +127,7 @@ class Worker:
         from workitems.store import open_store
 
         with open_store(self.options.db_url) as store:
+            store.reclaim_expired(actor=self.options.name)  # a dead worker's items count too
             return store.available(self.step.process, self.step.name) > 0
 
     def _slot_dir(self, slot: Slot) -> Path:

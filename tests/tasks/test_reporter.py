@@ -198,6 +198,8 @@ def test_the_reporter_runs_through_the_worker(store: Store, store_url: str,
 
     # The morning report starts without a trigger: an empty queue still gets a report.
     (out / "summary.json").unlink()
+    # The morning schedule's trigger: a report even though nothing new was posted.
+    store.create_item("ap", "reporter", {"schedule": "morning-report"})
     run_step(store_url, config, "reporter", tmp_path / "logs2", {"AP_OUTPUT": str(out)})
     assert check_workbook(out)["posted"] == 4
 

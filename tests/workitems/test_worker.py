@@ -124,6 +124,7 @@ def test_a_worker_killed_mid_item_loses_nothing(store: Store, store_url: str,
         cur.execute("UPDATE items SET payload = :p WHERE id = :id",
                     {"p": store.db.json_param({"sleep": 0, "output": {"half": "done"}}),
                      "id": victim})
+    time.sleep(2.5)  # the next scheduled run comes after the dead worker's lease ran out
     run_worker(store_url, config, tmp_path / "logs2")
     item = store.get_item(victim)
     assert item.state is ItemState.DONE and item.attempts == 2
