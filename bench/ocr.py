@@ -67,7 +67,7 @@ def main() -> None:
     engines = ["onnx", "rapidocr"]
     paddle_status = "installed"
     if importlib.util.find_spec("paddleocr") is None:
-        paddle_status = "not installed (pip install -e '.[paddle]' to include it)"
+        paddle_status = "not installed (see pyproject.toml to include it)"
     else:
         engines.append("paddle")
 

@@ -40,8 +40,8 @@ class PaddleOcrEngine(OcrEngine):
             from paddleocr import PaddleOCR
         except ImportError:
             raise RuntimeError(
-                "The 'paddle' OCR engine needs PaddleOCR: pip install -e '.[paddle]' "
-                "(about 1.5 GB), or use the default 'onnx' engine."
+                "The 'paddle' OCR engine needs PaddleOCR (about 1.5 GB): see pyproject.toml "
+                "for how to install it, or use the default 'onnx' engine."
             ) from None
         files = models.model_files()
         det_dir, rec_dir = _model_folders(files, cache_dir)
