@@ -15,9 +15,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-from playwright.sync_api import Browser
 
 from skills.errors import ErrorCode, business_error
 from tasks.erp_records import (
@@ -45,15 +42,6 @@ _HEADER_FIELDS = (
 class ErpSession(WebSession):
     system = "erp"
     system_title = "The ERP"
-
-    @classmethod
-    def start(cls, browser: Browser, base_url: str, user: str, password: str,
-              **options: Any) -> ErpSession:
-        """A session in a fresh browser context (its own cookies); log-on happens on first use."""
-        return cls(browser.new_context().new_page(), base_url, user, password, **options)
-
-    def close(self) -> None:
-        self.page.context.close()
 
     def _fill_login(self) -> None:
         self.find("ERP.Login.User").fill(self.user)

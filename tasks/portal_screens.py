@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urljoin
 
-from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 from pydantic import BaseModel, ConfigDict
 
@@ -38,14 +36,6 @@ class PortalInvoiceRow(BaseModel):
 class PortalSession(WebSession):
     system = "portal"
     system_title = "The supplier portal"
-
-    @classmethod
-    def start(cls, browser: Browser, base_url: str, user: str, password: str,
-              **options: Any) -> PortalSession:
-        return cls(browser.new_context().new_page(), base_url, user, password, **options)
-
-    def close(self) -> None:
-        self.page.context.close()
 
     def _fill_login(self) -> None:
         self.find("Portal.Login.User").fill(self.user)

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Browser, Frame, Locator, Page, Response
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Frame, Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from skills.errors import ErrorCode, application_error
@@ -64,6 +64,15 @@ class WebSession:
     system = "web"  # short name for screenshots and messages ("erp", "portal")
     system_title = "The web application"
     login_path = "/login"
+
+    @classmethod
+    def start(cls, browser: Browser, base_url: str, user: str, password: str,
+              **options: Any) -> Self:
+        """A session in a fresh browser context (its own cookies); log-on happens on first use."""
+        return cls(browser.new_context().new_page(), base_url, user, password, **options)
+
+    def close(self) -> None:
+        self.page.context.close()
 
     def __init__(
         self,

@@ -8,10 +8,10 @@ _TIMEOUT_RATE / _HANG_SECONDS / _EXPIRY_RATE / _SEED.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from devdata.erp import DEV_PASSWORD, DEV_USER, ErpServer, ErpSettings
+from devdata.erp.serve import wait_for_ctrl_c
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,11 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     with ErpServer(args.db, port=args.port, settings=ErpSettings.from_env()) as erp:
         print(f"ERP running at {erp.url} (release {erp.release}); "
               f"log on as {DEV_USER} / {DEV_PASSWORD}. Ctrl+C stops it.")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        wait_for_ctrl_c()
     return 0
 
 

@@ -49,3 +49,12 @@ class BackgroundServer:
             self._server.should_exit = True
             self._thread.join(timeout=10)
         self._server = self._thread = None
+
+
+def wait_for_ctrl_c() -> None:
+    """Keep a development server's process alive until the person at the terminal stops it."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import time
 
+from devdata.erp.serve import wait_for_ctrl_c
 from devdata.forms import FormServer
 
 
@@ -14,11 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with FormServer(port=args.port) as form:
         print(f"Form running at {form.url}. Ctrl+C stops it.")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        wait_for_ctrl_c()
     return 0
 
 

@@ -8,9 +8,9 @@ _EXPIRY_RATE / _SEED; PORTAL_PAGE_SIZE sets the rows per page.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
+from devdata.erp.serve import wait_for_ctrl_c
 from devdata.portal import (
     DEV_PASSWORD,
     DEV_USER,
@@ -34,11 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     with PortalServer(folder, port=args.port, settings=PortalSettings.from_env()) as portal:
         print(f"Portal running at {portal.url} with {len(portal.invoices)} invoices; "
               f"sign in as {DEV_USER} / {DEV_PASSWORD}. Ctrl+C stops it.")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        wait_for_ctrl_c()
     return 0
 
 

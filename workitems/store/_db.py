@@ -52,8 +52,36 @@ class Database(ABC):
     @abstractmethod
     def json_value(self, value: Any) -> Any: ...
 
+    # One connection per thread, opened on first use: a worker slot has its main thread
+    # and a heartbeat, a web server its request threads.
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
     @abstractmethod
-    def close(self) -> None: ...
+    def _open(self) -> Any:
+        """A new connection, or StoreUnavailable saying why there is none."""
+
+    def _is_usable(self, conn: Any) -> bool:
+        return True
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not self._is_usable(conn):
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
 
 # -- SQLite -----------------------------------------------------------------
@@ -96,27 +124,20 @@ class SqliteDatabase(Database):
     skip_locked = ""
 
     def __init__(self, path: str) -> None:
+        super().__init__()
         self.path = path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=60, isolation_level=None,
-                                       check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA busy_timeout=0")
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=0")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
         return conn
 
     @contextmanager
@@ -155,14 +176,6 @@ class SqliteDatabase(Database):
     def json_value(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-
 # -- PostgreSQL ---------------------------------------------------------------
 
 _PG_NOW = "extract(epoch from clock_timestamp())"
@@ -200,25 +213,20 @@ class PostgresDatabase(Database):
     def __init__(self, url: str) -> None:
         import psycopg
 
+        super().__init__()
         self._psycopg = psycopg
         self.url = url
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._lock = threading.Lock()
         self._connection()  # fail now, with a clear message, if the server is not there
 
-    def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            try:
-                conn = self._psycopg.connect(self.url, autocommit=False, connect_timeout=10)
-            except self._psycopg.Error as exc:
-                raise StoreUnavailable(
-                    f"cannot reach PostgreSQL at {_redact(self.url)}: {exc}".strip()) from exc
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+    def _open(self) -> Any:
+        try:
+            return self._psycopg.connect(self.url, autocommit=False, connect_timeout=10)
+        except self._psycopg.Error as exc:
+            raise StoreUnavailable(
+                f"cannot reach PostgreSQL at {_redact(self.url)}: {exc}".strip()) from exc
+
+    def _is_usable(self, conn: Any) -> bool:
+        return not conn.closed
 
     @contextmanager
     def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Cursor]:
@@ -243,14 +251,6 @@ class PostgresDatabase(Database):
 
     def json_value(self, value: Any) -> Any:
         return value
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
 
 def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)

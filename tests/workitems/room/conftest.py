@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
+from tasks.browser import launch_browser
 from workitems import Store, open_store
 from workitems.room import RoomSettings, create_app
 from workitems.room import repository as repo
@@ -94,3 +96,11 @@ def live_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def live_server(live_store: Store) -> Iterator[LiveServer]:
     with LiveServer(live_store) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_browser(headless=True, playwright=playwright)
+        yield chromium
+        chromium.close()

@@ -8,16 +8,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from devdata.erp.server import ErpServer
 from devdata.master import load_master
-from tasks.browser import launch_browser
 from workitems import ItemState
 from workitems.processes import REPO_ROOT
 from workitems.room.demo import DemoInvoice, seed_failed_invoice
@@ -25,14 +23,6 @@ from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from .conftest import PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_browser(headless=True, playwright=playwright)
-        yield chromium
-        chromium.close()
 
 
 def an_invoice_the_erp_expects() -> DemoInvoice:

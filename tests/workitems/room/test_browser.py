@@ -9,23 +9,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tasks.browser import launch_browser
 from workitems import ItemState, Store
 from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
 from .conftest import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_browser(headless=True, playwright=playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
