@@ -89,6 +89,10 @@ def _truth_for_po(rng: random.Random, vendor: MasterVendor, po: PurchaseOrder | 
                         f"{vendor.address.postcode} {vendor.address.city}".strip()])
 
 
+def _has_receipts(po: PurchaseOrder) -> bool:
+    return any(po.received_quantity(line.line) > 0 for line in po.lines)
+
+
 class _Writer:
     def __init__(self, inbox: Path, portal: Path, seed: int) -> None:
         self.inbox, self.portal, self.seed = inbox, portal, seed
@@ -142,7 +146,7 @@ def build_inbox(inbox: Path, portal: Path, plan: InboxPlan | None = None,
              + [("scanned", True, False)] * plan.scanned
              + [("e-invoice", False, True)] * plan.einvoice)
     for i, (kind, scanned, einvoice) in enumerate(kinds):
-        po = next_po()
+        po = next_po(_has_receipts)  # a problem-free invoice bills goods already received
         vendor = vendors[po.vendor_id]
         out.add(_truth_for_po(rng, vendor, po, number()), POSTED, kind, vendor.vendor_id,
                 scanned=scanned, einvoice=einvoice,
