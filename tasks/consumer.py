@@ -255,9 +255,8 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
 
 
 def _sure(extraction, name: str) -> bool:  # noqa: ANN001
-    field = extraction.fields.get(name)
-    return field is not None and field.value is not None and (
-        field.confidence >= extraction.threshold)
+    field = extraction.accepted().get(name)  # the extractor's own threshold rule
+    return field is not None and field.value is not None
 
 
 def _one_date_for_two(extraction) -> list[Finding]:  # noqa: ANN001
