@@ -1,20 +1,25 @@
 """How fast the spreadsheet form filler fills the shuffling test form, against a naive bot.
 
-    .venv/bin/python bench/form_filler.py [--runs 5] [--xlsx devdata/forms/people.xlsx]
+    .venv/bin/python -m bench.form_filler [--runs 5] [--xlsx devdata/forms/people.xlsx]
 
 Both fill the same 10 rows x 7 fields into ``devdata/forms`` in the same browser page
 (browser start excluded), alternating run by run; every run must end with every row
-accepted, or the benchmark fails. Reported: median, min and max wall time per pass.
+accepted, or the benchmark fails. Reported: median, min and max wall time per pass, and
+the median CPU time a pass costs this process and the driver and browser under it (Linux),
+which other work on the same cores moves less than the wall time.
 
-- form_filler: ``tasks.form_filler.FormFiller`` (column matching included): one script
-  call per row fills every field and submits; the answer page already holds the next form.
+- form_filler: ``tasks.form_filler.FormFiller`` (column matching included): it opens the
+  form, reads its fields and matches the columns once; then per row one script call fills
+  every field and submits, and the browser's DOMContentLoaded of the answer page, which
+  already holds the next form, says the row was answered.
 - naive (baseline): what a first Playwright bot looks like: per row ``page.goto`` the
   form, ``get_by_label(label)`` and ``fill`` / ``select_option`` / ``check`` per field,
   click the button, read the answer. It is given the column-to-label mapping by hand.
 - form_filler_in_page: the same filler on the form's other variant, which posts with a
   script and answers without reloading the page (shown for scale; not the target case).
 
-The machine's load average is printed too: other work on the same cores slows both.
+The machine's load average, at the start and the end, is printed too: other work on the
+same cores slows both.
 """
 
 from __future__ import annotations
@@ -54,6 +59,26 @@ _NAIVE_FIELDS = {
 }
 
 
+def cpu_seconds() -> float | None:
+    """CPU time used so far by this process and every process under it; None off Linux."""
+    if not os.path.exists(f"/proc/{os.getpid()}/task"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        try:  # a process may end while it is read: the total is then a little short
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{thread}/children") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except OSError:
+            continue
+    return total
+
+
 def form_filler_pass(page, url: str, sheet: Sheet) -> list[str]:
     return [r.status for r in FormFiller(page, url).fill(sheet)]
 
@@ -91,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     methods = {"form_filler": (form_filler_pass, "page"), "naive": (naive_pass, "page"),
                "form_filler_in_page": (form_filler_pass, "in_page")}
     times: dict[str, list[float]] = {name: [] for name in methods}
+    cpu: dict[str, list[float]] = {name: [] for name in methods}
+    load_start = os.getloadavg()[0]
     browser = launch_browser(headless=True, slow_mo=0)
     try:
         page = browser.new_page()
@@ -100,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
                 run(page, urls[variant], sheet)
             for _ in range(args.runs):
                 for name, (run, variant) in methods.items():
-                    started = time.perf_counter()
+                    cpu_before, started = cpu_seconds(), time.perf_counter()
                     statuses = run(page, urls[variant], sheet)
                     times[name].append(time.perf_counter() - started)
+                    cpu_after = cpu_seconds()
+                    if cpu_before is not None and cpu_after is not None:
+                        cpu[name].append(cpu_after - cpu_before)
                     if statuses != ["OK"] * len(sheet.rows):
                         raise SystemExit(f"{name} did not get every row accepted: {statuses}")
             submitted = len(form.submissions) + len(in_page_form.submissions)
@@ -111,12 +141,15 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()[0]
     median = {name: statistics.median(t) for name, t in times.items()}
+    cpu_median = {name: statistics.median(c) if c else None for name, c in cpu.items()}
     print(f"form filling: {len(sheet.rows)} rows x {fields} fields, {args.runs} runs each, "
-          f"{submitted} submissions accepted, load average {load:.1f} on {os.cpu_count()} cores")
-    print(f"{'method':<22}{'median s':>10}{'min s':>9}{'max s':>9}{'ms/row':>9}")
+          f"{submitted} submissions accepted, load average {load_start:.1f} -> {load:.1f} "
+          f"on {os.cpu_count()} cores")
+    print(f"{'method':<22}{'median s':>10}{'min s':>9}{'max s':>9}{'ms/row':>9}{'cpu s':>8}")
     for name, t in times.items():
+        cpu_text = "-" if cpu_median[name] is None else f"{cpu_median[name]:.3f}"
         print(f"{name:<22}{median[name]:>10.3f}{min(t):>9.3f}{max(t):>9.3f}"
-              f"{1000 * median[name] / len(sheet.rows):>9.1f}")
+              f"{1000 * median[name] / len(sheet.rows):>9.1f}{cpu_text:>8}")
     speedup = median["naive"] / median["form_filler"]
     print(f"speed-up over the naive baseline: {speedup:.2f}x; "
           f"target {len(sheet.rows)} rows under 1 s: "
@@ -127,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         "naive_median_s": round(median["naive"], 4),
         "form_filler_in_page_median_s": round(median["form_filler_in_page"], 4),
         "speedup_vs_naive": round(speedup, 2),
-        "load_average_1m": round(load, 2), "cpus": os.cpu_count(),
+        **{f"{name}_cpu_s": round(c, 4) for name, c in cpu_median.items() if c is not None},
+        "load_average_1m_start": round(load_start, 2), "load_average_1m": round(load, 2),
+        "cpus": os.cpu_count(),
     }))
     return 0
 

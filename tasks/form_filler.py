@@ -11,11 +11,13 @@ it in ``output/<spreadsheet>-results.xlsx`` (Status OK / REJECTED / ERROR / UNKN
 Without FORM_URL the bundled test form (``devdata/forms``) is started and filled.
 Forms that load a new page on submit and forms whose script answers in place both work.
 Speed: a row is one script call that fills every field and submits, plus one wait for
-the answer (see ``bench/form_filler.py``).
+the answer: the browser's DOMContentLoaded of the answer page when the submit loads one,
+else a check in the page that its script has answered (see ``bench/form_filler.py``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import weakref
@@ -26,8 +28,8 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from playwright.sync_api import CDPSession, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pydantic import BaseModel
 from robocorp.tasks import task
@@ -40,16 +42,75 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_XLSX = ROOT / "devdata" / "forms" / "people.xlsx"
 _PAGE_SCRIPT = (Path(__file__).resolve().parent / "form_filler.js").read_text(encoding="utf-8")
 _ANY_CALL = f"(args) => (window.__formFiller || ({_PAGE_SCRIPT}))(args)"
-_FILL_CALL = (
-    "(args) => { if (!window.__formFiller) throw new Error('FIELDS_MISSING: [\"helper\"]');"
-    " return window.__formFiller(args); }"
-)
+# The fill call also says whether the submit makes the browser load a new document: once
+# requestSubmit() has returned, the submit event has been through every listener, and a
+# submit that no script cancelled navigates (unless it targets another window or a dialog).
+_FILL_CALL = """(args) => {
+  if (!window.__formFiller) throw new Error('FIELDS_MISSING: ["helper"]');
+  let submit = null;
+  const seen = (event) => { submit = event; };
+  window.addEventListener("submit", seen, true);
+  try {
+    const result = window.__formFiller(args);
+    const form = submit && submit.target;
+    result.navigates = Boolean(form && !submit.defaultPrevented && form.method !== "dialog"
+      && (!form.target || form.target === "_self"));
+    return result;
+  } finally {
+    window.removeEventListener("submit", seen, true);
+  }
+}"""
 _SETTLED = (
     "() => window.__formFiller ? window.__formFiller({mode: 'settled'})"
     " : document.readyState !== 'loading'"
 )
 _ANSWER_LOST = {"level": "UNKNOWN", "text": "Submitted; the answer page was not read."}
-_INSTALLED: weakref.WeakSet[Page] = weakref.WeakSet()
+
+
+class _PageHooks:
+    """What the filler attaches to a page once, whichever form it fills there.
+
+    - the helper script, defined in every document the page loads before the document's
+      own scripts run, so each row sends a short call instead of the whole script;
+    - a count of the documents loaded, from the browser's own events, to wait for the
+      answer page without polling a document that the submit is about to replace;
+    - in Chromium, a DevTools session for the per-row call: ``page.evaluate`` first puts
+      Playwright's own helper into every new document, one more trip to the page per row.
+      Other browsers use ``page.evaluate``.
+    """
+
+    def __init__(self, page: Page) -> None:
+        page.add_init_script(f"window.__formFiller = {_PAGE_SCRIPT};")
+        self.loads = 0
+        page.on("domcontentloaded", self._loaded)
+        try:
+            self.cdp: CDPSession | None = page.context.new_cdp_session(page)
+        except PlaywrightError:
+            self.cdp = None
+
+    def _loaded(self, _page: Page) -> None:
+        self.loads += 1
+
+    def evaluate(self, page: Page, script: str, arg: dict) -> Any:
+        """``page.evaluate(script, arg)`` in the page's main document."""
+        if self.cdp is None:
+            return page.evaluate(script, arg)
+        try:
+            reply = self.cdp.send("Runtime.evaluate", {
+                "expression": f"({script})({json.dumps(arg)})", "returnByValue": True})
+        except PlaywrightError as exc:
+            # Between two documents: nothing ran; Playwright waits for the next one.
+            if "Cannot find default execution context" not in str(exc):
+                raise
+            return page.evaluate(script, arg)
+        if "exceptionDetails" in reply:  # what the script threw, as page.evaluate raises it
+            details = reply["exceptionDetails"]
+            raise PlaywrightError(
+                details.get("exception", {}).get("description") or details.get("text", ""))
+        return reply["result"].get("value")
+
+
+_HOOKS: weakref.WeakKeyDictionary[Page, _PageHooks] = weakref.WeakKeyDictionary()
 log = logging.getLogger(__name__)
 
 
@@ -103,16 +164,14 @@ class FormFiller:
         page.set_default_timeout(timeout_ms)
         page.set_default_navigation_timeout(timeout_ms)
         self.mapping: dict[str, FormField] = {}
-        # Installed once: every document the page loads defines the helper before its own
-        # scripts run, so each row sends a short call instead of the whole script.
-        if page not in _INSTALLED:
-            page.add_init_script(f"window.__formFiller = {_PAGE_SCRIPT};")
-            _INSTALLED.add(page)
+        if page not in _HOOKS:
+            _HOOKS[page] = _PageHooks(page)
+        self._hooks = _HOOKS[page]
 
     def _call(self, mode: str, values: list[dict] | None = None) -> dict:
         # A page loaded before the helper was installed gets the whole script instead.
         script = _FILL_CALL if mode == "fill" else _ANY_CALL
-        return self.page.evaluate(script, {"mode": mode, "values": values or []})
+        return self._hooks.evaluate(self.page, script, {"mode": mode, "values": values or []})
 
     def map_columns(self, headers: list[str]) -> dict[str, FormField]:
         """Open the form and match every column to a field; unmatched columns are an error."""
@@ -174,14 +233,20 @@ class FormFiller:
         """Fill and submit one row in one script call, then wait until the page answered."""
         outcome = _Outcome()
         try:
+            loads = self._hooks.loads
             try:
-                outcome.previous_answer = self._call("fill", values)["answer"]
+                filled = self._call("fill", values)
             except PlaywrightError as exc:
                 if "STILL_SUBMITTING" not in str(exc):
                     raise
                 self._wait_settled()  # the last submit was still on its way: wait, retry
-                outcome.previous_answer = self._call("fill", values)["answer"]
-            self._wait_settled()
+                loads = self._hooks.loads
+                filled = self._call("fill", values)
+            outcome.previous_answer = filled["answer"]
+            if filled.get("navigates"):
+                self._wait_loaded(loads)
+            else:
+                self._wait_settled()
             if self.page.url.startswith("chrome-error:"):  # the browser's own error page
                 raise PlaywrightError("the server did not answer (the browser shows an error)")
         except PlaywrightError as exc:
@@ -200,10 +265,21 @@ class FormFiller:
                 outcome.failure = ("ERROR", why)
         return outcome
 
-    def _wait_settled(self) -> None:
-        """Until the submit was answered: by a new page, or in place by the page's script.
+    def _wait_loaded(self, loads: int) -> None:
+        """Until the answer page, the document the submit loads, has been parsed.
 
-        The check runs again in each new document, so a navigation needs no special case.
+        The browser's own event, not a check polled in the page: a check started in the
+        document the submit leaves dies with it and is only retried 100 ms later. ``loads``
+        is the count before the submit; the event may have come in while it was sent.
+        """
+        if self._hooks.loads == loads:
+            self.page.wait_for_event("domcontentloaded")
+
+    def _wait_settled(self) -> None:
+        """Until a submit the page's script handles was answered, in place or by a new page.
+
+        The check runs again in each new document, so a script that navigates after all
+        is answered too.
         """
         self.page.wait_for_function(_SETTLED, polling=10)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
 from robocorp.workitems import BusinessException
 
 from devdata.forms import FormServer
@@ -104,6 +105,61 @@ def test_a_form_that_answers_in_place_is_filled_too(page) -> None:
         assert [s["first_name"] for s in form.submissions] == [r["First Name"] for r in sheet.rows]
     assert [r.answer.split(" saved")[0] for r in results] == [
         f"Registration R-{n:04d}" for n in range(1, 11)]
+
+
+def test_without_a_devtools_session_the_rows_go_through_page_evaluate(
+        browser: Browser, form, monkeypatch) -> None:
+    # Firefox and WebKit have no DevTools session: the same calls go through page.evaluate.
+    def refuse(self, page):
+        raise PlaywrightError("CDP session is only available in Chromium")
+
+    sheet = read_sheet(DEFAULT_XLSX)
+    sheet.rows[:] = sheet.rows[:3]
+    sheet.rows[1] = {**sheet.rows[1], "E-mail": "grace@"}  # the browser refuses it
+    page = browser.new_page()
+    monkeypatch.setattr(type(page.context), "new_cdp_session", refuse)
+    before = len(form.submissions)
+    try:
+        results = FormFiller(page, form.url).fill(sheet)
+    finally:
+        page.close()
+    assert [r.status for r in results] == ["OK", "REJECTED", "OK"]
+    assert "Email address" in results[1].answer
+    assert results[2].answer.endswith("saved for Émilie du Châtelet.")
+    assert [s["first_name"] for s in form.submissions[before:]] == ["Ada", "Émilie"]
+
+
+_SAVING_FIRST = """<script>
+document.addEventListener("submit", (event) => {
+  // Cancel the browser's submit, show a spinner, then post the form a moment later.
+  event.preventDefault();
+  const note = document.createElement("p");
+  note.textContent = "Saving...";
+  document.body.append(note);
+  setTimeout(() => event.target.submit(), 50);
+});
+</script></body>"""
+
+
+def test_a_form_whose_script_posts_it_later_is_answered_by_the_new_page(page) -> None:
+    # The submit event is cancelled, so no page load is expected, but the script loads one.
+    sheet = read_sheet(DEFAULT_XLSX)
+    sheet.rows[:] = sheet.rows[:3]
+
+    def add_the_script(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response,
+                      body=response.text().replace("</body>", _SAVING_FIRST))
+
+    with FormServer(seed=13) as form:
+        page.route(f"{form.url}**", add_the_script)
+        try:
+            results = FormFiller(page, form.url).fill(sheet)
+        finally:
+            page.unroute(f"{form.url}**")
+        assert [s["first_name"] for s in form.submissions] == ["Ada", "Grace", "Émilie"]
+    assert [r.status for r in results] == ["OK", "OK", "OK"]
+    assert results[1].answer.endswith("saved for Grace Hopper.")
 
 
 def test_a_failed_submit_marks_only_its_row(page, form) -> None:
