@@ -92,8 +92,7 @@ class InvoiceJob:
 
     def run(self) -> None:
         fields, lines, by_person = self._fields()
-        vendor = self._vendor(fields)
-        po = self._purchase_order(fields.get("po_number"))
+        vendor, po = self._vendor_and_order(fields)
         if not by_person:
             findings = validate(fields, vendor, po and _po_facts(po),
                                 Decimal(str(self.settings.amount_tolerance)))
@@ -155,14 +154,20 @@ class InvoiceJob:
 
     # -- the ERP's facts -------------------------------------------------------------------
 
-    def _vendor(self, fields: dict[str, str | None]) -> Vendor:
+    def _vendor_and_order(self, fields: dict[str, str | None],
+                          ) -> tuple[Vendor, PurchaseOrderView | None]:
+        """The vendor master entry and the purchase order, asked of the ERP together."""
         name, vat = fields.get("vendor_name"), fields.get("vendor_vat")
-        candidates: list[VendorRecord] = self.erp.find_vendor(vat=vat) if vat else []
-        if not candidates and name:
-            words = sorted(name_key(name).split(), key=len, reverse=True)
-            candidates = self.erp.find_vendor(name=words[0]) if words else []
-        vendors = [_vendor_facts(v) for v in candidates]
-        vendor, how = match_vendor(name, vat, vendors)
+        number = fields.get("po_number") or None
+        words = sorted(name_key(name).split(), key=len, reverse=True) if name else []
+        candidates: list[VendorRecord] = []
+        po = None
+        if vat or words:  # by VAT id when there is one, else by the name's longest word
+            candidates, po = self.erp.vendor_and_order(
+                vat=vat, name=None if vat else words[0], po_number=number)
+        if not candidates and vat and words:
+            candidates = self.erp.find_vendor(name=words[0])
+        vendor, how = match_vendor(name, vat, [_vendor_facts(v) for v in candidates])
         if vendor is None:
             self._fail([Finding(ErrorCode.UNKNOWN_VENDOR,
                                 f"no vendor master entry matches this invoice ({how}); "
@@ -170,17 +175,11 @@ class InvoiceJob:
                                 "vendor_name")])
         record = next(v for v in candidates if v.vendor_id == vendor.vendor_id)
         self.payload.erp = ErpContext(vendor=record.model_dump(mode="json"))
-        return vendor
-
-    def _purchase_order(self, number: str | None) -> PurchaseOrderView | None:
-        if not number:
-            return None
-        po = self.erp.purchase_order(number)
-        if po is not None and self.payload.erp is not None:
+        if po is not None:
             data = po.model_dump(mode="json")
             self.payload.erp.receipts = data.pop("receipts")
             self.payload.erp.purchase_order = data
-        return po
+        return vendor, po
 
     # -- posting, exactly once -------------------------------------------------------------
 

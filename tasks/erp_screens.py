@@ -16,6 +16,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from playwright.sync_api import Frame, Locator, Page
+
 from skills.errors import ErrorCode, business_error
 from tasks.erp_records import (
     InvoiceEntry,
@@ -25,9 +27,22 @@ from tasks.erp_records import (
     ReceiptView,
     VendorRecord,
 )
-from tasks.web_session import Transient, WebSession, screenshot_on_failure
+from tasks.web_session import TYPE_JS, Transient, WebSession, screenshot_on_failure
 
 _DOCUMENT_NUMBER = re.compile(r"\b\d{10}\b")
+_READ_HEAD = """t => [Array.from(t.querySelectorAll('th')).map(c => c.innerText.trim()),
+                     Array.from(t.querySelectorAll('td')).map(c => c.innerText.trim())]"""
+_READ_GRID_SHAPE = """t => [Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()),
+                           t.tBodies[0].rows.length]"""
+_TYPE_INTO_GRID = f"""(table, rows) => {{
+    {TYPE_JS}
+    rows.forEach((cells, n) => {{
+        const row = table.tBodies[0].rows[n];
+        for (const [column, text] of Object.entries(cells)) {{
+            type(row.cells[Number(column)].querySelector("input"), text);
+        }}
+    }});
+}}"""
 # Grid column headers on the invoice entry screen, by the InvoiceEntryLine field they take.
 _GRID_COLUMNS = {"po_line": "PO item", "description": "Description", "quantity": "Quantity",
                  "unit_price": "Unit price", "amount": "Amount"}
@@ -42,31 +57,67 @@ _HEADER_FIELDS = (
 class ErpSession(WebSession):
     system = "erp"
     system_title = "The ERP"
+    _search_frame: Frame | None = None  # the vendor search frame, while its tab is ready
 
     def _fill_login(self) -> None:
         self.find("ERP.Login.User").fill(self.user)
         self.find("ERP.Login.Password").fill(self._password)
         self.submit(self.find("ERP.Login.Submit"), allow_login_page=True)
 
-    # -- vendor master ---------------------------------------------------------------------
+    # -- vendor master and purchase orders ---------------------------------------------------
+    # Each search is three steps: fill the form, submit it, read the answer. Split like
+    # that, a vendor search and a PO display can be submitted together, each in its tab.
 
     @screenshot_on_failure
     def find_vendor(self, name: str | None = None, vat: str | None = None) -> list[VendorRecord]:
         """Vendors whose name contains every word of ``name`` and/or whose VAT id is ``vat``."""
+        return self.vendor_and_order(name=name, vat=vat)[0]
+
+    @screenshot_on_failure
+    def purchase_order(self, po_number: str) -> PurchaseOrderView | None:
+        """The PO with its lines and goods receipts, or None when the ERP does not know it."""
+        return self._run(f"displaying PO {po_number}", lambda: self._read_order(
+            self._submit(self._order_form(po_number))))
+
+    @screenshot_on_failure
+    def vendor_and_order(self, name: str | None = None, vat: str | None = None,
+                         po_number: str | None = None,
+                         ) -> tuple[list[VendorRecord], PurchaseOrderView | None]:
+        """:meth:`find_vendor` and :meth:`purchase_order` at once (the PO when given)."""
         if not (name or vat):
             raise ValueError("find_vendor needs a name or a VAT id")
-        return self._run("searching the vendor master", lambda: self._find_vendor(name, vat))
 
-    def _find_vendor(self, name: str | None, vat: str | None) -> list[VendorRecord]:
-        self.open("/vendors")
-        frame = self.find("ERP.Vendors.Frame").element_handle().content_frame()
-        if frame is None:
-            raise Transient("the vendor search frame did not load")
-        frame.wait_for_load_state()
-        self._check(frame)  # the frame shows the log-on page when the session ended
-        self.find("ERP.VendorSearch.Name", frame).fill(name or "")
-        self.find("ERP.VendorSearch.Vat", frame).fill(vat or "")
-        self.submit(self.find("ERP.VendorSearch.Submit", frame), frame)
+        def step() -> tuple[list[VendorRecord], PurchaseOrderView | None]:
+            forms = [self._vendor_form(name, vat)]
+            if po_number:
+                forms.append(self._order_form(po_number))
+            self.submit_all(forms)
+            vendors = self._read_vendors(forms[0][1])
+            return vendors, self._read_order(forms[1][1]) if po_number else None
+
+        what = "searching the vendor master" + (f" and displaying PO {po_number}"
+                                                if po_number else "")
+        return self._run(what, step)
+
+    def _submit(self, form: tuple[Locator, Frame]) -> Frame:
+        self.submit_all([form])
+        return form[1]
+
+    def _vendor_form(self, name: str | None, vat: str | None) -> tuple[Locator, Frame]:
+        frame = self._search_frame if self.is_ready("/vendors") else None
+        tab = self.screen("/vendors")
+        if frame is None or frame.is_detached():
+            handle = self.find("ERP.Vendors.Frame", tab).element_handle()
+            frame = self._search_frame = handle.content_frame()
+            if frame is None:
+                raise Transient("the vendor search frame did not load")
+            frame.wait_for_load_state()
+            self._check(frame)  # the frame shows the log-on page when the session ended
+        self.fill_all(frame, {"ERP.VendorSearch.Name": name or "",
+                              "ERP.VendorSearch.Vat": vat or ""})
+        return self.find("ERP.VendorSearch.Submit", frame), frame
+
+    def _read_vendors(self, frame: Frame) -> list[VendorRecord]:
         rows = self.read_table(self.find("ERP.VendorSearch.Results", frame))
         return [
             VendorRecord(vendor_id=r["Vendor no."], name=r["Name"], vat_id=r["VAT id"],
@@ -75,45 +126,22 @@ class ErpSession(WebSession):
             for r in rows
         ]
 
-    # -- purchase orders -------------------------------------------------------------------
+    def _order_form(self, po_number: str) -> tuple[Locator, Frame]:
+        tab = self.screen("/po")
+        self.fill_all(tab, {"ERP.PO.Number": po_number})
+        return self.find("ERP.PO.Display", tab), tab.main_frame
 
-    @screenshot_on_failure
-    def purchase_order(self, po_number: str) -> PurchaseOrderView | None:
-        """The PO with its lines and goods receipts, or None when the ERP does not know it."""
-        return self._run(f"displaying PO {po_number}", lambda: self._purchase_order(po_number))
-
-    def _purchase_order(self, po_number: str) -> PurchaseOrderView | None:
-        self.open("/po")
-        self.find("ERP.PO.Number").fill(po_number)
-        self.submit(self.find("ERP.PO.Display"))
-        if self.locators.find_optional(self.page, "ERP.Page.Alert") is not None:
-            return None  # "Purchase order ... does not exist."
-        head = dict(
-            zip(*self.find("ERP.PO.Header").evaluate(
-                """t => [Array.from(t.querySelectorAll('th')).map(c => c.innerText.trim()),
-                         Array.from(t.querySelectorAll('td')).map(c => c.innerText.trim())]"""
-            ), strict=False)
-        )
-        items = self.read_table(self.find("ERP.PO.Items"))
-        receipts = self.read_table(self.find("ERP.PO.Receipts"))
-        return PurchaseOrderView(
-            po_number=head["PO number"], vendor_id=head["Vendor"], vendor_name=head["Vendor name"],
-            order_date=_screen_date(head["Order date"]), currency=head["Currency"],
-            status=head["Status"],
-            lines=tuple(
-                PoLineView(line=int(r["Item"]), description=r["Description"],
-                           quantity=Decimal(r["Quantity"]), unit=r["Unit"],
-                           unit_price=Decimal(r["Unit price"]),
-                           net_amount=Decimal(r["Net amount"]),
-                           received_quantity=Decimal(r["Received"]))
-                for r in items
-            ),
-            receipts=tuple(
-                ReceiptView(receipt_number=r["Receipt"], line=int(r["Item"]),
-                            receipt_date=_screen_date(r["Date"]), quantity=Decimal(r["Quantity"]))
-                for r in receipts
-            ),
-        )
+    def _read_order(self, frame: Frame) -> PurchaseOrderView | None:
+        tab = frame.page
+        try:
+            if self.locators.find_optional(tab, "ERP.Page.Alert") is not None:
+                return None  # "Purchase order ... does not exist."
+            return _order_view(
+                self.find("ERP.PO.Header", tab).evaluate(_READ_HEAD),
+                self.read_table(self.find("ERP.PO.Items", tab)),
+                self.read_table(self.find("ERP.PO.Receipts", tab)))
+        finally:
+            self.preload("/po")  # the next PO's search screen loads while the bot works on
 
     # -- invoices --------------------------------------------------------------------------
 
@@ -126,11 +154,10 @@ class ErpSession(WebSession):
         )
 
     def _find_posted_invoice(self, vendor_id: str, invoice_number: str) -> str | None:
-        self.open("/invoice/search")
-        self.find("ERP.Find.Vendor").fill(vendor_id)
-        self.find("ERP.Find.Number").fill(invoice_number)
-        self.submit(self.find("ERP.Find.Submit"))
-        table = self.locators.find_optional(self.page, "ERP.Find.Results")
+        tab = self.screen("/invoice/search")
+        self.fill_all(tab, {"ERP.Find.Vendor": vendor_id, "ERP.Find.Number": invoice_number})
+        self.submit(self.find("ERP.Find.Submit", tab), tab.main_frame)
+        table = self.locators.find_optional(tab, "ERP.Find.Results")
         rows = self.read_table(table) if table is not None else []
         return rows[0]["Document no."] if rows else None
 
@@ -150,49 +177,74 @@ class ErpSession(WebSession):
                 found = self._find_posted_invoice(invoice.vendor_id, invoice.invoice_number)
                 if found:
                     return found
-            self.open("/invoice/new")
-            self._fill_invoice(invoice)
-            self.find("ERP.Invoice.Post").click()  # opens the confirmation dialog
+            tab = self.screen("/invoice/new")
+            self._fill_invoice(tab, invoice)
+            self.find("ERP.Invoice.Post", tab).click(force=True)  # opens the confirmation
             submitted = True
-            self.submit(self.find("ERP.Invoice.ConfirmYes"))
-            return self._read_outcome(invoice)
+            self.submit(self.find("ERP.Invoice.ConfirmYes", tab), tab.main_frame)
+            document = self._read_outcome(tab, invoice)
+            self.preload("/invoice/new")  # the next invoice's entry screen loads meanwhile
+            return document
 
         return self._run(f"posting invoice {invoice.invoice_number}", attempt)
 
-    def _fill_invoice(self, invoice: InvoiceEntry) -> None:
-        for locator_name, field in _HEADER_FIELDS:
-            self.find(locator_name).fill(_screen_text(getattr(invoice, field)))
-        self.find("ERP.Invoice.Currency").select_option(invoice.currency)
-        grid = self.find("ERP.Invoice.Lines")
-        headers = grid.locator("thead th").all_inner_texts()
+    def _fill_invoice(self, tab: Page, invoice: InvoiceEntry) -> None:
+        self.fill_all(tab, {locator_name: _screen_text(getattr(invoice, field))
+                            for locator_name, field in _HEADER_FIELDS})
+        self.find("ERP.Invoice.Currency", tab).select_option(invoice.currency)
+        grid = self.find("ERP.Invoice.Lines", tab)
+        headers, row_count = grid.evaluate(_READ_GRID_SHAPE)
         columns = {field: headers.index(title) for field, title in _GRID_COLUMNS.items()}
-        rows = grid.locator("tbody tr")
-        for n, line in enumerate(invoice.grid_lines()):
-            if n >= rows.count():
-                self.find("ERP.Invoice.AddLine").click()
-            cells = rows.nth(n).locator("td")
-            for field, index in columns.items():
-                cells.nth(index).locator("input").fill(_screen_text(getattr(line, field)))
+        lines = invoice.grid_lines()
+        for _ in range(len(lines) - row_count):
+            self.find("ERP.Invoice.AddLine", tab).click(force=True)  # the grid's own button
+        # The grid's cells have no ids or labels, only their column: type every cell in one
+        # round trip, as a person typing would (value set, then input and change events).
+        cells = [{str(index): _screen_text(getattr(line, field))
+                  for field, index in columns.items()} for line in lines]
+        grid.evaluate(_TYPE_INTO_GRID, cells)
 
-    def _read_outcome(self, invoice: InvoiceEntry) -> str:
-        path = self._path(self.page.url)
+    def _read_outcome(self, tab: Page, invoice: InvoiceEntry) -> str:
+        path = self._path(tab.url)
         if path.startswith("/invoice/posted/"):
-            text = self.find("ERP.Posted.DocumentNumber").inner_text()
+            text = self.find("ERP.Posted.DocumentNumber", tab).inner_text()
             if match := _DOCUMENT_NUMBER.search(text):
                 return match.group()
             raise Transient(f"the result page shows no document number ({text!r})")
         if path == "/invoice/duplicate":
-            warning = " ".join(self.page.get_by_role("alert").all_inner_texts())
-            self.submit(self.find("ERP.Duplicate.Cancel"))
+            warning = " ".join(tab.get_by_role("alert").all_inner_texts())
+            self.submit(self.find("ERP.Duplicate.Cancel", tab), tab.main_frame)
             raise business_error(
                 ErrorCode.DUPLICATE_INVOICE,
                 f"Invoice {invoice.invoice_number} of vendor {invoice.vendor_id} is already "
                 f"posted (the ERP says: {warning.strip()})",
             )
-        alert = self.locators.find_optional(self.page, "ERP.Page.Alert")
+        alert = self.locators.find_optional(tab, "ERP.Page.Alert")
         if alert is None:
             raise Transient(f"unexpected screen after posting: {path}")
         raise _rejection(invoice, alert.inner_text().strip())
+
+
+def _order_view(head_cells: list[list[str]], items: list[dict[str, str]],
+                receipts: list[dict[str, str]]) -> PurchaseOrderView:
+    head = dict(zip(*head_cells, strict=False))
+    return PurchaseOrderView(
+        po_number=head["PO number"], vendor_id=head["Vendor"], vendor_name=head["Vendor name"],
+        order_date=_screen_date(head["Order date"]), currency=head["Currency"],
+        status=head["Status"],
+        lines=tuple(
+            PoLineView(line=int(r["Item"]), description=r["Description"],
+                       quantity=Decimal(r["Quantity"]), unit=r["Unit"],
+                       unit_price=Decimal(r["Unit price"]), net_amount=Decimal(r["Net amount"]),
+                       received_quantity=Decimal(r["Received"]))
+            for r in items
+        ),
+        receipts=tuple(
+            ReceiptView(receipt_number=r["Receipt"], line=int(r["Item"]),
+                        receipt_date=_screen_date(r["Date"]), quantity=Decimal(r["Quantity"]))
+            for r in receipts
+        ),
+    )
 
 
 def _rejection(invoice: InvoiceEntry, message: str) -> Exception:

@@ -79,6 +79,7 @@ class Locators:
         self.entries = entries
         self.last_hit: dict[str, str] = {}  # name -> the strategy that found it last time
         self._hit_index: dict[str, int] = {}  # name -> index of that strategy
+        self._trusted: set[str] = set()  # names whose last hit has not failed since
 
     @classmethod
     def load(cls, path: Path | str = LOCATORS_FILE) -> Locators:
@@ -93,11 +94,17 @@ class Locators:
         """The element named ``name`` inside ``scope`` (a Page, Frame, FrameLocator, Locator).
 
         Polls every strategy until one matches or ``timeout_ms`` passes, so elements
-        added by a page's script are found too.
+        added by a page's script are found too. Once a strategy has found the element,
+        later calls return that strategy's locator without looking first (one round trip
+        to the browser less per element); after a failure, :meth:`distrust` makes them
+        look again.
         """
+        if name in self._trusted:
+            return self._strategies(name)[self._hit_index.get(name, 0)].locate(scope).first
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             if (found := self.find_optional(scope, name)) is not None:
+                self._trusted.add(name)
                 return found
             if time.monotonic() >= deadline:
                 break
@@ -107,6 +114,22 @@ class Locators:
             ErrorCode.LOCATOR_NOT_FOUND,
             f"Screen element '{name}' not found by any of its locators ({tried}).",
         )
+
+    def trusted_css(self, name: str) -> str | None:
+        """The CSS selector that found ``name`` last, if that hit is trusted and is a plain
+        CSS or id strategy (so page script can find the element without Playwright)."""
+        if name not in self._trusted:
+            return None
+        strategy = self._strategies(name)[self._hit_index.get(name, 0)]
+        if strategy.strategy == "css":
+            return strategy.value
+        if strategy.strategy == "id":
+            return f"[id={json.dumps(strategy.value)}]"
+        return None
+
+    def distrust(self) -> None:
+        """Look for every element again: a new release may have changed the screens."""
+        self._trusted.clear()
 
     def find_optional(self, scope: Any, name: str) -> Locator | None:
         """The element if it is on the screen now (one pass, no waiting), else None."""

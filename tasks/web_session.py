@@ -16,6 +16,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -31,6 +32,27 @@ from tasks.locators import Locators
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# How script types into an input, as Playwright's fill() does: value, then input and change.
+TYPE_JS = """function type(input, text) {
+    input.focus();
+    input.value = text;
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    input.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
+# Type into inputs found by CSS selector; returns the selectors it found no input for.
+_TYPE_INTO_INPUTS = f"""pairs => {{
+    {TYPE_JS}
+    return pairs.filter(([selector, text]) => {{
+        const input = document.querySelector(selector);
+        if (!(input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement)) {{
+            return true;
+        }}
+        type(input, text);
+        return false;
+    }}).map(([selector]) => selector);
+}}"""
 
 
 class Transient(Exception):
@@ -72,7 +94,62 @@ class WebSession:
         return cls(browser.new_context().new_page(), base_url, user, password, **options)
 
     def close(self) -> None:
+        for loading in self._loading.values():
+            loading.__exit__(PlaywrightError, PlaywrightError("session closed"), None)  # cancel
+        self._loading.clear()
         self.page.context.close()
+
+    # -- tabs kept on screens ----------------------------------------------------------------
+    # A legacy system is slow mostly in page loads. Search screens answer on the same
+    # screen, so a tab kept on one needs no load before the next query; other screens
+    # (the entry form) can be loaded in their tab ahead of time, while the bot does
+    # something else. A tab is trusted only while nothing has gone wrong since it was used.
+
+    def screen(self, path: str) -> Page:
+        """The tab that shows the screen at ``path``, loaded and ready for input."""
+        tab = self.tab(path)
+        if (loading := self._loading.pop(path, None)) is not None:
+            try:
+                loading.__exit__(None, None, None)  # waits for the load started by preload()
+                self._check(tab.main_frame)
+                if self._path(tab.url) == path:
+                    self._ready.add(path)
+            except (PlaywrightError, Transient, LoggedOut):
+                pass  # loaded with an error, or the log-on page: open it again below
+        if path not in self._ready:
+            self.open(path, page=tab)
+            self._ready.add(path)
+        self._last = tab
+        return tab
+
+    def is_ready(self, path: str) -> bool:
+        """Whether the tab kept for ``path`` shows that screen, untouched by any failure."""
+        return path in self._ready
+
+    def preload(self, path: str) -> None:
+        """Start loading the screen at ``path`` in its tab and return at once; the next
+        :meth:`screen` call for it waits for that load (or opens the screen again if it
+        went wrong)."""
+        tab = self.tab(path)
+        self._ready.discard(path)
+        if path in self._loading or self._path(tab.url) == path:
+            return
+        self._errors[tab].clear()
+        loading = tab.expect_navigation(wait_until="load")
+        loading.__enter__()
+        try:
+            tab.evaluate("url => { window.location.href = url; }", self.base_url + path)
+        except PlaywrightError as exc:
+            loading.__exit__(type(exc), exc, None)  # cancels the wait; screen() opens it
+            return
+        self._loading[path] = loading
+
+    def tab(self, path: str) -> Page:
+        """The tab kept for the screen at ``path`` (opened on first use)."""
+        tab = self._tabs.get(path)
+        if tab is None or tab.is_closed():
+            tab = self._tabs[path] = self._setup_page(self.page.context.new_page())
+        return tab
 
     def __init__(
         self,
@@ -98,11 +175,25 @@ class WebSession:
         artifacts = os.environ.get("ROBOT_ARTIFACTS")
         self.screenshot_dir = screenshot_dir or (Path(artifacts) if artifacts else ROOT / "output")
         self.logins = 0  # how often this session logged on (tests and metrics read it)
-        self._server_errors: list[int] = []
         self._logged_in = False
-        page.set_default_timeout(timeout_ms)
-        page.set_default_navigation_timeout(timeout_ms)
-        page.on("response", self._on_response)
+        self._errors: dict[Page, list[int]] = {}  # 5xx answers to each tab's last load
+        self._tabs: dict[str, Page] = {}  # screen path -> the tab kept on that screen
+        self._ready: set[str] = set()  # screens whose tab shows them, ready for input
+        self._loading: dict[str, Any] = {}  # screen path -> the wait for its preload
+        self._last = page  # the tab used last: a failure's screenshot shows it
+        self._setup_page(page)
+
+    def _setup_page(self, page: Page) -> Page:
+        page.set_default_timeout(self.timeout_ms)
+        page.set_default_navigation_timeout(self.timeout_ms)
+        errors = self._errors[page] = []
+
+        def on_response(response: Response) -> None:
+            if response.request.resource_type == "document" and response.status >= 500:
+                errors.append(response.status)
+
+        page.on("response", on_response)
+        return page
 
     # -- what subclasses implement ---------------------------------------------------------
 
@@ -116,9 +207,16 @@ class WebSession:
         failures = relogins = 0
         while True:
             try:
-                if not self._logged_in:
-                    self.login()
-                return step()
+                try:
+                    if not self._logged_in:
+                        self.login()
+                    return step()
+                except Exception:
+                    # Whatever went wrong, a kept tab may now show an error page or the
+                    # log-on screen, and an element may have moved: look at everything again.
+                    self._ready.clear()
+                    self.locators.distrust()
+                    raise
             except LoggedOut:
                 self._logged_in = False
                 relogins += 1
@@ -159,41 +257,52 @@ class WebSession:
 
     # -- navigation with checks ------------------------------------------------------------
 
-    def open(self, path: str, allow_login_page: bool = False) -> None:
-        """Go to a page of the system; raise Transient / LoggedOut if it did not show."""
-        self._server_errors.clear()
+    def open(self, path: str, allow_login_page: bool = False, page: Page | None = None) -> None:
+        """Go to a page of the system (in ``page``, default the session's main tab); raise
+        Transient / LoggedOut if it did not show."""
+        page = self._last = page or self.page
+        self._errors[page].clear()
         try:
-            self.page.goto(self.base_url + path, wait_until="load")
+            page.goto(self.base_url + path, wait_until="load")
         except PlaywrightTimeout as exc:
             raise Transient(f"no answer from {path} in {self.timeout_ms / 1000:.0f} s") from exc
         except PlaywrightError as exc:
             raise Transient(f"{path} failed to load: {exc.message.splitlines()[0]}") from exc
-        self._check(self.page.main_frame, allow_login_page)
+        self._check(page.main_frame, allow_login_page)
 
     def submit(
         self, button: Locator, frame: Frame | None = None, allow_login_page: bool = False
     ) -> None:
         """Click a button that loads a new page into ``frame`` (default: the page)."""
-        frame = frame or self.page.main_frame
-        self._server_errors.clear()
+        self.submit_all([(button, frame or self.page.main_frame)], allow_login_page)
+
+    def submit_all(self, forms: list[tuple[Locator, Frame]],
+                   allow_login_page: bool = False) -> None:
+        """Click each form's button and wait until every frame has loaded its answer: the
+        system works on all of them at once (each form in a tab of its own)."""
+        for _, frame in forms:
+            self._errors[frame.page].clear()
         try:
-            with frame.expect_navigation(wait_until="load"):
-                button.click()
+            with ExitStack() as loads:
+                for button, frame in forms:
+                    loads.enter_context(frame.expect_navigation(wait_until="load"))
+                    button.click(force=True, no_wait_after=True)  # why force: see below
         except PlaywrightTimeout as exc:
             raise Transient(f"no answer in {self.timeout_ms / 1000:.0f} s") from exc
         except PlaywrightError as exc:
             raise Transient(f"page failed to load: {exc.message.splitlines()[0]}") from exc
-        self._check(frame, allow_login_page)
+        for _, frame in forms:
+            self._check(frame, allow_login_page)
+
+    # Clicks are forced (no wait for the element to stand still): the screens are static,
+    # and a browser gives no animation frames to a tab that is not in front, so that wait
+    # would take seconds in every tab but one.
 
     def _check(self, frame: Frame, allow_login_page: bool = False) -> None:
-        if self._server_errors:
-            raise Transient(f"HTTP {self._server_errors[-1]}")
+        if errors := self._errors.get(frame.page):
+            raise Transient(f"HTTP {errors[-1]}")
         if not allow_login_page and self._path(frame.url) == self.login_path:
             raise LoggedOut()
-
-    def _on_response(self, response: Response) -> None:
-        if response.request.resource_type == "document" and response.status >= 500:
-            self._server_errors.append(response.status)
 
     @staticmethod
     def _path(url: str) -> str:
@@ -203,6 +312,20 @@ class WebSession:
 
     def find(self, name: str, scope: Any = None) -> Locator:
         return self.locators.find(scope or self.page, name, timeout_ms=self.timeout_ms)
+
+    def fill_all(self, scope: Page | Frame, values: dict[str, str]) -> None:
+        """Type each value into the input named by its key (a locator name).
+
+        Inputs whose locator is trusted and plain CSS are typed in one round trip, as
+        Playwright's fill() types (value set, then input and change events); the rest,
+        and any that script cannot find, go through :meth:`find` one by one.
+        """
+        by_css = {name: css for name in values if (css := self.locators.trusted_css(name))}
+        missed = scope.evaluate(_TYPE_INTO_INPUTS, [[by_css[n], values[n]] for n in by_css]
+                                ) if by_css else []
+        rest = [name for name in values if name not in by_css or by_css[name] in missed]
+        for name in rest:
+            self.find(name, scope).fill(values[name])
 
     @staticmethod
     def read_table(table: Locator) -> list[dict[str, str]]:
@@ -219,7 +342,7 @@ class WebSession:
         path = self.screenshot_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}-{stamp}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(path), full_page=True, timeout=5000)
+            self._last.screenshot(path=str(path), full_page=True, timeout=5000)
         except (PlaywrightError, OSError) as exc:
             log.warning("could not save a screenshot: %s", exc)
             return None

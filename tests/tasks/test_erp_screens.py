@@ -120,7 +120,7 @@ def test_duplicate_is_cancelled_and_reported(session: ErpSession, erp: ErpServer
         session.post_invoice(_entry("re-2026-003"))
     assert caught.value.code == "DUPLICATE_INVOICE"
     assert len(erp.postings()) == before
-    assert session.page.url.endswith("/invoice/new?cancelled=1")
+    assert session.tab("/invoice/new").url.endswith("/invoice/new?cancelled=1")
 
 
 def test_rejected_entry_becomes_a_business_error(session: ErpSession, erp: ErpServer) -> None:
@@ -168,7 +168,7 @@ def test_session_expiry_mid_entry_posts_exactly_once(
                 expired.append(True)
             route.continue_()
 
-        session.page.route("**/invoice/new", expire_before_submit)
+        session.page.context.route("**/invoice/new", expire_before_submit)
         document = session.post_invoice(_entry("RE-EXP-001"))
         assert expired and session.logins == 2
         assert [p.document_number for p in erp.postings()] == [document]
