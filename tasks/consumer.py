@@ -121,6 +121,10 @@ class InvoiceJob:
         except UnreadableDocument as exc:
             self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
         extraction = extract(doc)
+        LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
+                    len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
+                    "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"
+                              for name, f in extraction.fields.items() if f.value is not None))
         self.payload.extracted = Extracted(
             fields={name: FieldValue(value=f.value, confidence=f.confidence, page=f.page,
                                      box=list(f.box) if f.box else None, method=f.method,
