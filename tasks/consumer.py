@@ -188,16 +188,19 @@ class InvoiceJob:
     # -- posting, exactly once -------------------------------------------------------------
 
     def _post(self, entry: InvoiceEntry, vendor: Vendor) -> str:
-        existing = self.erp.find_posted_invoice(vendor.vendor_id, entry.invoice_number)
-        if existing is not None:
-            if self.payload.posting_started is not None:
-                return existing  # our own posting from an attempt that crashed afterwards
-            self._fail([Finding(ErrorCode.DUPLICATE_INVOICE,
-                                f"invoice {entry.invoice_number} of {vendor.name} is already "
-                                f"posted as ERP document {existing}", "invoice_number")])
-        self.payload.posting_started = datetime.now(UTC)
-        self._save()  # durable before the submit: a retry will know the ERP may have it
-        return self.erp.post_invoice(entry)
+        def before_submit(existing: str | None) -> str | None:
+            if existing is not None:
+                if self.payload.posting_started is not None:
+                    return existing  # our own posting from an attempt that crashed afterwards
+                self._fail([Finding(ErrorCode.DUPLICATE_INVOICE,
+                                    f"invoice {entry.invoice_number} of {vendor.name} is "
+                                    f"already posted as ERP document {existing}",
+                                    "invoice_number")])
+            self.payload.posting_started = datetime.now(UTC)
+            self._save()  # durable before the submit: a retry will know the ERP may have it
+            return None
+
+        return self.erp.post_invoice(entry, before_submit)
 
     def _entry(self, fields: dict[str, str | None], lines: list[LineItem],
                vendor: Vendor) -> InvoiceEntry:

@@ -13,6 +13,7 @@ ERP release with new element ids does not stop the bot. Expired sessions are ren
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -148,37 +149,47 @@ class ErpSession(WebSession):
     @screenshot_on_failure
     def find_posted_invoice(self, vendor_id: str, invoice_number: str) -> str | None:
         """The ERP document number this vendor's invoice was posted as, or None."""
-        return self._run(
-            f"looking up invoice {invoice_number}",
-            lambda: self._find_posted_invoice(vendor_id, invoice_number),
-        )
+        return self._run(f"looking up invoice {invoice_number}", lambda: self._read_posted(
+            self._submit(self._posted_form(vendor_id, invoice_number))))
 
-    def _find_posted_invoice(self, vendor_id: str, invoice_number: str) -> str | None:
+    def _posted_form(self, vendor_id: str, invoice_number: str) -> tuple[Locator, Frame]:
         tab = self.screen("/invoice/search")
         self.fill_all(tab, {"ERP.Find.Vendor": vendor_id, "ERP.Find.Number": invoice_number})
-        self.submit(self.find("ERP.Find.Submit", tab), tab.main_frame)
-        table = self.locators.find_optional(tab, "ERP.Find.Results")
+        return self.find("ERP.Find.Submit", tab), tab.main_frame
+
+    def _read_posted(self, frame: Frame) -> str | None:
+        table = self.locators.find_optional(frame.page, "ERP.Find.Results")
         rows = self.read_table(table) if table is not None else []
         return rows[0]["Document no."] if rows else None
 
     @screenshot_on_failure
-    def post_invoice(self, invoice: InvoiceEntry) -> str:
+    def post_invoice(self, invoice: InvoiceEntry,
+                     before_submit: Callable[[str | None], str | None] | None = None) -> str:
         """Key the invoice in, confirm, and return the ERP document number.
 
-        Idempotent across retries: once a submit may have reached the ERP, the next
-        attempt first looks the invoice up and returns its document number if it is
-        there. The ERP's duplicate warning is cancelled and raised as DUPLICATE_INVOICE.
+        Never posts twice: the invoice is looked up first (while it is typed in), and
+        ``before_submit`` is told what the look-up found (the document number or None).
+        It returns a document number to use instead of posting (say, the bot's own
+        posting from an attempt that crashed), None to post, or raises. Without it, an
+        invoice the ERP already has is a DUPLICATE_INVOICE. A retry after a submit that
+        may have reached the ERP returns the posting the look-up finds. The ERP's own
+        duplicate warning is cancelled and raised as DUPLICATE_INVOICE.
         """
+        decide = before_submit or (lambda found: _already_posted(invoice, found))
         submitted = False
 
         def attempt() -> str:
             nonlocal submitted
-            if submitted:
-                found = self._find_posted_invoice(invoice.vendor_id, invoice.invoice_number)
-                if found:
-                    return found
-            tab = self.screen("/invoice/new")
-            self._fill_invoice(tab, invoice)
+            with self.submitting(self._posted_form(invoice.vendor_id,
+                                                   invoice.invoice_number)) as search:
+                tab = self.screen("/invoice/new")
+                self._fill_invoice(tab, invoice)
+            found = self._read_posted(search)
+            if found is not None and submitted:
+                return found  # an earlier attempt's submit did reach the ERP
+            if (document := decide(found)) is not None:
+                self.spoil("/invoice/new")  # typed in, never posted
+                return document
             self.find("ERP.Invoice.Post", tab).click(force=True)  # opens the confirmation
             submitted = True
             self.submit(self.find("ERP.Invoice.ConfirmYes", tab), tab.main_frame)
@@ -245,6 +256,14 @@ def _order_view(head_cells: list[list[str]], items: list[dict[str, str]],
             for r in receipts
         ),
     )
+
+
+def _already_posted(invoice: InvoiceEntry, document: str | None) -> None:
+    if document is not None:
+        raise business_error(
+            ErrorCode.DUPLICATE_INVOICE,
+            f"Invoice {invoice.invoice_number} of vendor {invoice.vendor_id} is already "
+            f"posted as ERP document {document}")
 
 
 def _rejection(invoice: InvoiceEntry, message: str) -> Exception:

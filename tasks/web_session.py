@@ -15,8 +15,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -125,6 +125,10 @@ class WebSession:
     def is_ready(self, path: str) -> bool:
         """Whether the tab kept for ``path`` shows that screen, untouched by any failure."""
         return path in self._ready
+
+    def spoil(self, path: str) -> None:
+        """The tab kept for ``path`` no longer shows a fresh screen: open it again next time."""
+        self._ready.discard(path)
 
     def preload(self, path: str) -> None:
         """Start loading the screen at ``path`` in its tab and return at once; the next
@@ -280,19 +284,26 @@ class WebSession:
                    allow_login_page: bool = False) -> None:
         """Click each form's button and wait until every frame has loaded its answer: the
         system works on all of them at once (each form in a tab of its own)."""
-        for _, frame in forms:
-            self._errors[frame.page].clear()
+        with ExitStack() as answers:
+            for form in forms:
+                answers.enter_context(self.submitting(form, allow_login_page))
+
+    @contextmanager
+    def submitting(self, form: tuple[Locator, Frame],
+                   allow_login_page: bool = False) -> Iterator[Frame]:
+        """Click the form's button, run the body while the system works on the answer,
+        then wait for the answer to load in the form's frame and check it."""
+        button, frame = form
+        self._errors[frame.page].clear()
         try:
-            with ExitStack() as loads:
-                for button, frame in forms:
-                    loads.enter_context(frame.expect_navigation(wait_until="load"))
-                    button.click(force=True, no_wait_after=True)  # why force: see below
+            with frame.expect_navigation(wait_until="load"):
+                button.click(force=True, no_wait_after=True)  # why force: see below
+                yield frame
         except PlaywrightTimeout as exc:
             raise Transient(f"no answer in {self.timeout_ms / 1000:.0f} s") from exc
         except PlaywrightError as exc:
             raise Transient(f"page failed to load: {exc.message.splitlines()[0]}") from exc
-        for _, frame in forms:
-            self._check(frame, allow_login_page)
+        self._check(frame, allow_login_page)
 
     # Clicks are forced (no wait for the element to stand still): the screens are static,
     # and a browser gives no animation frames to a tab that is not in front, so that wait

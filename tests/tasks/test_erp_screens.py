@@ -113,12 +113,27 @@ def test_invoice_without_lines_posts_one_summary_line(session: ErpSession, erp: 
         ("Invoice RE-2026-002", Decimal("393.40"))]
 
 
-def test_duplicate_is_cancelled_and_reported(session: ErpSession, erp: ErpServer) -> None:
-    session.post_invoice(_entry("RE-2026-003"))
+def test_an_invoice_the_erp_has_is_not_posted_again(session: ErpSession, erp: ErpServer) -> None:
+    document = session.post_invoice(_entry("RE-2026-003"))
     before = len(erp.postings())
     with pytest.raises(BusinessException) as caught:
-        session.post_invoice(_entry("re-2026-003"))
-    assert caught.value.code == "DUPLICATE_INVOICE"
+        session.post_invoice(_entry("re-2026-003"))  # found by the look-up before the submit
+    assert caught.value.code == "DUPLICATE_INVOICE" and document in caught.value.message
+    seen = []
+    assert session.post_invoice(_entry("RE-2026-003"), lambda found: seen.append(found) or found
+                                ) == document  # the caller may take the posting found
+    assert seen == [document] and len(erp.postings()) == before
+    # Posting goes on after a duplicate: the half-typed entry screen is not reused.
+    assert session.post_invoice(_entry("RE-2026-003b")) != document
+
+
+def test_erp_duplicate_warning_is_cancelled_and_reported(session: ErpSession,
+                                                         erp: ErpServer) -> None:
+    session.post_invoice(_entry("RE-2026-006"))
+    before = len(erp.postings())
+    with pytest.raises(BusinessException) as caught:  # the caller insists: the ERP refuses
+        session.post_invoice(_entry("re-2026-006"), before_submit=lambda found: None)
+    assert caught.value.code == "DUPLICATE_INVOICE" and "the ERP says" in caught.value.message
     assert len(erp.postings()) == before
     assert session.tab("/invoice/new").url.endswith("/invoice/new?cancelled=1")
 
