@@ -2,7 +2,8 @@
 
 - ``onnx`` (default): our lean PP-OCRv4 pipeline on onnxruntime (:mod:`skills.ocr.onnx`)
 - ``rapidocr``: the rapidocr_onnxruntime package's own pipeline (the baseline)
-- ``paddle``: PaddleOCR's own pipeline, only when ``paddleocr`` is installed
+- ``paddle``: PaddleOCR's own pipeline, only when ``paddleocr`` is installed, here or
+  in the environment of the interpreter named by ``AP_PADDLE_PYTHON``
 
 Engines are loaded once per process and reused: loading the models costs far more
 than reading a page.
@@ -10,6 +11,8 @@ than reading a page.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 
 from skills.ocr.base import OcrEngine, OcrPage
@@ -38,8 +41,10 @@ def _load(name: str) -> OcrEngine:
 
         return RapidOcrEngine()
     if name == "paddle":
-        from skills.ocr.paddle import PaddleOcrEngine
+        from skills.ocr.paddle import PYTHON_ENV, PaddleOcrEngine, PaddleProcessEngine
 
+        if importlib.util.find_spec("paddleocr") is None and os.environ.get(PYTHON_ENV):
+            return PaddleProcessEngine(os.environ[PYTHON_ENV])
         return PaddleOcrEngine()
     raise ValueError(f"Unknown OCR engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}.")
 

@@ -11,7 +11,7 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import onnxruntime as ort
@@ -19,6 +19,7 @@ import onnxruntime as ort
 DET_FILE = "ch_PP-OCRv4_det_infer.onnx"
 REC_FILE = "ch_PP-OCRv4_rec_infer.onnx"
 CLS_FILE = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+MODEL_DIR_ENV = "AP_OCR_MODEL_DIR"
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,29 @@ class ModelFiles:
 
     def describe(self) -> str:
         parts = [f"{p.name} (sha256 {_sha256(p)[:12]})" for p in (self.det, self.rec, self.cls)]
-        return ", ".join(parts) + f" from rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
+        return ", ".join(parts) + f" from rapidocr-onnxruntime {_wheel_version()}"
 
 
-def model_files() -> ModelFiles:
-    """Where the installed wheel keeps the three models (no import of its code needed)."""
+def model_folder() -> Path:
+    """Where the installed wheel keeps the models (no import of its code needed).
+
+    ``AP_OCR_MODEL_DIR`` overrides it: a PaddleOCR process running in a virtualenv of its
+    own is pointed at this environment's files, so both read the very same models.
+    """
+    if os.environ.get(MODEL_DIR_ENV):
+        return Path(os.environ[MODEL_DIR_ENV])
     spec = importlib.util.find_spec("rapidocr_onnxruntime")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(
             "The OCR models come with the rapidocr-onnxruntime package, which is not installed: "
             "run `pip install -e .` in the project."
         )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def model_files() -> ModelFiles:
+    """The three model files, checked to be there."""
+    folder = model_folder()
     files = ModelFiles(folder / DET_FILE, folder / REC_FILE, folder / CLS_FILE)
     missing = [p.name for p in (files.det, files.rec, files.cls) if not p.is_file()]
     if missing:
@@ -66,6 +78,13 @@ def character_list(rec: ort.InferenceSession) -> list[str]:
     """CTC classes: blank, the model's own dictionary (stored in its metadata), space."""
     chars = rec.get_modelmeta().custom_metadata_map["character"].split("\n")
     return ["", *chars, " "]
+
+
+def _wheel_version() -> str:
+    try:
+        return version("rapidocr-onnxruntime")
+    except PackageNotFoundError:  # files borrowed from another environment's wheel
+        return "(another environment's)"
 
 
 @cache

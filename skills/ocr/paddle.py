@@ -7,14 +7,24 @@ matches the name passed in. We build those folders on first use under
 pre- and post-processing settings of PaddleOCR's own PP-OCRv4 configs and the
 recogniser's character dictionary taken from the ONNX file itself.
 
-Only available when ``paddleocr`` and ``paddlepaddle`` are installed (the
-project's ``paddle`` extra, about 1.5 GB).
+Only available when ``paddleocr`` and ``paddlepaddle`` are installed (about
+1.5 GB, see ``pyproject.toml``). Their numpy bound clashes with the project's, so
+they can live in a virtualenv of their own: name its interpreter in
+``AP_PADDLE_PYTHON`` and :class:`PaddleProcessEngine` runs the pipeline there
+(``python -m skills.ocr.paddle`` in this repository), sending it page images over
+a pipe. It reports the seconds each read took inside that process, so the pipe
+is not counted as PaddleOCR's time, and that process's own peak memory.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,7 +35,9 @@ from skills.ocr.base import OcrEngine
 from skills.schema import Line
 from skills.textlines import make_line, order_lines, split_evenly
 
-CACHE_DIR = Path(__file__).resolve().parents[2] / "output" / "paddle-models"
+ROOT = Path(__file__).resolve().parents[2]
+CACHE_DIR = ROOT / "output" / "paddle-models"
+PYTHON_ENV = "AP_PADDLE_PYTHON"  # an interpreter whose environment has paddleocr
 DET_NAME = "PP-OCRv4_mobile_det"
 REC_NAME = "PP-OCRv4_mobile_rec"
 
@@ -78,6 +90,86 @@ class PaddleOcrEngine(OcrEngine):
             if words:
                 lines.append(make_line(words))
         return order_lines(lines)
+
+
+class PaddleProcessEngine(OcrEngine):
+    """PaddleOCR's pipeline in another interpreter (a virtualenv of its own)."""
+
+    name = "paddle"
+
+    def __init__(self, python: str) -> None:
+        self._process = subprocess.Popen(
+            [python, "-m", "skills.ocr.paddle"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                models.MODEL_DIR_ENV: str(models.model_folder()),
+            },
+        )
+        self._lock = threading.Lock()
+        self.last_seconds = 0.0  # time of the last read inside the other process
+        self.peak_rss_mb = 0.0  # that process's peak resident memory so far
+        self._version = self._call("version")
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def read(self, image: np.ndarray) -> list[Line]:
+        return self._call("read", np.ascontiguousarray(image))
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            self._process.wait(timeout=30)
+
+    def _call(self, command: str, argument: object = None):
+        with self._lock:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the PaddleOCR process has ended ({self._process.returncode})")
+            pickle.dump((command, argument), self._process.stdin, pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.flush()
+            try:
+                ok, result, seconds, peak_kb = pickle.load(self._process.stdout)
+            except EOFError:
+                raise RuntimeError(
+                    f"the PaddleOCR process ended; is paddleocr installed for {PYTHON_ENV}?"
+                ) from None
+        self.last_seconds = seconds
+        self.peak_rss_mb = peak_kb / 1024
+        if not ok:
+            raise RuntimeError(f"PaddleOCR failed: {result}")
+        return result
+
+
+def _serve() -> None:
+    """Answer (command, argument) requests on stdin until it closes."""
+    import resource
+
+    # The answers own stdout; whatever the libraries print goes to stderr.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    requests = sys.stdin.buffer
+    engine: PaddleOcrEngine | None = None
+    while True:
+        try:
+            command, argument = pickle.load(requests)
+        except EOFError:
+            return
+        start = time.perf_counter()
+        try:
+            engine = engine or PaddleOcrEngine()
+            result = engine.version if command == "version" else engine.read(argument)
+            ok = True
+        except Exception as exc:  # reported to the caller, which raises it there
+            result, ok = f"{type(exc).__name__}: {exc}", False
+        seconds = time.perf_counter() - start
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        pickle.dump((ok, result, seconds, peak_kb), answers, pickle.HIGHEST_PROTOCOL)
+        answers.flush()
 
 
 def _model_folders(files: models.ModelFiles, cache_dir: Path) -> tuple[Path, Path]:
@@ -160,3 +252,7 @@ def _rec_config(characters: list[str]) -> dict:
         },
         "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters},
     }
+
+
+if __name__ == "__main__":
+    _serve()

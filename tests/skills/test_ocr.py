@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import collections
 import importlib.util
+import os
 
 import pytest
 
 from skills.documents import ReadOptions, read_document
-from skills.ocr import get_engine
+from skills.ocr import detect, get_engine
 from skills.schema import Document, ReadMethod
 from tests.skills.fixtures.read.pages import (
     image_bytes,
@@ -120,10 +121,44 @@ def test_engines_are_loaded_once_and_shared():
 
 @pytest.mark.slow  # importing paddleocr alone takes several seconds
 @pytest.mark.skipif(
-    importlib.util.find_spec("paddleocr") is None, reason="paddleocr is not installed (optional)"
+    importlib.util.find_spec("paddleocr") is None and not os.environ.get("AP_PADDLE_PYTHON"),
+    reason="paddleocr is not installed, here or for AP_PADDLE_PYTHON (optional)",
 )
 def test_paddle_engine_reads_the_same_local_model_files():
     top = render_pdf_page(invoice_pdf(7)).crop((0, 0, 1240, 420))
     doc = read_document(image_bytes(top), "top.png", ReadOptions(ocr_engine="paddle"))
     assert "paddleocr" in doc.engine
     assert any("INV-0007-1" in w.text for w in doc.pages[0].words)
+
+
+def _scanned_page(seed: int):
+    import numpy as np
+
+    return np.asarray(scan(render_pdf_page(invoice_pdf(seed)), skew=1.5, seed=seed))
+
+
+def test_detection_skips_blank_paper_but_finds_the_same_lines(monkeypatch):
+    image = _scanned_page(2)
+    engine = get_engine("onnx")
+    stacked, bands, x0 = detect._inked_bands(image)
+    # Header, table and footer are separate bands; together far less than the page.
+    assert len(bands) >= 2 and stacked.size < 0.6 * image.size
+    assert x0 > 0 and stacked.shape[1] < image.shape[1]
+    in_bands = detect.detect(engine.det, image, engine.det_max_side)
+    monkeypatch.setattr(detect, "_WORTH_STACKING", 0.0)  # always the whole page
+    whole = detect.detect(engine.det, image, engine.det_max_side)
+    assert abs(len(in_bands) - len(whole)) <= 1
+    for box in whole:
+        nearest = min(in_bands, key=lambda b: abs(b.cx - box.cx) + abs(b.cy - box.cy))
+        assert abs(nearest.cx - box.cx) < 4 and abs(nearest.cy - box.cy) < 4
+        assert abs(nearest.width - box.width) < 8 and abs(nearest.height - box.height) < 4
+
+
+def test_a_page_full_of_ink_or_blank_is_detected_whole():
+    import numpy as np
+
+    blank = np.full((1000, 700, 3), 250, np.uint8)
+    assert detect._inked_bands(blank)[1] == [detect._Band(0, 0, 1000)]
+    dark = np.random.default_rng(0).integers(0, 255, (1000, 700, 3), dtype=np.uint8)
+    stacked, bands, x0 = detect._inked_bands(dark)
+    assert stacked is dark and len(bands) == 1 and x0 == 0
