@@ -1,0 +1,205 @@
+"""Peak memory of the process that reads invoices, beside the OCR baselines' processes.
+
+    python -m bench.memory [--pages 6] [--paddle-python PATH]
+
+Every figure is the peak resident set (VmHWM) of a fresh process, so nothing the
+benchmark itself allocates is counted:
+
+- ``product``: loads every model the bots use at run time (our OCR's detection,
+  recognition and direction ONNX sessions and the ``invoice-fields`` scorer), then
+  reads one scanned A4 page (a 150 dpi PNG) and one born-digital PDF page to fields
+  (``read_document`` then ``extract``), as the consumer does. Target: 600 MB.
+  Then, as a worker would, it reads ``--pages`` more scanned pages, all different
+  (a page's size and its lines change the shapes the models run on), and the peak
+  after those is reported too.
+- ``rapidocr``: the rapidocr_onnxruntime pipeline loaded, the same scanned page read.
+- ``paddle``: PaddleOCR's pipeline loaded, the same page read; it is optional and runs
+  in a process of its own (installed here, or in the virtualenv whose interpreter
+  ``--paddle-python`` / ``AP_PADDLE_PYTHON`` names), so it is never part of the
+  product's figure.
+
+Prints a table, then one JSON line of the figures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script: the repository root, not bench/, comes first
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+TARGET_MB = 600
+SCANNED = "scanned.png"
+DIGITAL = "digital.pdf"
+MORE_PAGES = "more-{}.png"
+
+
+def main() -> None:
+    args = _arguments()
+    if args.child:
+        kind, folder = args.child
+        print(json.dumps(_child(kind, Path(folder))))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    paddle_status = paddle_setup(args.paddle_python)
+    with tempfile.TemporaryDirectory() as folder:
+        write_inputs(Path(folder), args.pages)
+        product = measure("product", Path(folder))
+        baselines = {"rapidocr": measure("rapidocr", Path(folder))}
+        if paddle_status != "not installed":
+            baselines["paddle"] = measure("paddle", Path(folder))
+
+    console = Console()
+    table = Table(title="Peak resident memory of a fresh process (MB)")
+    columns = ("process", "imports", "models loaded", "+ scanned page", "+ born-digital")
+    for column in (*columns, f"+ {args.pages} pages"):
+        table.add_column(column, justify="left" if column == "process" else "right")
+    stages = product["stages"]
+    table.add_row(
+        "product (ours)",
+        *(f"{stages[s]['hwm_mb']:.0f}" for s in ("imports", "models", "scanned", "digital")),
+        f"{stages['pages']['hwm_mb']:.0f}",
+    )
+    for name, figure in baselines.items():
+        table.add_row(name, "", "", f"{figure['peak_mb']:.0f}", "", "")
+    if "paddle" not in baselines:
+        table.add_row("paddle", "", "", paddle_status, "", "")
+    console.print(table)
+
+    figures: dict[str, object] = {
+        "peak_rss_product_mb": product["peak_mb"],
+        "peak_rss_product_after_pages_mb": stages["pages"]["hwm_mb"],
+        "pages_after": args.pages,
+        "target_mb": TARGET_MB,
+        "within_target": product["peak_mb"] <= TARGET_MB,
+        "product_stages_mb": {s: v["hwm_mb"] for s, v in stages.items()},
+        "fields_read": product["fields_read"],
+        "paddle_status": paddle_status,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+    for name, figure in baselines.items():
+        figures[f"peak_rss_{name}_mb"] = figure["peak_mb"]
+        figures[f"product_vs_{name}"] = round(figure["peak_mb"] / product["peak_mb"], 2)
+    console.print(
+        f"product process peak {product['peak_mb']:.0f} MB (target {TARGET_MB} MB), "
+        f"{stages['pages']['hwm_mb']:.0f} MB after {args.pages} more pages; "
+        + "; ".join(f"{n} alone {f['peak_mb']:.0f} MB" for n, f in baselines.items())
+    )
+    print(json.dumps(figures))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--paddle-python",
+        default=os.environ.get("AP_PADDLE_PYTHON"),
+        help="interpreter of a virtualenv with paddleocr (when it is not installed here)",
+    )
+    parser.add_argument("--pages", type=int, default=6, help="more scanned pages afterwards")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def paddle_setup(python: str | None) -> str:
+    """Where PaddleOCR's pipeline runs: 'installed', 'separate virtualenv' or 'not installed'."""
+    if importlib.util.find_spec("paddleocr") is not None:
+        return "installed"
+    if python:
+        from skills.ocr.paddle import PYTHON_ENV
+
+        os.environ[PYTHON_ENV] = python
+        return "separate virtualenv"
+    return "not installed"
+
+
+def write_inputs(folder: Path, pages: int = 0) -> None:
+    """The scanned page and the born-digital page every measured process reads."""
+    from tests.skills.fixtures.read.pages import image_bytes, invoice_pdf, render_pdf_page, scan
+
+    def scanned(seed: int, skew: float) -> bytes:
+        page = scan(render_pdf_page(invoice_pdf(seed=seed), dpi=150), skew=skew, seed=seed)
+        return image_bytes(page, "PNG", dpi=(150, 150))
+
+    (folder / SCANNED).write_bytes(scanned(1, 1.0))
+    (folder / DIGITAL).write_bytes(invoice_pdf(seed=3))
+    for number in range(pages):
+        (folder / MORE_PAGES.format(number)).write_bytes(scanned(10 + number, number * 0.4 - 1))
+
+
+def measure(kind: str, folder: Path) -> dict:
+    """Run a fresh process of ``kind`` ('product' or an engine name) on the inputs."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.memory", "--child", kind, str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child(kind: str, folder: Path) -> dict:
+    stages: dict[str, dict[str, float]] = {}
+    if kind != "product":
+        import numpy as np
+        from PIL import Image
+
+        from skills.ocr import get_engine
+
+        engine = get_engine(kind)
+        image = np.asarray(Image.open(folder / SCANNED).convert("RGB"))
+        engine.read(image)
+        # An engine running in a process of its own reports that process's peak.
+        peak = getattr(engine, "peak_rss_mb", None) or _status()["hwm_mb"]
+        return {"peak_mb": round(peak, 1)}
+
+    from skills.documents import read_document
+    from skills.extract import extract
+    from skills.extract_model import default_scorer
+    from skills.ocr import get_engine
+
+    stages["imports"] = _status()
+    get_engine("onnx")
+    default_scorer()
+    stages["models"] = _status()
+    fields = 0
+    for stage, name in (("scanned", SCANNED), ("digital", DIGITAL)):
+        document = read_document((folder / name).read_bytes(), name)
+        fields += sum(value is not None for value in extract(document).values().values())
+        del document
+        stages[stage] = _status()
+    for path in sorted(folder.glob(MORE_PAGES.format("*"))):
+        extract(read_document(path.read_bytes(), path.name))
+    stages["pages"] = _status()
+    return {"peak_mb": stages["digital"]["hwm_mb"], "stages": stages, "fields_read": fields}
+
+
+def _status() -> dict[str, float]:
+    """Resident (VmRSS) and peak resident (VmHWM) memory of this process, in MB."""
+    status = Path("/proc/self/status")
+    if not status.exists():  # not Linux: the peak is all getrusage knows
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_mb = round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+        return {"rss_mb": peak_mb, "hwm_mb": peak_mb}
+    values = {}
+    for line in status.read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = round(int(rest.split()[0]) / 1024, 1)  # kB
+    return {"rss_mb": values["VmRSS"], "hwm_mb": values["VmHWM"]}
+
+
+if __name__ == "__main__":
+    main()
