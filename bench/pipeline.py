@@ -7,7 +7,9 @@ and runs ``workitems worker consumer --slots N --exit-when-empty``. Two figures
 per run: wall-clock invoices per second (browser start included), and per-item
 seconds from the event log (RESERVED -> COMPLETED: reading, extraction, ERP
 look-ups and entry). The baseline is the 1-slot run of the same documents;
-scaling is reported as the ratio to it.
+scaling is reported as the ratio to it. "Cores busy" is the CPU time of the run's
+processes (worker, bots, browsers, the ERP) over its wall time: when one slot
+already keeps the machine's cores busy, more slots cannot add throughput.
 
     python -m bench.pipeline [--born 12] [--scanned 4] [--pg postgresql://...]
 """
@@ -18,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import secrets
 import statistics
 import subprocess
@@ -62,6 +65,13 @@ def _documents(tmp: Path, born: int, scanned: int, seed: int) -> Path:
     return folder
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process (the ERP's server thread) and of every finished child
+    process tree (worker, bots, their browsers); PostgreSQL's own is not included."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict[str, float]:
     schema = f"bench_{secrets.token_hex(4)}"
     with psycopg.connect(pg, autocommit=True) as conn:
@@ -73,11 +83,12 @@ def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict[str, float]:
                        cwd=REPO_ROOT, check=True, capture_output=True)
         with ErpServer(tmp / f"erp-{schema}.db") as erp:
             env["AP_ERP_URL"] = erp.url
-            began = time.perf_counter()
+            began, cpu_before = time.perf_counter(), _cpu_seconds()
             subprocess.run([sys.executable, "-m", "workitems", "worker", "consumer", "--slots",
                             str(slots), "--exit-when-empty", "--quiet", "--logs",
                             str(tmp / f"logs-{schema}")], env=env, cwd=REPO_ROOT, check=True)
             wall = time.perf_counter() - began
+            cpu = _cpu_seconds() - cpu_before
             posted = len(erp.postings())
         with open_store(url) as store:
             events = store.events(limit=100_000)
@@ -88,7 +99,7 @@ def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict[str, float]:
     start = {e.item_id: e.at for e in events if e.kind == "RESERVED"}
     item_seconds = [e.at - start[e.item_id] for e in events if e.kind == "COMPLETED"]
     return {"items": sum(counts.values()), "posted": posted, "failed": counts.get("FAILED", 0),
-            "wall_seconds": wall, "per_second_wall": posted / wall,
+            "wall_seconds": wall, "per_second_wall": posted / wall, "cores_busy": cpu / wall,
             "item_seconds_median": statistics.median(item_seconds) if item_seconds else 0.0,
             "per_second_per_worker": 1 / statistics.median(item_seconds) if item_seconds else 0}
 
@@ -112,14 +123,15 @@ def main() -> None:
 
     base = results["born-digital_1w"]["per_second_wall"]
     table = Table("documents", "slots", "posted/failed", "wall s", "invoices/s (wall)",
-                  "s per invoice (median)", "invoices/s per worker", "x 1 slot",
+                  "s per invoice (median)", "invoices/s per worker", "x 1 slot", "cores busy",
                   title=f"consumer on PostgreSQL, ERP entry included, {os.cpu_count()} cores")
     for key, r in results.items():
         kind, slots = key.rsplit("_", 1)
         table.add_row(kind, slots.rstrip("w"), f"{r['posted']:.0f}/{r['failed']:.0f}",
                       f"{r['wall_seconds']:.1f}", f"{r['per_second_wall']:.2f}",
                       f"{r['item_seconds_median']:.2f}", f"{r['per_second_per_worker']:.2f}",
-                      f"{r['per_second_wall'] / base:.2f}" if kind == "born-digital" else "")
+                      f"{r['per_second_wall'] / base:.2f}" if kind == "born-digital" else "",
+                      f"{r['cores_busy']:.2f}")
     console.print(table)
     print(json.dumps({"bench": "pipeline", "cores": os.cpu_count(),
                       "runs": {k: {m: round(v, 3) for m, v in r.items()}

@@ -7,6 +7,7 @@ the problem-free documents go straight through.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ import pytest
 from devdata.demo_inbox import POSTED, InboxPlan
 from devdata.erp.chaos import Chaos
 from devdata.erp.db import ErpDatabase
+from devdata.erp.server import ErpServer
 from tasks.demo import PipelineResult, collect_outcomes, run_pipeline
 from workitems import ItemState, open_store
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT
@@ -105,17 +107,20 @@ def test_chaos_and_a_killed_worker_change_nothing(tmp_path: Path) -> None:
                           db_url=db_url, config=config, quiet=True,
                           while_running=kill_one_bot_mid_item)
     assert killed, "a bot was killed mid-item"
-    # The killed item's lease expires, retries come due: later scheduled runs finish them.
-    for _ in range(6):
-        with open_store(db_url) as store:
-            pending = store.counts("ap").get(("ap", "consumer"), {})
-        if not pending.get("PENDING") and not pending.get("IN_PROGRESS"):
-            break
-        time.sleep(7)
-        subprocess.run([sys.executable, "-m", "workitems", "--db", db_url, "worker", "consumer",
-                        "--process", "ap", "--exit-when-empty", "--quiet", "--config",
-                        str(config), "--logs", str(tmp_path / "logs")], cwd=REPO_ROOT,
-                       check=True, timeout=600)
+    # The killed item's lease expires, retries come due: later scheduled runs finish them,
+    # against the same ERP (its database), still in its chaos.
+    with ErpServer(tmp_path / "run" / "erp.db", chaos=chaos) as erp:
+        for _ in range(6):
+            with open_store(db_url) as store:
+                pending = store.counts("ap").get(("ap", "consumer"), {})
+            if not pending.get("PENDING") and not pending.get("IN_PROGRESS"):
+                break
+            time.sleep(7)
+            subprocess.run([sys.executable, "-m", "workitems", "--db", db_url, "worker",
+                            "consumer", "--process", "ap", "--exit-when-empty", "--quiet",
+                            "--config", str(config), "--logs", str(tmp_path / "logs")],
+                           cwd=REPO_ROOT, check=True, timeout=600,
+                           env={**os.environ, "AP_ERP_URL": erp.url})
     with open_store(db_url) as store:
         histories = [[e.kind for e in store.events(item_id)] for item_id in killed]
         pending = store.counts("ap").get(("ap", "consumer"), {})
