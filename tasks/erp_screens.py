@@ -3,7 +3,9 @@
     session = ErpSession.start(browser, erp_url, user, password)
     vendors = session.find_vendor(vat="DE104010604")
     po = session.purchase_order("4500001001")
-    doc = session.find_posted_invoice("V10001", "INV-1") or session.post_invoice(entry)
+    vendors, po = session.vendor_and_order(vat="DE104010604", po_number="4500001001")
+    doc = session.find_posted_invoice("V10001", "INV-1")
+    doc = session.post_invoice(entry)  # looks the invoice up first: never posts it twice
 
 Every element is found through ``locators/locators.json`` (with fallbacks), so a new
 ERP release with new element ids does not stop the bot. Expired sessions are renewed,

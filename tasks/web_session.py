@@ -1,11 +1,16 @@
 """What every page object for a legacy web system needs, written once.
 
-A :class:`WebSession` owns one Playwright page and keeps it logged in. Operations run
-through :meth:`WebSession._run`, which turns the system's bad days into two outcomes:
-it logs in again when the session ended and retries (with backoff) when a page
-answered 5xx or did not answer in time; when that does not help it raises the
+A :class:`WebSession` owns one browser context (one log-on) and keeps it logged in.
+Operations run through :meth:`WebSession._run`, which turns the system's bad days into
+two outcomes: it logs in again when the session ended and retries (with backoff) when a
+page answered 5xx or did not answer in time; when that does not help it raises the
 project's application errors. A failing public method leaves a screenshot in
 ``output/`` (or ``$ROBOT_ARTIFACTS``).
+
+Legacy systems are slow mostly in page loads, so a session keeps one tab per screen it
+uses (:meth:`screen`): a search screen stays loaded between queries, an entry screen is
+loaded ahead while the bot works on (:meth:`preload`), and forms in different tabs are
+submitted together (:meth:`submit_all`, :meth:`submitting`).
 """
 
 from __future__ import annotations
