@@ -19,9 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workitems.models import Step
 from workitems.processes import REPO_ROOT
+
+if TYPE_CHECKING:
+    from workitems.store import Store
 
 LOGGER = logging.getLogger(__name__)
 _RESTART_BACKOFF = (0.5, 1, 2, 5, 10, 30)
@@ -57,6 +61,7 @@ class Worker:
         self.options = options
         self.slots = [Slot(n) for n in range(1, options.slots + 1)]
         self._stopping = False
+        self._store: Store | None = None  # opened on first need, for the worker's lifetime
 
     def run(self, on_tick: Callable[[], None] | None = None) -> int:
         """Run until stopped (or, with exit_when_empty, until the queue is empty).
@@ -74,6 +79,9 @@ class Worker:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self._store is not None:
+                self._store.close()
+                self._store = None
         return 1 if any(s.crashes >= len(_RESTART_BACKOFF) for s in self.slots) else 0
 
     def stop(self) -> None:
@@ -124,11 +132,12 @@ class Worker:
                        slot.number, code, delay, self._slot_dir(slot) / "console.log")
 
     def _work_available(self) -> bool:
-        from workitems.store import open_store
+        if self._store is None:
+            from workitems.store import open_store
 
-        with open_store(self.options.db_url) as store:
-            store.reclaim_expired(actor=self.options.name)  # a dead worker's items count too
-            return store.available(self.step.process, self.step.name) > 0
+            self._store = open_store(self.options.db_url)
+        self._store.reclaim_expired(actor=self.options.name)  # a dead worker's items count too
+        return self._store.available(self.step.process, self.step.name) > 0
 
     def _slot_dir(self, slot: Slot) -> Path:
         return self.options.output_dir / f"{self.step.name}-slot{slot.number}"
