@@ -1,9 +1,11 @@
 """Our OCR path: PP-OCRv4 detection + recognition (+ direction classifier) on onnxruntime.
 
-A lean pipeline around PaddleOCR's own model files: one detection pass at a
-resolution that still resolves 8 pt text, page orientation and skew decided from
-the detected lines, straight line crops at the recogniser's height, width-batched
-recognition, and word boxes from the recogniser's character positions.
+A lean pipeline around PaddleOCR's own model files (their elementwise chains folded
+into fewer operators at load, :mod:`skills.ocr.fold`): one detection pass over the
+page's inked bands only, at a resolution that still resolves 8 pt text, page
+orientation and skew decided from the detected lines, straight line crops at the
+recogniser's height, width-batched recognition, and word boxes from the
+recogniser's character positions.
 
 Boxes are returned in the frame of the page turned upright and deskewed (the
 rotation and skew applied are reported with them).
@@ -46,7 +48,8 @@ class OnnxOcrEngine(OcrEngine):
     @property
     def version(self) -> str:
         return (
-            f"skills.ocr.onnx (PP-OCRv4 det+rec, PP-OCR mobile v2 cls; {self.files.describe()}; "
+            f"skills.ocr.onnx (PP-OCRv4 det+rec, PP-OCR mobile v2 cls, folded at load; "
+            f"{self.files.describe()}; "
             f"onnxruntime {version('onnxruntime')})"
         )
 
