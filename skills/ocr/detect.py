@@ -29,8 +29,10 @@ _UNCLIP_RATIO = 1.6
 _MAX_CANDIDATES = 1000
 _MIN_SIDE = 3.0
 # Ink: a pixel this many grey levels darker than the paper, in a half-size copy of the
-# page (which averages scanner grain away). Light grey print is still 60+ levels down.
-_INK_CONTRAST = 40
+# page (which averages scanner grain away). Measured on simulated scans: print as pale
+# as grey 220-230 on white still counts (by stroke weight), and grain alone does not
+# (at 20 it starts to).
+_INK_CONTRAST = 24
 _BAND_MARGIN = 16  # page pixels of paper kept above, below and beside the ink
 _MIN_GAP = 48  # shorter blank runs stay in: cutting them would save little
 _BAND_SPACING = 32  # page pixels of paper between two stacked bands
@@ -75,12 +77,12 @@ def detect(session: ort.InferenceSession, image: np.ndarray, max_side: int) -> l
     """Text lines in an RGB image, the model run at most ``max_side`` pixels on a side."""
     height, width = image.shape[:2]
     scale = min(1.0, max_side / max(height, width))
-    stacked, bands, x0 = _inked_bands(image)
+    stacked, bands, x0, paper = _inked_bands(image)
     stack_h, stack_w = stacked.shape[:2]
     in_h, in_w = max(round(stack_h * scale), 1), max(round(stack_w * scale), 1)
     resized = cv2.resize(stacked, (in_w, in_h), interpolation=cv2.INTER_AREA)
     # The model wants sides in multiples of 32: pad with paper rather than stretch.
-    tensor = _normalized(resized, -in_h % 32, -in_w % 32, stacked[0, 0])
+    tensor = _normalized(resized, -in_h % 32, -in_w % 32, paper)
     prob = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
     sx, sy = stack_w / in_w, stack_h / in_h
     tops = np.array([band.top for band in bands])
@@ -94,38 +96,41 @@ def detect(session: ort.InferenceSession, image: np.ndarray, max_side: int) -> l
     return boxes
 
 
-def _normalized(image: np.ndarray, pad_h: int, pad_w: int, fill: np.ndarray) -> np.ndarray:
-    """The detector's input: ImageNet-normalised, channels first, padded with ``fill``."""
+def _normalized(image: np.ndarray, pad_h: int, pad_w: int, fill: int) -> np.ndarray:
+    """The detector's input: ImageNet-normalised, channels first, padded with grey ``fill``."""
     scale = (1.0 / (255.0 * _STD)).astype(np.float32)
     offset = (-_MEAN / _STD).astype(np.float32)
     height, width = image.shape[:2]
     planes = np.empty((1, 3, height + pad_h, width + pad_w), dtype=np.float32)
     for channel in range(3):
         plane = planes[0, channel]
-        plane[...] = fill[channel] * scale[channel] + offset[channel]
+        plane[...] = fill * scale[channel] + offset[channel]
         np.multiply(image[:, :, channel], scale[channel], out=plane[:height, :width])
         plane[:height, :width] += offset[channel]
     return planes
 
 
-def _inked_bands(image: np.ndarray) -> tuple[np.ndarray, list[_Band], int]:
-    """The page's inked bands stacked into one image, the bands, and their left edge.
+def _inked_bands(image: np.ndarray) -> tuple[np.ndarray, list[_Band], int, int]:
+    """The page's inked bands stacked into one image, the bands, their left edge, and
+    the paper's grey level.
 
     A page whose bands cover most of it comes back whole, as a single band.
     """
     height, width = image.shape[:2]
-    whole = [_Band(0, 0, height)]
-    if height < 2 * _MIN_GAP or width < 2 * _MIN_GAP:
-        return image, whole, 0
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    small = cv2.resize(gray, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        gray, (max(width // 2, 1), max(height // 2, 1)), interpolation=cv2.INTER_AREA
+    )
     counts = np.cumsum(np.bincount(small.ravel(), minlength=256))
     paper = int(np.searchsorted(counts, 0.75 * counts[-1]))  # most of a page is paper
+    whole = image, [_Band(0, 0, height)], 0, paper
+    if height < 2 * _MIN_GAP or width < 2 * _MIN_GAP:
+        return whole
     dark = small < paper - _INK_CONTRAST
     rows = np.flatnonzero(np.count_nonzero(dark, axis=1) >= 2) * 2
     columns = np.flatnonzero(np.count_nonzero(dark, axis=0) >= 2) * 2
     if rows.size == 0:  # blank, or too faint to tell: let the model judge the whole page
-        return image, whole, 0
+        return whole
     x0 = max(int(columns[0]) - _BAND_MARGIN, 0)
     x1 = min(int(columns[-1]) + 2 + _BAND_MARGIN, width)
     spans: list[list[int]] = []
@@ -137,14 +142,14 @@ def _inked_bands(image: np.ndarray) -> tuple[np.ndarray, list[_Band], int]:
             spans.append([start, end])
     kept = sum(end - start for start, end in spans) + _BAND_SPACING * (len(spans) - 1)
     if kept * (x1 - x0) > _WORTH_STACKING * height * width:
-        return image, whole, 0
+        return whole
     stacked = np.full((kept, x1 - x0, 3), paper, dtype=np.uint8)
     bands, top = [], 0
     for start, end in spans:
         stacked[top : top + end - start] = image[start:end, x0:x1]
         bands.append(_Band(top, start, end))
         top += end - start + _BAND_SPACING
-    return stacked, bands, x0
+    return stacked, bands, x0, paper
 
 
 def _boxes_from_map(prob: np.ndarray) -> list[TextBox]:

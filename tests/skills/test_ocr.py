@@ -140,7 +140,7 @@ def _scanned_page(seed: int):
 def test_detection_skips_blank_paper_but_finds_the_same_lines(monkeypatch):
     image = _scanned_page(2)
     engine = get_engine("onnx")
-    stacked, bands, x0 = detect._inked_bands(image)
+    stacked, bands, x0, _ = detect._inked_bands(image)
     # Header, table and footer are separate bands; together far less than the page.
     assert len(bands) >= 2 and stacked.size < 0.6 * image.size
     assert x0 > 0 and stacked.shape[1] < image.shape[1]
@@ -158,7 +158,21 @@ def test_a_page_full_of_ink_or_blank_is_detected_whole():
     import numpy as np
 
     blank = np.full((1000, 700, 3), 250, np.uint8)
-    assert detect._inked_bands(blank)[1] == [detect._Band(0, 0, 1000)]
+    assert detect._inked_bands(blank)[1:] == ([detect._Band(0, 0, 1000)], 0, 250)
     dark = np.random.default_rng(0).integers(0, 255, (1000, 700, 3), dtype=np.uint8)
-    stacked, bands, x0 = detect._inked_bands(dark)
+    stacked, bands, x0, _ = detect._inked_bands(dark)
     assert stacked is dark and len(bands) == 1 and x0 == 0
+
+
+@pytest.mark.parametrize("grey", [0, 160, 220])
+def test_pale_print_is_not_taken_for_blank_paper(grey):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=18)
+    draw.text((100, 100), "Nordwind Logistik GmbH", fill=(0, 0, 0), font=font)
+    draw.text((100, 900), "Payable within 30 days", fill=(grey,) * 3, font=font)
+    _, bands, _, _ = detect._inked_bands(np.asarray(scan(page, seed=1)))
+    assert len(bands) == 2 and bands[1].y0 <= 900 and bands[1].y1 >= 918
