@@ -142,9 +142,11 @@ def measure(kind: str, folder: Path) -> dict:
         [sys.executable, "-m", "bench.memory", "--child", kind, str(folder)],
         capture_output=True,
         text=True,
-        check=True,
         cwd=ROOT,
     )
+    if out.returncode != 0:
+        last = out.stderr.strip().splitlines()[-1:] or [f"exit status {out.returncode}"]
+        raise RuntimeError(f"the {kind} process failed: {last[0]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
