@@ -71,10 +71,9 @@ class ErpSession(WebSession):
     # Each search is three steps: fill the form, submit it, read the answer. Split like
     # that, a vendor search and a PO display can be submitted together, each in its tab.
 
-    @screenshot_on_failure
     def find_vendor(self, name: str | None = None, vat: str | None = None) -> list[VendorRecord]:
         """Vendors whose name contains every word of ``name`` and/or whose VAT id is ``vat``."""
-        return self.vendor_and_order(name=name, vat=vat)[0]
+        return self.vendor_and_order(name=name, vat=vat)[0]  # screenshots its own failures
 
     @screenshot_on_failure
     def purchase_order(self, po_number: str) -> PurchaseOrderView | None:
