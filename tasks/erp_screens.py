@@ -71,9 +71,10 @@ class ErpSession(WebSession):
     # Each search is three steps: fill the form, submit it, read the answer. Split like
     # that, a vendor search and a PO display can be submitted together, each in its tab.
 
+    @screenshot_on_failure
     def find_vendor(self, name: str | None = None, vat: str | None = None) -> list[VendorRecord]:
         """Vendors whose name contains every word of ``name`` and/or whose VAT id is ``vat``."""
-        return self.vendor_and_order(name=name, vat=vat)[0]  # screenshots its own failures
+        return self._vendor_and_order(name, vat, None)[0]
 
     @screenshot_on_failure
     def purchase_order(self, po_number: str) -> PurchaseOrderView | None:
@@ -86,6 +87,10 @@ class ErpSession(WebSession):
                          po_number: str | None = None,
                          ) -> tuple[list[VendorRecord], PurchaseOrderView | None]:
         """:meth:`find_vendor` and :meth:`purchase_order` at once (the PO when given)."""
+        return self._vendor_and_order(name, vat, po_number)
+
+    def _vendor_and_order(self, name: str | None, vat: str | None, po_number: str | None,
+                          ) -> tuple[list[VendorRecord], PurchaseOrderView | None]:
         if not (name or vat):
             raise ValueError("find_vendor needs a name or a VAT id")
 
