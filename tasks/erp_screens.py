@@ -37,14 +37,19 @@ _READ_HEAD = """t => [Array.from(t.querySelectorAll('th')).map(c => c.innerText.
                      Array.from(t.querySelectorAll('td')).map(c => c.innerText.trim())]"""
 _READ_GRID_SHAPE = """t => [Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()),
                            t.tBodies[0].rows.length]"""
+# Types each line into its row; rows beyond the invoice's lines (a screen the browser
+# restored with an earlier entry's rows) are cleared, so only this invoice's lines remain.
 _TYPE_INTO_GRID = f"""(table, rows) => {{
     {TYPE_JS}
-    rows.forEach((cells, n) => {{
-        const row = table.tBodies[0].rows[n];
-        for (const [column, text] of Object.entries(cells)) {{
-            type(row.cells[Number(column)].querySelector("input"), text);
-        }}
+    Array.from(table.tBodies[0].rows).forEach((row, n) => {{
+        const cells = rows[n];
+        row.querySelectorAll("input").forEach(input => {{
+            const column = String(input.closest("td").cellIndex);
+            const text = cells ? cells[column] : "";
+            if (text !== undefined && (cells || input.value !== "")) type(input, text);
+        }});
     }});
+    if (table.tBodies[0].rows.length < rows.length) throw new Error("the grid has too few rows");
 }}"""
 # Grid column headers on the invoice entry screen, by the InvoiceEntryLine field they take.
 _GRID_COLUMNS = {"po_line": "PO item", "description": "Description", "quantity": "Quantity",
