@@ -1,13 +1,15 @@
 """Benchmark: field extraction (learned scorer) against a plain label-regex baseline.
 
-    python bench/extract.py [--count 60] [--realdata DIR]
+    python -m bench.extract [--count 60] [--receipts 20] [--realdata DIR] [--sroie N]
 
 Baseline ("first label, same line"): for each field the first label found on the
 page wins and the text right after it on the same line is the value; the vendor
 is the first line of the page; the currency is the first currency sign or code.
 Both extractors see the same Document (read once) on the same documents:
-held-out synthetic layouts and, when present, the real invoices. Prints a table,
-then one JSON line of the figures.
+held-out synthetic invoice layouts, held-out synthetic receipt layouts (scanned),
+and, when present, the real invoices and the SROIE receipts (OCR: slow). Vendor
+names are compared as skills.evaluate does (fair rule; see VENDOR_RULE). Prints
+a table, then one JSON line of the figures.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from rich.table import Table  # noqa: E402
 
 from devdata.generator import generate_set  # noqa: E402
 from skills.documents import read_document  # noqa: E402
-from skills.evaluate import Case, invoice2data_cases, synthetic_cases  # noqa: E402
+from skills.evaluate import Case, invoice2data_cases, sroie_cases, synthetic_cases  # noqa: E402
 from skills.evaluate import _same as same_value  # noqa: E402
 from skills.extract import extract  # noqa: E402
 from skills.extract_labels import find_labels  # noqa: E402
@@ -96,16 +98,27 @@ def run(cases: list[Case]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--receipts", type=int, default=20,
+                        help="held-out synthetic receipts (scanned, OCR)")
     parser.add_argument("--realdata", type=Path, default=Path(os.environ.get(
         "AP_REALDATA", ROOT.parent / "shared" / "realdata")))
+    parser.add_argument("--sroie", type=int, default=40, help="SROIE receipts to read (0: none)")
     args = parser.parse_args()
     figures: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         generate_set(Path(tmp), args.count, seed=2024, family="heldout")
         figures["synthetic_heldout"] = run(list(synthetic_cases(Path(tmp))))
+    if args.receipts:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate_set(Path(tmp), args.receipts, seed=2024, family="heldout", receipt_share=1.0,
+                         receipt_scanned_share=1.0)
+            figures["synthetic_receipts"] = run(list(synthetic_cases(Path(tmp))))
     invoices = args.realdata / "invoices"
     if invoices.is_dir():
         figures["real_invoices"] = run(list(invoice2data_cases(invoices)))
+    sroie = args.realdata / "sroie"
+    if sroie.is_dir() and args.sroie:
+        figures["sroie_receipts"] = run(list(sroie_cases(sroie))[:args.sroie])
     table = Table(title="Header fields (vendor, number, date, currency, total): model vs baseline")
     for col in ("set", "docs", "model acc", "baseline acc", "ratio", "read s/page",
                 "model s/page", "baseline s/page"):

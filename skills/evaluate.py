@@ -8,10 +8,14 @@ Formats (detected from the folder when not given):
   (issuer, amount, date, invoice_number, currency, ...)
 - sroie: ``img/NNN.jpg`` + ``key/NNN.json`` (company, date, total as printed)
 
-Both sides are normalised (skills.normalize) before comparing. Prints a table,
+Both sides are normalised (skills.normalize) before comparing. Vendor names are
+compared fairly (legal forms aside, one name's words within the other's; see
+VENDOR_RULE) and strictly (equal once folded): both figures are reported. Prints
+a table (split by reading method and by kind of document when a set mixes them),
 then one JSON line: per-field accuracy, straight-through rate (documents whose
-every scored required field passes the threshold), precision of accepted
-fields, expected calibration error and seconds per page (reading + extraction).
+every scored required field passes its method's threshold), precision of
+accepted fields, expected calibration error and seconds per page (reading +
+extraction).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from skills.errors import UnreadableDocument
-from skills.extract import REQUIRED_FIELDS, extract, values_match
+from skills.extract import REQUIRED_FIELDS, document_method, extract, values_match
 from skills.extract_model import MODELS_DIR, FieldScorer, load_scorer
 from skills.normalize import format_decimal, normalize_amount, normalize_date, normalize_identifier
 from skills.train import expected_calibration_error
@@ -38,20 +42,38 @@ from skills.train import expected_calibration_error
 console = Console(stderr=True)
 
 
+VENDOR_RULE = ("vendor_name: folded case, accents and punctuation; legal forms (GmbH, B.V., "
+               "S.a.r.l., Sdn Bhd, Ltd...) removed; right when one name's words appear in the "
+               "other's in order and the longer has at most 3x the words. vendor_name_strict: "
+               "the folded names are equal.")
+
+
 @dataclass
 class Case:
     name: str
     path: Path
     truth: dict[str, str | None]  # only the fields this format scores
+    kind: str = ""  # invoice | receipt, when the format says
+
+
+@dataclass
+class FieldScore:
+    right: bool
+    confidence: float
+    accepted: bool  # at the threshold of the method the field was read with
+    strict: bool  # right by the strict comparison (differs for vendor names only)
+    method: str = "text"
 
 
 @dataclass
 class Scored:
     name: str
-    fields: dict[str, tuple[bool, float]] = field(default_factory=dict)  # right, confidence
+    fields: dict[str, FieldScore] = field(default_factory=dict)
     pages: int = 0
     seconds: float = 0.0
     error: str | None = None
+    method: str = "text"  # ocr when any page was OCRed
+    kind: str = ""
 
 
 # ------------------------------------------------------------------ formats
@@ -74,7 +96,8 @@ def synthetic_cases(folder: Path) -> Iterator[Case]:
 
     for doc in sorted(p for p in folder.iterdir() if p.suffix in (".pdf", ".jpg", ".png")):
         if doc.with_suffix(".json").exists():
-            yield Case(doc.stem, doc, load_truth(doc).truth.header())
+            generated = load_truth(doc)
+            yield Case(doc.stem, doc, generated.truth.header(), generated.rendering.kind)
 
 
 def invoice2data_cases(folder: Path) -> Iterator[Case]:
@@ -106,7 +129,7 @@ def sroie_cases(folder: Path) -> Iterator[Case]:
         truth = {"vendor_name": data.get("company"),
                  "invoice_date": normalize_date(data.get("date", ""), dayfirst=True),
                  "total": normalize_amount(data.get("total", ""))}
-        yield Case(key.stem, image, {k: v for k, v in truth.items() if v})
+        yield Case(key.stem, image, {k: v for k, v in truth.items() if v}, "receipt")
 
 
 LOADERS = {"synthetic": synthetic_cases, "invoice2data": invoice2data_cases,
@@ -116,78 +139,122 @@ LOADERS = {"synthetic": synthetic_cases, "invoice2data": invoice2data_cases,
 # ------------------------------------------------------------------ scoring
 
 
-def _same(name: str, predicted: str | None, expected: str | None) -> bool:
+def _same(name: str, predicted: str | None, expected: str | None, strict: bool = False) -> bool:
     if name == "invoice_number" and predicted and expected:
         return predicted.replace(" ", "").upper() == expected.replace(" ", "").upper()
-    return values_match(name, predicted, expected)
+    return values_match(name, predicted, expected, strict=strict)
 
 
 def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
     from skills.documents import read_document  # noqa: PLC0415
     from skills.train import read_cached  # noqa: PLC0415
 
-    result = Scored(case.name)
+    result = Scored(case.name, kind=case.kind)
     start = time.perf_counter()
     try:
         doc = read_cached(case.path) if cached else read_document(case.path.read_bytes(),
                                                                    case.path.name)
     except UnreadableDocument as exc:
         result.error = str(exc)
-        result.fields = {n: (False, 0.0) for n in case.truth}
+        result.fields = {n: FieldScore(False, 0.0, False, False) for n in case.truth}
         return result
     extraction = extract(doc, scorer)
     result.seconds = time.perf_counter() - start
     result.pages = len(doc.pages)
+    result.method = document_method(doc)
+    accepted = extraction.accepted()
     for name, expected in case.truth.items():
         got = extraction.fields[name]
-        result.fields[name] = (_same(name, got.value, expected), got.confidence)
+        result.fields[name] = FieldScore(
+            _same(name, got.value, expected), got.confidence, name in accepted,
+            _same(name, got.value, expected, strict=True), got.method)
     return result
 
 
-def summarise(results: list[Scored], threshold: float) -> dict:
+def summarise(results: list[Scored], thresholds: dict[str, float]) -> dict:
     names = sorted({n for r in results for n in r.fields})
-    per_field = {n: float(np.mean([r.fields[n][0] for r in results if n in r.fields]))
+    per_field = {n: float(np.mean([r.fields[n].right for r in results if n in r.fields]))
                  for n in names}
-    right = np.array([ok for r in results for ok, _ in r.fields.values()], dtype=float)
-    conf = np.array([c for r in results for _, c in r.fields.values()])
-    accepted = conf >= threshold
+    strict_field = {n: float(np.mean([r.fields[n].strict for r in results if n in r.fields]))
+                    for n in names}
+    scores = [f for r in results for f in r.fields.values()]
+    right = np.array([f.right for f in scores], dtype=float)
+    strict = np.array([f.strict for f in scores], dtype=float)
+    conf = np.array([f.confidence for f in scores])
+    accepted = np.array([f.accepted for f in scores], dtype=bool)
 
     def passes(r: Scored) -> bool:
         req = [n for n in r.fields if n in REQUIRED_FIELDS]
-        return bool(req) and all(r.fields[n][1] >= threshold for n in req)
+        return bool(req) and all(r.fields[n].accepted for n in req)
 
     pages = sum(r.pages for r in results)
-    return {
+    summary = {
         "documents": len(results),
         "errors": sum(r.error is not None for r in results),
         "accuracy": float(right.mean()) if len(right) else None,
+        "accuracy_strict": float(strict.mean()) if len(strict) else None,
         "accuracy_per_field": per_field,
+        "accuracy_per_field_strict": strict_field,
         "fields_scored": names,
-        "threshold": threshold,
+        "thresholds": thresholds,
         "accepted_share": float(accepted.mean()) if len(conf) else None,
         "precision_at_threshold": float(right[accepted].mean()) if accepted.any() else None,
         "straight_through_rate": float(np.mean([passes(r) for r in results])) if results else None,
         "straight_through_correct": float(np.mean([
-            passes(r) and all(ok for ok, _ in r.fields.values()) for r in results
+            passes(r) and all(f.right for f in r.fields.values()) for r in results
         ])) if results else None,
         "ece": expected_calibration_error(conf, right) if len(conf) else None,
         "seconds_per_page": sum(r.seconds for r in results) / pages if pages else None,
     }
+    if "vendor_name" in names:
+        summary["vendor_comparison"] = VENDOR_RULE
+    return summary
+
+
+def summarise_groups(results: list[Scored], thresholds: dict[str, float]) -> dict[str, dict]:
+    """The same figures per reading method (text layer / OCR) and per kind of document,
+    where a set mixes them."""
+    groups: dict[str, dict] = {}
+    for key, attr in (("method", "method"), ("kind", "kind")):
+        values = sorted({getattr(r, attr) for r in results if getattr(r, attr)})
+        if len(values) > 1:
+            for value in values:
+                part = [r for r in results if getattr(r, attr) == value]
+                groups[f"{key}={value}"] = summarise(part, thresholds)
+    return groups
+
+
+_ROWS = ("accuracy", "accuracy_strict", "precision_at_threshold", "accepted_share",
+         "straight_through_rate", "ece", "seconds_per_page")
 
 
 def print_table(summary: dict, title: str) -> None:
+    groups = summary.get("groups", {})
     table = Table(title=title)
     table.add_column("field")
     table.add_column("accuracy", justify="right")
-    for name, acc in summary["accuracy_per_field"].items():
-        table.add_row(name, f"{acc:.3f}")
+    for name in groups:
+        table.add_column(name, justify="right")
+    parts = [summary, *groups.values()]
+
+    def cell(part: dict, key: str, sub: str | None = None) -> str:
+        value = part.get(key) if sub is None else part.get(key, {}).get(sub)
+        return "-" if value is None else f"{value:.3f}"
+
+    for name in summary["accuracy_per_field"]:
+        table.add_row(name, *(cell(p, "accuracy_per_field", name) for p in parts))
+    if "vendor_name" in summary["accuracy_per_field"]:
+        table.add_row("vendor_name_strict",
+                      *(cell(p, "accuracy_per_field_strict", "vendor_name") for p in parts))
     table.add_section()
-    for key in ("accuracy", "precision_at_threshold", "accepted_share", "straight_through_rate",
-                "ece", "threshold", "seconds_per_page"):
-        value = summary[key]
-        table.add_row(key, "-" if value is None else f"{value:.4f}")
-    table.add_row("documents", str(summary["documents"]))
+    for key in _ROWS:
+        table.add_row(key, *(cell(p, key) for p in parts))
+    table.add_row("documents", *(str(p["documents"]) for p in parts))
     Console().print(table)
+    thresholds = ", ".join(f"{m} {t:.4f}" for m, t in summary["thresholds"].items())
+    Console().print(f"auto-accept thresholds: {thresholds}")
+    if "vendor_comparison" in summary:
+        Console().print(f"vendor names compared: {summary['vendor_comparison']}")
 
 
 def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
@@ -201,7 +268,9 @@ def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
         for case in cases:
             results.append(score_case(case, scorer, cached))
             progress.advance(task)
-    summary = summarise(results, scorer.threshold)
+    thresholds = {"text": scorer.threshold, **scorer.thresholds}
+    summary = summarise(results, thresholds)
+    summary["groups"] = summarise_groups(results, thresholds)
     summary.update(format=fmt, folder=folder.name, model=f"{scorer.name} {scorer.version}")
     return summary
 

@@ -16,6 +16,7 @@ confidence before calibration.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -61,22 +62,30 @@ class Extraction(BaseModel):
     line_items: list[LineItem] = []
     model_name: str
     model_version: str
-    threshold: float  # calibrated auto-accept threshold from the model registry
+    threshold: float  # calibrated auto-accept threshold (text layer) from the model registry
+    # Auto-accept threshold per reading method ("text", "ocr"); a field read by a method
+    # not listed here (e.g. "xml") uses ``threshold``.
+    thresholds: dict[str, float] = {}
     seconds: float = 0.0
 
     def values(self) -> dict[str, str | None]:
         return {name: f.value for name, f in self.fields.items()}
 
+    def threshold_of(self, name: str) -> float:
+        """The auto-accept threshold that applies to field ``name`` (by how it was read)."""
+        return self.thresholds.get(self.fields[name].method, self.threshold)
+
     def accepted(self, threshold: float | None = None) -> dict[str, Field]:
-        """Fields confident enough to post without a person looking."""
-        limit = self.threshold if threshold is None else threshold
-        return {name: f for name, f in self.fields.items() if f.confidence >= limit}
+        """Fields confident enough to post without a person looking: each at the threshold
+        of the method it was read with, unless one ``threshold`` is given for all."""
+        return {name: f for name, f in self.fields.items()
+                if f.confidence >= (self.threshold_of(name) if threshold is None else threshold)}
 
     def below_threshold(self, threshold: float | None = None,
                         required_only: bool = False) -> list[str]:
-        limit = self.threshold if threshold is None else threshold
         names = REQUIRED_FIELDS if required_only else tuple(self.fields)
-        return [n for n in names if self.fields[n].confidence < limit]
+        return [n for n in names if self.fields[n].confidence < (
+            self.threshold_of(n) if threshold is None else threshold)]
 
     def straight_through(self, threshold: float | None = None) -> bool:
         """Every required field is present and above the threshold."""
@@ -94,13 +103,19 @@ def extract(doc: Document, scorer: FieldScorer | None = None) -> Extraction:
         candidates = build_candidates(doc, [Decimal(r.amount) for r in items])
         probs = scorer.probabilities(feature_matrix(candidates, scorer.features))
         decisions = decide(candidates, probs)
-        fields = {name: _to_field(d, scorer) for name, d in decisions.items()}
+        method = document_method(doc)
+        fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
         line_items = [_line_item(r) for r in items]
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
-        seconds=time.perf_counter() - start,
+        thresholds=dict(scorer.thresholds), seconds=time.perf_counter() - start,
     )
+
+
+def document_method(doc: Document) -> str:
+    """"ocr" when any page was OCRed, else "text": how a field not found was looked for."""
+    return "ocr" if any(p.method.value == "ocr" for p in doc.pages) else "text"
 
 
 # ------------------------------------------------------------------ decisions
@@ -123,25 +138,111 @@ def feature_matrix(candidates: list[Candidate], names: list[str] | None = None) 
     return np.array([c.vector() for c in candidates], dtype=np.float32).reshape(-1, len(FEATURES))
 
 
+# Fields one printed value can never be at once: a date is the invoice date or the
+# due date, a number the invoice number or the order number.
+EXCLUSIVE = (("invoice_date", "due_date"), ("invoice_number", "po_number"))
+
+
+def _place(c: Candidate) -> tuple[int, tuple[float, float, float, float]]:
+    return c.page, tuple(round(v, 2) for v in c.box)
+
+
 def decide(candidates: list[Candidate], probs: np.ndarray,
            line_amounts: list[str] | None = None) -> dict[str, Decision]:
-    """Best value per field (max score over its candidates), then arithmetic checks."""
-    best: dict[str, tuple[float, Candidate]] = {}
+    """Best value per field (max score over its candidates), one printed value serving
+    at most one field of each EXCLUSIVE pair, then arithmetic checks."""
+    ranked: dict[str, list[tuple[float, Candidate]]] = {}
     for cand, p in zip(candidates, probs, strict=True):
-        if cand.field not in best or p > best[cand.field][0]:
-            best[cand.field] = (float(p), cand)
+        ranked.setdefault(cand.field, []).append((float(p), cand))
+    for options in ranked.values():
+        options.sort(key=lambda o: -o[0])
+    choice = {name: 0 for name in ranked}
+    for first, second in EXCLUSIVE:
+        _share_out(ranked, choice, first, second)
+    _add_up(ranked, choice)
     decisions = {}
     for name in FIELDS:
-        p, cand = best.get(name, (0.0, None))
+        options = ranked.get(name, [])
+        p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
         if cand is not None and (p >= _PRESENT or name in _ALWAYS):
             decisions[name] = Decision(field=name, value=cand.value, score=p, kind="value",
                                        candidate=cand)
         elif name in _ALWAYS:  # every invoice has it: not finding it is never "sure"
             decisions[name] = Decision(field=name, value=None, score=0.0, kind="missing")
-        else:
-            decisions[name] = Decision(field=name, value=None, score=1.0 - p, kind="none")
+        else:  # absent: as sure as its best candidate (even one another field took) is wrong
+            top = options[0][0] if options else 0.0
+            decisions[name] = Decision(field=name, value=None, score=1.0 - top, kind="none")
     _arithmetic(decisions)
     return decisions
+
+
+def _share_out(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int],
+               first: str, second: str) -> None:
+    """When both fields' best candidates are the same printed words, the field that
+    scores it higher keeps it; the other moves on to its best candidate elsewhere."""
+    a, b = ranked.get(first, []), ranked.get(second, [])
+    if not a or not b:
+        return
+    pa, ca = a[choice[first]]
+    pb, cb = b[choice[second]]
+    if _place(ca) != _place(cb):
+        return
+    loser, options = (second, b) if pa >= pb else (first, a)
+    taken = _place(ca)
+    nxt = next((i for i, (_, c) in enumerate(options) if _place(c) != taken), len(options))
+    choice[loser] = nxt
+
+
+# How much less likely a net, tax and total that do not add up are taken to be together.
+_UNBALANCED = 0.25
+
+
+def _balanced(net: Decimal, tax: Decimal, total: Decimal) -> bool:
+    """net + tax = total, to the cent, or within a till's cash rounding to 5 cents."""
+    gap = abs(net + tax - total)
+    return gap <= Decimal("0.011") or (gap <= Decimal("0.021") and total % Decimal("0.05") == 0)
+
+
+def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int]) -> None:
+    """Choose net, tax and total together among each one's four likeliest values: the
+    product of their scores, discounted when they do not add up. A subtotal labelled
+    "Total" then loses to the amount that is the subtotal plus the tax."""
+    names = ("net_amount", "tax_amount", "total")
+    tops = {n: _likeliest(ranked.get(n, []), 4) for n in names}
+    if not all(tops.values()):
+        return
+
+    def joint(pick: tuple) -> float:
+        (_, pn, vn), (_, pt, vt), (_, ps, vs) = pick
+        # A zero tax balances any total equal to the net: that is no evidence.
+        evidence = vt != 0 and _balanced(vn, vt, vs)
+        return pn * pt * ps * (1.0 if evidence else _UNBALANCED)
+
+    current = tuple(next(t for t in tops[n] if t[0] == choice[n]) if any(
+        t[0] == choice[n] for t in tops[n]) else None for n in names)
+    best = max(((a, b, c) for a in tops[names[0]] for b in tops[names[1]]
+                for c in tops[names[2]]), key=joint)
+    if None in current or joint(best) > joint(current):
+        for n, (index, _, _) in zip(names, best, strict=True):
+            choice[n] = index
+
+
+def _likeliest(options: list[tuple[float, Candidate]], k: int) -> list[tuple[int, float, Decimal]]:
+    """(index, score, value) of the first candidate of each of the ``k`` best values."""
+    out: list[tuple[int, float, Decimal]] = []
+    seen = set()
+    for index, (p, cand) in enumerate(options):
+        if cand.value in seen:
+            continue
+        try:
+            value = Decimal(cand.value)
+        except InvalidOperation:
+            continue
+        seen.add(cand.value)
+        out.append((index, p, value))
+        if len(out) == k:
+            break
+    return out
 
 
 def _amount(decisions: dict[str, Decision], name: str) -> Decimal | None:
@@ -159,7 +260,7 @@ def _arithmetic(decisions: dict[str, Decision]) -> None:
     checks: dict[str, list[bool]] = {n: [] for n in ("net_amount", "tax_amount", "total",
                                                      "tax_rate")}
     if net is not None and tax is not None and total is not None:
-        holds = abs(net + tax - total) <= Decimal("0.011")
+        holds = _balanced(net, tax, total)
         for n in ("net_amount", "tax_amount", "total"):
             checks[n].append(holds)
     if net is not None and tax is not None and rate is not None:
@@ -173,13 +274,19 @@ def _arithmetic(decisions: dict[str, Decision]) -> None:
         d.score = 1 - (1 - d.score) * 0.25 if all(results) else d.score * 0.5
 
 
-def _to_field(d: Decision, scorer: FieldScorer) -> Field:
+def decision_method(d: Decision, doc_method: str) -> str:
+    """How the decided value was read: its candidate's method, else the document's."""
+    return d.candidate.method if d.candidate is not None and d.value is not None else doc_method
+
+
+def _to_field(d: Decision, scorer: FieldScorer, doc_method: str = "text") -> Field:
+    method = decision_method(d, doc_method)
     if d.kind == "missing":
-        return Field(value=None, confidence=0.0)
-    confidence = min(max(scorer.confidence(d.score, d.kind), 0.0), 1.0)
+        return Field(value=None, confidence=0.0, method=method)
+    confidence = min(max(scorer.confidence(d.score, d.kind, method), 0.0), 1.0)
     c = d.candidate
     if c is None or d.value is None:
-        return Field(value=None, confidence=confidence, method="text")
+        return Field(value=None, confidence=confidence, method=method)
     return Field(value=d.value, confidence=confidence, page=c.page, box=c.box, method=c.method,
                  raw=c.raw)
 
@@ -220,12 +327,51 @@ def _einvoice_lines(data: dict[str, object]) -> list[LineItem]:
     return out
 
 
-def values_match(name: str, predicted: str | None, expected: str | None) -> bool:
-    """Whether an extracted value is right: exact canonical match; vendor names match
-    when one's words contain the other's (legal suffixes and punctuation aside)."""
+# Legal forms, compared with their dots and spaces removed ("S.à r.l." → "sarl").
+LEGAL_FORMS = frozenset({
+    "gmbh", "ag", "kg", "ug", "co", "ltd", "limited", "plc", "llp", "llc", "inc", "corp",
+    "corporation", "company", "sa", "sas", "sarl", "sl", "slu", "bv", "nv", "vof", "ab", "oy",
+    "as", "srl", "spa", "sdn", "bhd", "berhad", "sb", "pte", "pvt", "pty", "private", "public",
+    "m",
+})
+# A name "contains" another only if it is at most this many times longer (in words):
+# a sentence that mentions the vendor is not the vendor's name.
+_MAX_LENGTH_RATIO = 3
+
+
+_INITIALS = re.compile(r"(?<![^\W\d_])([^\W\d_])[./](?=[^\W\d_](?![^\W\d_]))")
+
+
+def name_words(name: str) -> list[str]:
+    """A company name's words, folded, without punctuation or legal form ("Amazon EU
+    S.a.r.l." → ["amazon", "eu"]); initials are joined first ("D.I.Y." → "diy")."""
+    previous = None
+    while previous != name:
+        previous, name = name, _INITIALS.sub(r"\1", name)
+    words = normalize_text(name).split()
+    kept = [w for w in words if w not in LEGAL_FORMS]
+    return kept or words
+
+
+def values_match(name: str, predicted: str | None, expected: str | None,
+                 strict: bool = False) -> bool:
+    """Whether an extracted value is right: the exact canonical value.
+
+    Vendor names are compared folded (case, accents, punctuation); unless ``strict``,
+    also without legal forms, and one name matches another whose words it contains
+    (either way round: "Amazon" and "Amazon EU S.a.r.l.", "Coolblue" and "Coolblue
+    B.V.") when the longer has at most three times as many words."""
     if expected is None or predicted is None:
         return predicted == expected
     if name != "vendor_name":
         return predicted == expected
-    p, e = normalize_text(predicted), normalize_text(expected)
-    return p == e or (bool(p) and bool(e) and (f" {e} " in f" {p} " or f" {p} " in f" {e} "))
+    if normalize_text(predicted) == normalize_text(expected):
+        return True
+    if strict:
+        return False
+    p, e = name_words(predicted), name_words(expected)
+    short, long = sorted((p, e), key=len)
+    if not short or len(long) > _MAX_LENGTH_RATIO * len(short):
+        return False
+    n = len(short)
+    return any(long[i:i + n] == short for i in range(len(long) - n + 1))

@@ -18,6 +18,7 @@ from decimal import Decimal
 import numpy as np
 
 from skills.extract_labels import Label, find_labels, is_label_only
+from skills.extract_lines import is_table_header
 from skills.normalize import (
     CURRENCY_CODES,
     CURRENCY_SYMBOLS,
@@ -28,9 +29,10 @@ from skills.normalize import (
     normalize_text,
     normalize_vat,
     parse_amount,
+    repair_digits,
     slash_date_order,
 )
-from skills.schema import Box, Document, Line, Page
+from skills.schema import Box, Document, Line, Page, ReadMethod
 
 FIELDS = (
     "vendor_name", "vendor_vat", "vendor_iban", "invoice_number", "invoice_date", "due_date",
@@ -58,6 +60,11 @@ FEATURES = (
     "id_len", "id_digits", "id_has_letter", "id_has_sep", "id_is_numeric",
     "name_height", "name_rank", "name_suffix", "name_upper", "name_words", "name_buyer",
     "name_seller", "name_web", "name_near_ids", "derived",
+    # Till receipts: cash rounding, tables of amounts, the shape and words of a slip.
+    "amount_cents5", "after_rounding", "amounts_on_line", "is_rounded_sum", "doc_tall",
+    "doc_till", "name_id_band", "name_segment",
+    # The value on the row under its label, wherever on that row ("Total:" / "    12.50").
+    "d_next_row", "d_next_row_other", "rounded_total",
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -96,8 +103,14 @@ class _Span:
 
 # ------------------------------------------------------------------ finding spans
 
+# The decimal separator may have one space beside it, as OCR reads dot-matrix print
+# ("73. 00", "9 .00").
+# A currency code may be glued to the number ("RM88.61", "EUR12.00").
+_GLUED = "|".join(f"(?<={c})" for c in ("RM", "Rs", "Rs.", "EUR", "USD", "GBP", "MYR", "INR",
+                                         "CHF", "SGD"))
 _AMOUNT = re.compile(
-    r"(?<![\w.,/-])(?:\d{1,3}(?:[.,'’\u00a0 ]\d{3})+|\d+)[.,]\d{2}(?![\d%])(?![.,/-]\d)"
+    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:[.,'’\u00a0 ]\d{{3}})+|\d+)(?:[.,]| [.,]|[.,] )"
+    r"\d{2}(?![\d%])(?![.,/-]\d)"
 )
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
 _INT_AMOUNT = re.compile(
@@ -106,15 +119,17 @@ _INT_AMOUNT = re.compile(
 )
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
+_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}")
 _DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
 _CURRENCY_TOKEN = re.compile(
-    r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d))"
+    r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d)"
+    r"|(?<=\()RM(?=\))|\bRM(?=\s*:?\s*$))"  # RM 9.00, Total (RM), Total RM
 )
 _SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|ltd|limited|plc|llp|llc|inc|corp|corporation|co|company|sa|sas|sarl|"
-    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|vof|ab|oy|as|srl|spa|sdn|bhd|enterprise|"
-    r"trading|services|store|restaurant|mart|shop)\b\.?",
+    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|vof|ab|oy|as|srl|spa|sdn|bhd|berhad|s/b|"
+    r"pte|pvt|pty|enterprise|trading|services|store|restaurant|mart|shop)\b\.?",
     re.IGNORECASE,
 )
 
@@ -156,14 +171,16 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool) -> list[_Span]:
     def free(start: int, end: int) -> bool:
         return all(end <= a or start >= b for a, b in taken)
 
-    for m in _IBAN.finditer(text):
-        iban = _longest_valid_iban(m.group(0))
-        if iban:
-            add("iban", iban, m.start(), m.start() + _printed_length(m.group(0), iban))
+    for start in (m.start() for m in _IBAN_START.finditer(text)):
+        # Every possible start: a VAT id printed just before an IBAN also looks like one.
+        m = _IBAN.match(text, start)
+        iban = _longest_valid_iban(m.group(0)) if m else None
+        if m and iban and free(start, start + 1):
+            add("iban", iban, start, start + _printed_length(m.group(0), iban))
     for value, start, end in _vat_ids(text):
         if free(start, end):
             add("vat", value, start, end)
-    for m in _DATE.finditer(text):
+    for m in _DATE.finditer(repair_digits(text)):  # same length: positions hold
         value = normalize_date(m.group(0), dayfirst)
         if value and free(m.start(), m.end()):
             add("date", value, m.start(), m.end())
@@ -262,25 +279,31 @@ def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, 
     cx = (s[..., 0] + s[..., 2]) / 2 - (lab[..., 0] + lab[..., 2]) / 2
     cy = (s[..., 1] + s[..., 3]) / 2 - (lab[..., 1] + lab[..., 3]) / 2
     d_near = np.hypot(cx / page.width, cy / page.height)
-    out["right"], out["below"], out["near"] = d_right, d_below, d_near
+    gap = s[..., 1] - lab[..., 3]
+    next_row = (gap >= -2) & (gap <= 1.6 * hl) & (s[..., 2] > lab[..., 0])
+    d_next = np.where(next_row, np.maximum(gap, 0) / page.height, 1.0)
+    out["right"], out["below"], out["near"], out["next"] = d_right, d_below, d_near, d_next
     return out
 
 
 def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fld: str,
                     span: _Span) -> dict[str, float]:
     feats = {"d_right": 1.0, "d_below": 1.0, "d_near": 1.5, "d_right_other": 1.0,
-             "d_below_other": 1.0, "d_right_related": 1.0, "d_below_related": 1.0}
+             "d_below_other": 1.0, "d_right_related": 1.0, "d_below_related": 1.0,
+             "d_next_row": 1.0, "d_next_row_other": 1.0}
     if not rel:
         return feats
     related = RELATED.get(fld, fld)
     best_score, best = 9.0, None
     for li, lab in enumerate(labels):
         r, b, n = rel["right"][si, li], rel["below"][si, li], rel["near"][si, li]
+        nr = rel["next"][si, li]
         if lab.field == fld:
+            feats["d_next_row"] = min(feats["d_next_row"], nr)
             feats["d_right"] = min(feats["d_right"], r)
             feats["d_below"] = min(feats["d_below"], b)
             feats["d_near"] = min(feats["d_near"], n)
-            score = min(r, b * 3, 1 + n)
+            score = min(r, b * 3, nr * 3, 1 + n)
             if score < best_score:
                 best_score, best = score, lab
             if lab.line_index == span.line:
@@ -292,6 +315,7 @@ def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fl
         else:
             feats["d_right_other"] = min(feats["d_right_other"], r)
             feats["d_below_other"] = min(feats["d_below_other"], b)
+            feats["d_next_row_other"] = min(feats["d_next_row_other"], nr)
         if lab.field == related and related != fld:
             feats["d_right_related"] = min(feats["d_right_related"], r)
             feats["d_below_related"] = min(feats["d_below_related"], b)
@@ -336,13 +360,17 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -
     dayfirst = document_dayfirst(doc)
     contexts = []
     for page in doc.pages:
-        labels = find_labels(page.lines)
+        labels = find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR)
         spans = [s for li, line in enumerate(page.lines)
                  for s in _spans_on_line(line, li, dayfirst)]
-        spans += _name_spans(page, labels, spans)
+        if page is doc.pages[0]:  # the seller names itself on the first page
+            spans += _name_spans(page, labels, spans)
         contexts.append(PageContext(page, labels, spans))
     all_spans = [s for ctx in contexts for s in ctx.spans]
     doc_feats = _document_features(all_spans, line_amounts or [])
+    _line_amount_counts(contexts, doc_feats)
+    _rounding_context(contexts, doc_feats)
+    shape = _slip_features(doc, contexts)
     candidates: list[Candidate] = []
     last = len(doc.pages)
     for ctx in contexts:
@@ -355,6 +383,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -
                     continue
                 feats.update(span.extra)
                 feats.update(doc_feats.get(id(span), {}))
+                feats.update(shape)
                 feats.update(_position(span, ctx.page, last, fld in POSITIONAL))
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
                                             span.confidence, ctx.page.method.value, feats))
@@ -411,14 +440,23 @@ def _amount_features(amounts: list[_Span], spans: list[_Span], line_amounts: lis
             "tax_fits": float(_near_any(np.outer(arr, rate_arr), v)),
             "net_fits": float(_near_any(arr[:, None] - v * rate_arr[None, :], 0.0)),
             "lines_sum": float(lines_total is not None and abs(lines_total - v) < 0.005),
+            "amount_cents5": float(_is_round5(v)),
+            # a sum only once rounded to 5 cents (the amount to pay after cash rounding)
+            "is_rounded_sum": float(_is_round5(v) and not _is_sum(sums, v)
+                                    and _is_sum(sums, v, 0.0251)),
         }
         out[id(s)].update(feats)
 
 
-def _is_sum(sums: np.ndarray, v: float) -> bool:
+def _is_round5(v: float) -> bool:
+    """A multiple of 5 cents: what a till asks for after cash rounding."""
+    return abs(round(v * 20) - v * 20) < 1e-6
+
+
+def _is_sum(sums: np.ndarray, v: float, tolerance: float = 0.005) -> bool:
     if not sums.size:
         return False
-    hit = np.abs(sums - v) < 0.005
+    hit = np.abs(sums - v) < tolerance
     np.fill_diagonal(hit, False)
     return bool(hit.any())
 
@@ -433,6 +471,71 @@ def _near_any(values: np.ndarray, target: float) -> bool:
     return bool(values.size) and bool(np.any(np.abs(values - target) < 0.011))
 
 
+def _line_amount_counts(contexts: list[PageContext], out: dict[int, dict]) -> None:
+    """How many other amounts share the row (a reader may split a row into cells): none
+    beside a total, several in a table."""
+    for ctx in contexts:
+        amounts = [s for s in ctx.spans if s.kind == "amount"]
+        if not amounts:
+            continue
+        boxes = np.array([s.box for s in amounts], dtype=np.float64)
+        mid = (boxes[:, 1] + boxes[:, 3]) / 2
+        same = (mid[None, :] >= boxes[:, 1, None]) & (mid[None, :] <= boxes[:, 3, None])
+        counts = same.sum(axis=1) - 1
+        for s, n in zip(amounts, counts, strict=True):
+            out[id(s)]["amounts_on_line"] = min(int(n), 3) / 3
+
+
+def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None:
+    """Amounts printed below a cash rounding line, and amounts that are another amount
+    plus the printed rounding adjustment (the amount to pay after cash rounding)."""
+    for ctx in contexts:
+        rounding = [lab for lab in ctx.labels
+                    if lab.field == "other_amount" and "round" in lab.phrase]
+        if not rounding:
+            continue
+        reach = ctx.page.height * 0.12
+        amounts = [s for s in ctx.spans if s.kind == "amount"]
+        adjustments = set()
+        for lab in rounding:  # the adjustment printed right of its label, with its sign
+            row = " ".join(ln.text for ln in ctx.page.lines if _beside(ln.box, lab.box))
+            row += " " + ctx.page.lines[lab.line_index].text
+            for m in _ADJUSTMENT.finditer(row):
+                value = parse_amount(m.group(0).replace(" ", ""))
+                if value is not None and 0 < abs(value) < Decimal("0.05"):
+                    adjustments |= {value, -value}  # a sign may be lost in print or reading
+        values = sorted({Decimal(s.value) for s in amounts if Decimal(s.value) > 0})
+        # what a total before rounding can be: a printed amount, or two added (net + tax)
+        bases = set(values) | {a + b for i, a in enumerate(values) for b in values[i + 1:]}
+        for s in amounts:
+            if any(0 < s.box[1] - lab.box[1] <= reach for lab in rounding):
+                out[id(s)]["after_rounding"] = 1.0
+            v = Decimal(s.value)
+            if v > 1 and _is_round5(float(v)) and any(v - r in bases for r in adjustments):
+                out[id(s)]["rounded_total"] = 1.0
+
+
+_ADJUSTMENT = re.compile(r"[-+]?\s?0[.,]0\d(?!\d)")
+
+
+def _beside(box: Box, label: Box) -> bool:
+    """``box`` is on the label's row, right of it."""
+    mid = (box[1] + box[3]) / 2
+    return label[1] - 2 <= mid <= label[3] + 2 and box[0] >= label[2] - 1
+
+
+_TILL_LABELS = ("cash", "change", "tendered", "cashtendered", "changedue", "cashier", "rounding",
+                "roundingadj", "roundingadjustment", "counter", "table", "pax", "totalqty")
+
+
+def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, float]:
+    """Whether the document looks like a till receipt: a tall narrow page, till words."""
+    page = doc.pages[0] if doc.pages else None
+    tall = 0.0 if page is None else min(max(page.height / max(page.width, 1) - 1.45, 0.0), 1.0)
+    found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
+    return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
+
+
 def _date_features(dates: list[_Span], out: dict[int, dict]) -> None:
     distinct = sorted({s.value for s in dates})
     for s in dates:
@@ -444,7 +547,12 @@ def _date_features(dates: list[_Span], out: dict[int, dict]) -> None:
 
 def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Span]:
     """Lines that could be the vendor's name."""
+    # The seller's own numbers: VAT id, IBAN, a labelled tax or registration number, a
+    # company number in brackets ("(123456-X)").
     id_boxes = [s.box for s in found if s.kind in ("vat", "iban")]
+    id_boxes += [page.lines[lab.line_index].box for lab in labels
+                 if lab.field in ("vendor_vat", "vendor_reg")]
+    id_boxes += [ln.box for ln in page.lines if _COMPANY_NO.search(ln.text)]
     heights = [ln.box[3] - ln.box[1] for ln in page.lines] or [10.0]
     median = float(np.median(heights))
     buyer = [lab for lab in labels if lab.field == "buyer"]
@@ -455,16 +563,30 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
                 if lab.word_start == 0 and lab.field not in ("buyer", "seller")
                 and (not lab.generic or any(c.isdigit() for c in page.lines[lab.line_index].text))}
     web = " ".join(re.findall(r"(?:www\.|@|https?://)([\w.-]+)", page.text.lower()))
+    # "Sold by: ACME Ltd", "... are sold by ACME Inc": the name is what follows the label.
+    after_seller = {lab.line_index: lab.word_end for lab in seller
+                    if lab.word_end < len(page.lines[lab.line_index].words)
+                    and (lab.word_start == 0 or lab.phrase == "soldby"
+                         or _colon_after(page.lines[lab.line_index], lab))}
     spans = []
     rank = 0
     for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
+        index = page.lines.index(line)
+        if index in after_seller:
+            words = line.words[after_seller[index]:]
+            line = Line(" ".join(w.text for w in words),
+                        (min(w.box[0] for w in words), min(w.box[1] for w in words),
+                         max(w.box[2] for w in words), max(w.box[3] for w in words)),
+                        min(w.confidence for w in words), words)
         text = line.text.strip(" :,.-|·")
         letters = sum(c.isalpha() for c in text)
         if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
             continue
-        index = page.lines.index(line)
-        if is_label_only(text) or index in labelled:
+        if is_label_only(text) or index in labelled or is_table_header(text):
             continue
+        if not any(len(w) > 1 and w.isalpha() for w in re.split(r"[\s&.,'’()/-]+", text)) or (
+                _WEB.search(text) and len(text.split()) == 1):
+            continue  # no word of letters ("# INV_1"), or an e-mail or web address
         words = text.split()
         norm = normalize_text(text)
         feats = {
@@ -472,14 +594,60 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             "name_rank": min(rank, 30) / 30, "name_suffix": float(bool(_SUFFIXES.search(text))),
             "name_upper": sum(c.isupper() for c in text) / max(letters, 1),
             "name_words": min(len(words), 10) / 10,
-            "name_buyer": _below_label(line, buyer), "name_seller": _below_label(line, seller),
+            "name_buyer": _below_label(line, buyer),
+            "name_seller": 1.0 if index in after_seller else _below_label(line, seller),
             "name_web": float(bool(norm) and any(w in web for w in norm.split()[:1] if len(w) > 3)),
             "name_near_ids": _closeness(line.box, id_boxes, page),
+            "name_id_band": _same_band(line.box, id_boxes, page),
             "same_line_label": float(index in label_lines),
         }
         rank += 1
         spans.append(_Span("name", text, line.text, line.box, index, line.confidence, feats))
+        head = _first_segment(line)
+        if head is not None:  # "ACME GmbH · Hauptstr. 1 · Berlin": the sender line's name
+            seg = head.text.strip(" :,.-|·")
+            spans.append(_Span("name", seg, head.text, head.box, index, head.confidence, {
+                **feats, "name_words": min(len(seg.split()), 10) / 10,
+                "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
     return spans
+
+
+_SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•", "/", "||"})
+_WEB = re.compile(r"@|www\.|https?://|\.(?:com|net|org|de|fr|nl|co|io)\b", re.IGNORECASE)
+
+
+def _colon_after(line: Line, label: Label) -> bool:
+    """The label is followed by a colon ("Account holder: ACME")."""
+    last = line.words[label.word_end - 1].text
+    return last.endswith(":") or line.words[label.word_end].text.startswith(":")
+
+
+def _first_segment(line: Line) -> Line | None:
+    """The words before the first stand-alone separator of a line that has several parts."""
+    cut = next((i for i, w in enumerate(line.words) if w.text in _SEPARATORS), None)
+    if not cut or cut == len(line.words) - 1:
+        return None
+    words = line.words[:cut]
+    text = " ".join(w.text for w in words)
+    if sum(c.isalpha() for c in text) < 3:
+        return None
+    return Line(text, (min(w.box[0] for w in words), min(w.box[1] for w in words),
+                       max(w.box[2] for w in words), max(w.box[3] for w in words)),
+                min(w.confidence for w in words), words)
+
+
+_COMPANY_NO = re.compile(r"\(\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*\)")
+
+
+def _same_band(box: Box, others: list[Box], page: Page) -> float:
+    """1.0 on the same height as one of ``others`` (the seller's ids, however far to the
+    side), 0.0 a tenth of a page above or below."""
+    if not others:
+        return 0.0
+    cy = (box[1] + box[3]) / 2
+    dy = min(abs(cy - (o[1] + o[3]) / 2) for o in others if o != box) if any(
+        o != box for o in others) else 1.0
+    return float(max(0.0, 1 - dy / page.height / 0.1))
 
 
 def _closeness(box: Box, others: list[Box], page: Page) -> float:

@@ -27,12 +27,16 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "numero de factura", "factura n", "factura no", "n factura", "no factura", "nº factura",
         "factura numero", "factuurnummer", "factuur nr", "factuurnr", "factuur", "rechnung",
         "facture", "factura", "invoice no.",
+        "doc no", "document number", "trans no", "transaction no", "txn no", "slip no",
+        "ref no", "reference no", "receipt number", "bill #", "check no", "cash bill no",
+        "tax invoice no",
     ),
     "invoice_date": (
         "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
         "date of invoice", "invoice dt", "rechnungsdatum", "datum", "belegdatum", "date de facture",
         "date d emission", "date de facturation", "fecha de factura", "fecha", "fecha de emision",
         "fecha factura", "factuurdatum", "invoice date/time", "tax point",
+        "date/time", "date & time", "trans date", "transaction date", "txn date", "sale date",
     ),
     "due_date": (
         "due date", "payment due", "due by", "due", "pay by", "payment date",
@@ -53,6 +57,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "ust id", "ustid", "uid nr", "uid", "n tva", "tva intracommunautaire", "n tva intracom",
         "numero de tva", "nif", "cif", "nif iva", "btw nummer", "btw nr", "gst no",
         "gst reg no", "gstin", "steuernummer",
+        "gst id", "gst reg", "gst registration no", "sst id", "sst no", "sst reg no",
+        "vat reg", "vat registration no",
     ),
     "vendor_iban": ("iban",),
     "net_amount": (
@@ -61,12 +67,19 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "zwischensumme", "summe netto", "netto", "gesamt netto", "total ht", "montant ht",
         "sous total ht", "sous total", "base imponible", "importe neto", "subtotaal",
         "totaal excl btw", "netto bedrag", "total before tax", "total excluding vat",
+        *(f"{lead} {tax}" for tax in ("vat", "gst", "sst", "tax") for lead in (
+            "total excl", "total excluding", "total exclusive", "total exclusive of",
+            "total sales excl", "total sales excluding", "amount before", "total before",
+            "amount excl", "sales excl")),
     ),
     "tax_amount": (
         "vat", "tax", "vat amount", "sales tax", "total vat", "gst", "tax amount", "mwst",
         "ust", "mehrwertsteuer", "zzgl ust", "zzgl mwst", "umsatzsteuer", "tva", "montant tva",
         "total tva", "iva", "cuota iva", "importe iva", "btw", "btw bedrag", "total tax",
-        "total gst", "gst amount",
+        "total gst", "gst amount", "total mwst", "total ust", "total iva", "total btw",
+        "sst", "sst amount", "total sst", "service tax", "gst payable", "vat included",
+        "gst included", "sst included", "tax included", "incl vat", "incl gst", "incl tax",
+        "incl sst", "included vat", "total tax amount",
     ),
     "tax_rate": ("vat rate", "tax rate", "rate", "steuersatz", "taux tva", "tipo iva",
                  "btw tarief"),
@@ -79,6 +92,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "importe total", "total a pagar", "totaal", "te betalen", "totaal incl btw",
         "totaalbedrag", "total amount due", "amount to pay", "total rm", "total (rm)",
         "total incl. vat", "total including vat", "total eur", "total usd",
+        "total after rounding", "total rounded", "rounded total rm", "total incl sst",
+        "total incl tax", "total including gst", "total including tax", "bill total",
+        "total sales incl gst", "total sales inclusive gst", "total amount payable",
+        "total gbp", "total myr", "total amount rm", "nett total rm", "amount due rm",
     ),
     "currency": ("currency", "wahrung", "devise", "moneda", "valuta"),
     # Not header fields: amounts that are not totals (receipts print what was paid).
@@ -86,6 +103,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "cash", "change", "tendered", "cash tendered", "rounding", "rounding adj", "discount",
         "paid", "amount paid", "payment", "deposit", "credit card", "card", "balance",
         "wechselgeld", "gegeben", "bar", "rendu", "especes", "cambio", "efectivo", "wisselgeld",
+        "cash received", "cash paid", "cash change", "change due", "change amount", "tender",
+        "rounding adjustment", "round adj", "rounding adj.", "visa", "mastercard", "master",
+        "debit card", "service charge", "total discount", "total savings", "you saved",
+        "voucher", "total qty", "total quantity", "total items", "total item", "no of items",
+        "item count", "qty total", "total tendered",
     ),
     # Not header fields: dates that are not the invoice date, and the labels that
     # mark the buyer's block and the vendor's own block.
@@ -96,13 +118,28 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "fecha de pedido", "fecha de entrega", "leverdatum", "orderdatum", "check in",
         "check out", "printed on", "print date",
     ),
+    "other_meta": (
+        "cashier", "served by", "operator", "salesperson", "staff", "counter", "terminal",
+        "table", "pax", "member", "member no", "card no", "approval code", "tel", "tel no",
+        "phone", "fax", "time", "gst summary", "tax summary", "gst analysis", "tax code",
+    ),
+    # The seller's company registration: not a header field, but it sits by the name.
+    "vendor_reg": (
+        "co reg no", "company no", "roc no", "reg no", "business reg no", "company reg no",
+        "registration no", "company registration no", "handelsregister", "hrb", "kvk",
+        "siret", "rcs", "registergericht",
+    ),
     "buyer": (
         "bill to", "invoice to", "billed to", "customer", "sold to", "ship to", "deliver to",
         "recipient", "rechnungsempfanger", "kunde", "lieferadresse", "facture a", "client",
         "destinataire", "facturar a", "cliente", "factuur aan", "klant", "an",
     ),
     "seller": ("from", "supplier", "seller", "vendor", "absender", "lieferant", "emetteur",
-               "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by"),
+               "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by",
+               # who is paid: the seller's own account
+               "account holder", "account name", "beneficiary", "payee", "kontoinhaber",
+               "titulaire du compte", "titular de la cuenta", "rekeninghouder",
+               "begunstigde"),
 }
 GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "facture",
                      "factura", "factuur", "net", "netto", "vat", "tax", "btw", "due", "rate",
@@ -132,6 +169,22 @@ def _phrase_table() -> dict[str, list[tuple[str, str, bool]]]:
 
 _PHRASES = _phrase_table()
 ALL_PHRASES = frozenset(key for entries in _PHRASES.values() for key, _, _ in entries)
+_FUZZY_MIN = 6  # shorter phrases are matched exactly only
+
+
+def _fuzzy_table() -> dict[str, tuple[str, str, bool]]:
+    """Each phrase of at least _FUZZY_MIN letters with one letter wildcarded ("t?tal...")."""
+    table: dict[str, tuple[str, str, bool]] = {}
+    for entries in _PHRASES.values():
+        for key, field, generic in entries:
+            if len(key) >= _FUZZY_MIN:
+                for i in range(len(key)):
+                    table.setdefault(key[:i] + "?" + key[i + 1:], (key, field, generic))
+    return table
+
+
+_FUZZY = _fuzzy_table()
+_FUZZY_LENGTHS = sorted({len(k) for k in _FUZZY}, reverse=True)
 
 
 def is_label_only(text: str) -> bool:
@@ -161,7 +214,10 @@ def _squashed_chars(line: Line) -> list[tuple[str, int, int]]:
     return out
 
 
-def find_labels(lines: list[Line]) -> list[Label]:
+def find_labels(lines: list[Line], fuzzy: bool = False) -> list[Label]:
+    """Every label on ``lines``; with ``fuzzy`` (OCR text), a phrase of six letters or more
+    also matches with one letter misread ("Tatal Sales", "Roundlng") where nothing matches
+    exactly."""
     labels = []
     for li, line in enumerate(lines):
         chars = _squashed_chars(line)
@@ -169,6 +225,8 @@ def find_labels(lines: list[Line]) -> list[Label]:
         pos = 0
         while pos < len(flat):
             found = _match_at(flat, pos, chars, line)
+            if found is None and fuzzy:
+                found = _fuzzy_match_at(flat, pos, chars, line)
             if found is None:
                 pos += 1
                 continue
@@ -197,6 +255,24 @@ def _match_at(flat: str, pos: int, chars, line: Line):
                                 and rest[0].isupper()):
                 continue
         return key, field, generic
+    return None
+
+
+def _fuzzy_match_at(flat: str, pos: int, chars, line: Line):
+    """The longest phrase that differs from the text at ``pos`` in one letter, ending where
+    a word ends."""
+    wi, ci = chars[pos][1], chars[pos][2]
+    if ci != 0 and any(c.isalnum() for c in line.words[wi].text[:ci]):
+        return None
+    for length in _FUZZY_LENGTHS:
+        end = pos + length
+        if end > len(flat) or (end < len(flat) and chars[end][1] == chars[end - 1][1]):
+            continue
+        seg = flat[pos:end]
+        for i in range(length):
+            hit = _FUZZY.get(seg[:i] + "?" + seg[i + 1:])
+            if hit is not None:
+                return hit
     return None
 
 

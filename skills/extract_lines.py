@@ -30,6 +30,26 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 _LOOKUP = {squash(p): k for k, phrases in _COLUMNS.items() for p in phrases}
 _STOP = ("total", "subtotal", "net", "summe", "zwischensumme", "netto", "totalht", "baseimponible",
          "subtotaal", "nettobedrag", "gesamtbetrag", "vat", "mwst", "tva", "iva", "btw", "tax")
+# Words a table header also carries: currency marks ("Amount (RM)"), tax and code columns.
+_CURRENCY_UNITS = ("rm", "myr", "eur", "usd", "gbp", "inr", "chf")
+_HEADER_EXTRA = frozenset({"rm", "eur", "usd", "gbp", "myr", "inr", "chf", "code", "tax", "gst",
+                           "vat", "disc", "discount", "no", "uom", "unit", "sku", "desc", "amt",
+                           "up", "uprice"})
+
+
+def is_table_header(text: str) -> bool:
+    """The text is only column headings ("Item Amount (MYR) GST (MYR)", "QTY  U/P  AMT")."""
+    words = [squash(w) for w in text.split()]
+    words = [w for w in words if w]
+    return bool(words) and all(_heading_word(w) for w in words)
+
+
+def _heading_word(word: str) -> bool:
+    if word in _LOOKUP or word in _HEADER_EXTRA:
+        return True
+    return any(word.endswith(unit) and (word[:-len(unit)] in _LOOKUP
+                                        or word[:-len(unit)] in _HEADER_EXTRA)
+               for unit in _CURRENCY_UNITS)  # "Amount(RM)", squashed "amountrm"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """The learned candidate scorer, run with onnxruntime only (no scikit-learn at run time).
 
 ``models/registry.json`` names the model file, its sha256, and the auto-accept
-threshold chosen at training time. The ONNX file carries, in its metadata, the
-feature names it expects and the calibration tables that turn a raw score into
-the probability that the chosen value is right.
+thresholds chosen at training time (one per reading method: text layer, OCR).
+The ONNX file carries, in its metadata, the feature names it expects and the
+calibration tables that turn a raw score into the probability that the chosen
+value is right.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class FieldScorer:
         self.name: str = entry["name"]
         self.version: str = entry["version"]
         self.threshold: float = float(entry["metrics"]["threshold"])
+        # Auto-accept threshold per reading method (text layer, OCR); the one above is
+        # the text layer's, and stands in for any method without its own.
+        self.thresholds: dict[str, float] = {
+            method: float(t) for method, t in entry["metrics"].get("thresholds", {}).items()}
         self._input = self.session.get_inputs()[0].name
         self._proba = self.session.get_outputs()[1].name
 
@@ -64,8 +69,14 @@ class FieldScorer:
         out = self.session.run([self._proba], {self._input: rows.astype(np.float32)})[0]
         return np.asarray(out)[:, 1]
 
-    def confidence(self, score: float, kind: str) -> float:
-        return self.calibration[kind](score)
+    def confidence(self, score: float, kind: str, method: str = "text") -> float:
+        """Calibrated probability that a decision of ``kind`` ("value" / "none") with this
+        score is right; OCR decisions have their own table when the model carries one."""
+        table = self.calibration.get(f"{kind}:{method}") or self.calibration[kind]
+        return table(score)
+
+    def threshold_for(self, method: str) -> float:
+        return self.thresholds.get(method, self.threshold)
 
 
 def read_registry(models_dir: Path = MODELS_DIR) -> dict:

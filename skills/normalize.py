@@ -54,7 +54,48 @@ def _month_lookup() -> dict[str, int]:
 
 
 _MONTH_BY_NAME = _month_lookup()
-_MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,10}\.?"
+# A month name, or an OCR reading of one with a digit for a letter ("0ktober", "0ct").
+_MONTH_WORD = r"(?:[A-Za-zÀ-ÿ]|[01](?=[A-Za-zÀ-ÿ]))[A-Za-zÀ-ÿ01]{2,10}\.?"
+
+# Letters OCR reads for look-alike letters in month names: a digit for a letter,
+# "rn" for "m" ("Dezernber"), "vv" for "w".
+_LETTER_SLIPS = (("0", "o"), ("1", "l"), ("1", "i"), ("rn", "m"), ("vv", "w"), ("ii", "u"))
+_FULL_MONTHS = {_fold(name): number for names in MONTHS.values()
+                for number, name in enumerate(names, start=1)}
+
+
+def month_number(word: str) -> int | None:
+    """The month a printed month name means, allowing for common OCR slips when only
+    one month fits ("0ktober" → 10, "Dezernber" → 12, "Septernber" → 9); else None."""
+    folded = _fold(word).rstrip(".")
+    if folded in _MONTH_BY_NAME:
+        return _MONTH_BY_NAME[folded]
+    readings = {folded}
+    for wrong, right in _LETTER_SLIPS:
+        readings |= {r.replace(wrong, right) for r in readings}
+    found = {_MONTH_BY_NAME[r] for r in readings if r in _MONTH_BY_NAME and r.isalpha()}
+    if not found and len(folded) >= 5:  # one letter misread in a full month name
+        found = {n for r in readings if r.isalpha() for name, n in _FULL_MONTHS.items()
+                 if len(name) == len(r) and sum(a != b for a, b in zip(name, r, strict=True)) == 1}
+    return found.pop() if len(found) == 1 else None
+
+
+# Letters OCR reads for digits inside a numeric date ("1O.03.2024", "l5/03/2024").
+_DIGIT_SLIPS = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1"})
+_SLIPPED_NUMERIC = re.compile(r"(?<![\w.])[\dOoDIl|]{1,4}[./\-][\dOoDIl|]{1,2}[./\-][\dOoDIl|]{2,4}"
+                              r"(?![\w.])")
+
+
+def repair_digits(text: str) -> str:
+    """``text`` with look-alike letters turned into digits inside numeric dates only
+    ("1O.03.2024" → "10.03.2024"); same length, so positions stay valid."""
+    def fix(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if sum(c.isdigit() for c in token) < 4 or token.isdigit():
+            return token
+        return token.translate(_DIGIT_SLIPS)
+
+    return _SLIPPED_NUMERIC.sub(fix, text)
 
 # ISO codes we accept, and the symbols or local spellings that mean one of them.
 CURRENCY_CODES = frozenset(
@@ -185,15 +226,15 @@ def parse_date(text: str, dayfirst: bool = True) -> date | None:
     ``dayfirst`` only settles numeric dates where both readings are valid
     (03/04/2024); 15/03/2024 and 03/15/2024 are unambiguous either way.
     """
-    text = text.strip()
+    text = repair_digits(text.strip())
     m = _NUMERIC_DATE.search(text)
     if m:
         return _numeric_date(m, dayfirst)
     m = _DAY_MONTH_NAME.search(text)
-    if m and (month := _MONTH_BY_NAME.get(_fold(m.group(2)).rstrip("."))):
+    if m and (month := month_number(m.group(2))):
         return _make_date(_year(m.group(3)), month, int(m.group(1)))
     m = _MONTH_NAME_DAY.search(text)
-    if m and (month := _MONTH_BY_NAME.get(_fold(m.group(1)).rstrip("."))):
+    if m and (month := month_number(m.group(1))):
         return _make_date(_year(m.group(3)), month, int(m.group(2)))
     return None
 

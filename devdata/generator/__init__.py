@@ -3,7 +3,8 @@
     from devdata.generator import generate_set, Vendor
     generate_set(Path("out"), count=100, seed=1, family="heldout", scanned_share=0.3)
 
-or ``python -m devdata.generator --out DIR --count N --seed S``. Pass ``vendors``
+or ``python -m devdata.generator --out DIR --count N --seed S``; ``receipt_share``
+(``--receipt-share``) mixes in till receipts (devdata.generator.receipts). Pass ``vendors``
 (and ``po_numbers``) to print invoices for a known vendor master.
 """
 
@@ -13,11 +14,14 @@ from devdata.generator.build import (
     generate_set,
     load_truth,
     render_invoice,
+    render_receipt,
 )
 from devdata.generator.layouts import HELDOUT_LAYOUTS, TRAIN_LAYOUTS
+from devdata.generator.receipts import RECEIPT_HELDOUT_LAYOUTS, RECEIPT_TRAIN_LAYOUTS
 from devdata.generator.truth import HEADER_FIELDS, InvoiceTruth, LineItem, Vendor
 
 __all__ = [
-    "HEADER_FIELDS", "HELDOUT_LAYOUTS", "TRAIN_LAYOUTS", "GeneratedInvoice", "InvoiceTruth",
-    "LineItem", "Rendering", "Vendor", "generate_set", "load_truth", "render_invoice",
+    "HEADER_FIELDS", "HELDOUT_LAYOUTS", "RECEIPT_HELDOUT_LAYOUTS", "RECEIPT_TRAIN_LAYOUTS",
+    "TRAIN_LAYOUTS", "GeneratedInvoice", "InvoiceTruth", "LineItem", "Rendering", "Vendor",
+    "generate_set", "load_truth", "render_invoice", "render_receipt",
 ]

@@ -2,6 +2,7 @@
 
     python -m devdata.generator --out DIR --count N --seed S
         [--scanned-share 0.3] [--family train|heldout]
+        [--receipt-share 0.3 [--receipt-scanned-share 0.7]]
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scanned-share", type=float, default=0.0)
     parser.add_argument("--einvoice-share", type=float, default=0.0)
     parser.add_argument("--family", choices=["train", "heldout"], default="train")
+    parser.add_argument("--receipt-share", type=float, default=0.0,
+                        help="share of till receipts among the documents")
+    parser.add_argument("--receipt-scanned-share", type=float,
+                        help="share of the receipts that are scanned (default: --scanned-share)")
     parser.add_argument("--vendors", type=Path,
                         help="JSON list of vendors {name, vat, iban, address}")
     parser.add_argument("--po-numbers", type=Path, help="text file, one PO number per line")
@@ -37,10 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.po_numbers:
         pos = [line.strip() for line in args.po_numbers.read_text().splitlines() if line.strip()]
     with Progress() as progress:
-        task = progress.add_task(f"Rendering {args.count} invoices", total=args.count)
+        task = progress.add_task(f"Rendering {args.count} documents", total=args.count)
         files = generate_set(args.out, args.count, args.seed, args.family, args.scanned_share,
                              args.einvoice_share, vendors, pos,
-                             progress=lambda n: progress.advance(task, n))
+                             progress=lambda n: progress.advance(task, n),
+                             receipt_share=args.receipt_share,
+                             receipt_scanned_share=args.receipt_scanned_share)
     print(f"{len(files)} invoices written to {args.out}")
     return 0
 

@@ -16,6 +16,16 @@ from pydantic import BaseModel
 
 from devdata.generator.canvas import Canvas, available_fonts
 from devdata.generator.layouts import HELDOUT_LAYOUTS, TRAIN_LAYOUTS
+from devdata.generator.receipts import (
+    PAPER_WIDTHS,
+    RECEIPT_HELDOUT_LAYOUTS,
+    RECEIPT_TRAIN_LAYOUTS,
+    draw_receipt,
+    make_receipt,
+    pick_receipt_style,
+    rate_printed,
+    receipt_fonts,
+)
 from devdata.generator.scan import scan_pdf
 from devdata.generator.style import pick_style
 from devdata.generator.truth import InvoiceTruth, Vendor, make_invoice, make_vendor
@@ -33,6 +43,7 @@ class Rendering(BaseModel):
     currency_placement: str
     scanned: bool
     einvoice: bool
+    kind: str = "invoice"  # invoice | receipt (a narrow till slip)
 
 
 class GeneratedInvoice(BaseModel):
@@ -89,6 +100,30 @@ def render_invoice(
     return data, suffix, GeneratedInvoice(file="", truth=truth, rendering=rendering)
 
 
+def render_receipt(seed: int, index: int, family: str = "train",
+                   scanned: bool = False) -> tuple[bytes, str, GeneratedInvoice]:
+    """One till receipt: (file bytes, file suffix, ground truth)."""
+    rng = random.Random(f"{seed}/{index}/receipt-doc")
+    layouts = RECEIPT_TRAIN_LAYOUTS if family == "train" else RECEIPT_HELDOUT_LAYOUTS
+    layout_name = rng.choice(sorted(layouts))
+    truth, facts = make_receipt(rng)
+    style = pick_receipt_style(rng, truth, facts)
+    if not rate_printed(facts, style):
+        truth = truth.model_copy(update={"tax_rate": None})
+    font = rng.choice(receipt_fonts())
+    canvas = draw_receipt(layouts[layout_name], font, truth, facts, style, rng,
+                          rng.choice(PAPER_WIDTHS))
+    data, suffix = canvas.output(), ".pdf"
+    if scanned:
+        data, suffix = scan_pdf(data, rng, thermal=True), ".jpg"
+    rendering = Rendering(
+        layout=layout_name, family=family, font=canvas.font, language="en",
+        number_format="1,234.56" if style.grouping else "1234.56", date_format=style.date_format,
+        currency_placement=style.with_sign, scanned=scanned, einvoice=False, kind="receipt",
+    )
+    return data, suffix, GeneratedInvoice(file="", truth=truth, rendering=rendering)
+
+
 def _language(rng: random.Random, country: str) -> str:
     from devdata.generator.truth import language_for  # noqa: PLC0415
 
@@ -107,19 +142,30 @@ def generate_set(
     vendors: Sequence[Vendor] | None = None,
     po_numbers: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    receipt_share: float = 0.0,
+    receipt_scanned_share: float | None = None,
 ) -> list[Path]:
-    """Write ``count`` invoices and their ``.json`` truth into ``out``; returns the files."""
+    """Write ``count`` documents and their ``.json`` truth into ``out``; returns the files.
+
+    A ``receipt_share`` of them are till receipts (``receipt_scanned_share`` of those
+    scanned, ``scanned_share`` unless given), the rest invoices."""
     if family not in ("train", "heldout"):
         raise ValueError(f"family must be 'train' or 'heldout', not {family!r}")
     out.mkdir(parents=True, exist_ok=True)
+    receipt_scanned = scanned_share if receipt_scanned_share is None else receipt_scanned_share
     written = []
     for index in range(count):
         pick = random.Random(f"{seed}/{index}/kind").random()
-        scanned = pick < scanned_share
-        einvoice = not scanned and pick < scanned_share + einvoice_share
-        data, suffix, generated = render_invoice(seed, index, family, scanned, einvoice,
-                                                 vendors, po_numbers)
-        name = f"{family}-{seed}-{index:05d}"
+        if receipt_share and random.Random(f"{seed}/{index}/receipt").random() < receipt_share:
+            data, suffix, generated = render_receipt(seed, index, family,
+                                                     pick < receipt_scanned)
+            name = f"{family}-{seed}-{index:05d}-receipt"
+        else:
+            scanned = pick < scanned_share
+            einvoice = not scanned and pick < scanned_share + einvoice_share
+            data, suffix, generated = render_invoice(seed, index, family, scanned, einvoice,
+                                                     vendors, po_numbers)
+            name = f"{family}-{seed}-{index:05d}"
         path = out / f"{name}{suffix}"
         path.write_bytes(data)
         generated.file = path.name

@@ -46,13 +46,16 @@ def available_fonts() -> tuple[str, ...]:
 
 
 class Canvas:
-    def __init__(self, font: str) -> None:
-        self.pdf = FPDF(unit="pt", format="A4")
+    def __init__(self, font: str, size: tuple[float, float] | None = None) -> None:
+        """A one-page PDF, A4 unless ``size`` (width, height in points) is given."""
+        self.page_w, self.page_h = size or (PAGE_W, PAGE_H)
+        self.pdf = FPDF(unit="pt", format=(self.page_w, self.page_h) if size else "A4")
         self.pdf.core_fonts_encoding = "cp1252"  # so "€" prints with the core fonts
         self.pdf.set_auto_page_break(False)
         self.pdf.add_page()
-        self.font = self._register(font)
         self._bold = True
+        self.font = self._register(font)
+        self.bottom = 0.0  # lowest point drawn so far
 
     def _register(self, font: str) -> str:
         if font in CORE_FONTS:
@@ -90,6 +93,7 @@ class Canvas:
         color = (255, 255, 255) if white else (110, 110, 110) if grey else (0, 0, 0)
         self.pdf.set_text_color(*color)
         self.pdf.text(x, y + size * 0.8, s)
+        self.bottom = max(self.bottom, y + size * 1.35)
         return y + size * 1.35
 
     def rect(self, x: float, y: float, w: float, h: float, fill: tuple[int, int, int] | None = None,
@@ -99,10 +103,12 @@ class Canvas:
         style = ("F" if fill else "") + ("D" if border else "")
         self.pdf.set_draw_color(80, 80, 80)
         self.pdf.rect(x, y, w, h, style=style or "D")
+        self.bottom = max(self.bottom, y + h)
 
     def hline(self, x0: float, x1: float, y: float) -> None:
         self.pdf.set_draw_color(80, 80, 80)
         self.pdf.line(x0, y, x1, y)
+        self.bottom = max(self.bottom, y)
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())

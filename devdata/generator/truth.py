@@ -3,8 +3,8 @@
 The ground truth of every generated document is an :class:`InvoiceTruth`; the
 layouts only print it. Amounts are consistent by construction: each line's
 amount is quantity x unit price, net is the sum of the lines, tax is net x rate
-(rounded to cents), and total is net + tax. IBANs carry a valid checksum and
-VAT ids follow their country's format.
+(rounded to cents), and total is net + tax (+ the cash rounding of a receipt).
+IBANs carry a valid checksum and VAT ids follow their country's format.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ class InvoiceTruth(BaseModel):
     due_date: str | None
     po_number: str | None
     currency: str
-    net_amount: str
-    tax_amount: str
-    tax_rate: str
-    total: str
+    net_amount: str | None  # None: not printed (a till receipt without tax lines)
+    tax_amount: str | None
+    tax_rate: str | None
+    total: str  # what is to be paid, after any cash rounding
     line_items: list[LineItem]
     buyer_name: str
     buyer_address: list[str]
     vendor_address: list[str]
+    rounding: str = "0.00"  # cash rounding printed on a receipt: net + tax + rounding = total
 
     def header(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in HEADER_FIELDS}

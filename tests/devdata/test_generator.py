@@ -1,4 +1,4 @@
-"""The invoice generator: deterministic, arithmetically consistent, many layouts."""
+"""The invoice generator: deterministic, arithmetically consistent, many layouts, receipts."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from PIL import Image
 
 from devdata.generator import (
     HELDOUT_LAYOUTS,
+    RECEIPT_HELDOUT_LAYOUTS,
+    RECEIPT_TRAIN_LAYOUTS,
     TRAIN_LAYOUTS,
     Vendor,
     generate_set,
     load_truth,
     render_invoice,
+    render_receipt,
 )
 from devdata.generator.__main__ import main
 from devdata.generator.canvas import available_fonts
@@ -106,3 +109,55 @@ def test_command_line_writes_documents_and_truth(tmp_path: Path, capsys) -> None
 def test_unknown_family_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="family"):
         generate_set(tmp_path, 1, seed=1, family="test")
+
+
+@pytest.mark.parametrize("family", ["train", "heldout"])
+def test_receipts_print_their_truth_on_narrow_slips(family: str) -> None:
+    layouts = RECEIPT_TRAIN_LAYOUTS if family == "train" else RECEIPT_HELDOUT_LAYOUTS
+    seen = set()
+    for index in range(8):
+        data, suffix, generated = render_receipt(seed=21, index=index, family=family)
+        truth, rendering = generated.truth, generated.rendering
+        assert suffix == ".pdf" and rendering.kind == "receipt"
+        assert rendering.layout in layouts
+        seen.add(rendering.layout)
+        pdf = pdfium.PdfDocument(data)
+        try:
+            width, height = pdf[0].get_size()
+        finally:
+            pdf.close()
+        assert width < 240 and height > width  # a till roll, as long as it needs
+        text = _text(data)
+        for value in (truth.vendor_name, truth.invoice_number):
+            assert value in text
+        assert f"{Decimal(truth.total):.2f}" in text.replace(",", "")
+        assert truth.due_date is None and truth.po_number is None
+        net = Decimal(truth.net_amount or "0")
+        tax = Decimal(truth.tax_amount or "0")
+        if truth.net_amount is not None and truth.tax_amount is not None:
+            # net + tax + cash rounding = the amount to pay (net is printed tax-exclusive)
+            assert net + tax + Decimal(truth.rounding) == Decimal(truth.total)
+        assert abs(Decimal(truth.rounding)) <= Decimal("0.02")
+    assert len(seen) >= 2
+
+
+def test_receipt_layouts_are_disjoint_from_each_other_and_the_invoices() -> None:
+    assert not set(RECEIPT_TRAIN_LAYOUTS) & set(RECEIPT_HELDOUT_LAYOUTS)
+    assert not (set(RECEIPT_TRAIN_LAYOUTS) | set(RECEIPT_HELDOUT_LAYOUTS)) & (
+        set(TRAIN_LAYOUTS) | set(HELDOUT_LAYOUTS))
+
+
+def test_receipt_share_mixes_receipts_in_without_changing_the_invoices(tmp_path: Path) -> None:
+    plain = generate_set(tmp_path / "plain", 6, seed=8)
+    mixed = generate_set(tmp_path / "mixed", 6, seed=8, receipt_share=0.5,
+                         receipt_scanned_share=1.0)
+    kinds = [load_truth(p).rendering.kind for p in mixed]
+    assert "receipt" in kinds and "invoice" in kinds
+    for a, b in zip(plain, mixed, strict=True):
+        if load_truth(b).rendering.kind == "invoice":
+            assert load_truth(a) == load_truth(b).model_copy(update={"file": a.name})
+            assert _text(a.read_bytes()) == _text(b.read_bytes())
+        else:
+            assert b.suffix == ".jpg" and load_truth(b).rendering.scanned
+            with Image.open(b) as image:
+                assert image.format == "JPEG"

@@ -24,8 +24,21 @@ def test_synthetic_set_is_scored_and_ends_with_a_json_line(tmp_path: Path, capsy
     assert summary["documents"] == 4 and summary["format"] == "synthetic"
     assert 0.0 <= summary["accuracy"] <= 1.0
     assert set(summary["accuracy_per_field"]) >= {"total", "invoice_number", "vendor_name"}
-    for key in ("straight_through_rate", "precision_at_threshold", "ece", "seconds_per_page"):
+    for key in ("straight_through_rate", "precision_at_threshold", "ece", "seconds_per_page",
+                "accuracy_strict", "thresholds"):
         assert key in summary
+    assert summary["accuracy_per_field_strict"]["vendor_name"] <= summary["accuracy_per_field"][
+        "vendor_name"]
+    assert "legal forms" in summary["vendor_comparison"]
+
+
+def test_mixed_sets_are_also_scored_per_method_and_kind(tmp_path: Path) -> None:
+    generate_set(tmp_path, 4, seed=3, family="heldout", receipt_share=0.5,
+                 receipt_scanned_share=0.0)
+    summary = evaluate(tmp_path)
+    assert {"kind=invoice", "kind=receipt"} <= set(summary["groups"])
+    assert sum(g["documents"] for k, g in summary["groups"].items()
+               if k.startswith("kind=")) == 4
 
 
 def test_formats_are_detected(tmp_path: Path) -> None:

@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devdata.generator import generate_set, load_truth
 from skills.documents import read_document
-from skills.extract import REQUIRED_FIELDS, Extraction, extract, values_match
-from skills.extract_candidates import FIELDS
+from skills.extract import REQUIRED_FIELDS, Extraction, Field, decide, extract, values_match
+from skills.extract_candidates import FIELDS, Candidate, build_candidates
 from skills.extract_model import MODELS_DIR, ModelMissing, default_scorer, load_scorer
 from skills.schema import Document, Line, Page, ReadMethod, Word
 
@@ -174,3 +175,149 @@ def test_a_tampered_model_is_refused(tmp_path: Path) -> None:
         load_scorer(tmp_path)
     with pytest.raises(ModelMissing, match="python -m skills.train"):
         load_scorer(tmp_path / "empty")
+
+
+def _cand(fld: str, value: str, box: tuple[float, float, float, float], page: int = 1,
+          method: str = "ocr") -> Candidate:
+    return Candidate(fld, value, value, page, box, 0.97, method, {})
+
+
+def test_one_printed_date_never_serves_both_dates() -> None:
+    # An OCR slip ("0ktober") left the invoice date unreadable: its best candidate is
+    # the due date's own words, which the due date scores higher.
+    due_box = (430.0, 128.0, 480.0, 137.0)
+    cands = [_cand("invoice_date", "2024-11-14", due_box),
+             _cand("due_date", "2024-11-14", due_box)]
+    decisions = decide(cands, np.array([0.96, 0.99]))
+    assert decisions["due_date"].value == "2024-11-14"
+    assert decisions["invoice_date"].value is None
+    assert decisions["invoice_date"].kind == "missing"
+    # With another reading of the invoice date elsewhere, that one is taken instead.
+    cands.append(_cand("invoice_date", "2024-10-15", (430.0, 114.0, 480.0, 123.0)))
+    decisions = decide(cands, np.array([0.96, 0.99, 0.4]))
+    assert decisions["invoice_date"].value == "2024-10-15"
+    assert decisions["due_date"].value == "2024-11-14"
+    # The invoice date keeps the words when it scores them higher; the due date, which
+    # has nothing else, is then absent, and no more sure of that than it was of the date.
+    decisions = decide(cands[:2], np.array([0.99, 0.7]))
+    assert decisions["invoice_date"].value == "2024-11-14"
+    assert decisions["due_date"].value is None
+    assert decisions["due_date"].score == pytest.approx(0.3)
+    # The same date printed twice (two places) may serve both.
+    other = _cand("due_date", "2024-11-14", (50.0, 700.0, 100.0, 709.0))
+    decisions = decide([cands[0], other], np.array([0.99, 0.99]))
+    assert decisions["invoice_date"].value == decisions["due_date"].value == "2024-11-14"
+
+
+def test_ocr_date_slip_end_to_end() -> None:
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnungsnummer: RE-2024-0815", 330, 100),
+            ("Rechnungsdatum: 15. 0ktober 2024", 330, 114), ("Fällig am: 14.11.2024", 330, 128),
+            ("Gesamtbetrag: 1.468,46 EUR", 380, 348)]
+    result = extract(_doc(rows, ReadMethod.OCR, conf=0.95))
+    assert result.fields["invoice_date"].value == "2024-10-15"
+    assert result.fields["due_date"].value == "2024-11-14"
+    assert result.fields["invoice_date"].box != result.fields["due_date"].box
+
+
+def test_each_field_is_accepted_at_its_reading_methods_threshold() -> None:
+    fields = {name: Field(value="x", confidence=0.95, method="text") for name in FIELDS}
+    fields["total"] = Field(value="1.00", confidence=0.95, method="ocr")
+    fields["currency"] = Field(value="EUR", confidence=1.0, method="xml")
+    result = Extraction(fields=fields, model_name="m", model_version="1", threshold=0.9,
+                        thresholds={"text": 0.9, "ocr": 0.97})
+    assert result.threshold_of("total") == 0.97
+    assert result.threshold_of("currency") == 0.9  # no threshold of its own: the text one
+    assert "total" not in result.accepted() and "vendor_name" in result.accepted()
+    assert result.below_threshold(required_only=True) == ["total"]
+    assert not result.straight_through()
+    assert "total" in result.accepted(0.9)  # one explicit threshold still applies to all
+    old = Extraction(fields=fields, model_name="m", model_version="1", threshold=0.9)
+    assert old.thresholds == {} and "total" in old.accepted()
+
+
+@pytest.mark.parametrize(("predicted", "expected", "fair", "strict"), [
+    ("Coolblue B.V", "Coolblue B.V.", True, True),
+    ("Amazon EU S.a.r.l.", "Amazon", True, False),
+    ("MR D.I.Y. (M) SDN BHD", "MR DIY", True, False),
+    ("Free Service Abonné", "Free", True, False),
+    ("Au verso, vous trouverez le détail de votre facture Free", "Free", False, False),
+    ("Oravel Stays Private Limited", "OYO", False, False),
+    ("Nordwind GmbH", "Nordwind Logistik GmbH", True, False),
+])
+def test_vendor_names_fair_and_strict(predicted: str, expected: str, fair: bool,
+                                      strict: bool) -> None:
+    assert values_match("vendor_name", predicted, expected) is fair
+    assert values_match("vendor_name", predicted, expected, strict=True) is strict
+    assert values_match("total", "1.00", "1.00", strict=True)
+
+
+def test_the_name_after_a_sold_by_label_is_the_candidate() -> None:
+    rows = [("Retail Invoice", 200, 20), ("Sold By : WS Retail Services Pvt. Ltd.,", 10, 55),
+            ("Invoice No: R-1", 400, 40), ("Grand Total 319.00", 380, 300)]
+    names = [c.value for c in build_candidates(_doc(rows)) if c.field == "vendor_name"]
+    assert "WS Retail Services Pvt. Ltd" in names
+    assert not any(n.startswith("Sold By") for n in names)
+
+
+def _values(rows: list[tuple[str, float, float]], fld: str,
+            method: ReadMethod = ReadMethod.TEXT) -> set[str]:
+    return {c.value for c in build_candidates(_doc(rows, method)) if c.field == fld}
+
+
+def test_receipt_amounts_glued_to_a_code_or_split_by_ocr_are_candidates() -> None:
+    rows = [("TOTAL", 20, 300), ("RM88.61", 150, 300), ("CASH", 20, 314), ("RM 100 .00", 150, 314),
+            ("ROUNDED TOTAL (RM):", 20, 328), ("73. 00", 150, 328)]
+    assert {"88.61", "100.00", "73.00"} <= _values(rows, "total")
+    assert "MYR" in _values(rows, "currency")
+
+
+def test_an_iban_printed_right_after_a_vat_id_is_found() -> None:
+    rows = [("BTW-nummer BE0498640483 IBAN BE77159390912425", 50, 80)]
+    assert _values(rows, "vendor_iban") == {"BE77159390912425"}
+    assert _values(rows, "vendor_vat") == {"BE0498640483"}
+
+
+def test_ocr_labels_with_one_letter_misread_still_count() -> None:
+    rows = [("Tatal Sales (lnclusive of GST) :", 20, 300), ("32.70", 200, 300)]
+    assert any(c.features.get("d_right", 1.0) < 0.5
+               for c in build_candidates(_doc(rows, ReadMethod.OCR))
+               if c.field == "total" and c.value == "32.70")
+    assert not any(c.features.get("d_right", 1.0) < 0.5
+                   for c in build_candidates(_doc(rows))  # a text layer: exact labels only
+                   if c.field == "total" and c.value == "32.70")
+
+
+def test_table_headings_and_sender_lines_as_names() -> None:
+    rows = [("Item Amount (MYR) GST (MYR)", 50, 300),
+            ("Kappa GmbH · Hafenweg 5 · 20457 Hamburg", 50, 120)]
+    names = _values(rows, "vendor_name")
+    assert "Item Amount (MYR) GST (MYR)" not in names
+    assert "Kappa GmbH" in names
+
+
+def test_net_tax_and_total_are_chosen_so_that_they_add_up() -> None:
+    box = iter((float(i), 0.0, float(i) + 1, 9.0) for i in range(100))
+    cands = [_cand("net_amount", "20.00", next(box)), _cand("tax_amount", "1.20", next(box)),
+             _cand("total", "20.00", next(box)), _cand("total", "21.20", next(box))]
+    # "Total (MYR) 20.00 / GST 1.20 / Net Total (MYR) 21.20": the label says 20.00 ...
+    decisions = decide(cands, np.array([0.9, 0.9, 0.8, 0.6]))
+    assert decisions["total"].value == "21.20"  # ... the arithmetic says 21.20
+    # A zero tax balances anything: it is no reason to move off the likelier total.
+    cands[1] = _cand("tax_amount", "0.00", cands[1].box)
+    assert decide(cands, np.array([0.9, 0.9, 0.8, 0.6]))["total"].value == "20.00"
+    # Cash rounding to 5 cents: 179.00 + 10.74 = 189.74, paid 189.75.
+    cands = [_cand("net_amount", "179.00", next(box)), _cand("tax_amount", "10.74", next(box)),
+             _cand("total", "179.00", next(box)), _cand("total", "189.75", next(box))]
+    assert decide(cands, np.array([0.9, 0.9, 0.5, 0.3]))["total"].value == "189.75"
+
+
+def test_the_account_holder_is_a_seller_name_and_names_come_from_page_one() -> None:
+    rows = [("ALEXINUX", 380, 110), ("Facture n° 2022089083", 240, 176),
+            ("Virement BANQUE – Titulaire du compte : NETPRESSE", 120, 513),
+            ("contact@example.com", 120, 600), ("# invoice_number_1", 400, 60)]
+    doc = _doc(rows)
+    doc.pages.append(Page(2, 595.0, 842.0, ReadMethod.TEXT, [_line("Détail des options", 50, 40)]))
+    names = {c.value: c for c in build_candidates(doc) if c.field == "vendor_name"}
+    assert names["NETPRESSE"].features["name_seller"] == 1.0
+    assert "Détail des options" not in names  # page 2
+    assert "contact@example.com" not in names and "# invoice_number_1" not in names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skills.normalize import (
+    month_number,
     normalize_amount,
     normalize_currency,
     normalize_date,
@@ -12,6 +13,7 @@ from skills.normalize import (
     normalize_iban,
     normalize_rate,
     normalize_vat,
+    repair_digits,
     slash_date_order,
 )
 
@@ -92,3 +94,29 @@ def test_rates_and_field_dispatch() -> None:
     assert normalize_field("total", "1.234,56 €") == "1234.56"
     assert normalize_field("invoice_date", "15.03.2024") == "2024-03-15"
     assert normalize_field("invoice_number", " INV-1: ") == "INV-1"
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("15. 0ktober 2024", "2024-10-15"), ("3 0ctober 2024", "2024-10-03"),
+    ("24. Dezernber 2024", "2024-12-24"), ("1O.03.2024", "2024-03-10"),
+    ("l5/03/2024", "2024-03-15"), ("15 Septernber 2024", "2024-09-15"),
+    ("15 Okt0ber 2024", "2024-10-15"), ("October 1O, 2024", None), ("25 DEC 2018", "2018-12-25"),
+    ("25-DEC-2018", "2018-12-25"), ("15 Ju1i 2024", "2024-07-15"),
+])
+def test_ocr_slips_in_dates_are_read_when_unambiguous(text: str, iso: str | None) -> None:
+    assert normalize_date(text) == iso
+
+
+def test_month_slips_that_fit_two_months_are_refused() -> None:
+    assert month_number("0ktober") == 10
+    assert month_number("Dezernber") == 12
+    assert month_number("Jun") == 6
+    assert month_number("Ju1") is None  # "Jul", or French "Juin" cut short?
+    assert month_number("Member") is None
+    assert month_number("Noverber") == 11
+
+
+def test_digits_are_repaired_only_inside_numeric_dates() -> None:
+    assert repair_digits("Date 1O.03.2024, Room 1O1, INV-1O.2") == (
+        "Date 10.03.2024, Room 1O1, INV-1O.2")
+    assert len(repair_digits("l5/O3/2O24")) == len("l5/O3/2O24")

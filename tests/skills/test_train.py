@@ -11,14 +11,24 @@ import pytest
 from skills.documents import read_document
 from skills.extract import extract
 from skills.extract_model import load_scorer, sha256_of
-from skills.train import expected_calibration_error, pick_threshold, train
+from skills.train import (
+    Outcome,
+    expected_calibration_error,
+    pick_threshold,
+    pick_thresholds,
+    train,
+)
+from skills.train import (
+    metrics as training_metrics,
+)
 
 
 @pytest.mark.slow
 def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
     models = tmp_path / "models"
     entry = train(count=18, seed=3, scanned_share=0.0, iterations=8, models_dir=models,
-                  data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", workers=1)
+                  data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", workers=1,
+                  receipt_share=0.3, receipt_scanned_share=0.0)
     registry = json.loads((models / "registry.json").read_text())
     registered = registry["models"]["invoice-fields"]
     model_file = models / registered["file"]
@@ -30,6 +40,7 @@ def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
                 "straight_through_rate"):
         assert key in metrics
     assert registered["training"]["documents"] == 18
+    assert registered["training"]["receipts"] > 0
     assert registered["training"]["family"] == "train"
     # The exported model runs through the normal extraction path.
     scorer = load_scorer(models)
@@ -37,6 +48,7 @@ def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
     result = extract(read_document(doc_path.read_bytes(), doc_path.name), scorer)
     assert result.model_version == registered["version"]
     assert result.threshold == metrics["threshold"]
+    assert result.thresholds == registered["metrics"]["thresholds"]
 
 
 def test_threshold_is_the_lowest_cut_meeting_the_precision() -> None:
@@ -51,3 +63,18 @@ def test_expected_calibration_error() -> None:
     conf = np.array([0.9] * 10)
     assert expected_calibration_error(conf, np.array([1.0] * 9 + [0.0])) == pytest.approx(0.0)
     assert expected_calibration_error(conf, np.zeros(10)) == pytest.approx(0.9)
+
+
+def test_each_reading_method_gets_its_own_threshold() -> None:
+    text = [Outcome(i, "total", 0.0, "value", True, "text") for i in range(4)]
+    ocr = [Outcome(10 + i, "total", 0.0, "value", ok, "ocr")
+           for i, ok in enumerate([True, True, False, True])]
+    results = text + ocr
+    conf = np.array([0.99, 0.95, 0.9, 0.85, 0.99, 0.97, 0.93, 0.9])
+    assert pick_thresholds(results, conf, target=0.995, floor=0.0) == {"text": 0.85, "ocr": 0.97}
+    thresholds = pick_thresholds(results, conf, target=0.995)  # never below 0.9
+    assert thresholds == {"text": 0.9, "ocr": 0.97}
+    found = training_metrics(results, conf, thresholds)
+    assert found["precision_at_threshold"] == 1.0
+    assert found["by_method"]["ocr"]["accepted_share"] == 0.5
+    assert found["by_method"]["text"]["accepted_share"] == 0.75
