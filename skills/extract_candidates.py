@@ -65,6 +65,7 @@ FEATURES = (
     "doc_till", "name_id_band", "name_segment",
     # The value on the row under its label, wherever on that row ("Total:" / "    12.50").
     "d_next_row", "d_next_row_other", "rounded_total",
+    "name_digits",  # street numbers and postcodes: address lines, not names
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -599,6 +600,7 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             "name_web": float(bool(norm) and any(w in web for w in norm.split()[:1] if len(w) > 3)),
             "name_near_ids": _closeness(line.box, id_boxes, page),
             "name_id_band": _same_band(line.box, id_boxes, page),
+            "name_digits": sum(c.isdigit() for c in text) / max(sum(c.isalnum() for c in text), 1),
             "same_line_label": float(index in label_lines),
         }
         rank += 1
