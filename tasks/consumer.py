@@ -257,7 +257,7 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
     if field.value is None:
         return f"{name.replace('_', ' ')} was not found on the document"
     return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
-            f"{field.confidence:.2f} (needs {extraction.threshold:.2f})")
+            f"{field.confidence:.2f} (needs {extraction.threshold_of(name):.2f})")
 
 
 def _sure(extraction, name: str) -> bool:  # noqa: ANN001
