@@ -1,6 +1,6 @@
 """Measure extraction on a folder of documents with ground truth.
 
-    python -m skills.evaluate DIR [--format synthetic|invoice2data|sroie] [--limit N]
+    python -m skills.evaluate DIR [--format synthetic|invoice2data|sroie] [--limit N] [--misses]
 
 Formats (detected from the folder when not given):
 - synthetic: ``NAME.pdf|jpg`` + ``NAME.json`` written by ``devdata.generator``
@@ -15,7 +15,8 @@ a table (split by reading method and by kind of document when a set mixes them),
 then one JSON line: per-field accuracy, straight-through rate (documents whose
 every scored required field passes its method's threshold), precision of
 accepted fields, expected calibration error and seconds per page (reading +
-extraction).
+extraction). ``--misses`` first lists every wrong field: what was expected, what was
+read, and whether it would have been accepted.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class FieldScore:
     accepted: bool  # at the threshold of the method the field was read with
     strict: bool  # right by the strict comparison (differs for vendor names only)
     method: str = "text"
+    got: str | None = None
+    expected: str | None = None
 
 
 @dataclass
@@ -167,7 +170,7 @@ def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
         got = extraction.fields[name]
         result.fields[name] = FieldScore(
             _same(name, got.value, expected), got.confidence, name in accepted,
-            _same(name, got.value, expected, strict=True), got.method)
+            _same(name, got.value, expected, strict=True), got.method, got.value, expected)
     return result
 
 
@@ -258,7 +261,7 @@ def print_table(summary: dict, title: str) -> None:
 
 
 def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
-             models_dir: Path = MODELS_DIR, cached: bool = False) -> dict:
+             models_dir: Path = MODELS_DIR, cached: bool = False, misses: bool = False) -> dict:
     fmt = fmt or detect_format(folder)
     cases = list(LOADERS[fmt](folder))[:limit]
     scorer = load_scorer(models_dir)
@@ -268,11 +271,26 @@ def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
         for case in cases:
             results.append(score_case(case, scorer, cached))
             progress.advance(task)
+    if misses:
+        print_misses(results)
     thresholds = {"text": scorer.threshold, **scorer.thresholds}
     summary = summarise(results, thresholds)
     summary["groups"] = summarise_groups(results, thresholds)
     summary.update(format=fmt, folder=folder.name, model=f"{scorer.name} {scorer.version}")
     return summary
+
+
+def print_misses(results: list[Scored]) -> None:
+    """Every wrong field (strictly compared), so a reader sees what went wrong where."""
+    table = Table(title="wrong fields (strict)")
+    for column in ("document", "field", "expected", "read", "confidence", "accepted"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        for name, f in r.fields.items():
+            if not f.strict:
+                table.add_row(r.name, name, str(f.expected), r.error or str(f.got),
+                              f"{f.confidence:.3f}", "yes" if f.accepted else "no")
+    Console().print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,11 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--cached", action="store_true",
                         help="reuse documents read before (OCR cache); timings then exclude OCR")
+    parser.add_argument("--misses", action="store_true",
+                        help="list every wrong field before the summary")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         console.print(f"[red]{args.folder} is not a folder[/red]")
         return 2
-    summary = evaluate(args.folder, args.format, args.limit, args.models_dir, args.cached)
+    summary = evaluate(args.folder, args.format, args.limit, args.models_dir, args.cached,
+                       misses=args.misses)
     print_table(summary, f"{summary['format']}: {summary['folder']} ({summary['model']})")
     print(json.dumps(summary))
     return 0

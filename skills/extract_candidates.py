@@ -32,7 +32,7 @@ from skills.normalize import (
     repair_digits,
     slash_date_order,
 )
-from skills.schema import Box, Document, Line, Page, ReadMethod
+from skills.schema import Box, Document, Line, Page, ReadMethod, Word
 
 FIELDS = (
     "vendor_name", "vendor_vat", "vendor_iban", "invoice_number", "invoice_date", "due_date",
@@ -104,13 +104,13 @@ class _Span:
 
 # ------------------------------------------------------------------ finding spans
 
-# The decimal separator may have one space beside it, as OCR reads dot-matrix print
-# ("73. 00", "9 .00").
+# A separator may have one space beside it, as OCR reads dot-matrix print and spaced
+# digits ("73. 00", "9 .00", "9, 348.24").
 # A currency code may be glued to the number ("RM88.61", "EUR12.00").
 _GLUED = "|".join(f"(?<={c})" for c in ("RM", "Rs", "Rs.", "EUR", "USD", "GBP", "MYR", "INR",
                                          "CHF", "SGD"))
 _AMOUNT = re.compile(
-    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:[.,'’\u00a0 ]\d{{3}})+|\d+)(?:[.,]| [.,]|[.,] )"
+    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)(?:[.,]| [.,]|[.,] )"
     r"\d{2}(?![\d%])(?![.,/-]\d)"
 )
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
@@ -270,18 +270,21 @@ def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, 
     hl = np.maximum(lab[..., 3] - lab[..., 1], 1)
     v_overlap = (np.minimum(s[..., 3], lab[..., 3]) - np.maximum(s[..., 1], lab[..., 1]))
     same_row = v_overlap / np.minimum(hs, hl) > 0.5
-    right = same_row & (s[..., 0] >= lab[..., 2] - 1)
-    d_right = np.where(right, (s[..., 0] - lab[..., 2]) / page.width, 1.0)
+    # OCR boxes are padded around the ink and word boxes come from the recogniser's
+    # frames, so neighbours may overlap by a few points: allow a third of a line's height.
+    slack = np.maximum(2.0, hl / 3)
+    right = same_row & (s[..., 0] >= lab[..., 2] - slack)
+    d_right = np.where(right, np.maximum(s[..., 0] - lab[..., 2], 0) / page.width, 1.0)
     h_overlap = (np.minimum(s[..., 2], lab[..., 2]) - np.maximum(s[..., 0], lab[..., 0])) > 0
     aligned = (h_overlap | (np.abs(s[..., 0] - lab[..., 0]) < 15)
                | (np.abs(s[..., 2] - lab[..., 2]) < 15))
-    below = aligned & (s[..., 1] >= lab[..., 3] - 2)
-    d_below = np.where(below, (s[..., 1] - lab[..., 3]) / page.height, 1.0)
+    below = aligned & (s[..., 1] >= lab[..., 3] - slack)
+    d_below = np.where(below, np.maximum(s[..., 1] - lab[..., 3], 0) / page.height, 1.0)
     cx = (s[..., 0] + s[..., 2]) / 2 - (lab[..., 0] + lab[..., 2]) / 2
     cy = (s[..., 1] + s[..., 3]) / 2 - (lab[..., 1] + lab[..., 3]) / 2
     d_near = np.hypot(cx / page.width, cy / page.height)
     gap = s[..., 1] - lab[..., 3]
-    next_row = (gap >= -2) & (gap <= 1.6 * hl) & (s[..., 2] > lab[..., 0])
+    next_row = (gap >= -slack) & (gap <= 1.6 * hl) & (s[..., 2] > lab[..., 0])
     d_next = np.where(next_row, np.maximum(gap, 0) / page.height, 1.0)
     out["right"], out["below"], out["near"], out["next"] = d_right, d_below, d_near, d_next
     return out
@@ -310,7 +313,10 @@ def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fl
             if lab.line_index == span.line:
                 feats["same_line_label"] = 1.0
                 if lab.remainder and lab.remainder[:3] in span.raw:
+                    # Glued to its label ("NIF-IVA:ESA1970759X"): right after it, though
+                    # both share one OCR word's box.
                     feats["inline"] = 1.0
+                    feats["d_right"] = 0.0
         elif lab.field in ("buyer", "seller"):
             continue
         else:
@@ -574,17 +580,17 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
     for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
         index = page.lines.index(line)
         if index in after_seller:
-            words = line.words[after_seller[index]:]
-            line = Line(" ".join(w.text for w in words),
-                        (min(w.box[0] for w in words), min(w.box[1] for w in words),
-                         max(w.box[2] for w in words), max(w.box[3] for w in words)),
-                        min(w.confidence for w in words), words)
+            line = _line_of(line.words[after_seller[index]:])
         text = line.text.strip(" :,.-|·")
         letters = sum(c.isalpha() for c in text)
         if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
             continue
         if is_label_only(text) or index in labelled or is_table_header(text):
             continue
+        if _is_prose(line.text):
+            continue
+        line = _without_title(line)
+        text = line.text.strip(" :,.-|·")
         if not any(len(w) > 1 and w.isalpha() for w in re.split(r"[\s&.,'’()/-]+", text)) or (
                 _WEB.search(text) and len(text.split()) == 1):
             continue  # no word of letters ("# INV_1"), or an e-mail or web address
@@ -611,7 +617,29 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             spans.append(_Span("name", seg, head.text, head.box, index, head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
                 "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
-    return spans
+    return _without_buyer(spans, page, buyer)
+
+
+# How close under a buyer's label ("Bill to", "Destinataire") a line is the buyer's own
+# name: 1.0 on the label's line, 0.75 fifteen points below it.
+_BUYER_NAME = 0.75
+
+
+def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_Span]:
+    """Drops the buyer's name, wherever it is printed: the first line of a block under a
+    buyer's label ("Nom de l'abonné" above "de Lattre Alexis") names the buyer in the
+    address window too, where no label says so. Other names carry their closeness to a
+    buyer's label as a feature."""
+    # A label that starts its line; a short, generic one ("An") only standing alone.
+    heads = [lab for lab in buyer if lab.word_start == 0 and (
+        not lab.generic or is_label_only(page.lines[lab.line_index].text))]
+    taken = {normalize_text(s.value) for s in spans
+             if _below_label(_line_at(s), heads) >= _BUYER_NAME}
+    return [s for s in spans if normalize_text(s.value) not in taken]
+
+
+def _line_at(span: _Span) -> Line:
+    return Line(span.value, span.box, span.confidence, ())
 
 
 _SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•", "/", "||"})
@@ -630,12 +658,37 @@ def _first_segment(line: Line) -> Line | None:
     if not cut or cut == len(line.words) - 1:
         return None
     words = line.words[:cut]
-    text = " ".join(w.text for w in words)
-    if sum(c.isalpha() for c in text) < 3:
+    if sum(c.isalpha() for w in words for c in w.text) < 3:
         return None
-    return Line(text, (min(w.box[0] for w in words), min(w.box[1] for w in words),
-                       max(w.box[2] for w in words), max(w.box[3] for w in words)),
-                min(w.confidence for w in words), words)
+    return _line_of(words)
+
+
+def _line_of(words: tuple[Word, ...]) -> Line:
+    """A line made of some of another line's words."""
+    return Line(" ".join(w.text for w in words),
+                (min(w.box[0] for w in words), min(w.box[1] for w in words),
+                 max(w.box[2] for w in words), max(w.box[3] for w in words)),
+                min(w.confidence for w in words), tuple(words))
+
+
+# A document title after the sender's name: "Amazon Web Services Invoice".
+_TITLE_WORDS = frozenset({"invoice", "receipt", "bill", "rechnung", "quittung", "facture",
+                          "factura", "factuur", "fattura", "gutschrift", "tax"})
+
+
+def _without_title(line: Line) -> Line:
+    """The line without a trailing document title, when a name of two words or more is left."""
+    words = list(line.words)
+    while len(words) > 2 and words[-1].text.lower().strip(".:") in _TITLE_WORDS:
+        words.pop()
+    return line if len(words) == len(line.words) else _line_of(tuple(words))
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence ("The issuer put their company data in the image below:"), not a name:
+    six words or more, most of them lower-case."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(words) >= 6 and 2 * sum(w[0].islower() for w in words) > len(words)
 
 
 _COMPANY_NO = re.compile(r"\(\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*\)")

@@ -55,6 +55,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "vendor_vat": (
         "vat no", "vat id", "vat reg no", "vat number", "vat registration", "tax id", "ust idnr",
         "ust id", "ustid", "uid nr", "uid", "n tva", "tva intracommunautaire", "n tva intracom",
+        "no tva",  # "N° TVA" as OCR reads it
         "numero de tva", "nif", "cif", "nif iva", "btw nummer", "btw nr", "gst no",
         "gst reg no", "gstin", "steuernummer",
         "gst id", "gst reg", "gst registration no", "sst id", "sst no", "sst reg no",
@@ -133,6 +134,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "bill to", "invoice to", "billed to", "customer", "sold to", "ship to", "deliver to",
         "recipient", "rechnungsempfanger", "kunde", "lieferadresse", "facture a", "client",
         "destinataire", "facturar a", "cliente", "factuur aan", "klant", "an",
+        "customer name", "subscriber name", "guest name", "kundenname", "nom de l abonne",
+        "nom du client", "nombre del cliente", "klantnaam",
     ),
     "seller": ("from", "supplier", "seller", "vendor", "absender", "lieferant", "emetteur",
                "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by",
