@@ -52,6 +52,11 @@ class ReadOptions(BaseModel):
     min_text_chars: int = Field(
         20, ge=1, description="a PDF page with fewer text-layer characters is OCRed"
     )
+    min_picture_share: float = Field(
+        0.05, gt=0, le=1.0, description="a picture on a text page covering this share of the "
+        "page or more, with no text over it, is OCRed too (a sender's details pasted as an "
+        "image); smaller ones are taken for logos. 1.0 turns this off"
+    )
 
 
 def read_document(data: bytes, filename: str, options: ReadOptions | None = None) -> Document:
@@ -158,12 +163,15 @@ class _Reader:
         chars = sum(len(w.text) for line in layer.lines for w in line.words)
         if chars >= self.options.min_text_chars:
             self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
+            lines = layer.lines
+            if layer.rotation == 0:  # pictures are found in the displayed page's frame
+                lines = self._with_picture_text(page, lines, width * height)
             return Page(
                 number,
                 layer.width,
                 layer.height,
                 ReadMethod.TEXT,
-                layer.lines,
+                lines,
                 rotation=layer.rotation,
                 seconds=time.perf_counter() - start,
             )
@@ -171,6 +179,33 @@ class _Reader:
         dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
         image = pdf.render_page(page, dpi)
         return self._ocr_page(image, number, dpi / 72.0, start)
+
+    def _with_picture_text(self, page, lines: list[Line], area: float) -> list[Line]:
+        """The text layer's lines plus the OCRed text of large pictures with no text over
+        them, each picture's lines marked as read by OCR."""
+        words = [w for line in lines for w in line.words]
+        pictures = [b for b in pdf.image_boxes(page)
+                    if (b[2] - b[0]) * (b[3] - b[1]) >= self.options.min_picture_share * area
+                    and not any(_inside(w.box, b) for w in words)]
+        if not pictures:
+            return lines
+        from skills.ocr import get_engine  # noqa: PLC0415 - heavy, only when needed
+
+        engine = get_engine(self.options.ocr_engine)
+        self.used["ocr"] = engine.version
+        scale = self.options.dpi / 72.0
+        image = pdf.render_page(page, self.options.dpi)
+        found = []
+        for x0, y0, x1, y1 in pictures:
+            crop = image.crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1,
+                               int(y1 * scale) + 1))
+            result = engine.read_page(np.asarray(crop))
+            found += [_marked_ocr(_scaled(line, 1 / scale), x0, y0) for line in result.lines]
+        merged = list(lines)  # the text layer's own order kept; each picture line goes
+        for line in found:    # before the first line that starts below it
+            at = next((i for i, ln in enumerate(merged) if ln.box[1] > line.box[1]), len(merged))
+            merged.insert(at, line)
+        return merged
 
     def _attached_einvoice(self, files: dict[str, bytes]) -> dict[str, object] | None:
         """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any."""
@@ -243,6 +278,20 @@ class _Reader:
 def _dpi_within(width_pt: float, height_pt: float, max_pixels: int) -> int:
     """The highest resolution at which the page stays within the pixel budget."""
     return max(int(72.0 * (max_pixels / (width_pt * height_pt)) ** 0.5), 1)
+
+
+def _inside(box: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
+def _marked_ocr(line: Line, dx: float, dy: float) -> Line:
+    """A picture's line moved from the picture's frame onto the page, marked as OCR."""
+    def box(b):
+        return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+    words = tuple(Word(w.text, box(w.box), w.confidence) for w in line.words)
+    return Line(line.text, box(line.box), line.confidence, words, method=ReadMethod.OCR)
 
 
 def _scaled(line: Line, scale: float) -> Line:

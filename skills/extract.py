@@ -28,7 +28,7 @@ from pydantic import Field as PydanticField
 from skills.extract_candidates import FEATURES, FIELDS, Candidate, build_candidates
 from skills.extract_lines import TableRow, find_line_items
 from skills.extract_model import FieldScorer, default_scorer
-from skills.normalize import normalize_field, normalize_text
+from skills.normalize import home_currency, normalize_field, normalize_text
 from skills.schema import Document
 
 REQUIRED_FIELDS = ("vendor_name", "invoice_number", "invoice_date", "currency", "total")
@@ -43,7 +43,7 @@ class Field(BaseModel):
     confidence: float = PydanticField(ge=0.0, le=1.0)
     page: int | None = None
     box: tuple[float, float, float, float] | None = None  # points, top-left origin
-    method: str = "text"  # xml | text | ocr
+    method: str = "text"  # xml | text | ocr | inferred (from other fields, never auto-accepted)
     raw: str | None = None  # the text as printed
 
 
@@ -105,6 +105,8 @@ def extract(doc: Document, scorer: FieldScorer | None = None) -> Extraction:
         decisions = decide(candidates, probs)
         method = document_method(doc)
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
+        fields["currency"] = fields["currency"] if fields["currency"].value else (
+            _home_currency(fields) or fields["currency"])
         line_items = [_line_item(r) for r in items]
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
@@ -289,6 +291,23 @@ def _to_field(d: Decision, scorer: FieldScorer, doc_method: str = "text") -> Fie
         return Field(value=None, confidence=confidence, method=method)
     return Field(value=d.value, confidence=confidence, page=c.page, box=c.box, method=c.method,
                  raw=c.raw)
+
+
+# Confidence of a currency inferred from the seller's country: under every auto-accept
+# threshold, so a person confirms it, but the queue shows a likely value, not a blank.
+INFERRED_CONFIDENCE = 0.5
+
+
+def _home_currency(fields: dict[str, Field]) -> Field | None:
+    """No currency read (OCR cannot read "€" or "£"): the home currency of the country of
+    the seller's IBAN, else of its VAT id, as a suggestion ("inferred")."""
+    for name in ("vendor_iban", "vendor_vat"):
+        source = fields[name]
+        currency = home_currency(source.value)
+        if currency:
+            return Field(value=currency, confidence=INFERRED_CONFIDENCE, page=source.page,
+                         box=source.box, method="inferred", raw=f"{name}: {source.value}")
+    return None
 
 
 def _line_item(row: TableRow) -> LineItem:

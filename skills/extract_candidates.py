@@ -118,9 +118,11 @@ _INT_AMOUNT = re.compile(
     r"(?:[€$£₹]|\bRs\.?|\bRM|\bINR|\bEUR|\bUSD|\bGBP|\bCHF)\s?(\d{1,6})(?![\d.,]?\d)"
     r"|(?<![\w.,])(\d{1,6})(?=\s?(?:€|EUR\b|USD\b|CHF\b))"
 )
-_PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
-_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}")
+# OCR reads "%:" as a full-width colon ("VAT 12 ：").
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?[%：]")
+# OCR may put a space after the country code ("AT 37 8242 ..."): the checksum decides.
+_IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
+_IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
 _DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
 _CURRENCY_TOKEN = re.compile(
@@ -393,9 +395,14 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -
                 feats.update(shape)
                 feats.update(_position(span, ctx.page, last, fld in POSITIONAL))
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
-                                            span.confidence, ctx.page.method.value, feats))
+                                            span.confidence, _method(ctx.page, span), feats))
     candidates += _derived_rates(candidates)
     return _merge_currencies(candidates)
+
+
+def _method(page: Page, span: _Span) -> str:
+    """How the span's line was read: a picture's text on a text page is OCR."""
+    return (page.lines[span.line].method or page.method).value
 
 
 def _position(span: _Span, page: Page, last_page: int, positional: bool) -> dict[str, float]:

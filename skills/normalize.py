@@ -283,6 +283,19 @@ def normalize_currency(text: str) -> str | None:
     return CURRENCY_SYMBOLS.get(token.casefold())
 
 
+_EURO = ("AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "EL", "HR", "IE", "IT", "LT",
+         "LU", "LV", "MT", "NL", "PT", "SI", "SK")
+# The currency a seller in each country usually invoices in (EL: Greece in VAT ids).
+HOME_CURRENCY = {**dict.fromkeys(_EURO, "EUR"), "GB": "GBP", "CH": "CHF", "LI": "CHF",
+                 "SE": "SEK", "DK": "DKK", "NO": "NOK", "PL": "PLN", "CZ": "CZK", "HU": "HUF",
+                 "RO": "RON", "US": "USD", "IN": "INR", "MY": "MYR", "SG": "SGD"}
+
+
+def home_currency(identifier: str | None) -> str | None:
+    """The home currency of the country an IBAN or VAT id belongs to ("ATU1234..." -> EUR)."""
+    return HOME_CURRENCY.get(identifier[:2].upper()) if identifier else None
+
+
 # ------------------------------------------------------------------- IBANs and VAT ids
 
 _IBAN_LENGTHS = {

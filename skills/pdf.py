@@ -151,6 +151,20 @@ def _turn(c: _Char, rotation: int, width: float, height: float) -> _Char:
     return _Char(c.text, c.y0, width - c.x1, c.y1, width - c.x0)
 
 
+def image_boxes(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
+    """Where the page's pictures are drawn: boxes in points on the displayed page, top-left
+    origin (pictures inside form XObjects included)."""
+    transform = _display_transform(page)
+    width, height = page.get_size()
+    boxes = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        x0, y0, x1, y1 = transform(*obj.get_bounds())
+        x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
+        if x1 > x0 and y1 > y0:
+            boxes.append((x0, y0, x1, y1))
+    return boxes
+
+
 def render_page(page: pdfium.PdfPage, dpi: int) -> Image.Image:
     """Render the displayed page (``/Rotate`` applied) as an RGB image."""
     bitmap = page.render(scale=dpi / 72.0, may_draw_forms=True)

@@ -34,6 +34,9 @@ class Line:
     box: Box
     confidence: float  # the lowest confidence of its words
     words: tuple[Word, ...]
+    # How this line was read when it differs from its page: the text of a picture on a
+    # text-layer page is OCRed.
+    method: ReadMethod | None = None
 
 
 @dataclass(slots=True)

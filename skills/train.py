@@ -28,8 +28,9 @@ import json
 import pickle
 import sys
 from collections.abc import Iterable
+from functools import cache
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -51,7 +52,7 @@ from skills.extract_candidates import FEATURES, FIELDS, Candidate, build_candida
 from skills.extract_lines import find_line_items
 from skills.extract_model import MODEL_NAME, MODELS_DIR, REGISTRY, read_registry, sha256_of
 from skills.normalize import normalize_text
-from skills.schema import Document
+from skills.schema import Document, Line, Page, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "output" / "training"
@@ -78,15 +79,22 @@ class Sample:
 # ------------------------------------------------------------------ reading
 
 
+@cache
+def _schema_tag() -> str:
+    """A short digest of the reading result's shape: a document cached before a field was
+    added to the schema is read again instead of unpickled without it."""
+    shape = ";".join(f"{cls.__name__}:{','.join(f.name for f in fields(cls))}"
+                     for cls in (Word, Line, Page, Document))
+    return hashlib.sha256(shape.encode()).hexdigest()[:8]
+
+
 def read_cached(path: Path, cache_dir: Path = CACHE_DIR) -> Document:
     """``read_document`` of ``path``, cached by content hash (OCR is slow)."""
-    import hashlib  # noqa: PLC0415
-
     from skills.documents import read_document  # noqa: PLC0415 - heavy, only when reading
 
     data = path.read_bytes()
     key = hashlib.sha256(data).hexdigest()
-    cached = cache_dir / f"{key}.pkl"
+    cached = cache_dir / f"{key}-{_schema_tag()}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())
     doc = read_document(data, path.name)

@@ -6,9 +6,12 @@ import io
 
 import pypdf
 import pytest
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
 
 from skills.documents import ReadOptions, read_document, sniff
 from skills.errors import UnreadableDocument
+from skills.extract import extract
 from skills.schema import ReadMethod
 from tests.skills.fixtures.read.pages import invoice_pdf
 
@@ -144,3 +147,46 @@ def test_limits_on_file_size_and_page_count_are_enforced():
 def test_time_limit_stops_a_long_document_between_pages():
     with pytest.raises(UnreadableDocument, match="time limit"):
         read_document(invoice_pdf(pages=3), "slow.pdf", ReadOptions(time_limit=1e-9))
+
+
+def _picture(lines: list[str], size: tuple[int, int]) -> Image.Image:
+    """Text drawn into an image at 150 dpi, as a sender pastes its letterhead."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("DejaVuSans.ttf", 22)
+    for i, text in enumerate(lines):
+        draw.text((10, 10 + 34 * i), text, fill="black", font=font)
+    return image
+
+
+def _with_pictures(pictures: list[tuple[Image.Image, float, float, float]]) -> bytes:
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 10)
+    pdf.text(50, 300, "Invoice No: INV-7 Total EUR: 120.00")
+    for image, x, y, width in pictures:
+        pdf.image(image, x=x, y=y, w=width)
+    return bytes(pdf.output())
+
+
+def test_text_in_a_large_picture_on_a_text_page_is_read_by_ocr():
+    footer = _picture(["Keller Fournitures AG", "IBAN: AT37 8242 1502 9655 2808"], (900, 150))
+    logo = _picture(["LOGOTYPE"], (200, 50))  # under 5 % of the page: taken for a logo
+    data = _with_pictures([(footer, 40, 720, 432), (logo, 40, 30, 96)])
+
+    doc = read_document(data, "invoice.pdf")
+    (page,) = doc.pages
+    assert page.method == ReadMethod.TEXT
+    ocr = [ln for ln in page.lines if ln.method == ReadMethod.OCR]
+    # (OCR may space words differently: "AT 37 8242 ...")
+    assert [ln.text.replace(" ", "") for ln in ocr] == [
+        "KellerFournituresAG", "IBAN:AT378242150296552808"]
+    assert all(720 <= ln.box[1] < ln.box[3] <= 800 and ln.box[0] >= 40 for ln in ocr)
+    assert page.lines[-1] is ocr[-1]  # in reading order: the footer comes last
+    assert "ocr" in doc.engine and "LOGOTYPE" not in page.text
+
+    iban = extract(doc).fields["vendor_iban"]
+    assert (iban.value, iban.method) == ("AT378242150296552808", "ocr")
+
+    off = read_document(data, "invoice.pdf", ReadOptions(min_picture_share=1.0))
+    assert all(ln.method is None for ln in off.pages[0].lines)

@@ -321,3 +321,50 @@ def test_the_account_holder_is_a_seller_name_and_names_come_from_page_one() -> N
     assert names["NETPRESSE"].features["name_seller"] == 1.0
     assert "Détail des options" not in names  # page 2
     assert "contact@example.com" not in names and "# invoice_number_1" not in names
+
+
+def test_the_buyers_name_is_never_a_vendor_candidate_wherever_it_is_printed() -> None:
+    rows = [("Free Service Abonné", 40, 84), ("de Lattre Alexis", 300, 151),
+            ("Nom de l’abonné", 255, 254), ("de Lattre Alexis", 255, 263),
+            ("Destinataire", 200, 89), ("Litware Nordic AB", 200, 99),
+            # "An" is a buyer's label only standing alone: here it is part of a name.
+            ("Bäckerei An der Ecke GmbH", 40, 20), ("Sunny Days Ltd", 40, 32)]
+    names = _values(rows, "vendor_name")
+    assert "de Lattre Alexis" not in names and "Litware Nordic AB" not in names
+    assert {"Free Service Abonné", "Bäckerei An der Ecke GmbH", "Sunny Days Ltd"} <= names
+
+
+def test_a_title_after_the_name_and_prose_are_not_part_of_names() -> None:
+    rows = [("Amazon Web Services Invoice", 257, 68), ("Kopie factuur", 44, 259),
+            ("The issuer encapsulated their company data in the image below:", 40, 700)]
+    names = _values(rows, "vendor_name")
+    assert "Amazon Web Services" in names and "Amazon Web Services Invoice" not in names
+    assert "Kopie factuur" in names  # one word would be left: kept whole for the model
+    assert not any(n.startswith("The issuer") for n in names)
+
+
+def test_ocr_slips_in_amounts_rates_and_label_boxes() -> None:
+    rows = [("Net amount", 315, 333), ("SEK 9, 348.24", 470, 333), ("VAT 12 ：", 316, 349),
+            ("VAT Reg. No.", 20, 86), ("ATU98162241", 21, 95.3)]
+    doc = _doc(rows, ReadMethod.OCR, conf=0.97)
+    # OCR boxes are padded: the id's box starts above the label box's bottom edge (95).
+    line = doc.pages[0].lines[3]
+    doc.pages[0].lines[3] = Line(line.text, (20, 86, 64, 97.3), line.confidence, line.words)
+    cands = build_candidates(doc)
+    assert "9348.24" in {c.value for c in cands if c.field == "net_amount"}
+    assert "12.00" in {c.value for c in cands if c.field == "tax_rate"}
+    vat = next(c for c in cands if c.field == "vendor_vat")
+    assert vat.features["d_below"] < 0.02
+
+
+def test_a_currency_nobody_printed_is_suggested_from_the_sellers_country() -> None:
+    rows = [("Keller Fournitures AG", 20, 39), ("Invoice Number", 20, 146), ("F2023/8852", 21, 156),
+            ("IBAN", 20, 108), ("AT37 8242 1502 9655 2808", 21, 117),
+            ("Total", 336, 244), ("1,916.10", 519, 245)]  # "€" is beyond the OCR's alphabet
+    result = extract(_doc(rows, ReadMethod.OCR, conf=0.97))
+    currency = result.fields["currency"]
+    assert (currency.value, currency.method) == ("EUR", "inferred")
+    assert currency.raw == "vendor_iban: AT378242150296552808"
+    assert "currency" not in result.accepted()  # a suggestion for a person, never posted alone
+    printed = extract(_doc([*rows, ("Currency: CHF", 20, 200)], ReadMethod.OCR, conf=0.97))
+    assert printed.fields["currency"].value == "CHF" and printed.fields["currency"].method == "ocr"
