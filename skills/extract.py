@@ -306,7 +306,7 @@ def _home_currency(fields: dict[str, Field]) -> Field | None:
         currency = home_currency(source.value)
         if currency:
             return Field(value=currency, confidence=INFERRED_CONFIDENCE, page=source.page,
-                         box=source.box, method="inferred", raw=f"{name}: {source.value}")
+                         box=source.box, method="inferred", raw=f"{name} {source.value}")
     return None
 
 

@@ -627,26 +627,37 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
     return _without_buyer(spans, page, buyer)
 
 
-# How close under a buyer's label ("Bill to", "Destinataire") a line is the buyer's own
-# name: 1.0 on the label's line, 0.75 fifteen points below it.
-_BUYER_NAME = 0.75
-
-
 def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_Span]:
-    """Drops the buyer's name, wherever it is printed: the first line of a block under a
-    buyer's label ("Nom de l'abonné" above "de Lattre Alexis") names the buyer in the
-    address window too, where no label says so. Other names carry their closeness to a
-    buyer's label as a feature."""
+    """Drops the buyer's name, wherever it is printed: what follows a buyer's label ("Bill
+    to: ACME") or the first line under it ("Nom de l'abonné" above "de Lattre Alexis")
+    names the buyer in the address window too, where no label says so. Other names carry
+    their closeness to a buyer's label as a feature."""
     # A label that starts its line; a short, generic one ("An") only standing alone.
     heads = [lab for lab in buyer if lab.word_start == 0 and (
         not lab.generic or is_label_only(page.lines[lab.line_index].text))]
-    taken = {normalize_text(s.value) for s in spans
-             if _below_label(_line_at(s), heads) >= _BUYER_NAME}
+    taken = set()
+    for lab in heads:
+        line = page.lines[lab.line_index]
+        if lab.word_end < len(line.words):  # "Bill to: ACME Ltd"
+            taken |= {normalize_text(line.text.strip(" :,.-|·")),
+                      normalize_text(_line_of(line.words[lab.word_end:]).text.strip(" :,.-|·"))}
+        else:
+            under = _first_line_under(page, lab)
+            if under is not None:
+                taken.add(normalize_text(under.text.strip(" :,.-|·")))
     return [s for s in spans if normalize_text(s.value) not in taken]
 
 
-def _line_at(span: _Span) -> Line:
-    return Line(span.value, span.box, span.confidence, ())
+def _first_line_under(page: Page, label: Label) -> Line | None:
+    """The first line of the block a label heads: below it, within two and a half of its
+    heights, in its column."""
+    height = label.box[3] - label.box[1]
+    below = [ln for ln in page.lines
+             if label.box[1] + height / 2 <= ln.box[1] <= label.box[3] + 2.5 * height
+             and min(ln.box[2], label.box[2] + 150) > max(ln.box[0], label.box[0] - 10)]
+    # By row (half a height apart is one row), then nearest the label's left edge.
+    return min(below, key=lambda ln: (round((ln.box[1] - label.box[1]) / height * 2),
+                                      abs(ln.box[0] - label.box[0])), default=None)
 
 
 _SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•", "/", "||"})

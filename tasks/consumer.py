@@ -256,6 +256,10 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
     field = extraction.fields[name]
     if field.value is None:
         return f"{name.replace('_', ' ')} was not found on the document"
+    if field.method == "inferred":  # e.g. a currency sign the OCR cannot read
+        return (f"{name.replace('_', ' ')} is not printed legibly; {field.value!r} is "
+                f"suggested from the seller's country ({field.raw.replace('_', ' ')}): "
+                "confirm it")
     return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
             f"{field.confidence:.2f} (needs {extraction.threshold_of(name):.2f})")
 

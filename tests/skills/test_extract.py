@@ -364,7 +364,7 @@ def test_a_currency_nobody_printed_is_suggested_from_the_sellers_country() -> No
     result = extract(_doc(rows, ReadMethod.OCR, conf=0.97))
     currency = result.fields["currency"]
     assert (currency.value, currency.method) == ("EUR", "inferred")
-    assert currency.raw == "vendor_iban: AT378242150296552808"
+    assert currency.raw == "vendor_iban AT378242150296552808"
     assert "currency" not in result.accepted()  # a suggestion for a person, never posted alone
     printed = extract(_doc([*rows, ("Currency: CHF", 20, 200)], ReadMethod.OCR, conf=0.97))
     assert printed.fields["currency"].value == "CHF" and printed.fields["currency"].method == "ocr"
