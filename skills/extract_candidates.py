@@ -110,8 +110,8 @@ class _Span:
 _GLUED = "|".join(f"(?<={c})" for c in ("RM", "Rs", "Rs.", "EUR", "USD", "GBP", "MYR", "INR",
                                          "CHF", "SGD"))
 _AMOUNT = re.compile(
-    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)(?:[.,]| [.,]|[.,] )"
-    r"\d{2}(?![\d%])(?![.,/-]\d)"
+    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)"
+    r"(?:[.,]| [.,]|[.,] )\d{2}(?![\d%])(?![.,/-]\d)"
 )
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
 _INT_AMOUNT = re.compile(

@@ -28,11 +28,11 @@ import json
 import pickle
 import sys
 from collections.abc import Iterable
-from functools import cache
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import numpy as np
