@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 PDF = "application/pdf"
 XML = "application/xml"
 _MAX_ATTACHMENT_BYTES = 10_000_000  # an e-invoice XML is kilobytes; anything bigger is ignored
+_MAX_PICTURES = 4  # pictures OCRed per text page (each at least min_picture_share of it)
 
 
 class ReadOptions(BaseModel):
@@ -165,7 +166,7 @@ class _Reader:
             self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
             lines = layer.lines
             if layer.rotation == 0:  # pictures are found in the displayed page's frame
-                lines = self._with_picture_text(page, lines, width * height)
+                lines = self._with_picture_text(page, lines, width, height)
             return Page(
                 number,
                 layer.width,
@@ -180,21 +181,27 @@ class _Reader:
         image = pdf.render_page(page, dpi)
         return self._ocr_page(image, number, dpi / 72.0, start)
 
-    def _with_picture_text(self, page, lines: list[Line], area: float) -> list[Line]:
+    def _with_picture_text(self, page, lines: list[Line], width: float,
+                           height: float) -> list[Line]:
         """The text layer's lines plus the OCRed text of large pictures with no text over
         them, each picture's lines marked as read by OCR."""
+        area = width * height
         words = [w for line in lines for w in line.words]
         pictures = [b for b in pdf.image_boxes(page)
                     if (b[2] - b[0]) * (b[3] - b[1]) >= self.options.min_picture_share * area
                     and not any(_inside(w.box, b) for w in words)]
         if not pictures:
             return lines
+        # The largest few only: a hostile page may carry thousands of pictures.
+        pictures = sorted(pictures, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
+                          reverse=True)[:_MAX_PICTURES]
         from skills.ocr import get_engine  # noqa: PLC0415 - heavy, only when needed
 
         engine = get_engine(self.options.ocr_engine)
         self.used["ocr"] = engine.version
-        scale = self.options.dpi / 72.0
-        image = pdf.render_page(page, self.options.dpi)
+        dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
+        scale = dpi / 72.0
+        image = pdf.render_page(page, dpi)
         found = []
         for x0, y0, x1, y1 in pictures:
             crop = image.crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1,

@@ -471,7 +471,8 @@ Trained only on generated layouts; measure on real documents with
 `python -m skills.evaluate`. Line items are read by rules (table header and
 columns), not by this model. Fields read by OCR are accepted only at a high
 confidence, so few scans go straight through; where the OCR drops a currency
-sign (€, £) the currency rests on labels and codes. Receipts are generated in
+sign (€, £) and no code is printed, `skills.extract` suggests the seller's home
+currency (method `inferred`), which is never accepted alone. Receipts are generated in
 English (Malaysian, British, US and euro-area tills).
 """
     path.write_text(card.replace("\n\n\n\n", "\n\n"))
