@@ -618,13 +618,36 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
         }
         rank += 1
         spans.append(_Span("name", text, line.text, line.box, index, line.confidence, feats))
-        head = _first_segment(line)
-        if head is not None:  # "ACME GmbH · Hauptstr. 1 · Berlin": the sender line's name
+        # "ACME GmbH · Hauptstr. 1 · Berlin": the sender line's name; "ACME B.V. iov
+        # acme.com": a company's name ends with its legal form.
+        for head in (_first_segment(line), _up_to_legal_form(line)):
+            if head is None:
+                continue
             seg = head.text.strip(" :,.-|·")
             spans.append(_Span("name", seg, head.text, head.box, index, head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
                 "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
     return _without_buyer(spans, page, buyer)
+
+
+_LEGAL_FORMS = frozenset({"gmbh", "ag", "kg", "ltd", "limited", "plc", "llp", "llc", "inc",
+                          "corp", "sa", "sas", "sarl", "bv", "nv", "vof", "srl", "spa", "bhd",
+                          "berhad", "ab", "oy", "pty", "pte", "sl", "slu"})
+
+
+def _up_to_legal_form(line: Line) -> Line | None:
+    """The words up to a legal form that more words follow ("ACME B.V." of "ACME B.V. iov
+    acme.com"), or None."""
+    keys = [re.sub(r"[^a-z]", "", w.text.lower()) for w in line.words]
+    for i in range(1, len(keys) - 1):
+        if keys[i] in _LEGAL_FORMS and keys[i + 1] not in _LEGAL_FORMS | _JOINING:
+            return _line_of(line.words[: i + 1])
+    return None
+
+
+# Words that join legal forms into one ("GmbH & Co. KG", "SARL et Cie"); "" is a word
+# of punctuation only ("&", "+").
+_JOINING = frozenset({"", "co", "cie", "und", "and", "et"})
 
 
 def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_Span]:

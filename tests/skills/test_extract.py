@@ -368,3 +368,11 @@ def test_a_currency_nobody_printed_is_suggested_from_the_sellers_country() -> No
     assert "currency" not in result.accepted()  # a suggestion for a person, never posted alone
     printed = extract(_doc([*rows, ("Currency: CHF", 20, 200)], ReadMethod.OCR, conf=0.97))
     assert printed.fields["currency"].value == "CHF" and printed.fields["currency"].method == "ocr"
+
+
+def test_a_name_ends_with_its_legal_form() -> None:
+    rows = [("e-Luscious Nederland B.V. iov Saeco.com", 43, 724),
+            ("Helios Print GmbH & Co. KG", 40, 40)]
+    names = _values(rows, "vendor_name")
+    assert "e-Luscious Nederland B.V" in names  # the whole line stays a candidate too
+    assert "Helios Print GmbH & Co. KG" in names and "Helios Print GmbH" not in names
