@@ -207,12 +207,8 @@ class _Reader:
             crop = image.crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1,
                                int(y1 * scale) + 1))
             result = engine.read_page(np.asarray(crop))
-            found += [_marked_ocr(_scaled(line, 1 / scale), x0, y0) for line in result.lines]
-        merged = list(lines)  # the text layer's own order kept; each picture line goes
-        for line in found:    # before the first line that starts below it
-            at = next((i for i, ln in enumerate(merged) if ln.box[1] > line.box[1]), len(merged))
-            merged.insert(at, line)
-        return merged
+            found += [_placed(line, 1 / scale, x0, y0, ReadMethod.OCR) for line in result.lines]
+        return _merged(lines, found)
 
     def _attached_einvoice(self, files: dict[str, bytes]) -> dict[str, object] | None:
         """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any."""
@@ -262,7 +258,7 @@ class _Reader:
             width=result.width * scale,
             height=result.height * scale,
             method=ReadMethod.OCR,
-            lines=[_scaled(line, scale) for line in result.lines],
+            lines=[_placed(line, scale) for line in result.lines],
             rotation=result.rotation,
             seconds=time.perf_counter() - start,
         )
@@ -287,23 +283,27 @@ def _dpi_within(width_pt: float, height_pt: float, max_pixels: int) -> int:
     return max(int(72.0 * (max_pixels / (width_pt * height_pt)) ** 0.5), 1)
 
 
+def _merged(lines: list[Line], found: list[Line]) -> list[Line]:
+    """``lines`` in their own order, each of ``found`` put before the first line that
+    starts below it."""
+    merged = list(lines)
+    for line in found:
+        at = next((i for i, ln in enumerate(merged) if ln.box[1] > line.box[1]), len(merged))
+        merged.insert(at, line)
+    return merged
+
+
 def _inside(box: tuple[float, ...], outer: tuple[float, ...]) -> bool:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
-def _marked_ocr(line: Line, dx: float, dy: float) -> Line:
-    """A picture's line moved from the picture's frame onto the page, marked as OCR."""
+def _placed(line: Line, scale: float, dx: float = 0.0, dy: float = 0.0,
+            method: ReadMethod | None = None) -> Line:
+    """A line read off an image, in page points: scaled, then moved by (dx, dy) when the
+    image was a picture cut out of the page (its lines then marked with ``method``)."""
     def box(b):
-        return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+        return (b[0] * scale + dx, b[1] * scale + dy, b[2] * scale + dx, b[3] * scale + dy)
 
     words = tuple(Word(w.text, box(w.box), w.confidence) for w in line.words)
-    return Line(line.text, box(line.box), line.confidence, words, method=ReadMethod.OCR)
-
-
-def _scaled(line: Line, scale: float) -> Line:
-    def box(b):
-        return (b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale)
-
-    words = tuple(Word(w.text, box(w.box), w.confidence) for w in line.words)
-    return Line(line.text, box(line.box), line.confidence, words)
+    return Line(line.text, box(line.box), line.confidence, words, method=method)

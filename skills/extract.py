@@ -105,8 +105,8 @@ def extract(doc: Document, scorer: FieldScorer | None = None) -> Extraction:
         decisions = decide(candidates, probs)
         method = document_method(doc)
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
-        fields["currency"] = fields["currency"] if fields["currency"].value else (
-            _home_currency(fields) or fields["currency"])
+        if fields["currency"].value is None:
+            fields["currency"] = _home_currency(fields) or fields["currency"]
         line_items = [_line_item(r) for r in items]
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
