@@ -175,3 +175,11 @@ def validate(fields: dict[str, str | None], vendor: Vendor, po: PurchaseOrder | 
     return (check_bank_account(fields, vendor) + check_purchase_order(fields, vendor, po,
                                                                       tolerance)
             + check_amounts(fields))
+
+
+def confirm_suggested_currency(suggested: str, vendor: Vendor,
+                               po: PurchaseOrder | None) -> bool:
+    """A currency suggested from the seller's country (none could be read) stands only when
+    the ERP agrees: the vendor master's currency, and the order's when there is one."""
+    known = {c for c in (vendor.currency, po.currency if po else None) if c}
+    return known == {suggested}

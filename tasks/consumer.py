@@ -26,7 +26,16 @@ from robocorp.tasks import task
 from robocorp.workitems import ApplicationException, BusinessException
 
 from skills.errors import ErrorCode, UnreadableDocument, application_error, business_error
-from skills.validate import Finding, PoLine, PurchaseOrder, Vendor, match_vendor, name_key, validate
+from skills.validate import (
+    Finding,
+    PoLine,
+    PurchaseOrder,
+    Vendor,
+    confirm_suggested_currency,
+    match_vendor,
+    name_key,
+    validate,
+)
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
 from tasks.payloads import (
     REQUIRED_FIELDS,
@@ -89,10 +98,15 @@ class InvoiceJob:
         self.erp = erp
         self.settings = settings
         self.payload = _invoice_payload(item)
+        # A currency that could not be read, suggested from the seller's country, and what
+        # to tell a person if the ERP does not confirm it.
+        self.suggested_currency: tuple[str, str] | None = None
 
     def run(self) -> None:
         fields, lines, by_person = self._fields()
         vendor, po = self._vendor_and_order(fields)
+        if self.suggested_currency is not None:
+            self._confirm_currency(vendor, po)
         if not by_person:
             findings = validate(fields, vendor, po and _po_facts(po),
                                 Decimal(str(self.settings.amount_tolerance)))
@@ -137,6 +151,11 @@ class InvoiceJob:
             threshold=extraction.threshold)
         values = extraction.values()
         needed = [name for name in REQUIRED_FIELDS if not _sure(extraction, name)]
+        currency = extraction.fields["currency"]
+        if "currency" in needed and currency.method == "inferred" and currency.value:
+            # Posted only if the vendor master and the order agree (see run).
+            needed.remove("currency")
+            self.suggested_currency = (currency.value, _unsure_message(extraction, "currency"))
         if "vendor_name" in needed and _sure(extraction, "vendor_vat"):
             # The VAT id names the vendor and the ERP knows its name: look it up by VAT
             # only, never by a name the bot is unsure of.
@@ -155,6 +174,15 @@ class InvoiceJob:
                                 f"the work item has no attached file named {name!r}")])
         with tempfile.TemporaryDirectory() as tmp:
             return Path(self.item.get_file(name, Path(tmp) / "document")).read_bytes()
+
+    def _confirm_currency(self, vendor: Vendor, po: PurchaseOrderView | None) -> None:
+        suggested, message = self.suggested_currency  # type: ignore[misc]
+        if not confirm_suggested_currency(suggested, vendor, po and _po_facts(po)):
+            erp = f"the vendor master says {vendor.currency or 'nothing'}" + (
+                f", purchase order {po.po_number} {po.currency}" if po else "")
+            self._fail([Finding(ErrorCode.LOW_CONFIDENCE, f"{message} ({erp})", "currency")])
+        LOGGER.info("currency %s: suggested from the seller's country, confirmed by the ERP",
+                    suggested)
 
     # -- the ERP's facts -------------------------------------------------------------------
 

@@ -3,7 +3,14 @@
 from decimal import Decimal
 
 from skills.errors import ErrorCode
-from skills.validate import PoLine, PurchaseOrder, Vendor, match_vendor, validate
+from skills.validate import (
+    PoLine,
+    PurchaseOrder,
+    Vendor,
+    confirm_suggested_currency,
+    match_vendor,
+    validate,
+)
 
 BRENNER = Vendor("V10001", "Brenner Industriebedarf GmbH", "DE104010604",
                  "DE59100700008104482455", "EUR")
@@ -65,3 +72,17 @@ def test_amounts_must_add_up() -> None:
     assert codes(found) == [ErrorCode.LOW_CONFIDENCE] and "is not the total" in found[0].message
     found = validate(fields(tax_amount="100.00", total="1524.10"), BRENNER, PO)
     assert "is not 19% of the net" in found[0].message
+
+
+def test_a_suggested_currency_stands_only_where_the_erp_agrees() -> None:
+    def vendor(currency: str | None) -> Vendor:
+        return Vendor("V1", "Keller Fournitures AG", "ATU98162241", None, currency)
+
+    def order(currency: str) -> PurchaseOrder:
+        return PurchaseOrder("PO-1", "V1", currency, "OPEN", ())
+
+    assert confirm_suggested_currency("EUR", vendor("EUR"), order("EUR"))
+    assert confirm_suggested_currency("EUR", vendor("EUR"), None)
+    assert not confirm_suggested_currency("EUR", vendor("EUR"), order("USD"))
+    assert not confirm_suggested_currency("EUR", vendor("GBP"), None)
+    assert not confirm_suggested_currency("EUR", vendor(None), None)  # nothing to agree with
