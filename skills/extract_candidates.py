@@ -32,7 +32,8 @@ from skills.normalize import (
     repair_digits,
     slash_date_order,
 )
-from skills.schema import Box, Document, Line, Page, ReadMethod, Word
+from skills.schema import Box, Document, Line, Page, ReadMethod
+from skills.textlines import make_line
 
 FIELDS = (
     "vendor_name", "vendor_vat", "vendor_iban", "invoice_number", "invoice_date", "due_date",
@@ -587,7 +588,7 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
     for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
         index = page.lines.index(line)
         if index in after_seller:
-            line = _line_of(line.words[after_seller[index]:])
+            line = make_line(line.words[after_seller[index]:])
         text = line.text.strip(" :,.-|·")
         letters = sum(c.isalpha() for c in text)
         if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
@@ -641,7 +642,7 @@ def _up_to_legal_form(line: Line) -> Line | None:
     keys = [re.sub(r"[^a-z]", "", w.text.lower()) for w in line.words]
     for i in range(1, len(keys) - 1):
         if keys[i] in _LEGAL_FORMS and keys[i + 1] not in _LEGAL_FORMS | _JOINING:
-            return _line_of(line.words[: i + 1])
+            return make_line(line.words[: i + 1])
     return None
 
 
@@ -663,7 +664,7 @@ def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_
         line = page.lines[lab.line_index]
         if lab.word_end < len(line.words):  # "Bill to: ACME Ltd"
             taken |= {normalize_text(line.text.strip(" :,.-|·")),
-                      normalize_text(_line_of(line.words[lab.word_end:]).text.strip(" :,.-|·"))}
+                      normalize_text(make_line(line.words[lab.word_end:]).text.strip(" :,.-|·"))}
         else:
             under = _first_line_under(page, lab)
             if under is not None:
@@ -701,15 +702,7 @@ def _first_segment(line: Line) -> Line | None:
     words = line.words[:cut]
     if sum(c.isalpha() for w in words for c in w.text) < 3:
         return None
-    return _line_of(words)
-
-
-def _line_of(words: tuple[Word, ...]) -> Line:
-    """A line made of some of another line's words."""
-    return Line(" ".join(w.text for w in words),
-                (min(w.box[0] for w in words), min(w.box[1] for w in words),
-                 max(w.box[2] for w in words), max(w.box[3] for w in words)),
-                min(w.confidence for w in words), tuple(words))
+    return make_line(words)
 
 
 # A document title after the sender's name: "Amazon Web Services Invoice".
@@ -722,7 +715,7 @@ def _without_title(line: Line) -> Line:
     words = list(line.words)
     while len(words) > 2 and words[-1].text.lower().strip(".:") in _TITLE_WORDS:
         words.pop()
-    return line if len(words) == len(line.words) else _line_of(tuple(words))
+    return line if len(words) == len(line.words) else make_line(tuple(words))
 
 
 def _is_prose(text: str) -> bool:
