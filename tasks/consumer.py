@@ -105,10 +105,11 @@ class InvoiceJob:
     def run(self) -> None:
         fields, lines, by_person = self._fields()
         vendor, po = self._vendor_and_order(fields)
+        order = po and _po_facts(po)
         if self.suggested_currency is not None:
-            self._confirm_currency(vendor, po)
+            self._confirm_currency(vendor, order)
         if not by_person:
-            findings = validate(fields, vendor, po and _po_facts(po),
+            findings = validate(fields, vendor, order,
                                 Decimal(str(self.settings.amount_tolerance)))
             if findings:
                 self._fail(findings)
@@ -175,9 +176,9 @@ class InvoiceJob:
         with tempfile.TemporaryDirectory() as tmp:
             return Path(self.item.get_file(name, Path(tmp) / "document")).read_bytes()
 
-    def _confirm_currency(self, vendor: Vendor, po: PurchaseOrderView | None) -> None:
+    def _confirm_currency(self, vendor: Vendor, po: PurchaseOrder | None) -> None:
         suggested, message = self.suggested_currency  # type: ignore[misc]
-        if not confirm_suggested_currency(suggested, vendor, po and _po_facts(po)):
+        if not confirm_suggested_currency(suggested, vendor, po):
             erp = f"the vendor master says {vendor.currency or 'nothing'}" + (
                 f", purchase order {po.po_number} {po.currency}" if po else "")
             self._fail([Finding(ErrorCode.LOW_CONFIDENCE, f"{message} ({erp})", "currency")])
