@@ -25,10 +25,13 @@ import numpy as np
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
+from skills.doctype import DocumentType, document_type
 from skills.extract_candidates import FEATURES, FIELDS, Candidate, build_candidates
+from skills.extract_checks import apply_checks, label_familiarity
 from skills.extract_lines import TableRow, find_line_items
 from skills.extract_model import FieldScorer, default_scorer
 from skills.normalize import home_currency, normalize_field, normalize_text
+from skills.party_roles import OurCompanies, our_companies
 from skills.schema import Document
 
 REQUIRED_FIELDS = ("vendor_name", "invoice_number", "invoice_date", "currency", "total")
@@ -45,6 +48,9 @@ class Field(BaseModel):
     box: tuple[float, float, float, float] | None = None  # points, top-left origin
     method: str = "text"  # xml | text | ocr | inferred (from other fields, never auto-accepted)
     raw: str | None = None  # the text as printed
+    # Why a person must look even if the model is sure: a check the value failed
+    # ("net + tax does not make the total"); None when every check passed.
+    check: str | None = None
 
 
 class LineItem(BaseModel):
@@ -67,6 +73,11 @@ class Extraction(BaseModel):
     # not listed here (e.g. "xml") uses ``threshold``.
     thresholds: dict[str, float] = {}
     seconds: float = 0.0
+    # invoice | credit_note (amounts negative) | corrected_invoice; see skills.doctype
+    document_type: str = DocumentType.INVOICE.value
+    # Share of the document's printed labels ("Kundennummer:") the extractor knows; a page
+    # of mostly unknown labels is a layout unlike any it learned from.
+    familiarity: float = 1.0
 
     def values(self) -> dict[str, str | None]:
         return {name: f.value for name, f in self.fields.items()}
@@ -93,14 +104,21 @@ class Extraction(BaseModel):
             self.fields[n].value is not None for n in REQUIRED_FIELDS)
 
 
-def extract(doc: Document, scorer: FieldScorer | None = None) -> Extraction:
+def extract(doc: Document, scorer: FieldScorer | None = None,
+            own: OurCompanies | None = None) -> Extraction:
+    """The fields of ``doc``. ``own``: the buyer's own companies, never the vendor
+    (default: the list named by ``AP_OUR_COMPANIES``)."""
     start = time.perf_counter()
     scorer = scorer or default_scorer()
+    own = our_companies() if own is None else own
+    familiarity = 1.0
     if doc.einvoice:
         fields, line_items = _from_einvoice(doc.einvoice), _einvoice_lines(doc.einvoice)
+        kind = str(doc.einvoice.get("document_type") or DocumentType.INVOICE.value)
     else:
+        kind = document_type(doc).value
         items = [row for page in doc.pages for row in find_line_items(page)]
-        candidates = build_candidates(doc, [Decimal(r.amount) for r in items])
+        candidates = build_candidates(doc, [Decimal(r.amount) for r in items], own)
         probs = scorer.probabilities(feature_matrix(candidates, scorer.features))
         decisions = decide(candidates, probs)
         method = document_method(doc)
@@ -108,10 +126,13 @@ def extract(doc: Document, scorer: FieldScorer | None = None) -> Extraction:
         if fields["currency"].value is None:
             fields["currency"] = _home_currency(fields) or fields["currency"]
         line_items = [_line_item(r) for r in items]
+        familiarity = label_familiarity(doc)
+        apply_checks(fields, decisions, line_items, familiarity)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
         thresholds=dict(scorer.thresholds), seconds=time.perf_counter() - start,
+        document_type=kind, familiarity=familiarity,
     )
 
 
@@ -135,9 +156,16 @@ class Decision:
 
 
 def feature_matrix(candidates: list[Candidate], names: list[str] | None = None) -> np.ndarray:
-    if names is not None and list(names) != list(FEATURES):
-        raise ValueError("the model was trained on other features; retrain it")
-    return np.array([c.vector() for c in candidates], dtype=np.float32).reshape(-1, len(FEATURES))
+    """Rows of features in the order ``names`` (a model's own list; all of FEATURES by
+    default). An older model trained on fewer features still runs: it reads its own."""
+    rows = np.array([c.vector() for c in candidates], dtype=np.float32).reshape(-1, len(FEATURES))
+    if names is None or list(names) == list(FEATURES):
+        return rows
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"the model was trained on features this code no longer makes "
+                         f"({', '.join(unknown[:3])}...); retrain it")
+    return rows[:, [FEATURES.index(n) for n in names]]
 
 
 # Fields one printed value can never be at once: a date is the invoice date or the
@@ -167,7 +195,8 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
         options = ranked.get(name, [])
         p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
         if cand is not None and (p >= _PRESENT or name in _ALWAYS):
-            decisions[name] = Decision(field=name, value=cand.value, score=p, kind="value",
+            decisions[name] = Decision(field=name, value=cand.value,
+                                       score=_with_margin(p, cand, options), kind="value",
                                        candidate=cand)
         elif name in _ALWAYS:  # every invoice has it: not finding it is never "sure"
             decisions[name] = Decision(field=name, value=None, score=0.0, kind="missing")
@@ -176,6 +205,18 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
             decisions[name] = Decision(field=name, value=None, score=1.0 - top, kind="none")
     _arithmetic(decisions)
     return decisions
+
+
+# How much a rival value's score takes off the chosen one's: two likely values for one
+# field mean the model cannot tell them apart, however high the best one scores.
+_RIVAL_WEIGHT = 0.5
+
+
+def _with_margin(p: float, chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
+    """The chosen value's score less half the best score of a different value."""
+    rival = max((q for q, c in options if not values_match(chosen.field, c.value, chosen.value)),
+                default=0.0)
+    return max(p - _RIVAL_WEIGHT * rival, 0.0)
 
 
 def _share_out(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int],

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from skills.doctype import DocumentType, document_type
 from skills.extract_labels import Label, find_labels, is_label_only
 from skills.extract_lines import is_table_header
 from skills.normalize import (
@@ -32,6 +33,7 @@ from skills.normalize import (
     repair_digits,
     slash_date_order,
 )
+from skills.party_roles import OurCompanies, role_features
 from skills.schema import Box, Document, Line, Page, ReadMethod
 from skills.textlines import make_line
 
@@ -67,6 +69,8 @@ FEATURES = (
     # The value on the row under its label, wherever on that row ("Total:" / "    12.50").
     "d_next_row", "d_next_row_other", "rounded_total",
     "name_digits",  # street numbers and postcodes: address lines, not names
+    # Under a buyer's or a seller's section heading ("Käufer", "Fournisseur", "Bill to").
+    "role_buyer", "role_seller",
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -111,7 +115,8 @@ class _Span:
 _GLUED = "|".join(f"(?<={c})" for c in ("RM", "Rs", "Rs.", "EUR", "USD", "GBP", "MYR", "INR",
                                          "CHF", "SGD"))
 _AMOUNT = re.compile(
-    rf"(?:(?<![\w.,/-])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)"
+    # A minus is allowed right before the digits when it is not a range's dash ("10-12.00").
+    rf"(?:(?<![\w.,/-])|(?<=^[-−])|(?<=[\s:(=€$£][-−])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)"
     r"(?:[.,]| [.,]|[.,] )\d{2}(?![\d%])(?![.,/-]\d)"
 )
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
@@ -161,7 +166,9 @@ def _span_box(line: Line, offsets: list[int], start: int, end: int) -> tuple[Box
     return box, min(w.confidence for w in words)
 
 
-def _spans_on_line(line: Line, li: int, dayfirst: bool) -> list[_Span]:
+def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_Span]:
+    """Typed values on one line; ``sign`` -1 on a credit note, whose amounts are negative
+    whatever sign is printed (see skills.doctype)."""
     text = line.text
     offsets = _word_offsets(line)
     spans: list[_Span] = []
@@ -195,13 +202,15 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool) -> list[_Span]:
     for m in _AMOUNT.finditer(text):
         amount = parse_amount(m.group(0))
         if amount is not None and free(m.start(), m.end()):
-            add("amount", format_decimal(amount), m.start(), m.end(),
+            amount = -amount if _minus_beside(text, m.start(), m.end()) else amount
+            add("amount", format_decimal(amount * sign), m.start(), m.end(),
                 has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
     for m in _INT_AMOUNT.finditer(text):
         group = 1 if m.group(1) else 2
         amount = parse_amount(m.group(group))
         if amount is not None and free(m.start(group), m.end(group)):
-            add("amount", format_decimal(amount), m.start(group), m.end(group),
+            amount = -amount if _minus_beside(text, m.start(), m.end()) else amount
+            add("amount", format_decimal(amount * sign), m.start(group), m.end(group),
                 has_currency_mark=1.0)
     for m in _CURRENCY_TOKEN.finditer(text):
         token = m.group(1) or m.group(2)
@@ -213,6 +222,18 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool) -> list[_Span]:
         if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()):
             add("id", token, m.start(), m.end())
     return spans
+
+
+# A minus printed before an amount, with a currency sign between ("-12,00", "− € 12,00",
+# "-EUR 12.00"), or after it, as accounting systems print credits ("119,00-").
+_MINUS_BEFORE = re.compile(r"(?:^|[\s(:=])[-−–]\s?(?:[€$£]|[A-Z]{3})?\s?$")
+_MINUS_AFTER = re.compile(r"^[-−](?![\d\w])")
+
+
+def _minus_beside(text: str, start: int, end: int) -> bool:
+    """The amount at text[start:end] is printed negative."""
+    return bool(_MINUS_BEFORE.search(text[max(0, start - 7):start])
+                or _MINUS_AFTER.match(text[end:end + 6]))
 
 
 def _printed_length(printed: str, compact: str) -> int:
@@ -365,14 +386,17 @@ def document_dayfirst(doc: Document) -> bool:
     return not ("$" in text or "USD" in text) or "€" in text
 
 
-def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -> list[Candidate]:
-    """Every candidate of every header field in ``doc``, with features."""
+def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
+                     own: OurCompanies | None = None) -> list[Candidate]:
+    """Every candidate of every header field in ``doc``, with features. Amounts of a credit
+    note are negative; values that are one of ``own`` companies' are left out."""
     dayfirst = document_dayfirst(doc)
+    sign = -1 if document_type(doc) == DocumentType.CREDIT_NOTE else 1
     contexts = []
     for page in doc.pages:
         labels = find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR)
         spans = [s for li, line in enumerate(page.lines)
-                 for s in _spans_on_line(line, li, dayfirst)]
+                 for s in _spans_on_line(line, li, dayfirst, sign)]
         if page is doc.pages[0]:  # the seller names itself on the first page
             spans += _name_spans(page, labels, spans)
         contexts.append(PageContext(page, labels, spans))
@@ -386,6 +410,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -
     for ctx in contexts:
         boxes = np.array([s.box for s in ctx.spans], dtype=np.float64).reshape(-1, 4)
         rel = _relations(boxes, ctx.labels, ctx.page)
+        roles = role_features(boxes, ctx.labels, ctx.page)
         for si, span in enumerate(ctx.spans):
             for fld in _KIND_FIELDS[span.kind]:
                 feats = _label_features(rel, ctx.labels, si, fld, span)
@@ -395,9 +420,12 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None) -
                 feats.update(doc_feats.get(id(span), {}))
                 feats.update(shape)
                 feats.update(_position(span, ctx.page, last, fld in POSITIONAL))
+                feats["role_buyer"], feats["role_seller"] = roles[si]
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
                                             span.confidence, _method(ctx.page, span), feats))
     candidates += _derived_rates(candidates)
+    if own is not None and own.companies:
+        candidates = [c for c in candidates if not own.is_ours(c.field, c.value)]
     return _merge_currencies(candidates)
 
 
@@ -438,16 +466,19 @@ def _amount_features(amounts: list[_Span], spans: list[_Span], line_amounts: lis
                      out: dict[int, dict]) -> None:
     if not amounts:
         return
-    values = sorted({Decimal(s.value) for s in amounts if Decimal(s.value) > 0}, reverse=True)
+    # Magnitudes: a credit note's amounts relate to each other as an invoice's do.
+    values = sorted({abs(Decimal(s.value)) for s in amounts if Decimal(s.value) != 0},
+                    reverse=True)
     arr = np.array([float(v) for v in values])
     rates = {Decimal(s.value) for s in spans if s.kind == "percent"} - {Decimal(0)}
     rate_arr = np.array([float(r) for r in rates]) / 100 if rates else np.zeros(0)
     sums = (arr[:, None] + arr[None, :]) if len(arr) else np.zeros((0, 0))
     ys = sorted({round(s.box[1]) for s in amounts}, reverse=True)
-    lines_total = float(sum(line_amounts)) if len(line_amounts) > 1 else None
+    lines_total = abs(float(sum(line_amounts))) if len(line_amounts) > 1 else None
     for s in amounts:
-        v = float(s.value)
-        rank = values.index(Decimal(s.value)) if Decimal(s.value) in values else len(values)
+        magnitude = abs(Decimal(s.value))
+        v = float(magnitude)
+        rank = values.index(magnitude) if magnitude in values else len(values)
         feats = {
             "amount_rank": min(rank, 10) / 10, "amount_is_max": float(rank == 0),
             "amount_y_rank": min(ys.index(round(s.box[1])), 10) / 10,
@@ -767,8 +798,8 @@ def _derived_rates(candidates: list[Candidate]) -> list[Candidate]:
     out, seen = [], set()
     for n in nets[:5]:
         for t in taxes[:5]:
-            net, tax = Decimal(n.value), Decimal(t.value)
-            if net <= 0 or tax > net:
+            net, tax = abs(Decimal(n.value)), abs(Decimal(t.value))
+            if net == 0 or tax > net:
                 continue
             rate = (tax / net * 100).quantize(Decimal("0.1"))
             if rate in seen:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from skills.schema import Box, Line
 
-# Field → label phrases in English, German, French, Spanish and Dutch. Generic
+# Field → label phrases in English, German, French, Spanish, Dutch and Italian. Generic
 # phrases ("date", "total") are weaker evidence than specific ones; see GENERIC.
 LEXICON: dict[str, tuple[str, ...]] = {
     "invoice_number": (
@@ -30,6 +30,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "doc no", "document number", "trans no", "transaction no", "txn no", "slip no",
         "ref no", "reference no", "receipt number", "bill #", "check no", "cash bill no",
         "tax invoice no",
+        # Title lines ("Rechnung Nr. 2024-0815 vom ...") and Italian.
+        "fattura n", "fattura nr", "fattura numero", "numero fattura", "n fattura",
+        "nr fattura", "fattura", "documento n", "gutschrift nr", "gutschriftsnummer",
+        "avoir n", "credit note no", "credit note number", "nota di credito n",
+        "rechnungs nummer", "re nr", "invoice reference", "belegnr",
+        "facture numero", "no facture", "factuur nummer",
     ),
     "invoice_date": (
         "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
@@ -37,6 +43,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "date d emission", "date de facturation", "fecha de factura", "fecha", "fecha de emision",
         "fecha factura", "factuurdatum", "invoice date/time", "tax point",
         "date/time", "date & time", "trans date", "transaction date", "txn date", "sale date",
+        # The date on a title line ("Rechnung Nr. 12 vom 05.03.2024", "Facture n° 3 du ..."),
+        # and Italian.
+        "vom", "dated", "du", "del", "data fattura", "data documento",
+        "data di emissione", "rechnungs datum", "ausstellungsdatum", "datum der rechnung",
+        "date facture", "date de la facture", "fecha de expedicion", "document date",
     ),
     "due_date": (
         "due date", "payment due", "due by", "due", "pay by", "payment date",
@@ -44,6 +55,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "a payer avant le", "fecha de vencimiento", "vencimiento", "vervaldatum",
         "te betalen voor", "uiterste betaaldatum", "date limite de paiement", "date limite",
         "payment due date", "due on", "faellig", "zahlungsziel",
+        "data di scadenza", "scadenza", "zahlbar bis zum", "faelligkeit", "due date for payment",
+        "date d echeance du paiement", "payable le",
     ),
     "po_number": (
         "po number", "po no", "po #", "purchase order", "purchase order no", "your order no",
@@ -51,15 +64,20 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "ihre bestellung", "bestell nr", "bon de commande", "n de commande", "votre commande",
         "numero de pedido", "pedido", "orden de compra", "ordernummer", "inkoopordernummer",
         "uw referentie",
+        "ordine n", "numero ordine", "vostro ordine", "rif ordine", "ihre bestellnummer",
+        "bestellung", "ihre bestell nr", "customer po", "buyer order", "purchase order number",
     ),
     "vendor_vat": (
         "vat no", "vat id", "vat reg no", "vat number", "vat registration", "tax id", "ust idnr",
         "ust id", "ustid", "uid nr", "uid", "n tva", "tva intracommunautaire", "n tva intracom",
         "no tva",  # "N° TVA" as OCR reads it
         "numero de tva", "nif", "cif", "nif iva", "btw nummer", "btw nr", "gst no",
-        "gst reg no", "gstin", "steuernummer",
+        "gst reg no", "gstin",
         "gst id", "gst reg", "gst registration no", "sst id", "sst no", "sst reg no",
         "vat reg", "vat registration no",
+        "partita iva", "p iva", "piva", "ust id nr", "umsatzsteuer id", "umsatzsteuer idnr",
+        "ust identnr", "mwst nr", "che mwst", "vat reg number", "n de tva", "identifiant tva",
+        "n d identification tva", "numero de tva intracommunautaire",
     ),
     "vendor_iban": ("iban",),
     "net_amount": (
@@ -72,6 +90,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
             "total excl", "total excluding", "total exclusive", "total exclusive of",
             "total sales excl", "total sales excluding", "amount before", "total before",
             "amount excl", "sales excl")),
+        "imponibile", "totale imponibile", "nettobetrag gesamt", "summe netto gesamt",
+        "warenwert", "nettosumme", "netto summe", "gesamtnetto", "total net ht", "montant net ht",
+        "net ht", "base ht", "totaal netto", "netto totaal", "total neto",
     ),
     "tax_amount": (
         "vat", "tax", "vat amount", "sales tax", "total vat", "gst", "tax amount", "mwst",
@@ -81,9 +102,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "sst", "sst amount", "total sst", "service tax", "gst payable", "vat included",
         "gst included", "sst included", "tax included", "incl vat", "incl gst", "incl tax",
         "incl sst", "included vat", "total tax amount",
+        "imposta", "totale iva", "iva totale", "umsatzsteuerbetrag", "mwst betrag",
+        "steuerbetrag", "summe mwst", "summe ust", "montant de la tva", "tva totale",
     ),
     "tax_rate": ("vat rate", "tax rate", "rate", "steuersatz", "taux tva", "tipo iva",
-                 "btw tarief"),
+                 "btw tarief",
+        "aliquota", "aliquota iva", "mwst satz", "ust satz", "taux", "tarief"),
     "total": (
         "total", "amount due", "total due", "grand total", "balance due", "total amount",
         "invoice total", "total incl vat", "total payable", "amount payable", "total to pay",
@@ -97,8 +121,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "total incl tax", "total including gst", "total including tax", "bill total",
         "total sales incl gst", "total sales inclusive gst", "total amount payable",
         "total gbp", "total myr", "total amount rm", "nett total rm", "amount due rm",
+        "totale", "totale fattura", "totale documento", "totale da pagare", "importo totale",
+        "netto a pagare", "bruttobetrag", "gesamtbetrag brutto", "rechnungsbetrag brutto",
+        "summe", "rechnungssumme", "bruttosumme", "gesamtsumme brutto", "zahlbetrag",
+        "zu zahlender betrag", "total ttc a payer", "montant total ttc", "total general",
+        "montant du", "reste a payer", "total a payer", "total credit", "gutschriftsbetrag",
+        "totaal te betalen",
     ),
-    "currency": ("currency", "wahrung", "devise", "moneda", "valuta"),
+    "currency": ("currency", "wahrung", "devise", "moneda", "valuta",
+        "valuta", "divisa", "waehrung"),
     # Not header fields: amounts that are not totals (receipts print what was paid).
     "other_amount": (
         "cash", "change", "tendered", "cash tendered", "rounding", "rounding adj", "discount",
@@ -109,6 +140,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "debit card", "service charge", "total discount", "total savings", "you saved",
         "voucher", "total qty", "total quantity", "total items", "total item", "no of items",
         "item count", "qty total", "total tendered",
+        "bereits bezahlt", "anzahlung", "abschlag", "geleistete anzahlung", "acompte",
+        "acompte verse", "deja paye", "prepaid", "prepaid amount", "already paid", "skonto",
+        "rabatt", "nachlass", "remise", "rabais", "sconto", "versandkosten", "frais de port",
+        "porto", "fracht", "shipping", "zuschlag", "versicherungsteuer",
     ),
     # Not header fields: dates that are not the invoice date, and the labels that
     # mark the buyer's block and the vendor's own block.
@@ -118,17 +153,57 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "bestelldatum", "leistungszeitraum", "date de livraison", "date de commande",
         "fecha de pedido", "fecha de entrega", "leverdatum", "orderdatum", "check in",
         "check out", "printed on", "print date",
+        "liefer und leistungsdatum", "leistungsdatum", "lieferzeitraum", "abrechnungszeitraum",
+        "date de prestation", "periode de facturation", "data di consegna", "data ordine",
+        "data consegna", "auftragsdatum", "bestelldatum", "order date", "delivery period",
+        "service period", "leveringsdatum", "fecha de servicio", "valid until", "gueltig bis",
     ),
     "other_meta": (
         "cashier", "served by", "operator", "salesperson", "staff", "counter", "terminal",
         "table", "pax", "member", "member no", "card no", "approval code", "tel", "tel no",
         "phone", "fax", "time", "gst summary", "tax summary", "gst analysis", "tax code",
+        "email", "e mail", "mail", "internet", "web", "website", "homepage", "www",
+        "vorstand", "aufsichtsrat", "vorsitzender", "vorsitzender des aufsichtsrats",
+        "sitz", "sitz der gesellschaft", "siege social", "courriel", "telephone",
+    ),
+    # Numbers that look like an invoice or order number but are not: the customer's and
+    # supplier's account numbers, global location numbers, tax numbers, delivery notes,
+    # contracts, the seller's order confirmation, page numbers.
+    "other_id": (
+        "customer no", "customer number", "customer id", "customer #", "account no",
+        "account number", "client no", "client number", "kundennummer", "kunden nr",
+        "kundennr", "kd nr", "debitor", "debitorennummer", "n client", "no client",
+        "numero client", "code client", "ref client", "reference client", "id client",
+        "client id", "identifiant client", "n d abonne", "numero d abonne", "klantnummer",
+        "klant nr", "debiteurnummer", "numero de cliente", "codigo cliente", "codice cliente",
+        "cod cliente", "supplier no", "supplier number", "vendor no", "vendor number",
+        "lieferantennummer", "lieferanten nr", "kreditor", "n fournisseur",
+        "numero fournisseur", "leveranciersnummer", "codice fornitore", "gln", "iln", "ean",
+        "global location number", "steuernummer", "st nr", "steuer nr", "tax number",
+        "codice fiscale", "siren", "n siren", "tax reference", "utr",
+        "delivery note", "delivery note no", "lieferschein", "lieferschein nr",
+        "lieferscheinnummer", "bon de livraison", "bl n", "albaran", "pakbon", "ddt",
+        "documento di trasporto", "auftragsnummer", "auftrag nr", "auftrag", "auftragsbestaetigung",
+        "sales order", "order confirmation", "commande n", "notre reference",
+        "contract no", "contract number", "vertragsnummer", "vertrag nr", "contrat n",
+        "numero de contrat", "contractnummer", "policy no", "policy number", "policennummer",
+        "versicherungsschein nr", "versicherungsnummer", "police n", "mandatsreferenz",
+        "mandate reference", "glaubiger id", "glaeubiger id", "creditor id", "ihr zeichen",
+        "unser zeichen", "your reference", "our reference", "projekt nr", "projektnummer",
+        "project no", "tracking no", "tracking number", "sendungsnummer", "seite", "page",
+        "pagina", "blatt", "bic", "swift", "blz", "konto", "kontonummer", "konto nr",
+        "sort code", "telefon", "telefax", "mobil", "handelsregister nr",
+        "booking id", "reservation no", "mitgliedsnummer", "personalnummer",
+        "kostenstelle", "cost centre", "cost center", "referenz", "reference",
     ),
     # The seller's company registration: not a header field, but it sits by the name.
     "vendor_reg": (
         "co reg no", "company no", "roc no", "reg no", "business reg no", "company reg no",
         "registration no", "company registration no", "handelsregister", "hrb", "kvk",
         "siret", "rcs", "registergericht",
+        "amtsgericht", "registernummer", "rcs paris", "rc", "rea", "registro imprese",
+        "siret", "kvk nummer", "kvk nr", "chamber of commerce", "company registration number",
+        "geschaftsfuhrer", "geschaeftsfuehrer", "gerant", "directeur", "managing director",
     ),
     "buyer": (
         "bill to", "invoice to", "billed to", "customer", "sold to", "ship to", "deliver to",
@@ -136,18 +211,36 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "destinataire", "facturar a", "cliente", "factuur aan", "klant", "an",
         "customer name", "subscriber name", "guest name", "kundenname", "nom de l abonne",
         "nom du client", "nombre del cliente", "klantnaam",
+        # Section headings that name the buyer's block.
+        "kaufer", "kaeufer", "leistungsempfanger", "leistungsempfaenger", "rechnungsadresse",
+        "lieferanschrift", "auftraggeber", "besteller", "empfanger", "empfaenger",
+        "rechnungsanschrift", "buyer", "purchaser", "billing address", "invoice address",
+        "delivery address", "shipping address", "ship to address", "acheteur",
+        "adresse de facturation", "adresse de livraison", "livre a", "factura a", "comprador",
+        "direccion de facturacion", "koper", "afnemer", "factuuradres", "afleveradres",
+        "cessionario", "committente", "cessionario committente", "destinatario",
+        "intestatario", "spett le", "spettabile", "fatturare a", "customer address",
+        "kundenadresse", "sold to party", "invoice recipient", "rechnungsempfanger adresse",
     ),
     "seller": ("from", "supplier", "seller", "vendor", "absender", "lieferant", "emetteur",
                "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by",
                # who is paid: the seller's own account
                "account holder", "account name", "beneficiary", "payee", "kontoinhaber",
                "titulaire du compte", "titular de la cuenta", "rekeninghouder",
-               "begunstigde"),
+               "begunstigde",
+        # Section headings that name the seller's block.
+        "verkaufer", "verkaeufer", "leistender", "leistungserbringer", "rechnungssteller",
+        "auftragnehmer", "vendeur", "prestataire", "vendedor", "verkoper", "cedente",
+        "prestatore", "cedente prestatore", "fornitore", "issued by", "invoice from",
+        "billed by", "service provider", "remit to", "pay to", "payee name"),
 }
 GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "facture",
                      "factura", "factuur", "net", "netto", "vat", "tax", "btw", "due", "rate",
                      "an", "gesamt", "totaal", "pedido", "iva", "tva", "ust", "gst", "uid", "p o",
-                     "client", "cliente", "nif", "cif"})
+                     "client", "cliente", "nif", "cif", "vom", "dated", "du", "del",
+                     "fattura", "totale", "summe", "scadenza", "taux", "tarief",
+                     "reference", "referenz", "page", "seite", "pagina", "konto", "auftrag",
+                     "ean", "rc", "bestellung", "shipping", "porto", "fracht"})
 
 
 @lru_cache(maxsize=1 << 16)  # called per character and per cell: the same strings recur

@@ -90,12 +90,23 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_scorer(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME) -> FieldScorer:
-    """The registered scorer; refuses a model file whose sha256 differs from the registry."""
-    entry = read_registry(models_dir)["models"].get(name)
+def previous_versions(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME) -> list[str]:
+    """Versions of ``name`` kept from before the registered one, newest first."""
+    return [e["version"] for e in read_registry(models_dir).get("previous", {}).get(name, [])]
+
+
+def load_scorer(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME,
+                version: str | None = None) -> FieldScorer:
+    """The registered scorer, or an earlier ``version`` kept in the registry; refuses a
+    model file whose sha256 differs from the registry."""
+    registry = read_registry(models_dir)
+    entry = registry["models"].get(name)
+    if version is not None and (entry is None or entry["version"] != version):
+        entry = next((e for e in registry.get("previous", {}).get(name, [])
+                      if e["version"] == version), None)
     if entry is None:
-        raise ModelMissing(f"no model {name!r} in {models_dir / REGISTRY}; "
-                           "train one with: python -m skills.train")
+        raise ModelMissing(f"no model {name!r}{' ' + version if version else ''} in "
+                           f"{models_dir / REGISTRY}; train one with: python -m skills.train")
     path = models_dir / entry["file"]
     if not path.exists() or sha256_of(path) != entry["sha256"]:
         raise ModelMissing(f"{path.name} is missing or does not match its registry sha256; "

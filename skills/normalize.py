@@ -20,7 +20,7 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-# Month names in English, German, French, Spanish and Dutch (full and short forms).
+# Month names in English, German, French, Spanish, Dutch and Italian (full and short forms).
 MONTHS: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
@@ -32,6 +32,8 @@ MONTHS: dict[str, tuple[str, ...]] = {
            "septiembre", "octubre", "noviembre", "diciembre"),
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
            "september", "oktober", "november", "december"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"),
 }
 
 

@@ -10,13 +10,15 @@ import pytest
 
 from skills.documents import read_document
 from skills.extract import extract
-from skills.extract_model import load_scorer, sha256_of
+from skills.extract_model import load_scorer, previous_versions, sha256_of
 from skills.train import (
     Outcome,
     expected_calibration_error,
     pick_threshold,
     pick_thresholds,
+    set_aside_current,
     train,
+    write_registry,
 )
 from skills.train import (
     metrics as training_metrics,
@@ -28,7 +30,8 @@ def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
     models = tmp_path / "models"
     entry = train(count=18, seed=3, scanned_share=0.0, iterations=8, models_dir=models,
                   data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", workers=1,
-                  receipt_share=0.3, receipt_scanned_share=0.0)
+                  receipt_share=0.3, receipt_scanned_share=0.0, procedural=6,
+                  procedural_scanned_share=0.0)
     registry = json.loads((models / "registry.json").read_text())
     registered = registry["models"]["invoice-fields"]
     model_file = models / registered["file"]
@@ -39,7 +42,8 @@ def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
     for key in ("accuracy", "ece", "threshold", "precision_at_threshold",
                 "straight_through_rate"):
         assert key in metrics
-    assert registered["training"]["documents"] == 18
+    assert registered["training"]["documents"] == 24
+    assert registered["training"]["procedural"]["documents"] == 6
     assert registered["training"]["receipts"] > 0
     assert registered["training"]["family"] == "train"
     # The exported model runs through the normal extraction path.
@@ -49,6 +53,24 @@ def test_tiny_training_run_registers_a_working_model(tmp_path: Path) -> None:
     assert result.model_version == registered["version"]
     assert result.threshold == metrics["threshold"]
     assert result.thresholds == registered["metrics"]["thresholds"]
+
+
+def test_a_new_version_keeps_the_one_it_replaces(tmp_path: Path) -> None:
+    models = tmp_path
+    (models / "invoice-fields.onnx").write_bytes(b"old model")
+    old = {"name": "invoice-fields", "version": "1", "file": "invoice-fields.onnx",
+           "sha256": sha256_of(models / "invoice-fields.onnx")}
+    write_registry(models, old)
+    set_aside_current(models)
+    (models / "invoice-fields.onnx").write_bytes(b"new model")
+    write_registry(models, {**old, "version": "2",
+                            "sha256": sha256_of(models / "invoice-fields.onnx")})
+    registry = json.loads((models / "registry.json").read_text())
+    assert registry["models"]["invoice-fields"]["version"] == "2"
+    kept = registry["previous"]["invoice-fields"][0]
+    assert kept["version"] == "1" and kept["file"] == "invoice-fields-1.onnx"
+    assert sha256_of(models / kept["file"]) == kept["sha256"]
+    assert previous_versions(models) == ["1"]
 
 
 def test_threshold_is_the_lowest_cut_meeting_the_precision() -> None:

@@ -1,0 +1,119 @@
+"""Reading what a layout means beyond labels: document kind, party roles, signs, and the
+checks that keep a confident but unchecked value from being auto-accepted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from skills.doctype import DocumentType, document_type, title_kind
+from skills.extract import Extraction, Field, extract
+from skills.extract_candidates import build_candidates
+from skills.extract_checks import CHECK_CAP, amounts_close, label_familiarity
+from skills.extract_labels import find_labels
+from skills.party_roles import OurCompanies, OurCompany, role_features
+from skills.schema import Document, Page, ReadMethod
+from skills.train import MIN_AUTO_ACCEPT
+from tests.skills.test_extract import INVOICE, _doc, _line
+
+
+def test_title_names_the_kind_of_document() -> None:
+    assert title_kind(_line("Gutschrift Nr. 2024-12", 50, 50)) == DocumentType.CREDIT_NOTE
+    assert title_kind(_line("Avoir n° 3 du 05/03/2024", 50, 50)) == DocumentType.CREDIT_NOTE
+    assert title_kind(_line("Nota di credito n. 5", 50, 50)) == DocumentType.CREDIT_NOTE
+    assert title_kind(_line("Rechnungskorrektur", 50, 50)) == DocumentType.CORRECTED_INVOICE
+    assert title_kind(_line("Rechnung Nr. 12 vom 05.03.2024", 50, 50)) == DocumentType.INVOICE
+    # Title words inside sentences, or words that only look like one, are not titles.
+    assert title_kind(_line("Avoir une question ? Contactez-nous", 50, 50)) is None
+    assert title_kind(_line("Stornogebühr 12,00", 50, 50)) is None
+    assert title_kind(_line("Der Betrag wird Ihnen als Gutschrift auf Ihrem Konto "
+                            "gutgeschrieben und verrechnet", 50, 50)) is None
+    assert document_type(_doc(INVOICE)) == DocumentType.INVOICE
+
+
+def test_a_credit_note_reports_negative_amounts_whatever_is_printed() -> None:
+    rows = [("Gutschrift", 400, 50) if text == "Rechnung" else (text, x, y)
+            for text, x, y in INVOICE]
+    result = extract(_doc(rows))
+    assert result.document_type == "credit_note"
+    values = result.values()
+    assert values["total"] == "-1468.46"
+    assert values["net_amount"] == "-1234.00"
+    assert values["tax_amount"] == "-234.46"
+
+
+def test_a_minus_printed_before_or_after_an_amount_is_read() -> None:
+    doc = _doc([("Gesamtbetrag: -1.468,46 EUR", 380, 348), ("Skonto 12,00-", 380, 370),
+                ("Range 10-13.00", 380, 390)])
+    amounts = {c.value for c in build_candidates(doc) if c.field == "total"}
+    assert {"-1468.46", "-12.00"} <= amounts
+    assert "-13.00" not in amounts and "13.00" not in amounts  # a range, not an amount
+
+
+def test_values_in_the_buyers_block_are_marked_as_the_buyers() -> None:
+    page = Page(1, 595.0, 842.0, ReadMethod.TEXT, [
+        _line("Verkäufer", 50, 100), _line("Käufer", 320, 100),
+        _line("Name: Nordwind GmbH", 50, 114), _line("Name: Contoso Retail GmbH", 320, 114),
+        _line("USt-IdNr.: DE123456789", 50, 128), _line("USt-IdNr.: DE811907980", 320, 128),
+        _line("Gesamtbetrag: 100,00", 320, 700),
+    ])
+    boxes = np.array([ln.box for ln in page.lines[2:]], dtype=float)
+    roles = role_features(boxes, find_labels(page.lines), page)
+    buyer, seller = roles[:, 0], roles[:, 1]
+    assert seller[0] > 0.9 and buyer[0] == 0  # the seller's name, left block
+    assert buyer[1] > 0.9 and seller[1] == 0  # the buyer's name, right block
+    assert seller[2] > 0.8 and buyer[3] > 0.8  # their VAT ids
+    assert buyer[4] == 0 and seller[4] == 0  # a total far below belongs to no party
+
+
+def test_our_own_companies_are_never_the_vendor() -> None:
+    rows = INVOICE + [("Contoso Retail GmbH · USt-IdNr. DE811907980", 50, 40)]
+    own = OurCompanies(companies=[OurCompany(name="Contoso Retail GmbH", vat="DE 811907980")])
+    result = extract(_doc(rows), own=own)
+    assert result.fields["vendor_name"].value != "Contoso Retail GmbH"
+    assert result.fields["vendor_vat"].value == "DE123456789"
+    candidates = build_candidates(_doc(rows), own=own)
+    assert not [c for c in candidates if c.field == "vendor_vat" and c.value == "DE811907980"]
+
+
+def test_amounts_close_only_when_they_add_up() -> None:
+    d = Decimal
+    assert amounts_close(d("100.00"), d("19.00"), d("119.00"), [])
+    assert not amounts_close(d("100.00"), d("19.00"), d("120.00"), [])
+    assert not amounts_close(d("100.00"), None, d("119.00"), [])
+    # A zero tax proves nothing, unless the lines make the net.
+    assert not amounts_close(d("100.00"), d("0.00"), d("100.00"), [])
+    assert amounts_close(d("100.00"), d("0.00"), d("100.00"), [d("60.00"), d("40.00")])
+    assert amounts_close(d("-100.00"), d("-19.00"), d("-119.00"), [])
+
+
+def test_amounts_that_do_not_add_up_are_never_auto_accepted() -> None:
+    rows = [(t.replace("1.468,46", "1.500,00"), x, y) for t, x, y in INVOICE]
+    result = extract(_doc(rows))
+    total = result.fields["total"]
+    assert total.confidence <= CHECK_CAP < MIN_AUTO_ACCEPT
+    assert "add up" in (total.check or "")
+    assert "total" not in result.accepted()
+
+
+def test_a_page_of_unknown_labels_is_unfamiliar() -> None:
+    known = _doc(INVOICE)
+    assert label_familiarity(known) == 1.0  # too few "Label:" lines to tell
+    words = ("Xylofon", "Quirl", "Wimpel", "Zunder", "Brosche", "Kiesel")
+    odd = _doc([(f"{w}: {i}", 50, 100 + 14 * i) for i, w in enumerate(words)]
+               + [("Rechnungsnummer: 12", 50, 300)])
+    assert label_familiarity(odd) < 0.5
+    result = extract(odd)
+    assert all(f.confidence <= CHECK_CAP for f in result.fields.values() if f.value)
+
+
+def test_checks_leave_e_invoice_fields_alone() -> None:
+    doc = Document("x.xml", "0" * 64, "application/xml", [], einvoice={
+        "vendor_name": "ACME GmbH", "invoice_number": "1", "invoice_date": "2024-03-05",
+        "currency": "EUR", "total": "-119.00", "net_amount": "-100.00", "tax_amount": "-19.00",
+        "document_type": "credit_note"})
+    result: Extraction = extract(doc)
+    assert result.document_type == "credit_note"
+    assert all(isinstance(f, Field) and (f.value is None or f.confidence == 1.0)
+               for f in result.fields.values())
