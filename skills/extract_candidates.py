@@ -116,7 +116,8 @@ _GLUED = "|".join(f"(?<={c})" for c in ("RM", "Rs", "Rs.", "EUR", "USD", "GBP", 
                                          "CHF", "SGD"))
 _AMOUNT = re.compile(
     # A minus is allowed right before the digits when it is not a range's dash ("10-12.00").
-    rf"(?:(?<![\w.,/-])|(?<=^[-−])|(?<=[\s:(=€$£][-−])|{_GLUED})(?:\d{{1,3}}(?:(?:[.,] ?|['’\u00a0 ])\d{{3}})+|\d+)"
+    rf"(?:(?<![\w.,/-])|(?<=^[-−])|(?<=[\s:(=€$£][-−])|{_GLUED})"
+    r"(?:\d{1,3}(?:(?:[.,] ?|['’\u00a0 ])\d{3})+|\d+)"
     r"(?:[.,]| [.,]|[.,] )\d{2}(?![\d%])(?![.,/-]\d)"
 )
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
