@@ -211,16 +211,27 @@ class _Reader:
         return _merged(lines, found)
 
     def _attached_einvoice(self, files: dict[str, bytes]) -> dict[str, object] | None:
-        """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any."""
-        # The standard names first, then any other XML attachment.
-        names = sorted(files, key=lambda n: n.lower() not in einvoice.ATTACHMENT_NAMES)
-        for name in names:
-            if not name.lower().endswith(".xml"):
-                continue
+        """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any.
+
+        The standard names first, then other ``.xml`` files, then every other attachment:
+        senders attach UBL and CII under names of their own, and any of them that parses
+        as an e-invoice is used. Hostile XML (a DTD or entities) refuses the document when
+        it is named as XML; a damaged file refuses it only under a standard name.
+        """
+        for name in sorted(files, key=_attachment_rank):
+            rank = _attachment_rank(name)
             try:
                 fields = einvoice.parse_einvoice(files[name])
             except einvoice.NotAnEInvoice:
                 continue
+            except einvoice.HostileXml:
+                if rank < 2:
+                    raise
+                continue  # never expanded; a file not named XML is not taken for the invoice
+            except einvoice.BrokenXml:
+                if rank == 0:
+                    raise
+                continue  # some other attachment (notes, a picture), not the invoice
             self.used["xml"] = f"embedded {name} ({fields['syntax']})"
             return fields
         return None
@@ -276,6 +287,14 @@ class _Reader:
                 f"Reading stopped after {index} pages: the {self.options.time_limit:.0f} s time "
                 "limit for one document was reached. Split the document or read it by hand."
             )
+
+
+def _attachment_rank(name: str) -> int:
+    """0 for the names the e-invoice standards use, 1 for other XML files, 2 for the rest."""
+    lowered = name.lower()
+    if lowered in einvoice.ATTACHMENT_NAMES:
+        return 0
+    return 1 if lowered.endswith(".xml") else 2
 
 
 def _dpi_within(width_pt: float, height_pt: float, max_pixels: int) -> int:
