@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     UNREADABLE_DOCUMENT = "UNREADABLE_DOCUMENT"  # corrupt, encrypted, empty, bomb, unknown type
     INVALID_PAYLOAD = "INVALID_PAYLOAD"  # the work item's payload or files are malformed
     REJECTED = "REJECTED"  # a person rejected the invoice in the exception queue
+    CREDIT_NOTE = "CREDIT_NOTE"  # a credit note: a person posts it as a credit memo
     # APPLICATION: retried with backoff, then failed for a person to retry.
     ERP_UNAVAILABLE = "ERP_UNAVAILABLE"  # the ERP answered 5xx, timed out or refused
     SESSION_EXPIRED = "SESSION_EXPIRED"  # the ERP logged the bot out mid-entry
@@ -55,6 +56,7 @@ _BUSINESS = frozenset(
         ErrorCode.UNREADABLE_DOCUMENT,
         ErrorCode.INVALID_PAYLOAD,
         ErrorCode.REJECTED,
+        ErrorCode.CREDIT_NOTE,
     }
 )
 
@@ -67,6 +69,8 @@ _EXPLANATIONS: dict[ErrorCode, str] = {
     ErrorCode.UNREADABLE_DOCUMENT: "The file could not be read as an invoice.",
     ErrorCode.INVALID_PAYLOAD: "The work item's data is malformed.",
     ErrorCode.REJECTED: "A person rejected this invoice.",
+    ErrorCode.CREDIT_NOTE: ("This is a credit note: post it as a credit memo in the ERP, then "
+                            "mark the item done."),
     ErrorCode.ERP_UNAVAILABLE: "The ERP did not answer; the bot will try again.",
     ErrorCode.SESSION_EXPIRED: "The ERP session expired during entry; the bot will try again.",
     ErrorCode.LOCATOR_NOT_FOUND: "A screen element was not found; the ERP screen may have changed.",

@@ -151,6 +151,13 @@ class InvoiceJob:
             model=f"{extraction.model_name} {extraction.model_version}",
             threshold=extraction.threshold)
         values = extraction.values()
+        if extraction.document_type == "credit_note":
+            # The bot keys invoices only: a credit note waits for a person, whatever its
+            # fields (they are in the payload, negative, for the clerk to post).
+            self._fail([Finding(ErrorCode.CREDIT_NOTE,
+                                f"credit note {values.get('invoice_number') or ''} over "
+                                f"{values.get('total') or '?'} {values.get('currency') or ''}: "
+                                "post it as a credit memo")])
         needed = [name for name in REQUIRED_FIELDS if not _sure(extraction, name)]
         currency = extraction.fields["currency"]
         if "currency" in needed and currency.method == "inferred" and currency.value:
@@ -289,8 +296,9 @@ def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
         return (f"{name.replace('_', ' ')} is not printed legibly; {field.value!r} is "
                 f"suggested from the seller's country ({field.raw.replace('_', ' ')}): "
                 "confirm it")
-    return (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
-            f"{field.confidence:.2f} (needs {extraction.threshold_of(name):.2f})")
+    message = (f"{name.replace('_', ' ')} read as {field.value!r} with confidence "
+               f"{field.confidence:.2f} (needs {extraction.threshold_of(name):.2f})")
+    return f"{message}: {field.check}" if field.check else message
 
 
 def _sure(extraction, name: str) -> bool:  # noqa: ANN001
