@@ -1,15 +1,27 @@
 """Seconds per scanned A4 page and word accuracy: our OCR path against two baselines.
 
-    python -m bench.ocr [--pages 8] [--runs 3] [--receipts 8] [--paddle-python PATH]
+    python -m bench.ocr [--pages 8] [--european 8] [--runs 3] [--receipts 8]
+                        [--paddle-python PATH]
 
 Pages: born-digital invoices (tests/skills/fixtures/read/pages.py) rendered at
 150 dpi, then made to look scanned (slight skew, blur, grain, JPEG). The PDF's own
-text layer is the ground truth, so nothing is hand-labelled.
+text layer is the ground truth, so nothing is hand-labelled. These are English and
+number-heavy.
+
+European pages (``--european N``): held-out invoices from the project's generator
+(``devdata.generator``, seed 5: German, French, Spanish, Dutch and English invoices
+with umlauts, accents, "€" and "£"), scanned by the generator; the truth is the
+text layer of the same invoice rendered born-digital. Each engine reads each page
+once. Besides word accuracy, the table counts the truth's words with a character
+outside ASCII ("Bürobedarf", "1.234,56 €") that were read exactly.
 
 Engines, all on the same pages in the same run, interleaved page by page so that
 other work on the machine slows each of them alike:
 
-- ``onnx``: ours (skills.ocr.onnx), full page reading: orientation + deskew included;
+- ``onnx``: ours (skills.ocr.onnx), full page reading: orientation + deskew included,
+  with the product's recogniser (``AP_OCR_RECOGNIZER``; default PP-OCRv6 tiny);
+- ``onnx-ppocrv4``: the same pipeline with the PP-OCRv4 recogniser it had before (the
+  one the two baselines below also run): the recogniser's own difference;
 - ``rapidocr``: the rapidocr_onnxruntime package's own pipeline (same model files);
 - ``paddle``: PaddleOCR 3.7's own pipeline on the same files, when installed: here,
   or in a virtualenv of its own whose interpreter ``--paddle-python`` (or
@@ -30,6 +42,10 @@ $AP_REALDATA), ``--receipts N`` SROIE receipt scans are read once by each engine
 and scored against their published line transcriptions (case-insensitive: the
 transcriptions are upper case). Evaluation only; nothing is tuned on them.
 
+Confidence: the mean word confidence of words read right and of words read wrong
+(over both page sets), and how many wrong words had 0.95 or more: the extraction's
+thresholds rely on wrong words having lower confidence.
+
 Prints a table, then one JSON line of the figures.
 """
 
@@ -44,6 +60,7 @@ sys.path[0] = str(ROOT)  # run as a script: the repository root, not bench/, com
 import argparse  # noqa: E402
 import collections  # noqa: E402
 import csv  # noqa: E402
+import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
@@ -56,6 +73,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench import memory  # noqa: E402
+from devdata.generator.build import render_invoice  # noqa: E402
 from skills import pdf  # noqa: E402
 from skills.documents import read_document  # noqa: E402
 from skills.extract import extract  # noqa: E402
@@ -64,14 +82,16 @@ from tests.skills.fixtures.read.pages import invoice_pdf, render_pdf_page, scan 
 
 SKEWS = (0.0, 1.0, -1.5, 2.0, -0.5, 0.0, -2.0, 1.5, 0.7, -1.0)
 DPI = 150
+EUROPEAN_SEED = 5  # as `python -m devdata.generator --seed 5 --family heldout --scanned-share 1`
 
 
 def main() -> None:
     args = _arguments()
     console = Console()
     pages = _scanned_pages(args.pages)
+    european = _european_pages(args.european)
     receipts = _receipts(args.receipts)
-    engines = ["onnx", "rapidocr"]
+    engines = ["onnx", "onnx-ppocrv4", "rapidocr"]
     paddle_status = memory.paddle_setup(args.paddle_python)
     if paddle_status == "not installed":
         paddle_status = "not installed (see pyproject.toml, or --paddle-python)"
@@ -91,6 +111,7 @@ def main() -> None:
         load_seconds[name] = time.perf_counter() - start
 
     per_page: dict[str, list[float]] = {name: [] for name in engines}
+    confidences: dict[str, list[tuple[bool, float]]] = {name: [] for name in engines}
     accuracy: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
     for image, truth in pages:
         for name in engines:
@@ -103,6 +124,17 @@ def main() -> None:
                 times.append(getattr(engine, "last_seconds", time.perf_counter() - start))
             per_page[name].append(statistics.median(times))
             accuracy[name].append(_match(truth, words))
+            confidences[name].extend(_confidences(truth, last_words[name]))
+
+    eu: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
+    eu_special: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
+    for image, truth in european:
+        special = [w for w in truth if not w.isascii()]
+        for name in engines:
+            words = _read(get_engine(name), name, image)
+            eu[name].append(_match(truth, words))
+            eu_special[name].append(_match(special, words))
+            confidences[name].extend(_confidences(truth, last_words[name]))
 
     real: dict[str, list[tuple[int, int, int]]] = {name: [] for name in engines}
     for image, truth in receipts:
@@ -122,12 +154,16 @@ def main() -> None:
         rss,
         paddle_status,
         real,
+        (eu, eu_special, confidences),
     )
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=8, help="scanned pages (1-10)")
+    parser.add_argument(
+        "--european", type=int, default=8, help="generated European invoice scans (0: none)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="reads of each page per engine")
     parser.add_argument("--receipts", type=int, default=8, help="real SROIE scans (0: none)")
     parser.add_argument(
@@ -144,6 +180,17 @@ def _scanned_pages(count: int) -> list[tuple[np.ndarray, list[str]]]:
         data = invoice_pdf(seed=seed)
         truth = [w.text for w in read_document(data, "truth.pdf").pages[0].words]
         image = scan(render_pdf_page(data, dpi=DPI), skew=SKEWS[seed], seed=seed)
+        pages.append((np.asarray(image), truth))
+    return pages
+
+
+def _european_pages(count: int) -> list[tuple[np.ndarray, list[str]]]:
+    pages = []
+    for index in range(max(count, 0)):
+        born_digital, _, _ = render_invoice(EUROPEAN_SEED, index, "heldout", scanned=False)
+        scanned, _, _ = render_invoice(EUROPEAN_SEED, index, "heldout", scanned=True)
+        truth = [w.text for w in read_document(born_digital, "truth.pdf").pages[0].words]
+        image = Image.open(io.BytesIO(scanned)).convert("RGB")
         pages.append((np.asarray(image), truth))
     return pages
 
@@ -171,11 +218,26 @@ def _receipts(count: int) -> list[tuple[np.ndarray, list[str]]]:
     return receipts
 
 
+last_words: dict[str, list] = {}  # each engine's words of its last read, with confidences
+
+
 def _read(engine, name: str, image: np.ndarray) -> list[str]:
     # Ours reads the whole page (orientation and deskew included); the baselines have no
     # page-level step, so their plain read is their whole pipeline.
-    lines = engine.read_page(image).lines if name == "onnx" else engine.read(image)
-    return [w.text for line in lines for w in line.words]
+    lines = engine.read_page(image).lines if name.startswith("onnx") else engine.read(image)
+    last_words[name] = [w for line in lines for w in line.words]
+    return [w.text for w in last_words[name]]
+
+
+def _confidences(truth: list[str], words: list) -> list[tuple[bool, float]]:
+    """(read right, confidence) for each word read: right while the truth has it left."""
+    left = collections.Counter(truth)
+    marked = []
+    for word in words:
+        right = left[word.text] > 0
+        left[word.text] -= right
+        marked.append((right, word.confidence))
+    return marked
 
 
 def _match(truth: list[str], words: list[str]) -> tuple[int, int, int]:
@@ -217,8 +279,19 @@ def _text_layer_seconds(runs: int = 20) -> dict[str, float]:
 
 
 def _report(
-    console, args, engines, per_page, accuracy, load_seconds, text_layer, rss, paddle_status, real
+    console,
+    args,
+    engines,
+    per_page,
+    accuracy,
+    load_seconds,
+    text_layer,
+    rss,
+    paddle_status,
+    real,
+    european,
 ) -> None:
+    eu, eu_special, confidences = european
     figures: dict[str, object] = {
         "pages": len(per_page["onnx"]),
         "runs_per_page": args.runs,
@@ -227,6 +300,8 @@ def _report(
         "load_average_1m": round(os.getloadavg()[0], 2),
         "paddle_status": paddle_status,
         "receipts": len(real["onnx"]),
+        "european_pages": len(eu["onnx"]),
+        "recognizer": get_engine("onnx").recognizer.name,
     }
     table = Table(title=f"OCR, scanned A4 at {DPI} dpi, {figures['pages']} pages")
     for column in (
@@ -255,6 +330,10 @@ def _report(
             "load_seconds": round(load_seconds[name], 2),
             "peak_rss_mb": round(rss[name], 1),
             "receipts_word_accuracy": _accuracy(real[name]),
+            "european_word_accuracy": _accuracy(eu[name]),
+            "european_non_ascii_words_read": sum(m for m, _, _ in eu_special[name]),
+            "european_non_ascii_words": sum(t for _, t, _ in eu_special[name]),
+            **_confidence_figures(confidences[name]),
         }
         f = figures[name]
         on_receipts = f["receipts_word_accuracy"]
@@ -272,10 +351,29 @@ def _report(
     if "paddle" not in engines:
         table.add_row("paddle", "-", "-", "-", "-", "-", "-", "-", paddle_status)
     console.print(table)
+    second = Table(title=f"European invoice scans ({figures['european_pages']}); confidences")
+    for column in (
+        "engine",
+        "European word acc.",
+        "non-ASCII words read",
+        "mean conf. right / wrong",
+        "wrong words at >= 0.95",
+    ):
+        second.add_column(column, justify="left" if column == "engine" else "right")
+    for name in engines:
+        f = figures[name]
+        second.add_row(
+            name,
+            "-" if f["european_word_accuracy"] is None else f"{f['european_word_accuracy']:.1%}",
+            f"{f['european_non_ascii_words_read']} of {f['european_non_ascii_words']}",
+            f"{f['confidence_right']:.3f} / {f['confidence_wrong']:.3f}",
+            f"{f['wrong_at_095']} of {f['wrong_words']}",
+        )
+    console.print(second)
     if not real["onnx"]:
         console.print("receipts: the shared evaluation set is absent, or --receipts 0")
 
-    baselines = [n for n in engines if n != "onnx"]
+    baselines = [n for n in engines if not n.startswith("onnx")]
     fastest = min(baselines, key=lambda n: figures[n]["seconds_per_page"])
     ratio = figures[fastest]["seconds_per_page"] / figures["onnx"]["seconds_per_page"]
     figures["fastest_baseline"] = fastest
@@ -289,6 +387,19 @@ def _report(
         f"word accuracy {figures['onnx']['word_accuracy']:.1%} vs "
         f"{figures[fastest]['word_accuracy']:.1%}"
     )
+    new, old = figures["onnx"], figures["onnx-ppocrv4"]
+    figures["recognizer_vs_ppocrv4"] = {
+        "speedup": round(old["seconds_per_page"] / new["seconds_per_page"], 2),
+        "word_accuracy": [new["word_accuracy"], old["word_accuracy"]],
+        "european_word_accuracy": [new["european_word_accuracy"], old["european_word_accuracy"]],
+    }
+    if eu["onnx"]:
+        console.print(
+            f"recogniser {figures['recognizer']} vs ppocrv4 (same detection): European "
+            f"{new['european_word_accuracy']:.1%} vs {old['european_word_accuracy']:.1%}, "
+            f"English {new['word_accuracy']:.1%} vs {old['word_accuracy']:.1%}, "
+            f"{new['seconds_per_page']:.2f} vs {old['seconds_per_page']:.2f} s/page"
+        )
     console.print(
         f"born-digital page (text layer, no OCR): {text_layer['to_fields'] * 1000:.1f} ms "
         f"per page to fields, {text_layer['read_document'] * 1000:.1f} ms through "
@@ -300,6 +411,17 @@ def _report(
         f"load average {figures['load_average_1m']} on {figures['cpu_count']} cores"
     )
     print(json.dumps(figures))
+
+
+def _confidence_figures(marked: list[tuple[bool, float]]) -> dict[str, object]:
+    right = [c for ok, c in marked if ok]
+    wrong = [c for ok, c in marked if not ok]
+    return {
+        "confidence_right": round(statistics.mean(right), 3) if right else 0.0,
+        "confidence_wrong": round(statistics.mean(wrong), 3) if wrong else 0.0,
+        "wrong_words": len(wrong),
+        "wrong_at_095": sum(c >= 0.95 for c in wrong),
+    }
 
 
 if __name__ == "__main__":

