@@ -1,7 +1,7 @@
 """Render synthetic invoices and their ground truth.
 
     python -m devdata.generator --out DIR --count N --seed S
-        [--scanned-share 0.3] [--family train|heldout]
+        [--scanned-share 0.3] [--family train|heldout|procedural|procedural-heldout]
         [--receipt-share 0.3 [--receipt-scanned-share 0.7]]
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from devdata.generator.build import generate_set
+from devdata.generator.build import FAMILIES, generate_set
 from devdata.generator.truth import Vendor
 
 
@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scanned-share", type=float, default=0.0)
     parser.add_argument("--einvoice-share", type=float, default=0.0)
-    parser.add_argument("--family", choices=["train", "heldout"], default="train")
+    parser.add_argument("--family", choices=list(FAMILIES), default="train",
+                        help="fixed layouts (train, heldout) or the block grammar (procedural, "
+                        "procedural-heldout: never use it to fit anything)")
     parser.add_argument("--receipt-share", type=float, default=0.0,
                         help="share of till receipts among the documents")
     parser.add_argument("--receipt-scanned-share", type=float,

@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from devdata.generator import procedural
 from devdata.generator.canvas import Canvas, available_fonts
 from devdata.generator.layouts import HELDOUT_LAYOUTS, TRAIN_LAYOUTS
 from devdata.generator.receipts import (
@@ -30,12 +31,14 @@ from devdata.generator.scan import scan_pdf
 from devdata.generator.style import pick_style
 from devdata.generator.truth import InvoiceTruth, Vendor, make_invoice, make_vendor
 
+FAMILIES = ("train", "heldout", *procedural.FAMILIES)
+
 
 class Rendering(BaseModel):
     """How a document was printed: everything besides the truth a test may want."""
 
     layout: str
-    family: str  # train | heldout
+    family: str  # train | heldout | procedural | procedural-heldout
     font: str
     language: str
     number_format: str
@@ -44,6 +47,11 @@ class Rendering(BaseModel):
     scanned: bool
     einvoice: bool
     kind: str = "invoice"  # invoice | receipt (a narrow till slip)
+    # procedural families only: block kind -> variant, label key -> wording, page count
+    blocks: dict[str, str] = Field(default_factory=dict)
+    wordings: dict[str, str] = Field(default_factory=dict)
+    pages: int = 1
+    details: dict[str, str] = Field(default_factory=dict)  # e.g. credit_amounts: negative
 
 
 class GeneratedInvoice(BaseModel):
@@ -72,7 +80,12 @@ def render_invoice(
     truth: InvoiceTruth | None = None,
 ) -> tuple[bytes, str, GeneratedInvoice]:
     """One invoice: (file bytes, file suffix, ground truth). A given ``truth`` is printed
-    instead of a sampled one (the demo bills the development ERP's real orders)."""
+    instead of a sampled one (the demo bills the development ERP's real orders); the
+    procedural families sample their own (and embed no e-invoice)."""
+    if family in procedural.FAMILIES:
+        if truth is not None:
+            raise ValueError("the procedural families print their own sampled truth")
+        return _render_procedural(seed, index, family, scanned, vendors, po_numbers)
     rng = random.Random(f"{seed}/{index}")
     layouts = TRAIN_LAYOUTS if family == "train" else HELDOUT_LAYOUTS
     layout_name = rng.choice(sorted(layouts))
@@ -100,11 +113,32 @@ def render_invoice(
     return data, suffix, GeneratedInvoice(file="", truth=truth, rendering=rendering)
 
 
+def _render_procedural(seed: int, index: int, family: str, scanned: bool,
+                       vendors: Sequence[Vendor] | None, po_numbers: Sequence[str] | None
+                       ) -> tuple[bytes, str, GeneratedInvoice]:
+    printed = procedural.render(seed, index, family, scanned, vendors, po_numbers)
+    data, suffix = printed.pdf, ".pdf"
+    if scanned:
+        data, suffix = scan_pdf(data, random.Random(f"{seed}/{index}/scan")), ".jpg"
+    rendering = Rendering(
+        layout=printed.layout, family=family, font=printed.font, language=printed.language,
+        number_format=printed.number_format, date_format=printed.date_format,
+        currency_placement=printed.currency_placement, scanned=scanned, einvoice=False,
+        blocks=printed.blocks, wordings=printed.wordings, pages=printed.pages,
+        details=printed.details,
+    )
+    return data, suffix, GeneratedInvoice(file="", truth=printed.truth, rendering=rendering)
+
+
+_HELDOUT_FAMILIES = ("heldout", "procedural-heldout")
+
+
 def render_receipt(seed: int, index: int, family: str = "train",
                    scanned: bool = False) -> tuple[bytes, str, GeneratedInvoice]:
-    """One till receipt: (file bytes, file suffix, ground truth)."""
+    """One till receipt: (file bytes, file suffix, ground truth). The procedural families
+    mix in the receipt layouts of their side (train or held-out)."""
     rng = random.Random(f"{seed}/{index}/receipt-doc")
-    layouts = RECEIPT_TRAIN_LAYOUTS if family == "train" else RECEIPT_HELDOUT_LAYOUTS
+    layouts = RECEIPT_HELDOUT_LAYOUTS if family in _HELDOUT_FAMILIES else RECEIPT_TRAIN_LAYOUTS
     layout_name = rng.choice(sorted(layouts))
     truth, facts = make_receipt(rng)
     style = pick_receipt_style(rng, truth, facts)
@@ -149,8 +183,8 @@ def generate_set(
 
     A ``receipt_share`` of them are till receipts (``receipt_scanned_share`` of those
     scanned, ``scanned_share`` unless given), the rest invoices."""
-    if family not in ("train", "heldout"):
-        raise ValueError(f"family must be 'train' or 'heldout', not {family!r}")
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     out.mkdir(parents=True, exist_ok=True)
     receipt_scanned = scanned_share if receipt_scanned_share is None else receipt_scanned_share
     written = []
@@ -169,12 +203,29 @@ def generate_set(
         path = out / f"{name}{suffix}"
         path.write_bytes(data)
         generated.file = path.name
-        (out / f"{name}.json").write_text(json.dumps(generated.model_dump(), indent=1,
+        (out / f"{name}.json").write_text(json.dumps(_dump(generated), indent=1,
                                                      ensure_ascii=False))
         written.append(path)
         if progress:
             progress(1)
     return written
+
+
+# Fields added for the procedural families, left out of a fixed-layout document's JSON
+# while they hold their defaults, so those files stay exactly as they were.
+_NEW_DEFAULTS = {"truth": {"document_type": "invoice", "amount_due": None},
+                 "rendering": {"blocks": {}, "wordings": {}, "pages": 1, "details": {}}}
+
+
+def _dump(generated: GeneratedInvoice) -> dict:
+    data = generated.model_dump()
+    if generated.rendering.family in procedural.FAMILIES:
+        return data
+    for part, defaults in _NEW_DEFAULTS.items():
+        for key, default in defaults.items():
+            if data[part].get(key) == default:
+                del data[part][key]
+    return data
 
 
 def load_truth(path: Path) -> GeneratedInvoice:

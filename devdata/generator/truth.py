@@ -60,6 +60,10 @@ class InvoiceTruth(BaseModel):
     buyer_address: list[str]
     vendor_address: list[str]
     rounding: str = "0.00"  # cash rounding printed on a receipt: net + tax + rounding = total
+    # invoice | credit_note | corrected_invoice; a credit note's amounts are negative here,
+    # whatever sign its page prints.
+    document_type: str = "invoice"
+    amount_due: str | None = None  # printed and different from total (after a prepayment)
 
     def header(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in HEADER_FIELDS}
