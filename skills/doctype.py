@@ -32,8 +32,8 @@ TITLES: dict[DocumentType, tuple[str, ...]] = {
     DocumentType.CREDIT_NOTE: (
         "credit note", "credit memo", "creditnote", "gutschrift", "rechnungsgutschrift",
         "stornorechnung", "storno", "rechnungsstorno", "avoir", "facture d avoir",
-        "note de credit", "nota di credito", "nota de credito", "abono", "factura de abono",
-        "creditnota", "creditfactuur",
+        "note de credit", "nota di credito", "nota credito", "nota de credito", "abono",
+        "factura de abono", "creditnota", "creditfactuur",
     ),
     DocumentType.CORRECTED_INVOICE: (
         "rechnungskorrektur", "korrekturrechnung", "berichtigte rechnung", "corrected invoice",
@@ -76,7 +76,7 @@ def title_kind(line: Line) -> DocumentType | None:
     words = [w for w in words if w]
     if not words:
         return None
-    for k in range(1, min(len(words), 4) + 1):
+    for k in range(min(len(words), 4), 0, -1):  # the longest title first ("Facture d'avoir")
         head = "".join(words[:k])
         for phrase, kind in _BY_PHRASE:
             if head == phrase or head.startswith(phrase) and _number_marker(head[len(phrase):]):

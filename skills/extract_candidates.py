@@ -203,15 +203,15 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
     for m in _AMOUNT.finditer(text):
         amount = parse_amount(m.group(0))
         if amount is not None and free(m.start(), m.end()):
-            amount = -amount if _minus_beside(text, m.start(), m.end()) else amount
-            add("amount", format_decimal(amount * sign), m.start(), m.end(),
+            amount = _signed(amount, _minus_beside(text, m.start(), m.end()), sign)
+            add("amount", format_decimal(amount), m.start(), m.end(),
                 has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
     for m in _INT_AMOUNT.finditer(text):
         group = 1 if m.group(1) else 2
         amount = parse_amount(m.group(group))
         if amount is not None and free(m.start(group), m.end(group)):
-            amount = -amount if _minus_beside(text, m.start(), m.end()) else amount
-            add("amount", format_decimal(amount * sign), m.start(group), m.end(group),
+            amount = _signed(amount, _minus_beside(text, m.start(), m.end()), sign)
+            add("amount", format_decimal(amount), m.start(group), m.end(group),
                 has_currency_mark=1.0)
     for m in _CURRENCY_TOKEN.finditer(text):
         token = m.group(1) or m.group(2)
@@ -229,6 +229,14 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
 # "-EUR 12.00"), or after it, as accounting systems print credits ("119,00-").
 _MINUS_BEFORE = re.compile(r"(?:^|[\s(:=])[-−–]\s?(?:[€$£]|[A-Z]{3})?\s?$")
 _MINUS_AFTER = re.compile(r"^[-−](?![\d\w])")
+
+
+def _signed(amount: Decimal, minus: bool, sign: int) -> Decimal:
+    """On a credit note (``sign`` -1) every amount is negative, printed so or not;
+    elsewhere an amount is negative when a minus is printed beside it."""
+    if sign < 0:
+        return -abs(amount)
+    return -amount if minus else amount
 
 
 def _minus_beside(text: str, start: int, end: int) -> bool:
@@ -604,10 +612,10 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
     median = float(np.median(heights))
     buyer = [lab for lab in labels if lab.field == "buyer"]
     seller = [lab for lab in labels if lab.field == "seller"]
-    label_lines = {lab.line_index for lab in labels if lab.field not in ("buyer", "seller")}
+    label_lines = {lab.line_index for lab in labels if lab.field not in _PARTY_LABELS}
     # A line that starts with a field's label ("Invoice no: 12") is not a name.
     labelled = {lab.line_index for lab in labels
-                if lab.word_start == 0 and lab.field not in ("buyer", "seller")
+                if lab.word_start == 0 and lab.field not in _PARTY_LABELS
                 and (not lab.generic or any(c.isdigit() for c in page.lines[lab.line_index].text))}
     web = " ".join(re.findall(r"(?:www\.|@|https?://)([\w.-]+)", page.text.lower()))
     # "Sold by: ACME Ltd", "... are sold by ACME Inc": the name is what follows the label.
@@ -615,12 +623,14 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
                     if lab.word_end < len(page.lines[lab.line_index].words)
                     and (lab.word_start == 0 or lab.phrase == "soldby"
                          or _colon_after(page.lines[lab.line_index], lab))}
+    # "Firma: ACME GmbH" in a party's block: the name follows the label.
+    after_label = {**_after_name_label(page, labels), **after_seller}
     spans = []
     rank = 0
     for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
         index = page.lines.index(line)
-        if index in after_seller:
-            line = make_line(line.words[after_seller[index]:])
+        if index in after_label:
+            line = make_line(line.words[after_label[index]:])
         text = line.text.strip(" :,.-|·")
         letters = sum(c.isalpha() for c in text)
         if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
@@ -660,7 +670,20 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             spans.append(_Span("name", seg, head.text, head.box, index, head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
                 "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
-    return _without_buyer(spans, page, buyer)
+    return _without_buyer(spans, page, buyer, labels)
+
+
+# Labels that say whose block a line is in, or that a line is a party's name: a line
+# starting with one may still be a name.
+_PARTY_LABELS = ("buyer", "seller", "party_name")
+
+
+def _after_name_label(page: Page, labels: list[Label]) -> dict[int, int]:
+    """Line index → index of the first word after a leading name label ("Firma:",
+    "Raison sociale", "Name")."""
+    return {lab.line_index: lab.word_end for lab in labels
+            if lab.field == "party_name" and lab.word_start == 0
+            and lab.word_end < len(page.lines[lab.line_index].words)}
 
 
 _LEGAL_FORMS = frozenset({"gmbh", "ag", "kg", "ltd", "limited", "plc", "llp", "llc", "inc",
@@ -683,12 +706,14 @@ def _up_to_legal_form(line: Line) -> Line | None:
 _JOINING = frozenset({"", "co", "cie", "und", "and", "et"})
 
 
-def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_Span]:
+def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label],
+                   labels: list[Label]) -> list[_Span]:
     """Drops the buyer's name, wherever it is printed: what follows a buyer's label ("Bill
     to: ACME") or the first line under it ("Nom de l'abonné" above "de Lattre Alexis")
     names the buyer in the address window too, where no label says so. Other names carry
     their closeness to a buyer's label as a feature."""
     # A label that starts its line; a short, generic one ("An") only standing alone.
+    named = _after_name_label(page, labels)
     heads = [lab for lab in buyer if lab.word_start == 0 and (
         not lab.generic or is_label_only(page.lines[lab.line_index].text))]
     taken = set()
@@ -701,6 +726,10 @@ def _without_buyer(spans: list[_Span], page: Page, buyer: list[Label]) -> list[_
             under = _first_line_under(page, lab)
             if under is not None:
                 taken.add(normalize_text(under.text.strip(" :,.-|·")))
+                start = named.get(page.lines.index(under))
+                if start is not None:  # "Firma: ACME GmbH" under "Käufer"
+                    taken.add(normalize_text(make_line(under.words[start:]).text.strip(
+                        " :,.-|·")))
     return [s for s in spans if normalize_text(s.value) not in taken]
 
 

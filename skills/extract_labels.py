@@ -36,6 +36,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "avoir n", "credit note no", "credit note number", "nota di credito n",
         "rechnungs nummer", "re nr", "invoice reference", "belegnr",
         "facture numero", "no facture", "factuur nummer",
+        "n d avoir", "numero d avoir", "abono n", "numero de abono", "creditnotanummer",
+        "creditnota nr", "numero nota", "gutschrift nr", "credit note #",
     ),
     "invoice_date": (
         "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
@@ -48,6 +50,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "vom", "dated", "du", "del", "data fattura", "data documento",
         "data di emissione", "rechnungs datum", "ausstellungsdatum", "datum der rechnung",
         "date facture", "date de la facture", "fecha de expedicion", "document date",
+        "data emissione",
     ),
     "due_date": (
         "due date", "payment due", "due by", "due", "pay by", "payment date",
@@ -57,6 +60,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "payment due date", "due on", "faellig", "zahlungsziel",
         "data di scadenza", "scadenza", "zahlbar bis zum", "faelligkeit", "due date for payment",
         "date d echeance du paiement", "payable le",
+        "data scadenza", "data di pagamento",
     ),
     "po_number": (
         "po number", "po no", "po #", "purchase order", "purchase order no", "your order no",
@@ -93,6 +97,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "imponibile", "totale imponibile", "nettobetrag gesamt", "summe netto gesamt",
         "warenwert", "nettosumme", "netto summe", "gesamtnetto", "total net ht", "montant net ht",
         "net ht", "base ht", "totaal netto", "netto totaal", "total neto",
+        "totale netto", "taxable amount", "bemessungsgrundlage", "grondslag",
+        "importe bruto", "base imposable",
     ),
     "tax_amount": (
         "vat", "tax", "vat amount", "sales tax", "total vat", "gst", "tax amount", "mwst",
@@ -104,6 +110,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "incl sst", "included vat", "total tax amount",
         "imposta", "totale iva", "iva totale", "umsatzsteuerbetrag", "mwst betrag",
         "steuerbetrag", "summe mwst", "summe ust", "montant de la tva", "tva totale",
+        "mwst gesamt", "vat total", "cuota total", "totaal btw", "totale imposta",
+        "tax total", "montant total tva",
     ),
     "tax_rate": ("vat rate", "tax rate", "rate", "steuersatz", "taux tva", "tipo iva",
                  "btw tarief",
@@ -127,6 +135,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "zu zahlender betrag", "total ttc a payer", "montant total ttc", "total general",
         "montant du", "reste a payer", "total a payer", "total credit", "gutschriftsbetrag",
         "totaal te betalen",
+        "montant de l avoir", "total abono", "totaal creditnota", "totale nota di credito",
+        "total credit note", "credit total",
     ),
     "currency": ("currency", "wahrung", "devise", "moneda", "valuta",
         "valuta", "divisa", "waehrung"),
@@ -144,6 +154,17 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "acompte verse", "deja paye", "prepaid", "prepaid amount", "already paid", "skonto",
         "rabatt", "nachlass", "remise", "rabais", "sconto", "versandkosten", "frais de port",
         "porto", "fracht", "shipping", "zuschlag", "versicherungsteuer",
+        "versst", "insurance premium tax", "taxe sur les conventions d assurance",
+        "impuesto sobre primas de seguros", "assurantiebelasting", "imposta sulle assicurazioni",
+        "noch zu zahlen", "offener betrag", "importe pendiente", "openstaand bedrag",
+        "deja regle", "anticipo", "pagado a cuenta", "reeds betaald", "aanbetaling", "acconto",
+        "gia pagato", "less deposit", "abzgl anzahlung", "escompte", "descuento", "dto",
+        "korting", "freight", "frais de livraison", "gastos de envio", "portes", "vracht",
+        "spese di trasporto", "spese di spedizione", "ubertrag", "uebertrag", "carried forward",
+        "brought forward", "a reporter", "report", "suma y sigue", "suma anterior", "transport",
+        "a riportare", "riporto", "positionen gesamt", "items total", "goods total",
+        "total brut ht", "total lignes", "totaal regels", "bruto bedrag", "totale merce",
+        "totale righe",
     ),
     # Not header fields: dates that are not the invoice date, and the labels that
     # mark the buyer's block and the vendor's own block.
@@ -157,6 +178,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "date de prestation", "periode de facturation", "data di consegna", "data ordine",
         "data consegna", "auftragsdatum", "bestelldatum", "order date", "delivery period",
         "service period", "leveringsdatum", "fecha de servicio", "valid until", "gueltig bis",
+        "date ordered", "commande le", "livre le", "periode de prestation", "periode",
+        "periodo de servicio", "periodo", "besteldatum", "afleverdatum", "leveringsperiode",
+        "periodo di riferimento", "delivered on", "ordered on",
     ),
     "other_meta": (
         "cashier", "served by", "operator", "salesperson", "staff", "counter", "terminal",
@@ -195,6 +219,24 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "sort code", "telefon", "telefax", "mobil", "handelsregister nr",
         "booking id", "reservation no", "mitgliedsnummer", "personalnummer",
         "kostenstelle", "cost centre", "cost center", "referenz", "reference",
+        "auftrags nr", "vertrags nr", "bearbeiter", "swift bic", "order ref", "packing slip no",
+        "packing slip", "tax ref", "agreement no", "your ref", "our ref", "n de dossier",
+        "commande interne", "n bl", "code fournisseur", "n siret", "n de contrat", "contrat",
+        "n de police", "v ref", "n ref", "nuestro pedido", "n cliente", "no cliente",
+        "n proveedor", "codigo proveedor", "registro mercantil", "cnae", "n de contrato",
+        "contrato", "n de poliza", "su referencia", "s ref", "nuestra referencia",
+        "ons ordernummer", "orderbevestiging", "pakbonnummer", "crediteurnummer", "ean code",
+        "contract", "polisnummer", "uw kenmerk", "uw ref", "ons kenmerk", "onze ref",
+        "nostra conferma d ordine", "commessa", "cod fornitore", "c f", "contratto n",
+        "numero contratto", "polizza n", "vs riferimento", "vostro rif", "ns riferimento",
+        "nostro rif", "ihre referenz",
+    ),
+    # The name line inside a party's block ("Firma: ACME GmbH"): whose name it is comes
+    # from the block's heading (skills.party_roles).
+    "party_name": (
+        "name", "firma", "company", "company name", "nom", "raison sociale", "nombre",
+        "razon social", "naam", "bedrijfsnaam", "denominazione", "ragione sociale",
+        "firmenname",
     ),
     # The seller's company registration: not a header field, but it sits by the name.
     "vendor_reg": (
@@ -221,6 +263,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "cessionario", "committente", "cessionario committente", "destinatario",
         "intestatario", "spett le", "spettabile", "fatturare a", "customer address",
         "kundenadresse", "sold to party", "invoice recipient", "rechnungsempfanger adresse",
+        "acquirente", "direccion de entrega", "enviar a", "leveradres", "luogo di consegna",
+        "destinazione merce",
+        # The buyer's own VAT id, printed on the seller's invoice.
+        "ihre ust idnr", "ihre ust id", "your vat no", "your vat number", "votre n tva",
+        "su nif", "uw btw nummer", "vs p iva", "vostra partita iva", "customer vat",
     ),
     "seller": ("from", "supplier", "seller", "vendor", "absender", "lieferant", "emetteur",
                "fournisseur", "emisor", "proveedor", "afzender", "leverancier", "sold by",
@@ -232,7 +279,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "verkaufer", "verkaeufer", "leistender", "leistungserbringer", "rechnungssteller",
         "auftragnehmer", "vendeur", "prestataire", "vendedor", "verkoper", "cedente",
         "prestatore", "cedente prestatore", "fornitore", "issued by", "invoice from",
-        "billed by", "service provider", "remit to", "pay to", "payee name"),
+        "billed by", "service provider", "remit to", "pay to", "payee name",
+        "venditore"),
 }
 GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "facture",
                      "factura", "factuur", "net", "netto", "vat", "tax", "btw", "due", "rate",
@@ -240,7 +288,9 @@ GENERIC = frozenset({"date", "datum", "fecha", "total", "invoice", "rechnung", "
                      "client", "cliente", "nif", "cif", "vom", "dated", "du", "del",
                      "fattura", "totale", "summe", "scadenza", "taux", "tarief",
                      "reference", "referenz", "page", "seite", "pagina", "konto", "auftrag",
-                     "ean", "rc", "bestellung", "shipping", "porto", "fracht"})
+                     "ean", "rc", "bestellung", "shipping", "porto", "fracht", "report",
+                     "transport", "periode", "periodo", "contrat", "contrato", "contract", "nom",
+                     "name", "firma", "company", "nombre", "naam"})
 
 
 @lru_cache(maxsize=1 << 16)  # called per character and per cell: the same strings recur
