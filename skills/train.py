@@ -472,11 +472,15 @@ and gives the probability that a candidate is the right one. Used by `skills.ext
 
 ## Training data
 
-Synthetic documents from `devdata.generator`, TRAIN family of layouts only:
-invoices ({', '.join(t['layouts'])}) and till receipts
-({', '.join(t.get('receipt_layouts', []))}); seed {t['seed']}, {t['documents']} documents
+Synthetic documents from `devdata.generator`, seed {t['seed']}, {t['documents']} documents
 ({t.get('invoices', t['documents'])} invoices, {t.get('receipts', 0)} receipts;
 {t['scanned']} scanned and OCRed), {t['candidates']} candidates. No real documents were used.
+
+- the TRAIN family of fixed layouts: invoices ({', '.join(t['layouts'])}) and till
+  receipts ({', '.join(t.get('receipt_layouts', []))});
+{_procedural_line(t)}
+- trained from code revision `{t.get('code_revision') or 'unknown'}`; OCR by
+  {t.get('ocr', 'the product reader')}.
 
 ## Out-of-layout metrics on the training documents ({m['documents']} documents)
 
@@ -498,13 +502,32 @@ of document they come from.
 Trained only on generated layouts; measure on real documents with
 `python -m skills.evaluate`. Line items are read by rules (table header and
 columns), not by this model. Fields read by OCR are accepted only at a high
-confidence, so few scans go straight through; where the OCR drops a currency
-sign (€, £) and no code is printed, `skills.extract` suggests the seller's home
-currency (method `inferred`), which is never accepted alone. Receipts are generated in
-English (Malaysian, British, US and euro-area tills).
+confidence, so few scans go straight through; where no currency can be read,
+`skills.extract` suggests the seller's home currency (method `inferred`), which is
+never accepted alone. Receipts are generated in English (Malaysian, British, US and
+euro-area tills).
+
+Beyond the model's score, `skills.extract_checks` caps below every threshold a value
+the document does not confirm: amounts that do not add up, an invoice number without
+its own label or nearer another number's label, a vendor value in the buyer's block, a
+due date before the invoice date, and every field of a page whose printed labels are
+mostly unknown. The held-out figures above include these checks.
 """
     path.write_text(card.replace("\n\n\n\n", "\n\n"))
     return path
+
+
+def _procedural_line(t: dict) -> str:
+    p = t.get("procedural")
+    if not p:
+        return "- no procedural layouts."
+    return (f"- the `procedural` family: {p['documents']} documents whose layouts are drawn "
+            "from a grammar of blocks (letterheads, party blocks under role headings, "
+            "key-value tables, title lines, look-alike identifiers, several dates, multi-page "
+            "tables, totals with several rates, credit notes) in six languages, "
+            f"{p['scanned_share']:.0%} scanned. Its held-out twin, `procedural-heldout` "
+            "(block variants, wordings and fonts reserved for it), was never used to fit the "
+            "model, its calibration or its thresholds;")
 
 
 # ------------------------------------------------------------------ the command
@@ -552,6 +575,7 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
                            "held_out_family": "procedural-heldout (never used to fit or to "
                                               "choose thresholds)"},
             "code_revision": _code_revision(),
+            "ocr": _ocr_description(),
             "documents": len(samples),
             "invoices": sum(s.kind == "invoice" for s in samples),
             "receipts": sum(s.kind == "receipt" for s in samples),
@@ -568,6 +592,12 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
     write_registry(models_dir, entry)
     write_card(models_dir, entry)
     return entry
+
+
+def _ocr_description() -> str:
+    from skills.ocr.models import recognizer_files  # noqa: PLC0415
+
+    return recognizer_files().describe()
 
 
 def _code_revision() -> str | None:

@@ -117,3 +117,15 @@ def test_checks_leave_e_invoice_fields_alone() -> None:
     assert result.document_type == "credit_note"
     assert all(isinstance(f, Field) and (f.value is None or f.confidence == 1.0)
                for f in result.fields.values())
+
+
+def test_a_name_after_its_label_is_a_name_and_the_buyers_is_left_out() -> None:
+    doc = _doc([
+        ("Verkäufer", 50, 100), ("Käufer", 320, 100),
+        ("Firma: Nordwind Bürotechnik GmbH", 50, 114), ("Firma: Contoso Retail GmbH", 320, 114),
+        ("Rechnung Nr. RE-12 vom 05.03.2024", 50, 200), ("Gesamtbetrag: 119,00", 320, 700),
+    ])
+    names = {c.value for c in build_candidates(doc) if c.field == "vendor_name"}
+    assert "Nordwind Bürotechnik GmbH" in names
+    assert not any("Contoso" in n for n in names)
+    assert not any(n.startswith("Firma") for n in names)
