@@ -55,6 +55,7 @@ class Case:
     path: Path
     truth: dict[str, str | None]  # only the fields this format scores
     kind: str = ""  # invoice | receipt, when the format says
+    document_type: str | None = None  # invoice | credit_note | corrected_invoice, when known
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Scored:
     error: str | None = None
     method: str = "text"  # ocr when any page was OCRed
     kind: str = ""
+    document_type_right: bool | None = None  # None: the truth does not say
 
 
 # ------------------------------------------------------------------ formats
@@ -100,7 +102,8 @@ def synthetic_cases(folder: Path) -> Iterator[Case]:
     for doc in sorted(p for p in folder.iterdir() if p.suffix in (".pdf", ".jpg", ".png")):
         if doc.with_suffix(".json").exists():
             generated = load_truth(doc)
-            yield Case(doc.stem, doc, generated.truth.header(), generated.rendering.kind)
+            yield Case(doc.stem, doc, generated.truth.header(), generated.rendering.kind,
+                       generated.truth.document_type)
 
 
 def invoice2data_cases(folder: Path) -> Iterator[Case]:
@@ -166,6 +169,8 @@ def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
     result.pages = len(doc.pages)
     result.method = document_method(doc)
     accepted = extraction.accepted()
+    if case.document_type is not None:
+        result.document_type_right = extraction.document_type == case.document_type
     for name, expected in case.truth.items():
         got = extraction.fields[name]
         result.fields[name] = FieldScore(
@@ -191,8 +196,10 @@ def summarise(results: list[Scored], thresholds: dict[str, float]) -> dict:
         return bool(req) and all(r.fields[n].accepted for n in req)
 
     pages = sum(r.pages for r in results)
+    kinds = [r.document_type_right for r in results if r.document_type_right is not None]
     summary = {
         "documents": len(results),
+        "document_type_accuracy": float(np.mean(kinds)) if kinds else None,
         "errors": sum(r.error is not None for r in results),
         "accuracy": float(right.mean()) if len(right) else None,
         "accuracy_strict": float(strict.mean()) if len(strict) else None,

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from skills.extract_labels import ALL_PHRASES, squash
-from skills.schema import Document
+from skills.extract_labels import ALL_PHRASES, find_labels, squash
+from skills.schema import Document, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
     from skills.extract import Decision, Field, LineItem
@@ -40,9 +40,14 @@ MIN_FAMILIARITY = 0.5
 
 
 def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
-                 line_items: list[LineItem], familiarity: float) -> None:
+                 line_items: list[LineItem], familiarity: float,
+                 doc: Document | None = None) -> None:
     """Cap the confidence of every field that fails a check, and say why."""
     failed: dict[str, str] = {}
+    if doc is not None:
+        failed |= _label_checks(decisions, doc)
+        failed |= _absent_checks(fields, doc)
+        failed |= _orphan_label_checks(fields, doc)
     if familiarity < MIN_FAMILIARITY:
         reason = (f"the layout is unfamiliar: only {familiarity:.0%} of its printed labels "
                   "are known ones")
@@ -53,8 +58,10 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
     failed |= _date_checks(fields)
     for name, reason in failed.items():
         field = fields.get(name)
-        if field is None or field.value is None or field.method in ("xml", "inferred"):
+        if field is None or field.method in ("xml", "inferred"):
             continue
+        if field.value is None and name not in OPTIONAL:
+            continue  # a required field not found is never sure anyway
         field.confidence = min(field.confidence, CHECK_CAP)
         field.check = field.check or reason
 
@@ -129,6 +136,81 @@ def _date_checks(fields: Mapping[str, Field]) -> dict[str, str]:
         reason = "the due date is before the invoice date"
         return {"invoice_date": reason, "due_date": reason}
     return {}
+
+
+# Fields an invoice may rightly lack: "not printed" is itself a decision that can be wrong.
+OPTIONAL = ("due_date", "po_number", "vendor_vat", "vendor_iban")
+# Values whose label must be known exactly, not only in part: "Datum Ihrer Bestellung:"
+# begins with the invoice date's "Datum" but names the order date.
+_EXACT_LABEL_FIELDS = ("invoice_number", "invoice_date", "due_date", "po_number")
+
+
+def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
+    """A value printed after a "Label:" on its line must have a label the extractor knows
+    whole; a known word at its start is not enough."""
+    failed = {}
+    for name in _EXACT_LABEL_FIELDS:
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is None or decisions[name].value is None:
+            continue
+        label = _label_before(doc, cand.page, cand.box)
+        if label is not None and squash(label) not in ALL_PHRASES:
+            failed[name] = f"its label {label.strip()!r} is not one the bot knows"
+    return failed
+
+
+def _label_before(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
+    """The "Label:" text that starts the line holding ``box``, if the line has one."""
+    page = next((p for p in doc.pages if p.number == page_number), None)
+    if page is None:
+        return None
+    for line in page.lines:
+        inside = line.box[0] - 1 <= box[0] and box[2] <= line.box[2] + 1 and (
+            line.box[1] - 1 <= box[1] and box[3] <= line.box[3] + 1)
+        if inside:
+            m = _LABEL_TEXT.match(line.text)
+            return m.group(1) if m else None
+    return None
+
+
+def _absent_checks(fields: Mapping[str, Field], doc: Document) -> dict[str, str]:
+    """"Not printed" is only sure when every "Label: value" line of the document has a
+    label the extractor knows: an unknown one may be the field it did not find
+    ("Votre réf. commande: 4500001026")."""
+    unknown = unknown_labels(doc)
+    if not unknown:
+        return {}
+    shown = ", ".join(repr(u) for u in unknown[:3])
+    return {name: f"not found, but the document prints labels the bot does not know ({shown})"
+            for name in OPTIONAL if fields.get(name) is not None and fields[name].value is None}
+
+
+def _orphan_label_checks(fields: Mapping[str, Field], doc: Document) -> dict[str, str]:
+    """"Not printed" contradicts a label of that field printed on the page ("Bestellnummer"
+    with no value read beside it): a person looks."""
+    absent = [n for n in OPTIONAL if fields.get(n) is not None and fields[n].value is None]
+    if not absent:
+        return {}
+    failed = {}
+    for page in doc.pages:
+        for label in find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR):
+            if label.field in absent and not label.generic and label.field not in failed:
+                text = page.lines[label.line_index].text
+                failed[label.field] = (f"its label is printed ({text[:40]!r}) but no value "
+                                       "was read beside it")
+    return failed
+
+
+def unknown_labels(doc: Document) -> list[str]:
+    """The "Label:" texts followed by a number on their line that contain no known label."""
+    found = []
+    for page in doc.pages:
+        for line in page.lines:
+            m = _LABEL_TEXT.match(line.text)
+            if m and any(c.isdigit() for c in line.text[m.end():]) and not _knows(
+                    squash(m.group(1))):
+                found.append(m.group(1).strip())
+    return list(dict.fromkeys(found))
 
 
 # ------------------------------------------------------------------ familiarity

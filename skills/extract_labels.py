@@ -38,6 +38,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "facture numero", "no facture", "factuur nummer",
         "n d avoir", "numero d avoir", "abono n", "numero de abono", "creditnotanummer",
         "creditnota nr", "numero nota", "gutschrift nr", "credit note #",
+        "n nota credito", "n nota di credito", "numero nota di credito", "n avoir",
+        "avoir n", "gutschriftnummer", "gutschrift nummer", "credit note number",
     ),
     "invoice_date": (
         "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
@@ -230,6 +232,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "nostra conferma d ordine", "commessa", "cod fornitore", "c f", "contratto n",
         "numero contratto", "polizza n", "vs riferimento", "vostro rif", "ns riferimento",
         "nostro rif", "ihre referenz",
+        # The invoice a credit note or correction refers to: its number is not this one's.
+        "storno fattura", "storno zu rechnung", "storno der rechnung", "zu rechnung",
+        "zur rechnung", "bezug rechnung", "bezugnehmend auf rechnung", "ursprungsrechnung",
+        "originalrechnung", "korrektur zu rechnung", "correction of invoice",
+        "credit for invoice", "refers to invoice", "original invoice", "relating to invoice",
+        "avoir sur facture", "annule la facture", "facture d origine", "facture initiale",
+        "rectifica factura", "rectifica la factura", "factura original", "factura rectificada",
+        "fattura originale", "fattura di riferimento", "rif fattura", "storno della fattura",
+        "oorspronkelijke factuur", "creditering van factuur", "betreft factuur",
     ),
     # The name line inside a party's block ("Firma: ACME GmbH"): whose name it is comes
     # from the block's heading (skills.party_roles).

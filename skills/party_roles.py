@@ -109,9 +109,16 @@ def load_our_companies(path: Path) -> OurCompanies:
     return OurCompanies(companies=json.loads(path.read_text(encoding="utf-8")))
 
 
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
 @cache
 def our_companies() -> OurCompanies:
-    """The list named by ``AP_OUR_COMPANIES`` (a JSON file), or an empty one."""
+    """The list named by ``AP_OUR_COMPANIES`` (a JSON file; a relative path is taken from
+    the repository root, as in ``devdata/env-*.json``), or an empty one."""
     path = os.environ.get("AP_OUR_COMPANIES")
-    return load_our_companies(Path(path)) if path else OurCompanies()
+    if not path:
+        return OurCompanies()
+    file = Path(path).expanduser()
+    return load_our_companies(file if file.is_absolute() else _REPO_ROOT / file)
 

@@ -235,8 +235,9 @@ def out_of_layout_outcomes(samples: list[Sample], iterations: int, seed: int,
         train_part = [s for s in samples if fold_of[s.layout] != fold] or samples
         test_part = [s for s in samples if fold_of[s.layout] == fold]
         x, y = _stack(train_part)
-        console.print(f"Fold {fold + 1}/{folds}: fitting without layouts "
-                      f"{sorted(k for k, v in fold_of.items() if v == fold)}")
+        held = sorted(k for k, v in fold_of.items() if v == fold)
+        console.print(f"Fold {fold + 1}/{folds}: fitting without {len(held)} of "
+                      f"{len(layouts)} layouts ({len(test_part)} documents)")
         model = fit_model(x, y, iterations, seed)
         offset = len({r.doc for r in results})
         for r in outcomes(test_part, lambda m, model=model: model.predict_proba(m)[:, 1]):

@@ -159,6 +159,10 @@ class InvoiceJob:
                                 f"{values.get('total') or '?'} {values.get('currency') or ''}: "
                                 "post it as a credit memo")])
         needed = [name for name in REQUIRED_FIELDS if not _sure(extraction, name)]
+        po = extraction.fields["po_number"]
+        if po.value is None and po.confidence < extraction.threshold_of("po_number"):
+            # Posting without an order skips the order match: only when sure there is none.
+            needed.append("po_number")
         currency = extraction.fields["currency"]
         if "currency" in needed and currency.method == "inferred" and currency.value:
             # Posted only if the vendor master and the order agree (see run).
@@ -291,7 +295,8 @@ def _first_error(exc: Exception) -> str:
 def _unsure_message(extraction, name: str) -> str:  # noqa: ANN001
     field = extraction.fields[name]
     if field.value is None:
-        return f"{name.replace('_', ' ')} was not found on the document"
+        message = f"{name.replace('_', ' ')} was not found on the document"
+        return f"{message} ({field.check})" if field.check else message
     if field.method == "inferred":  # e.g. a currency sign the OCR cannot read
         return (f"{name.replace('_', ' ')} is not printed legibly; {field.value!r} is "
                 f"suggested from the seller's country ({field.raw.replace('_', ' ')}): "

@@ -3,7 +3,8 @@
     python -m tasks.demo [--chaos] [--slots 2]
 
 Starts the development ERP and supplier portal, writes an inbox of invoices
-(born-digital, scanned, e-invoices, and deliberate problems), then runs the
+(born-digital, scanned, e-invoices, layouts the extraction model never saw, a credit
+note, and deliberate problems), then runs the
 producer, consumer and reporter bots through real workers, exactly as a
 scheduler would, and ends with a summary: what was posted, what waits for a
 person and why, and where to look next.
@@ -26,7 +27,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from devdata.demo_inbox import POSTED, Expected, InboxPlan, build_inbox
+from devdata.demo_inbox import OUR_COMPANIES, POSTED, Expected, InboxPlan, build_inbox
 from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
 from devdata.portal.server import PortalServer
@@ -68,7 +69,8 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
         shutil.rmtree(workdir)
     inbox, portal = workdir / "inbox", workdir / "portal"
     plan = plan or InboxPlan()
-    total = plan.clean_pdf + plan.scanned + plan.einvoice
+    total = (plan.clean_pdf + plan.scanned + plan.einvoice + plan.unseen_layouts
+             + plan.credit_notes)
     with Progress(console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
@@ -76,7 +78,8 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
         os.environ.update({
             "WORKITEMS_DB": db_url, "AP_ERP_URL": erp.url, "AP_PORTAL_URL": web.url,
-            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir)})
+            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir),
+            "AP_OUR_COMPANIES": str(OUR_COMPANIES)})
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
         postings = erp.postings()
@@ -154,6 +157,14 @@ def print_summary(result: PipelineResult) -> None:
     console.print(f"Straight-through: {len(straight)} of {len(clean)} problem-free invoices "
                   f"({rate:.0%}) posted without a person. Step times: " + ", ".join(
                       f"{k} {v:.0f}s" for k, v in result.seconds.items()))
+    unseen = [o for o in outcomes if o.expected and o.expected.kind == "unseen layout"]
+    if unseen:
+        through = sum(o.state == POSTED for o in unseen)
+        waiting = Counter(o.state for o in unseen if o.state != POSTED)
+        console.print(f"Layouts the extraction model never saw: {through} of {len(unseen)} "
+                      "posted without a person" + ("; waiting: " + ", ".join(
+                          f"{n} {state}" for state, n in sorted(waiting.items()))
+                          if waiting else "") + ".")
     report = result.workdir / "ap-report.xlsx"
     console.print(f"Report: {report if report.exists() else 'not written (see the reporter log)'}")
     console.print("Exception queue: create a user, then open the Control Room:\n"
