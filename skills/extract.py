@@ -69,8 +69,9 @@ class Extraction(BaseModel):
     model_name: str
     model_version: str
     threshold: float  # calibrated auto-accept threshold (text layer) from the model registry
-    # Auto-accept threshold per reading method ("text", "ocr"); a field read by a method
-    # not listed here (e.g. "xml") uses ``threshold``.
+    # Auto-accept threshold per reading method ("text", "ocr") and, where a field needs a
+    # higher one, per method and field ("ocr:total"); a field read by a method not listed
+    # here (e.g. "xml") uses ``threshold``.
     thresholds: dict[str, float] = {}
     seconds: float = 0.0
     # invoice | credit_note (amounts negative) | corrected_invoice; see skills.doctype
@@ -83,8 +84,12 @@ class Extraction(BaseModel):
         return {name: f.value for name, f in self.fields.items()}
 
     def threshold_of(self, name: str) -> float:
-        """The auto-accept threshold that applies to field ``name`` (by how it was read)."""
-        return self.thresholds.get(self.fields[name].method, self.threshold)
+        """The auto-accept threshold that applies to field ``name``: the field's own for the
+        method it was read with ("text:invoice_date"), else the method's, else the text
+        layer's."""
+        method = self.fields[name].method
+        return self.thresholds.get(f"{method}:{name}",
+                                   self.thresholds.get(method, self.threshold))
 
     def accepted(self, threshold: float | None = None) -> dict[str, Field]:
         """Fields confident enough to post without a person looking: each at the threshold

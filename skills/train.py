@@ -248,6 +248,7 @@ def out_of_layout_outcomes(samples: list[Sample], iterations: int, seed: int,
 
 METHODS = ("text", "ocr")
 MIN_METHOD_OUTCOMES = 200  # fewer outcomes read one way: that method uses the shared table
+MIN_FIELD_OUTCOMES = 400  # a field needs this many outcomes of a method for its own threshold
 
 
 def _isotonic(results: list[Outcome]) -> dict[str, list[float]]:
@@ -324,19 +325,35 @@ def pick_thresholds(results: list[Outcome], conf: np.ndarray,
     itself gives less than that chance is shown to a person."""
     right = np.array([r.correct for r in results], dtype=float)
     methods = np.array([r.method for r in results])
+    names = np.array([r.field for r in results])
     found = {}
     for method in METHODS:
         mask = methods == method
-        if mask.any():
-            found[method] = pick_threshold(conf[mask], right[mask], target, floor)
+        if not mask.any():
+            continue
+        found[method] = pick_threshold(conf[mask], right[mask], target, floor)
+        # A field the model gets wrong more often than the others needs a higher cut of its
+        # own; never a lower one than its method's.
+        for field in FIELDS:
+            part = mask & (names == field)
+            if part.sum() >= MIN_FIELD_OUTCOMES:
+                own = pick_threshold(conf[part], right[part], target, floor)
+                if own > found[method]:
+                    found[f"{method}:{field}"] = own
     return found
+
+
+def threshold_for(thresholds: dict[str, float], method: str, field: str) -> float:
+    """The cut a field read by ``method`` must reach: its own, else its method's."""
+    return thresholds.get(f"{method}:{field}", thresholds.get(method, thresholds.get("text",
+                                                                                      1.0)))
 
 
 def metrics(results: list[Outcome], conf: np.ndarray, thresholds: dict[str, float],
             breakdown: bool = True) -> dict:
     right = np.array([r.correct for r in results], dtype=float)
     default = thresholds.get("text", 1.0)
-    accepted = np.array([c >= thresholds.get(r.method, default)
+    accepted = np.array([c >= threshold_for(thresholds, r.method, r.field)
                          for r, c in zip(results, conf, strict=True)], dtype=bool)
     by_doc: dict[int, list[int]] = {}
     for i, r in enumerate(results):

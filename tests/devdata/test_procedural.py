@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -17,10 +18,17 @@ from PIL import Image
 from devdata.generator import Vendor, generate_set, load_truth, render_invoice
 from devdata.generator.__main__ import main
 from devdata.generator.procedural import BLOCKS, render, reserved_variants, reserved_wordings
-from devdata.generator.procedural.facts import italian_iban, italian_vat, make_seller
+from devdata.generator.procedural.facts import (
+    facts_from_truth,
+    italian_iban,
+    italian_vat,
+    make_seller,
+    to_truth,
+)
 from devdata.generator.procedural.grammar import RESERVED_FONTS
 from devdata.generator.procedural.wording import WORDS
 from devdata.generator.style import format_number
+from devdata.generator.truth import InvoiceTruth, LineItem
 from skills.normalize import (
     DATE_PATTERN,
     normalize_date,
@@ -140,29 +148,84 @@ def _dates(text: str) -> set[str]:
 @pytest.mark.parametrize("family", ["procedural", "procedural-heldout"])
 def test_every_truth_value_is_printed(family: str) -> None:
     for printed in _docs(family):
-        truth = printed.truth
-        text = "\n".join(_pages(printed.pdf))
-        compact = re.sub(r"[\s.\-]", "", text)
-        assert truth.vendor_name in text
-        assert truth.invoice_number in text
-        if truth.po_number:
-            assert truth.po_number in text
-        if truth.vendor_vat:
-            assert truth.vendor_vat in compact
-        if truth.vendor_iban:
-            assert truth.vendor_iban in compact
-        dates = _dates(text)
-        assert truth.invoice_date in dates
-        if truth.due_date:
-            assert truth.due_date in dates
-        for name in ("net_amount", "tax_amount", "total", "amount_due"):
-            value = getattr(truth, name)
-            if value is not None:
-                assert _amount_printed(text, value, printed.number_format), (name, value)
-        rates = {normalize_rate(m.group(0)) for m in re.finditer(r"\d+(?:[.,]\d+)? ?%", text)}
-        assert truth.tax_rate in rates
-        signs = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr"}
-        assert truth.currency in text or signs[truth.currency] in text
+        _check_printed(printed.truth, printed.pdf, printed.number_format)
+
+
+def _check_printed(truth: InvoiceTruth, pdf: bytes, number_format: str) -> None:
+    """Every header value of ``truth`` can be read on the page."""
+    text = "\n".join(_pages(pdf))
+    compact = re.sub(r"[\s.\-]", "", text)
+    assert truth.vendor_name in text
+    assert truth.invoice_number in text
+    if truth.po_number:
+        assert truth.po_number in text
+    if truth.vendor_vat:
+        assert truth.vendor_vat in compact
+    if truth.vendor_iban:
+        assert truth.vendor_iban in compact
+    dates = _dates(text)
+    assert truth.invoice_date in dates
+    if truth.due_date:
+        assert truth.due_date in dates
+    for name in ("net_amount", "tax_amount", "total", "amount_due"):
+        value = getattr(truth, name)
+        if value is not None:
+            assert _amount_printed(text, value, number_format), (name, value)
+    rates = {normalize_rate(m.group(0)) for m in re.finditer(r"\d+(?:[.,]\d+)? ?%", text)}
+    assert truth.tax_rate in rates
+    signs = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr"}
+    assert truth.currency in text or signs[truth.currency] in text
+
+
+BUYER_VAT = "DE814741237"
+
+
+def _given(document_type: str = "invoice", *, vendor_vat: str | None = "DE104010604",
+           vendor_iban: str | None = "DE59100700008104482455") -> InvoiceTruth:
+    """An invoice as the demo bills it (a credit note's amounts negative)."""
+    s = "-" if document_type == "credit_note" else ""
+    return InvoiceTruth(
+        vendor_name="Brenner Industriebedarf GmbH", vendor_vat=vendor_vat,
+        vendor_iban=vendor_iban, invoice_number="INV-482913", invoice_date="2026-10-14",
+        due_date=None if s else "2026-11-13", po_number="4500001001", currency="EUR",
+        net_amount=f"{s}2170.88", tax_amount=f"{s}412.47", tax_rate="19.00",
+        total=f"{s}2583.35",
+        line_items=[LineItem(description="Warehouse shelving bay", quantity="10",
+                             unit_price=f"{s}209.34", amount=f"{s}2093.40"),
+                    LineItem(description="Copy paper A4 80 g, box of 5 reams", quantity="2.5",
+                             unit_price=f"{s}30.99", amount=f"{s}77.48")],
+        buyer_name="Acme Buyer GmbH", buyer_address=["Am Hafen 1", "20457 Hamburg"],
+        vendor_address=["Hafenstraße 12", "20457 Hamburg"], document_type=document_type)
+
+
+@pytest.mark.parametrize("family", ["procedural", "procedural-heldout"])
+@pytest.mark.parametrize("truth", [_given(), _given("credit_note"),
+                                   _given(vendor_vat=None, vendor_iban=None)],
+                         ids=["invoice", "credit_note", "no_vat_no_iban"])
+def test_a_given_truth_is_printed_exactly(family: str, truth: InvoiceTruth) -> None:
+    for index in range(4):
+        facts = facts_from_truth(truth, random.Random(index), buyer_vat=BUYER_VAT)
+        assert to_truth(facts).header() == truth.header()
+        assert to_truth(facts).document_type == truth.document_type
+        data, suffix, generated = render_invoice(5, index, family, truth=truth, country="DE",
+                                                 buyer_vat=BUYER_VAT)
+        assert suffix == ".pdf" and generated.rendering.family == family
+        assert generated.truth.header() == truth.header()
+        assert generated.truth.document_type == truth.document_type
+        _check_printed(truth, data, generated.rendering.number_format)
+        # The buyer's VAT id is printed, always, for a reader to tell it from the seller's.
+        assert BUYER_VAT in re.sub(r"[\s.\-]", "", "\n".join(_pages(data)))
+        assert not _overlaps(data), _overlaps(data)[:3]
+        again = render_invoice(5, index, family, truth=truth, country="DE", buyer_vat=BUYER_VAT)
+        assert _pages(again[0]) == _pages(data)
+    if family == "procedural-heldout":
+        assert set(generated.rendering.blocks.items()) <= reserved_variants()
+
+
+def test_a_truth_that_does_not_add_up_is_refused() -> None:
+    truth = _given().model_copy(update={"net_amount": "2170.00"})
+    with pytest.raises(ValueError, match="add up"):
+        facts_from_truth(truth, random.Random(1))
 
 
 def _overlaps(pdf_bytes: bytes) -> list[tuple[str, str]]:

@@ -100,3 +100,19 @@ def test_each_reading_method_gets_its_own_threshold() -> None:
     assert found["precision_at_threshold"] == 1.0
     assert found["by_method"]["ocr"]["accepted_share"] == 0.5
     assert found["by_method"]["text"]["accepted_share"] == 0.75
+
+
+def test_a_field_wrong_more_often_gets_a_higher_threshold_of_its_own() -> None:
+    # 500 totals and 500 dates read from text layers: the dates are right above 0.92,
+    # the totals only above 0.97.
+    results, conf = [], []
+    for i in range(500):
+        c = 0.9 + 0.1 * i / 500
+        results.append(Outcome(i, "invoice_date", c, "value", c >= 0.92))
+        results.append(Outcome(i, "total", c, "value", c >= 0.97))
+        conf += [c, c]
+    thresholds = pick_thresholds(results, np.array(conf), target=0.995)
+    assert thresholds["text:total"] > thresholds["text"]
+    assert "text:invoice_date" not in thresholds  # never lower than the method's own
+    found = training_metrics(results, np.array(conf), thresholds)
+    assert found["precision_at_threshold"] >= 0.995
