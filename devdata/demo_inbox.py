@@ -1,5 +1,7 @@
 """The demo's documents: invoices from the development ERP's own vendors and purchase
-orders, as born-digital PDFs, scans and e-invoices, plus deliberate problems.
+orders, as born-digital PDFs, scans and e-invoices, invoices in layouts the extraction
+model never saw (the generator's ``procedural-heldout`` family), a credit note, plus
+deliberate problems.
 
 Every document comes with the outcome a correct run must reach (``Expected``), so
 the end-to-end test can check each one: posted with exactly these fields, or
@@ -21,8 +23,15 @@ from devdata.generator.truth import InvoiceTruth, LineItem, Vendor, make_iban, m
 from devdata.master import Master, load_master
 from devdata.master.models import PurchaseOrder
 from devdata.master.models import Vendor as MasterVendor
+from skills.errors import ErrorCode as C
+from skills.normalize import format_decimal
+from skills.party_roles import load_our_companies
 
 POSTED = "POSTED"
+# The buyer's own companies (AP_OUR_COMPANIES for the demo's workers): never the vendor.
+OUR_COMPANIES = Path(__file__).with_name("our-companies.json")
+BUYER = "Acme Buyer GmbH"
+UNSEEN_FAMILY = "procedural-heldout"  # block variants, wordings and fonts never trained on
 
 
 @dataclass
@@ -43,6 +52,8 @@ class InboxPlan:
     einvoice: int = 4
     without_po: int = 2
     portal: int = 4  # of the clean PDFs, served by the supplier portal instead of the folder
+    unseen_layouts: int = 4  # born-digital, in layouts the extraction model never saw
+    credit_notes: int = 1
     problems: bool = True
     seed: int = 7
 
@@ -58,11 +69,15 @@ def _generator_vendor(v: MasterVendor, iban: str | None = None) -> Vendor:
 
 
 def _truth_for_po(rng: random.Random, vendor: MasterVendor, po: PurchaseOrder | None,
-                  number: str, scale: Decimal = Decimal(1)) -> InvoiceTruth:
-    """An invoice billing what was received on ``po`` (or a few services without a PO)."""
+                  number: str, scale: Decimal = Decimal(1),
+                  lines: set[int] | None = None) -> InvoiceTruth:
+    """An invoice billing what was received on ``po`` (only its ``lines`` when given), or
+    a few services without a PO."""
     items = []
     if po is not None:
         for line in po.lines:
+            if lines is not None and line.line not in lines:
+                continue
             quantity = po.received_quantity(line.line) * scale
             if quantity > 0:
                 items.append(LineItem(description=line.description,
@@ -83,7 +98,7 @@ def _truth_for_po(rng: random.Random, vendor: MasterVendor, po: PurchaseOrder | 
         due_date=f"2026-11-{day:02d}", po_number=po.po_number if po else None,
         currency=po.currency if po else vendor.currency, net_amount=_money(net),
         tax_amount=_money(tax), tax_rate=str(rate.normalize()), total=_money(net + tax),
-        line_items=items, buyer_name="Acme Buyer GmbH",
+        line_items=items, buyer_name=BUYER,
         buyer_address=["Am Hafen 1", "20457 Hamburg"],
         vendor_address=[vendor.address.street,
                         f"{vendor.address.postcode} {vendor.address.city}".strip()])
@@ -91,6 +106,32 @@ def _truth_for_po(rng: random.Random, vendor: MasterVendor, po: PurchaseOrder | 
 
 def _has_receipts(po: PurchaseOrder) -> bool:
     return any(po.received_quantity(line.line) > 0 for line in po.lines)
+
+
+def _received_lines(po: PurchaseOrder) -> list[int]:
+    return [line.line for line in po.lines if po.received_quantity(line.line) > 0]
+
+
+def _canonical(truth: InvoiceTruth) -> InvoiceTruth:
+    """The rate as the procedural families print and read it back ("19.00", not "19")."""
+    return truth.model_copy(update={"tax_rate": format_decimal(Decimal(truth.tax_rate or 0))})
+
+
+def _credit_note(rng: random.Random, invoice: InvoiceTruth, vendor: MasterVendor,
+                 number: str) -> InvoiceTruth:
+    """A credit note for part of ``invoice``'s first line (goods sent back), amounts negative."""
+    line = invoice.line_items[0]
+    quantity = min(Decimal(line.quantity), Decimal(rng.choice([1, 1, 2])))
+    net = Decimal(line.unit_price) * quantity
+    tax = Decimal(_money(net * vendor.tax_rate / 100))
+    return invoice.model_copy(update={
+        "invoice_number": number,
+        "invoice_date": f"2026-10-{rng.randint(int(invoice.invoice_date[-2:]), 31):02d}",
+        "due_date": None, "net_amount": f"-{_money(net)}", "tax_amount": f"-{_money(tax)}",
+        "total": f"-{_money(net + tax)}", "document_type": "credit_note",
+        "line_items": [LineItem(description=line.description,
+                                quantity=str(quantity.normalize()),
+                                unit_price=f"-{line.unit_price}", amount=f"-{_money(net)}")]})
 
 
 class _Writer:
@@ -101,11 +142,21 @@ class _Writer:
         self._n = 0
 
     def add(self, truth: InvoiceTruth, outcome: str, kind: str, vendor_id: str | None, *,
-            scanned: bool = False, einvoice: bool = False, to_portal: bool = False) -> Path:
+            scanned: bool = False, einvoice: bool = False, to_portal: bool = False,
+            family: str | None = None, country: str | None = None) -> Path:
+        """Print ``truth`` (fixed layouts, or a procedural ``family``: those print our
+        VAT id beside our name, as real invoices do)."""
         self._n += 1
-        data, suffix, _ = render_invoice(self.seed, self._n, "heldout" if self._n % 3 == 0
-                                         else "train", scanned=scanned, einvoice=einvoice,
-                                         truth=truth)
+        if family is None:
+            family = "heldout" if self._n % 3 == 0 else "train"
+            data, suffix, _ = render_invoice(self.seed, self._n, family, scanned=scanned,
+                                             einvoice=einvoice, truth=truth)
+        else:
+            truth = _canonical(truth)
+            data, suffix, printed = render_invoice(self.seed, self._n, family, scanned=scanned,
+                                                   truth=truth, country=country,
+                                                   buyer_vat=_our_vat(truth.buyer_name))
+            assert printed.truth.header() == truth.header(), (truth, printed.truth)
         name = f"{self._n:03d}-{truth.invoice_number.replace('/', '-')}{suffix}"
         folder = self.portal if to_portal else self.inbox
         path = folder / name
@@ -118,6 +169,11 @@ class _Writer:
         self.expected.append(Expected(name, outcome, kind, truth, vendor_id,
                                       sha256=hashlib.sha256(data).hexdigest()))
         return path
+
+
+def _our_vat(name: str) -> str | None:
+    ours = load_our_companies(OUR_COMPANIES).companies
+    return next((c.vat for c in ours if c.name == name), None)
 
 
 def build_inbox(inbox: Path, portal: Path, plan: InboxPlan | None = None,
@@ -145,28 +201,71 @@ def build_inbox(inbox: Path, portal: Path, plan: InboxPlan | None = None,
     kinds = ([("born-digital", False, False)] * plan.clean_pdf
              + [("scanned", True, False)] * plan.scanned
              + [("e-invoice", False, True)] * plan.einvoice)
+    # Every problem-free invoice bills goods received on an order of its own. When the
+    # ERP has too few received orders for them all, some orders were delivered in two
+    # parts, each invoiced on its own: an earlier invoice bills the first lines and an
+    # unseen-layout invoice the rest.
+    received = sum(_has_receipts(o) for o in orders)
+    split = max(0, len(kinds) + plan.unseen_layouts - received)
+    later: list[tuple[PurchaseOrder, set[int]]] = []  # the second parts, still to invoice
     for i, (kind, scanned, einvoice) in enumerate(kinds):
         po = next_po(_has_receipts)  # a problem-free invoice bills goods already received
         vendor = vendors[po.vendor_id]
-        out.add(_truth_for_po(rng, vendor, po, number()), POSTED, kind, vendor.vendor_id,
-                scanned=scanned, einvoice=einvoice,
+        billed = None
+        if len(later) < split and len(_received_lines(po)) > 1:
+            lines = _received_lines(po)
+            billed = set(lines[:len(lines) // 2])
+            later.append((po, set(lines) - billed))
+        out.add(_truth_for_po(rng, vendor, po, number(), lines=billed), POSTED, kind,
+                vendor.vendor_id, scanned=scanned, einvoice=einvoice,
                 to_portal=kind == "born-digital" and i >= plan.clean_pdf - plan.portal)
         if progress:
             progress()
+    # The orders the unseen layouts bill: taken now, before the problems take theirs.
+    unseen = [(next_po(_has_receipts), None) for _ in range(plan.unseen_layouts - len(later))]
+    unseen += later
     for _ in range(plan.without_po):
         vendor = rng.choice(master.vendors)
         out.add(_truth_for_po(rng, vendor, None, number()), POSTED, "without PO",
                 vendor.vendor_id)
     if plan.problems:
         _add_problems(out, rng, vendors, next_po, number)
+    for po, lines in unseen:
+        vendor = vendors[po.vendor_id]
+        out.add(_truth_for_po(rng, vendor, po, number(), lines=lines), POSTED,
+                "unseen layout", vendor.vendor_id, family=UNSEEN_FAMILY,
+                country=vendor.address.country)
+        out.expected[-1].alternatives = [C.LOW_CONFIDENCE]  # asking a person is right too
+        if progress:
+            progress()
+    _add_credit_notes(out, rng, vendors, plan.credit_notes, number, progress)
     (portal / "index.json").write_text(json.dumps(out.portal_index, indent=1))
     return out.expected
 
 
+def _add_credit_notes(out: _Writer, rng: random.Random, vendors: dict[str, MasterVendor],
+                      count: int, number: Callable[[], str],
+                      progress: Callable[[], None] | None) -> None:
+    """Credit notes from real vendors for goods sent back, quoting the order of an
+    invoice in this inbox (or none, from a vendor without one): a person posts them."""
+    billed = [e for e in out.expected if e.outcome == POSTED and e.truth and e.vendor_id
+              and e.truth.po_number and not e.alternatives
+              and vendors[e.vendor_id].tax_rate > 0]
+    for i in range(count):
+        if i < len(billed):
+            invoice, vendor = billed[i].truth, vendors[billed[i].vendor_id]  # type: ignore
+        else:
+            vendor = rng.choice([v for v in vendors.values() if v.tax_rate > 0])
+            invoice = _truth_for_po(rng, vendor, None, "")
+        truth = _credit_note(rng, invoice, vendor, number().replace("INV", "CN"))
+        out.add(truth, C.CREDIT_NOTE, "credit note", vendor.vendor_id, family="procedural",
+                country=vendor.address.country)
+        if progress:
+            progress()
+
+
 def _add_problems(out: _Writer, rng: random.Random, vendors: dict[str, MasterVendor],
                   next_po: Callable[..., PurchaseOrder], number: Callable[[], str]) -> None:
-    from skills.errors import ErrorCode as C
-
     # The same invoice twice as two different files: one is posted, the other is a duplicate.
     first = out.expected[0]
     assert first.truth is not None

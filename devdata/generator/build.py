@@ -78,14 +78,18 @@ def render_invoice(
     vendors: Sequence[Vendor] | None = None,
     po_numbers: Sequence[str] | None = None,
     truth: InvoiceTruth | None = None,
+    *,
+    country: str | None = None,
+    buyer_vat: str | None = None,
 ) -> tuple[bytes, str, GeneratedInvoice]:
     """One invoice: (file bytes, file suffix, ground truth). A given ``truth`` is printed
-    instead of a sampled one (the demo bills the development ERP's real orders); the
-    procedural families sample their own (and embed no e-invoice)."""
+    instead of a sampled one (the demo bills the development ERP's real orders). The
+    procedural families embed no e-invoice; printing a given truth, they take the
+    seller's ``country`` (else the one its VAT id or IBAN names) and print ``buyer_vat``
+    with the buyer when given."""
     if family in procedural.FAMILIES:
-        if truth is not None:
-            raise ValueError("the procedural families print their own sampled truth")
-        return _render_procedural(seed, index, family, scanned, vendors, po_numbers)
+        return _render_procedural(seed, index, family, scanned, vendors, po_numbers, truth,
+                                  country, buyer_vat)
     rng = random.Random(f"{seed}/{index}")
     layouts = TRAIN_LAYOUTS if family == "train" else HELDOUT_LAYOUTS
     layout_name = rng.choice(sorted(layouts))
@@ -114,9 +118,11 @@ def render_invoice(
 
 
 def _render_procedural(seed: int, index: int, family: str, scanned: bool,
-                       vendors: Sequence[Vendor] | None, po_numbers: Sequence[str] | None
-                       ) -> tuple[bytes, str, GeneratedInvoice]:
-    printed = procedural.render(seed, index, family, scanned, vendors, po_numbers)
+                       vendors: Sequence[Vendor] | None, po_numbers: Sequence[str] | None,
+                       truth: InvoiceTruth | None = None, country: str | None = None,
+                       buyer_vat: str | None = None) -> tuple[bytes, str, GeneratedInvoice]:
+    printed = procedural.render(seed, index, family, scanned, vendors, po_numbers, truth,
+                                country=country, buyer_vat=buyer_vat)
     data, suffix = printed.pdf, ".pdf"
     if scanned:
         data, suffix = scan_pdf(data, random.Random(f"{seed}/{index}/scan")), ".jpg"

@@ -266,6 +266,7 @@ class Facts:
     print_iban: bool
     print_vat: bool
     extras: dict[str, str] = field(default_factory=dict)
+    show_buyer_vat: bool = False  # print the buyer's VAT id whatever the layout's habit
 
     @property
     def lines_total(self) -> Decimal:
@@ -482,4 +483,83 @@ def to_truth(facts: Facts) -> InvoiceTruth:
         buyer_name=facts.buyer.name, buyer_address=facts.buyer.address,
         vendor_address=facts.seller.address, document_type=facts.doc_type,
         amount_due=amount(facts.amount_due) if facts.prepaid else None,
+    )
+
+
+def _country_of(*ids: str | None) -> str | None:
+    """The country a VAT id or IBAN names, when it is one we print."""
+    for value in ids:
+        if value and value[:2] in COUNTRIES:
+            return value[:2]
+    return None
+
+
+def facts_from_truth(truth: InvoiceTruth, rng: random.Random, *, country: str | None = None,
+                     language: str | None = None, buyer_vat: str | None = None) -> Facts:
+    """The facts that print ``truth`` exactly: its parties, numbers, dates, currency and
+    lines, one VAT group at its rate, no allowance, charge or prepayment. Everything the
+    truth does not say (references, contact details, delivery dates, units) is drawn
+    from ``rng`` as for a sampled document. ``country`` is the seller's (from its VAT id
+    or IBAN when not given); ``buyer_vat``, when given, is printed with the buyer.
+
+    ``to_truth(facts_from_truth(t, rng)).header() == t.header()`` for a truth in
+    canonical form (amounts and rate as ``format_decimal`` writes them)."""
+    if truth.document_type not in ("invoice", "credit_note", "corrected_invoice"):
+        raise ValueError(f"unknown document type {truth.document_type!r}")
+    if truth.net_amount is None or truth.tax_amount is None or truth.tax_rate is None:
+        raise ValueError("a procedural document prints its net amount, tax and rate")
+    country = country or _country_of(truth.vendor_vat, truth.vendor_iban) or "DE"
+    language = language or COUNTRIES.get(country, COUNTRIES["DE"])[1]
+    street, city = (list(truth.vendor_address) + ["", ""])[:2]
+    seller = Party(truth.vendor_name, street, city, country, truth.vendor_vat, truth.vendor_iban)
+    buyer_street, buyer_city = (list(truth.buyer_address) + ["", ""])[:2]
+    buyer = Party(truth.buyer_name, buyer_street, buyer_city,
+                  _country_of(buyer_vat) or country, buyer_vat)
+    issued = date.fromisoformat(truth.invoice_date)
+    due = date.fromisoformat(truth.due_date) if truth.due_date else None
+    delivered = period = None
+    roll = rng.random()
+    if roll < 0.45:
+        delivered = issued - timedelta(days=rng.randint(0, 12))
+    elif roll < 0.65:
+        start = date(issued.year, issued.month, 1) - timedelta(days=1)
+        period = (start.replace(day=1), start)
+    ordered = issued - timedelta(days=rng.randint(5, 40)) if rng.random() < 0.3 else None
+    rate = Decimal(truth.tax_rate)
+    units = {"de": "Stk.", "en": "pcs", "fr": "pce", "es": "ud.", "nl": "st.", "it": "pz."}
+    lines = [Line(pos, item.description, abs(Decimal(item.quantity)),
+                  units.get(language, "pcs"), abs(Decimal(item.unit_price)),
+                  abs(Decimal(item.amount)), rate,
+                  f"{rng.choice('ABCKMSX')}{digits(rng, rng.choice([4, 5, 6]))}")
+             for pos, item in enumerate(truth.line_items, start=1)]
+    net, tax = abs(Decimal(truth.net_amount)), abs(Decimal(truth.tax_amount))
+    if sum((line.amount for line in lines), Decimal(0)) != net:
+        raise ValueError("the truth's lines do not add up to its net amount")
+    if net + tax != abs(Decimal(truth.total)):
+        raise ValueError("the truth's net amount and tax do not add up to its total")
+    original = None
+    if truth.document_type != "invoice":
+        original = (shaped(rng, _NUMBER_SHAPES, issued.year),
+                    issued - timedelta(days=rng.randint(10, 90)))
+    person = rng.choice(_PEOPLE)
+    host = (normalize_text(seller.name).split() or ["mail"])[0]
+    tld = {"GB": "co.uk", "US": "com"}.get(country, country.lower())
+    return Facts(
+        doc_type=truth.document_type, language=language, currency=truth.currency,
+        seller=seller, buyer=buyer, ship_to=None, number=truth.invoice_number, issued=issued,
+        due=due, due_days=(due - issued).days if due else 30, skonto=None, delivered=delivered,
+        period=period, ordered=ordered, po=truth.po_number,
+        refs=_refs(rng, seller, issued.year, False), lines=lines, discount=Decimal(0),
+        discount_pct=None, shipping=Decimal(0), groups=[VatGroup(rate, net, tax)],
+        reverse_charge=False, insurance=False, prepaid=Decimal(0), original=original,
+        bank=rng.choice(_BANKS.get(country, _BANKS["DE"])), bic=bic(rng, country),
+        registry={"city": city_name(city),
+                  "n": digits(rng, rng.choice([5, 6, 8])),
+                  "siren": f"{digits(rng, 3)} {digits(rng, 3)} {digits(rng, 3)}",
+                  "prov": city.split("(")[-1].rstrip(")") if "(" in city else "MI"},
+        manager=person, phone=f"+{_DIAL.get(country, 49)} {digits(rng, 3)} {digits(rng, 6)}",
+        email=f"{rng.choice(['info', 'billing', 'accounts', 'fatture', 'rechnung'])}@{host}.{tld}",
+        web=f"www.{host}.{tld}", print_iban=truth.vendor_iban is not None,
+        print_vat=truth.vendor_vat is not None,
+        show_buyer_vat=buyer_vat is not None,
     )

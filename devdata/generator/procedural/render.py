@@ -19,6 +19,7 @@ from devdata.generator.procedural.draw import Ctx, Sheet, pick_look
 from devdata.generator.procedural.facts import (
     COUNTRIES,
     Facts,
+    facts_from_truth,
     make_facts,
     party_from_vendor,
     to_truth,
@@ -110,6 +111,9 @@ def _choices(ctx: Ctx) -> None:
     ctx.notes["currency_where"] = rng.choice(places)
     ctx.notes["bank_in_notes"] = f.print_iban and rng.random() < 0.25
     ctx.notes["your_vat"] = ctx.blocks["parties"] == "window" and rng.random() < 0.4
+    if f.show_buyer_vat and f.buyer.vat:  # in the party block, or beside the window
+        ctx.notes["buyer_vat"] = True
+        ctx.notes["your_vat"] = ctx.notes["your_vat"] or ctx.blocks["parties"] == "window"
     if ctx.blocks["letterhead"] == "banner" and ctx.look.page_numbers == "top":
         ctx.look.page_numbers = "footer"
 
@@ -240,19 +244,25 @@ def layout(facts: Facts, rng: random.Random, heldout: bool) -> tuple[Sheet, Ctx]
 
 
 def render(seed: int, index: int, family: str, scanned: bool = False,
-           vendors: Sequence[Vendor] | None = None, po_numbers: Sequence[str] | None = None
-           ) -> Printed:
+           vendors: Sequence[Vendor] | None = None, po_numbers: Sequence[str] | None = None,
+           truth: InvoiceTruth | None = None, *, country: str | None = None,
+           buyer_vat: str | None = None) -> Printed:
     """Document ``index`` of a procedural set; scanned documents are kept to one page
-    (the scanner takes page 1)."""
+    (the scanner takes page 1). A given ``truth`` is printed instead of sampled facts
+    (see :func:`facts_from_truth`: ``country`` is the seller's, ``buyer_vat`` printed
+    with the buyer); its header fields are printed exactly."""
     heldout = is_heldout(family)
     rng = random.Random(f"{seed}/{index}/{family}")
-    seller = party_from_vendor(rng.choice(list(vendors))) if vendors else None
-    language = None
-    if rng.random() < 0.2:
-        language = rng.choice(LANGUAGES)
-    facts = make_facts(rng, seller=seller, language=language,
-                       po_numbers=list(po_numbers) if po_numbers else None,
-                       max_lines=4 if scanned else None)
+    if truth is not None:
+        facts = facts_from_truth(truth, rng, country=country, buyer_vat=buyer_vat)
+    else:
+        seller = party_from_vendor(rng.choice(list(vendors))) if vendors else None
+        language = None
+        if rng.random() < 0.2:
+            language = rng.choice(LANGUAGES)
+        facts = make_facts(rng, seller=seller, language=language,
+                           po_numbers=list(po_numbers) if po_numbers else None,
+                           max_lines=4 if scanned else None)
     for attempt in range(6):
         sheet, ctx = layout(facts, random.Random(f"{seed}/{index}/{family}/layout/{attempt}"),
                             heldout)
