@@ -1,6 +1,7 @@
 """Measure extraction on a folder of documents with ground truth.
 
     python -m skills.evaluate DIR [--format synthetic|invoice2data|sroie] [--limit N] [--misses]
+                                  [--cached] [--version V]
 
 Formats (detected from the folder when not given):
 - synthetic: ``NAME.pdf|jpg`` + ``NAME.json`` written by ``devdata.generator``
@@ -268,10 +269,11 @@ def print_table(summary: dict, title: str) -> None:
 
 
 def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
-             models_dir: Path = MODELS_DIR, cached: bool = False, misses: bool = False) -> dict:
+             models_dir: Path = MODELS_DIR, cached: bool = False, misses: bool = False,
+             version: str | None = None) -> dict:
     fmt = fmt or detect_format(folder)
     cases = list(LOADERS[fmt](folder))[:limit]
-    scorer = load_scorer(models_dir)
+    scorer = load_scorer(models_dir, version=version)
     results = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Evaluating {len(cases)} {fmt} documents", total=len(cases))
@@ -311,12 +313,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="reuse documents read before (OCR cache); timings then exclude OCR")
     parser.add_argument("--misses", action="store_true",
                         help="list every wrong field before the summary")
+    parser.add_argument("--version", help="an earlier registered version of the scorer "
+                                          "(models/registry.json 'previous'), to compare")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         console.print(f"[red]{args.folder} is not a folder[/red]")
         return 2
     summary = evaluate(args.folder, args.format, args.limit, args.models_dir, args.cached,
-                       misses=args.misses)
+                       misses=args.misses, version=args.version)
     print_table(summary, f"{summary['format']}: {summary['folder']} ({summary['model']})")
     print(json.dumps(summary))
     return 0
