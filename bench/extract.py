@@ -10,11 +10,12 @@ held-out receipts (scanned), the real invoices and SROIE receipts when present.
 Baseline ("first label, same line"): for each field the first label found on the
 page wins and the text right after it on the same line is the value; the vendor
 is the first line of the page; the currency is the first currency sign or code.
-Both extractors see the same Document (read once) on the same documents:
-held-out synthetic invoice layouts, held-out synthetic receipt layouts (scanned),
-and, when present, the real invoices and the SROIE receipts (OCR: slow). Vendor
-names are compared as skills.evaluate does (fair rule; see VENDOR_RULE). Prints
-a table, then one JSON line of the figures.
+The previous scorer runs through today's decision code (its own feature list), so the
+comparison isolates the model. All extractors see the same Document (read once).
+Vendor names are compared as skills.evaluate does (fair rule; see VENDOR_RULE).
+"precision (accepted)" is the share of auto-accepted fields that are right, with the
+share of fields accepted in brackets; the rules accept nothing. Prints a table, then
+one JSON line of the figures.
 """
 
 from __future__ import annotations
