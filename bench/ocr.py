@@ -66,6 +66,7 @@ import os  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -83,6 +84,26 @@ from tests.skills.fixtures.read.pages import invoice_pdf, render_pdf_page, scan 
 SKEWS = (0.0, 1.0, -1.5, 2.0, -0.5, 0.0, -2.0, 1.5, 0.7, -1.0)
 DPI = 150
 EUROPEAN_SEED = 5  # as `python -m devdata.generator --seed 5 --family heldout --scanned-share 1`
+
+
+Matches = dict[str, list[tuple[int, int, int]]]  # per engine, (matched, truth, read) a page
+
+
+@dataclass
+class _Measured:
+    """What :func:`main` measured, for :func:`_report`: most of it per engine name."""
+
+    engines: list[str]
+    paddle_status: str
+    rss: dict[str, float]  # peak MB, plus "product"
+    load_seconds: dict[str, float]
+    per_page: dict[str, list[float]]  # median seconds a scanned page
+    accuracy: Matches  # scanned pages
+    confidences: dict[str, list[tuple[bool, float]]]  # (read right, confidence) a word
+    eu: Matches  # European pages
+    eu_special: Matches  # their words with a character outside ASCII
+    real: Matches  # receipts
+    text_layer: dict[str, float]  # seconds a born-digital page
 
 
 def main() -> None:
@@ -142,20 +163,20 @@ def main() -> None:
             words = _read(get_engine(name), name, image)
             real[name].append(_match(truth, [w.upper() for w in words]))
 
-    text_layer = _text_layer_seconds()
-    _report(
-        console,
-        args,
+    measured = _Measured(
         engines,
+        paddle_status,
+        rss,
+        load_seconds,
         per_page,
         accuracy,
-        load_seconds,
-        text_layer,
-        rss,
-        paddle_status,
+        confidences,
+        eu,
+        eu_special,
         real,
-        (eu, eu_special, confidences),
+        _text_layer_seconds(),
     )
+    _report(console, args, measured)
 
 
 def _arguments() -> argparse.Namespace:
@@ -278,34 +299,20 @@ def _text_layer_seconds(runs: int = 20) -> dict[str, float]:
     }
 
 
-def _report(
-    console,
-    args,
-    engines,
-    per_page,
-    accuracy,
-    load_seconds,
-    text_layer,
-    rss,
-    paddle_status,
-    real,
-    european,
-) -> None:
-    eu, eu_special, confidences = european
+def _report(console, args, run: _Measured) -> None:
     figures: dict[str, object] = {
-        "pages": len(per_page["onnx"]),
+        "pages": len(run.per_page["onnx"]),
         "runs_per_page": args.runs,
         "dpi": DPI,
         "cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
-        "paddle_status": paddle_status,
-        "receipts": len(real["onnx"]),
-        "european_pages": len(eu["onnx"]),
+        "paddle_status": run.paddle_status,
+        "receipts": len(run.real["onnx"]),
+        "european_pages": len(run.eu["onnx"]),
         "recognizer": get_engine("onnx").recognizer.name,
     }
-    table = Table(title=f"OCR, scanned A4 at {DPI} dpi, {figures['pages']} pages")
-    for column in (
-        "engine",
+    table = _table(
+        f"OCR, scanned A4 at {DPI} dpi, {figures['pages']} pages",
         "s/page (median)",
         "min",
         "max",
@@ -314,26 +321,25 @@ def _report(
         "receipts word acc.",
         "load+warm-up s",
         "peak RSS MB",
-    ):
-        table.add_column(column, justify="left" if column == "engine" else "right")
-    for name in engines:
-        times = per_page[name]
-        matched = sum(m for m, _, _ in accuracy[name])
-        truth = sum(t for _, t, _ in accuracy[name])
-        read = sum(r for _, _, r in accuracy[name])
+    )
+    for name in run.engines:
+        times = run.per_page[name]
+        matched = sum(m for m, _, _ in run.accuracy[name])
+        truth = sum(t for _, t, _ in run.accuracy[name])
+        read = sum(r for _, _, r in run.accuracy[name])
         figures[name] = {
             "seconds_per_page": round(statistics.median(times), 3),
             "seconds_min": round(min(times), 3),
             "seconds_max": round(max(times), 3),
             "word_accuracy": round(matched / max(truth, read), 4),
             "word_recall": round(matched / truth, 4),
-            "load_seconds": round(load_seconds[name], 2),
-            "peak_rss_mb": round(rss[name], 1),
-            "receipts_word_accuracy": _accuracy(real[name]),
-            "european_word_accuracy": _accuracy(eu[name]),
-            "european_non_ascii_words_read": sum(m for m, _, _ in eu_special[name]),
-            "european_non_ascii_words": sum(t for _, t, _ in eu_special[name]),
-            **_confidence_figures(confidences[name]),
+            "load_seconds": round(run.load_seconds[name], 2),
+            "peak_rss_mb": round(run.rss[name], 1),
+            "receipts_word_accuracy": _accuracy(run.real[name]),
+            "european_word_accuracy": _accuracy(run.eu[name]),
+            "european_non_ascii_words_read": sum(m for m, _, _ in run.eu_special[name]),
+            "european_non_ascii_words": sum(t for _, t, _ in run.eu_special[name]),
+            **_confidence_figures(run.confidences[name]),
         }
         f = figures[name]
         on_receipts = f["receipts_word_accuracy"]
@@ -348,19 +354,17 @@ def _report(
             f"{f['load_seconds']:.1f}",
             f"{f['peak_rss_mb']:.0f}",
         )
-    if "paddle" not in engines:
-        table.add_row("paddle", "-", "-", "-", "-", "-", "-", "-", paddle_status)
+    if "paddle" not in run.engines:
+        table.add_row("paddle", "-", "-", "-", "-", "-", "-", "-", run.paddle_status)
     console.print(table)
-    second = Table(title=f"European invoice scans ({figures['european_pages']}); confidences")
-    for column in (
-        "engine",
+    second = _table(
+        f"European invoice scans ({figures['european_pages']}); confidences",
         "European word acc.",
         "non-ASCII words read",
         "mean conf. right / wrong",
         "wrong words at >= 0.95",
-    ):
-        second.add_column(column, justify="left" if column == "engine" else "right")
-    for name in engines:
+    )
+    for name in run.engines:
         f = figures[name]
         second.add_row(
             name,
@@ -370,18 +374,18 @@ def _report(
             f"{f['wrong_at_095']} of {f['wrong_words']}",
         )
     console.print(second)
-    if not real["onnx"]:
+    if not run.real["onnx"]:
         console.print("receipts: the shared evaluation set is absent, or --receipts 0")
 
-    baselines = [n for n in engines if not n.startswith("onnx")]
+    baselines = [n for n in run.engines if not n.startswith("onnx")]
     fastest = min(baselines, key=lambda n: figures[n]["seconds_per_page"])
     ratio = figures[fastest]["seconds_per_page"] / figures["onnx"]["seconds_per_page"]
     figures["fastest_baseline"] = fastest
     figures["speedup_vs_fastest_baseline"] = round(ratio, 2)
-    figures["born_digital_seconds_per_page"] = round(text_layer["read_document"], 4)
-    figures["born_digital_to_fields_seconds_per_page"] = round(text_layer["to_fields"], 4)
-    figures["text_layer_seconds_per_page"] = round(text_layer["text_layer"], 4)
-    figures["peak_rss_product_mb"] = round(rss["product"], 1)
+    figures["born_digital_seconds_per_page"] = round(run.text_layer["read_document"], 4)
+    figures["born_digital_to_fields_seconds_per_page"] = round(run.text_layer["to_fields"], 4)
+    figures["text_layer_seconds_per_page"] = round(run.text_layer["text_layer"], 4)
+    figures["peak_rss_product_mb"] = round(run.rss["product"], 1)
     console.print(
         f"ours vs fastest baseline ({fastest}): {ratio:.2f}x faster; "
         f"word accuracy {figures['onnx']['word_accuracy']:.1%} vs "
@@ -393,7 +397,7 @@ def _report(
         "word_accuracy": [new["word_accuracy"], old["word_accuracy"]],
         "european_word_accuracy": [new["european_word_accuracy"], old["european_word_accuracy"]],
     }
-    if eu["onnx"]:
+    if run.eu["onnx"]:
         console.print(
             f"recogniser {figures['recognizer']} vs ppocrv4 (same detection): European "
             f"{new['european_word_accuracy']:.1%} vs {old['european_word_accuracy']:.1%}, "
@@ -401,16 +405,25 @@ def _report(
             f"{new['seconds_per_page']:.2f} vs {old['seconds_per_page']:.2f} s/page"
         )
     console.print(
-        f"born-digital page (text layer, no OCR): {text_layer['to_fields'] * 1000:.1f} ms "
-        f"per page to fields, {text_layer['read_document'] * 1000:.1f} ms through "
-        f"read_document, {text_layer['text_layer'] * 1000:.1f} ms for the text layer alone"
+        f"born-digital page (text layer, no OCR): {run.text_layer['to_fields'] * 1000:.1f} ms "
+        f"per page to fields, {run.text_layer['read_document'] * 1000:.1f} ms through "
+        f"read_document, {run.text_layer['text_layer'] * 1000:.1f} ms for the text layer alone"
     )
     console.print(
         f"peak RSS of the product's process (our OCR and the field scorer loaded, a scanned "
-        f"and a born-digital page read to fields; no baseline): {rss['product']:.0f} MB; "
+        f"and a born-digital page read to fields; no baseline): {run.rss['product']:.0f} MB; "
         f"load average {figures['load_average_1m']} on {figures['cpu_count']} cores"
     )
     print(json.dumps(figures))
+
+
+def _table(title: str, *figures: str) -> Table:
+    """A table of a row per engine: its name, then the ``figures`` columns right-aligned."""
+    table = Table(title=title)
+    table.add_column("engine", justify="left")
+    for column in figures:
+        table.add_column(column, justify="right")
+    return table
 
 
 def _confidence_figures(marked: list[tuple[bool, float]]) -> dict[str, object]:

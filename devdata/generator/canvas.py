@@ -84,13 +84,19 @@ class Canvas:
         """Draw ``s`` with its top at ``y``; returns the y below it."""
         if not s:
             return y
+        color = (255, 255, 255) if white else (110, 110, 110) if grey else (0, 0, 0)
+        return self._draw_text(x, y, s, size, bold, align, color)
+
+    def _draw_text(self, x: float, y: float, s: str, size: float, bold: bool, align: str,
+                   color: tuple[int, int, int]) -> float:
+        """``s`` in ``color`` with its top at ``y``, ``x`` its left, right (``align`` "R")
+        or centre ("C"); returns the y below it."""
         self._set(size, bold)
         w = self.pdf.get_string_width(s)
         if align == "R":
             x -= w
         elif align == "C":
             x -= w / 2
-        color = (255, 255, 255) if white else (110, 110, 110) if grey else (0, 0, 0)
         self.pdf.set_text_color(*color)
         self.pdf.text(x, y + size * 0.8, s)
         self.bottom = max(self.bottom, y + size * 1.35)

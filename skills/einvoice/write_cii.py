@@ -8,11 +8,13 @@ One VAT rate (``tax_rate``) applies to the whole document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
 from skills.einvoice.cii import CII_NS, FERD1_NS
 from skills.einvoice.xmlwrite import (
+    PEPPOL_PROCESS,
+    XRECHNUNG,
+    Fields,
     Tree,
     compact_date,
     country,
@@ -31,16 +33,13 @@ CII_PROFILES = {
     "basic": "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
     "en16931": "urn:cen.eu:en16931:2017",
     "extended": "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
-    "xrechnung": "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+    "xrechnung": XRECHNUNG,
 }
 FERD1_PROFILES = {
     name: f"urn:ferd:CrossIndustryDocument:invoice:1p0:{name}"
     for name in ("basic", "comfort", "extended")
 }
 _NO_LINES = ("minimum", "basicwl")
-_PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
-
-Fields = Mapping[str, object]
 
 
 # -- ZUGFeRD 2.x / Factur-X --------------------------------------------------------------
@@ -60,7 +59,7 @@ def build_cii(fields: Fields, profile: str = "en16931") -> bytes:
     context = t.sub(root, "rsm:ExchangedDocumentContext")
     if profile == "xrechnung":
         process = t.sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
-        t.sub(process, "ram:ID", _PEPPOL_PROCESS)
+        t.sub(process, "ram:ID", PEPPOL_PROCESS)
     t.sub(t.sub(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID",
           CII_PROFILES[profile])
     document = t.sub(root, "rsm:ExchangedDocument")
@@ -104,16 +103,7 @@ def _agreement_2(t: Tree, trade, f: Fields, profile: str) -> None:
     if profile == "xrechnung":  # BT-10, mandatory in XRechnung (the Leitweg-ID for authorities)
         t.sub(agreement, "ram:BuyerReference",
               f.get("buyer_reference") or f.get("po_number") or f["invoice_number"])
-    seller = t.sub(agreement, "ram:SellerTradeParty")
-    t.sub(seller, "ram:Name", f["vendor_name"])
-    t.sub(t.sub(seller, "ram:PostalTradeAddress"), "ram:CountryID", country(f))
-    if f.get("vendor_vat"):
-        t.sub(t.sub(seller, "ram:SpecifiedTaxRegistration"), "ram:ID", f["vendor_vat"],
-              schemeID="VA")
-    buyer = t.sub(agreement, "ram:BuyerTradeParty")
-    t.sub(buyer, "ram:Name", f.get("buyer_name") or "Buyer")
-    if profile != "minimum":
-        t.sub(t.sub(buyer, "ram:PostalTradeAddress"), "ram:CountryID", "DE")
+    _parties(t, agreement, f, buyer_country=profile != "minimum")
     if f.get("po_number"):
         order = t.sub(agreement, "ram:BuyerOrderReferencedDocument")
         t.sub(order, "ram:IssuerAssignedID", f["po_number"])
@@ -190,15 +180,7 @@ def build_ferd1(fields: Fields, profile: str = "comfort") -> bytes:
 
 def _agreement_1(t: Tree, trade, f: Fields, comfort: bool) -> None:
     agreement = t.sub(trade, "ram:ApplicableSupplyChainTradeAgreement")
-    seller = t.sub(agreement, "ram:SellerTradeParty")
-    t.sub(seller, "ram:Name", f["vendor_name"])
-    t.sub(t.sub(seller, "ram:PostalTradeAddress"), "ram:CountryID", country(f))
-    if f.get("vendor_vat"):
-        t.sub(t.sub(seller, "ram:SpecifiedTaxRegistration"), "ram:ID", f["vendor_vat"],
-              schemeID="VA")
-    buyer = t.sub(agreement, "ram:BuyerTradeParty")
-    t.sub(buyer, "ram:Name", f.get("buyer_name") or "Buyer")
-    t.sub(t.sub(buyer, "ram:PostalTradeAddress"), "ram:CountryID", "DE")
+    _parties(t, agreement, f, buyer_country=True)
     if comfort and f.get("po_number"):  # the order reference is COMFORT and up
         t.sub(t.sub(agreement, "ram:BuyerOrderReferencedDocument"), "ram:ID", f["po_number"])
 
@@ -272,6 +254,24 @@ def _line_1(t: Tree, trade, number: int, line: Fields, f: Fields, profile: str) 
     summation = t.sub(settlement, "ram:SpecifiedTradeSettlementMonetarySummation")
     t.sub(summation, "ram:LineTotalAmount", money(line["amount"]))
     t.sub(t.sub(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.get("description") or "-")
+
+
+# -- both generations --------------------------------------------------------------------
+
+
+def _parties(t: Tree, agreement, f: Fields, buyer_country: bool) -> None:
+    """The seller (name, country, VAT id) and the buyer (name, and its country when
+    ``buyer_country``): the same elements in 1.0 and 2.x."""
+    seller = t.sub(agreement, "ram:SellerTradeParty")
+    t.sub(seller, "ram:Name", f["vendor_name"])
+    t.sub(t.sub(seller, "ram:PostalTradeAddress"), "ram:CountryID", country(f))
+    if f.get("vendor_vat"):
+        t.sub(t.sub(seller, "ram:SpecifiedTaxRegistration"), "ram:ID", f["vendor_vat"],
+              schemeID="VA")
+    buyer = t.sub(agreement, "ram:BuyerTradeParty")
+    t.sub(buyer, "ram:Name", f.get("buyer_name") or "Buyer")
+    if buyer_country:
+        t.sub(t.sub(buyer, "ram:PostalTradeAddress"), "ram:CountryID", "DE")
 
 
 def _date(t: Tree, parent, name: str, value: object) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from skills.einvoice.ubl import UBL_NS
 from skills.einvoice.xmlwrite import (
+    PEPPOL_PROCESS,
+    XRECHNUNG,
+    Fields,
     Tree,
     country,
     iso,
@@ -17,14 +18,11 @@ from skills.einvoice.xmlwrite import (
     type_code,
 )
 
-XRECHNUNG_UBL = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
-_PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+XRECHNUNG_UBL = XRECHNUNG
 _ROOT_NS = {
     "Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
     "CreditNote": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
 }
-
-Fields = Mapping[str, object]
 
 
 def build_ubl(fields: Fields, customization: str = XRECHNUNG_UBL) -> bytes:
@@ -36,7 +34,7 @@ def build_ubl(fields: Fields, customization: str = XRECHNUNG_UBL) -> bytes:
     root = t.root(f"doc:{kind}", nsmap={None: _ROOT_NS[kind], **UBL_NS})
     currency = str(f.get("currency") or "EUR")
     t.sub(root, "cbc:CustomizationID", customization)
-    t.sub(root, "cbc:ProfileID", _PEPPOL_PROCESS)
+    t.sub(root, "cbc:ProfileID", PEPPOL_PROCESS)
     t.sub(root, "cbc:ID", f["invoice_number"])
     t.sub(root, "cbc:IssueDate", iso(f["invoice_date"]))
     if kind == "Invoice" and f.get("due_date"):

@@ -10,6 +10,13 @@ from lxml import etree
 
 from skills.einvoice import common
 
+Fields = Mapping[str, object]
+
+# What both syntaxes declare: the XRechnung 3.0 specification (BT-24) and the Peppol
+# billing process (BT-23).
+XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
 
 class Tree:
     """Makes elements from "prefix:Name" tags in one namespace map."""

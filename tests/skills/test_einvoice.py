@@ -330,7 +330,75 @@ def test_an_invoice_printed_negative_stays_an_invoice_with_negative_amounts():
 
 # -- ZUGFeRD 1.0 as real senders write it --------------------------------------------------
 
-FERD1_COMFORT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+# The two ZUGFeRD 1.0 samples below keep the layout real senders use (tabs, line breaks
+# inside elements); their repeated parts come from these helpers, character for character.
+
+
+def _ferd1_tax(calculated: str, basis: str, rate: str) -> str:
+    """One VAT group of the COMFORT sample's settlement."""
+    return f"""\
+\t\t\t<ram:ApplicableTradeTax>
+\t\t\t\t<ram:CalculatedAmount currencyID="EUR">{calculated}</ram:CalculatedAmount>
+\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
+\t\t\t\t<ram:BasisAmount currencyID="EUR">{basis}</ram:BasisAmount>
+\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
+\t\t\t\t<ram:ApplicablePercent>{rate}</ram:ApplicablePercent>
+\t\t\t</ram:ApplicableTradeTax>
+"""
+
+
+def _ferd1_line_trade(price: str, quantity: str, rate: str, amount: str) -> str:
+    """A COMFORT sample line from its net price to its settlement (the product follows)."""
+    return f"""\
+\t\t\t\t<ram:NetPriceProductTradePrice><ram:ChargeAmount currencyID="EUR">{price}</ram:ChargeAmount>
+\t\t\t\t</ram:NetPriceProductTradePrice>
+\t\t\t</ram:SpecifiedSupplyChainTradeAgreement>
+\t\t\t<ram:SpecifiedSupplyChainTradeDelivery>
+\t\t\t\t<ram:BilledQuantity unitCode="C62">{quantity}</ram:BilledQuantity>
+\t\t\t</ram:SpecifiedSupplyChainTradeDelivery>
+\t\t\t<ram:SpecifiedSupplyChainTradeSettlement>
+\t\t\t\t<ram:ApplicableTradeTax>
+\t\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
+\t\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
+\t\t\t\t\t<ram:ApplicablePercent>{rate}</ram:ApplicablePercent>
+\t\t\t\t</ram:ApplicableTradeTax>
+\t\t\t\t<ram:SpecifiedTradeSettlementMonetarySummation>
+\t\t\t\t\t<ram:LineTotalAmount currencyID="EUR">{amount}</ram:LineTotalAmount>
+\t\t\t\t</ram:SpecifiedTradeSettlementMonetarySummation>
+\t\t\t</ram:SpecifiedSupplyChainTradeSettlement>
+"""
+
+
+def _ferd1_line(number: int, price: str, quantity: str, rate: str, amount: str) -> str:
+    """A plain COMFORT sample line (no note, no gross price) up to its product."""
+    return f"""\
+\t\t<ram:IncludedSupplyChainTradeLineItem>
+\t\t\t<ram:AssociatedDocumentLineDocument><ram:LineID>{number}</ram:LineID>
+\t\t\t</ram:AssociatedDocumentLineDocument>
+\t\t\t<ram:SpecifiedSupplyChainTradeAgreement>
+""" + _ferd1_line_trade(price, quantity, rate, amount)
+
+
+def _ferd1_basic_line(unit: str, quantity: str, amount: str, name: str) -> str:
+    """A BASIC sample line: quantity, amount and name only."""
+    return f"""\
+    <ram:IncludedSupplyChainTradeLineItem>
+      <ram:AssociatedDocumentLineDocument/>
+      <ram:SpecifiedSupplyChainTradeDelivery>
+      <ram:BilledQuantity unitCode="{unit}">{quantity}</ram:BilledQuantity>
+      </ram:SpecifiedSupplyChainTradeDelivery>
+      <ram:SpecifiedSupplyChainTradeSettlement>
+        <ram:SpecifiedTradeSettlementMonetarySummation>
+        <ram:LineTotalAmount currencyID="EUR">{amount}</ram:LineTotalAmount>
+        </ram:SpecifiedTradeSettlementMonetarySummation>
+      </ram:SpecifiedSupplyChainTradeSettlement>
+      <ram:SpecifiedTradeProduct><ram:Name>{name}</ram:Name>
+      </ram:SpecifiedTradeProduct>
+    </ram:IncludedSupplyChainTradeLineItem>
+"""
+
+
+FERD1_COMFORT = ("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <!-- Beispielrechnung, ZUGFeRD 1.0 COMFORT (erfundene Firmen) -->
 <rsm:CrossIndustryDocument xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
     xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15"
@@ -407,20 +475,7 @@ Geschäftsführer: Erika Beispiel</ram:Content>
 \t\t\t\t\t<ram:BICID>BYLADEM1001</ram:BICID>
 \t\t\t\t</ram:PayeeSpecifiedCreditorFinancialInstitution>
 \t\t\t</ram:SpecifiedTradeSettlementPaymentMeans>
-\t\t\t<ram:ApplicableTradeTax>
-\t\t\t\t<ram:CalculatedAmount currencyID="EUR">5.59</ram:CalculatedAmount>
-\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
-\t\t\t\t<ram:BasisAmount currencyID="EUR">79.80</ram:BasisAmount>
-\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
-\t\t\t\t<ram:ApplicablePercent>7.00</ram:ApplicablePercent>
-\t\t\t</ram:ApplicableTradeTax>
-\t\t\t<ram:ApplicableTradeTax>
-\t\t\t\t<ram:CalculatedAmount currencyID="EUR">44.18</ram:CalculatedAmount>
-\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
-\t\t\t\t<ram:BasisAmount currencyID="EUR">232.51</ram:BasisAmount>
-\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
-\t\t\t\t<ram:ApplicablePercent>19.00</ram:ApplicablePercent>
-\t\t\t</ram:ApplicableTradeTax>
+""" + _ferd1_tax("5.59", "79.80", "7.00") + _ferd1_tax("44.18", "232.51", "19.00") + """\
 \t\t\t<ram:SpecifiedTradeAllowanceCharge>
 \t\t\t\t<ram:ChargeIndicator><udt:Indicator>false</udt:Indicator></ram:ChargeIndicator>
 \t\t\t\t<ram:BasisAmount currencyID="EUR">244.75</ram:BasisAmount>
@@ -458,22 +513,7 @@ Geschäftsführer: Erika Beispiel</ram:Content>
 \t\t\t\t<ram:GrossPriceProductTradePrice>
 \t\t\t\t<ram:ChargeAmount currencyID="EUR">4.2500</ram:ChargeAmount>
 \t\t\t\t</ram:GrossPriceProductTradePrice>
-\t\t\t\t<ram:NetPriceProductTradePrice><ram:ChargeAmount currencyID="EUR">4.2500</ram:ChargeAmount>
-\t\t\t\t</ram:NetPriceProductTradePrice>
-\t\t\t</ram:SpecifiedSupplyChainTradeAgreement>
-\t\t\t<ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t\t<ram:BilledQuantity unitCode="C62">40.0000</ram:BilledQuantity>
-\t\t\t</ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t<ram:SpecifiedSupplyChainTradeSettlement>
-\t\t\t\t<ram:ApplicableTradeTax>
-\t\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
-\t\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
-\t\t\t\t\t<ram:ApplicablePercent>19.00</ram:ApplicablePercent>
-\t\t\t\t</ram:ApplicableTradeTax>
-\t\t\t\t<ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t\t\t<ram:LineTotalAmount currencyID="EUR">170.00</ram:LineTotalAmount>
-\t\t\t\t</ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t</ram:SpecifiedSupplyChainTradeSettlement>
+""" + _ferd1_line_trade("4.2500", "40.0000", "19.00", "170.00") + """\
 \t\t\t<ram:SpecifiedTradeProduct>
 \t\t\t\t<ram:GlobalID schemeID="0160">4012345000016</ram:GlobalID>
 \t\t\t\t<ram:SellerAssignedID>KP-A4-80</ram:SellerAssignedID>
@@ -481,54 +521,16 @@ Geschäftsführer: Erika Beispiel</ram:Content>
 \t\t\t\t80 g/m²</ram:Name>
 \t\t\t</ram:SpecifiedTradeProduct>
 \t\t</ram:IncludedSupplyChainTradeLineItem>
-\t\t<ram:IncludedSupplyChainTradeLineItem>
-\t\t\t<ram:AssociatedDocumentLineDocument><ram:LineID>2</ram:LineID>
-\t\t\t</ram:AssociatedDocumentLineDocument>
-\t\t\t<ram:SpecifiedSupplyChainTradeAgreement>
-\t\t\t\t<ram:NetPriceProductTradePrice><ram:ChargeAmount currencyID="EUR">2.9900</ram:ChargeAmount>
-\t\t\t\t</ram:NetPriceProductTradePrice>
-\t\t\t</ram:SpecifiedSupplyChainTradeAgreement>
-\t\t\t<ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t\t<ram:BilledQuantity unitCode="C62">25.0000</ram:BilledQuantity>
-\t\t\t</ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t<ram:SpecifiedSupplyChainTradeSettlement>
-\t\t\t\t<ram:ApplicableTradeTax>
-\t\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
-\t\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
-\t\t\t\t\t<ram:ApplicablePercent>19.00</ram:ApplicablePercent>
-\t\t\t\t</ram:ApplicableTradeTax>
-\t\t\t\t<ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t\t\t<ram:LineTotalAmount currencyID="EUR">74.75</ram:LineTotalAmount>
-\t\t\t\t</ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t</ram:SpecifiedSupplyChainTradeSettlement>
+""" + _ferd1_line(2, "2.9900", "25.0000", "19.00", "74.75") + """\
 \t\t\t<ram:SpecifiedTradeProduct><ram:Name>Ordner breit, blau</ram:Name></ram:SpecifiedTradeProduct>
 \t\t</ram:IncludedSupplyChainTradeLineItem>
-\t\t<ram:IncludedSupplyChainTradeLineItem>
-\t\t\t<ram:AssociatedDocumentLineDocument><ram:LineID>3</ram:LineID>
-\t\t\t</ram:AssociatedDocumentLineDocument>
-\t\t\t<ram:SpecifiedSupplyChainTradeAgreement>
-\t\t\t\t<ram:NetPriceProductTradePrice><ram:ChargeAmount currencyID="EUR">39.9000</ram:ChargeAmount>
-\t\t\t\t</ram:NetPriceProductTradePrice>
-\t\t\t</ram:SpecifiedSupplyChainTradeAgreement>
-\t\t\t<ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t\t<ram:BilledQuantity unitCode="C62">2.0000</ram:BilledQuantity>
-\t\t\t</ram:SpecifiedSupplyChainTradeDelivery>
-\t\t\t<ram:SpecifiedSupplyChainTradeSettlement>
-\t\t\t\t<ram:ApplicableTradeTax>
-\t\t\t\t\t<ram:TypeCode>VAT</ram:TypeCode>
-\t\t\t\t\t<ram:CategoryCode>S</ram:CategoryCode>
-\t\t\t\t\t<ram:ApplicablePercent>7.00</ram:ApplicablePercent>
-\t\t\t\t</ram:ApplicableTradeTax>
-\t\t\t\t<ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t\t\t<ram:LineTotalAmount currencyID="EUR">79.80</ram:LineTotalAmount>
-\t\t\t\t</ram:SpecifiedTradeSettlementMonetarySummation>
-\t\t\t</ram:SpecifiedSupplyChainTradeSettlement>
+""" + _ferd1_line(3, "39.9000", "2.0000", "7.00", "79.80") + """\
 \t\t\t<ram:SpecifiedTradeProduct><ram:Name>Fachbuch Buchhaltung</ram:Name>
 \t\t\t</ram:SpecifiedTradeProduct>
 \t\t</ram:IncludedSupplyChainTradeLineItem>
 \t</rsm:SpecifiedSupplyChainTradeTransaction>
 </rsm:CrossIndustryDocument>
-""".encode()
+""").encode()
 
 FERD1_COMFORT_FIELDS = {
     "vendor_name": "Bürobedarf Sonnenschein KG",
@@ -566,7 +568,7 @@ def test_a_real_world_zugferd_1_comfort_with_two_rates_and_an_allowance():
     assert "embedded ZUGFeRD-invoice.xml (ZUGFeRD 1.0)" in doc.engine
 
 
-FERD1_BASIC = """<?xml version="1.0" encoding="UTF-8"?>
+FERD1_BASIC = ("""<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryDocument
  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
  xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
@@ -620,35 +622,11 @@ FERD1_BASIC = """<?xml version="1.0" encoding="UTF-8"?>
       </ram:AssociatedDocumentLineDocument>
       <ram:SpecifiedSupplyChainTradeSettlement/>
     </ram:IncludedSupplyChainTradeLineItem>
-    <ram:IncludedSupplyChainTradeLineItem>
-      <ram:AssociatedDocumentLineDocument/>
-      <ram:SpecifiedSupplyChainTradeDelivery>
-      <ram:BilledQuantity unitCode="C62">1.0000</ram:BilledQuantity>
-      </ram:SpecifiedSupplyChainTradeDelivery>
-      <ram:SpecifiedSupplyChainTradeSettlement>
-        <ram:SpecifiedTradeSettlementMonetarySummation>
-        <ram:LineTotalAmount currencyID="EUR">480.00</ram:LineTotalAmount>
-        </ram:SpecifiedTradeSettlementMonetarySummation>
-      </ram:SpecifiedSupplyChainTradeSettlement>
-      <ram:SpecifiedTradeProduct><ram:Name>Unterhaltsreinigung Büroräume</ram:Name>
-      </ram:SpecifiedTradeProduct>
-    </ram:IncludedSupplyChainTradeLineItem>
-    <ram:IncludedSupplyChainTradeLineItem>
-      <ram:AssociatedDocumentLineDocument/>
-      <ram:SpecifiedSupplyChainTradeDelivery>
-      <ram:BilledQuantity unitCode="HUR">2.5000</ram:BilledQuantity>
-      </ram:SpecifiedSupplyChainTradeDelivery>
-      <ram:SpecifiedSupplyChainTradeSettlement>
-        <ram:SpecifiedTradeSettlementMonetarySummation>
-        <ram:LineTotalAmount currencyID="EUR">95.00</ram:LineTotalAmount>
-        </ram:SpecifiedTradeSettlementMonetarySummation>
-      </ram:SpecifiedSupplyChainTradeSettlement>
-      <ram:SpecifiedTradeProduct><ram:Name>Fensterreinigung (Stunden)</ram:Name>
-      </ram:SpecifiedTradeProduct>
-    </ram:IncludedSupplyChainTradeLineItem>
+""" + _ferd1_basic_line("C62", "1.0000", "480.00", "Unterhaltsreinigung Büroräume")
+    + _ferd1_basic_line("HUR", "2.5000", "95.00", "Fensterreinigung (Stunden)") + """\
   </rsm:SpecifiedSupplyChainTradeTransaction>
 </rsm:CrossIndustryDocument>
-""".encode()
+""").encode()
 
 
 def test_a_zugferd_1_basic_without_prices_tax_basis_or_amount_due():

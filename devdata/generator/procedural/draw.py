@@ -41,17 +41,8 @@ class Sheet(Canvas):
             return y
         if width:
             size = self.fit(s, size, width, bold)
-        self._set(size, bold)
-        w = self.pdf.get_string_width(s)
-        if align == "R":
-            x -= w
-        elif align == "C":
-            x -= w / 2
         ink = (255, 255, 255) if white else GREY if grey else color or BLACK
-        self.pdf.set_text_color(*ink)
-        self.pdf.text(x, y + size * 0.8, s)
-        self.bottom = max(self.bottom, y + size * 1.35)
-        return y + size * 1.35
+        return self._draw_text(x, y, s, size, bold, align, ink)
 
     def wrap(self, s: str, size: float, width: float) -> list[str]:
         """``s`` broken at spaces into lines no wider than ``width``."""

@@ -371,6 +371,20 @@ def city_name(line: str) -> str:
     return " ".join(words) or line
 
 
+def _delivery_and_order(rng: random.Random, issued: date
+                        ) -> tuple[date | None, tuple[date, date] | None, date | None]:
+    """A delivery date or a service period (last month), or neither, and maybe an order date."""
+    delivered = period = None
+    roll = rng.random()
+    if roll < 0.45:
+        delivered = issued - timedelta(days=rng.randint(0, 12))
+    elif roll < 0.65:
+        start = date(issued.year, issued.month, 1) - timedelta(days=1)
+        period = (start.replace(day=1), start)
+    ordered = issued - timedelta(days=rng.randint(5, 40)) if rng.random() < 0.3 else None
+    return delivered, period, ordered
+
+
 def make_facts(rng: random.Random, *, seller: Party | None = None, language: str | None = None,
                po_numbers: list[str] | None = None, max_lines: int | None = None) -> Facts:
     """A consistent document: parties, references, dates, lines, VAT groups."""
@@ -389,14 +403,7 @@ def make_facts(rng: random.Random, *, seller: Party | None = None, language: str
     early = [days for days in (5, 7, 8, 10, 14) if days < due_days]
     if due and early and rng.random() < 0.15:
         skonto = (Decimal(rng.choice(["2", "3"])), issued + timedelta(days=rng.choice(early)))
-    delivered = period = None
-    roll = rng.random()
-    if roll < 0.45:
-        delivered = issued - timedelta(days=rng.randint(0, 12))
-    elif roll < 0.65:
-        start = date(issued.year, issued.month, 1) - timedelta(days=1)
-        period = (start.replace(day=1), start)
-    ordered = issued - timedelta(days=rng.randint(5, 40)) if rng.random() < 0.3 else None
+    delivered, period, ordered = _delivery_and_order(rng, issued)
     if po_numbers:
         po = rng.choice(po_numbers)
     else:
@@ -517,14 +524,7 @@ def facts_from_truth(truth: InvoiceTruth, rng: random.Random, *, country: str | 
                   _country_of(buyer_vat) or country, buyer_vat)
     issued = date.fromisoformat(truth.invoice_date)
     due = date.fromisoformat(truth.due_date) if truth.due_date else None
-    delivered = period = None
-    roll = rng.random()
-    if roll < 0.45:
-        delivered = issued - timedelta(days=rng.randint(0, 12))
-    elif roll < 0.65:
-        start = date(issued.year, issued.month, 1) - timedelta(days=1)
-        period = (start.replace(day=1), start)
-    ordered = issued - timedelta(days=rng.randint(5, 40)) if rng.random() < 0.3 else None
+    delivered, period, ordered = _delivery_and_order(rng, issued)
     rate = Decimal(truth.tax_rate)
     units = {"de": "Stk.", "en": "pcs", "fr": "pce", "es": "ud.", "nl": "st.", "it": "pz."}
     lines = [Line(pos, item.description, abs(Decimal(item.quantity)),
