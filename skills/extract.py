@@ -132,7 +132,7 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
             fields["currency"] = _home_currency(fields) or fields["currency"]
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
-        apply_checks(fields, decisions, line_items, familiarity, doc)
+        apply_checks(fields, decisions, line_items, familiarity, doc, kind)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,

@@ -5,8 +5,13 @@ and wrong, so a confident value is accepted only when the document agrees with i
 
 - amounts: net + tax = total (or the line items add up to the net), so a subtotal, an
   amount due after a prepayment or a line amount is never posted as the total unseen;
-- the invoice number is printed beside its own label, not nearer another number's label
-  (customer number, delivery note, GLN, tax number...);
+- the invoice number is printed beside its own label, and no date or number is nearer
+  another value's label (customer number, delivery note, GLN, tax number, order date...);
+  a label must be known whole ("Datum Ihrer Bestellung:" is not "Datum:"); a number may
+  not begin with letters printed before it ("FT 2411/2024");
+- a field "not printed" is only sure when no label of it is printed and every label
+  with a value beside it is known;
+- a negative amount only on a credit note;
 - the vendor's name, VAT id and IBAN are not in a block headed by the buyer's role;
 - the due date is not before the invoice date;
 - the page is familiar: most of its printed labels ("Kundennummer:") are ones the
@@ -25,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from skills.extract_labels import ALL_PHRASES, find_labels, squash
-from skills.schema import Document, ReadMethod
+from skills.schema import Document, Line, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
     from skills.extract import Decision, Field, LineItem
@@ -41,10 +46,11 @@ MIN_FAMILIARITY = 0.5
 
 def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
                  line_items: list[LineItem], familiarity: float,
-                 doc: Document | None = None) -> None:
+                 doc: Document | None = None, kind: str = "invoice") -> None:
     """Cap the confidence of every field that fails a check, and say why."""
-    failed: dict[str, str] = {}
+    failed: dict[str, str] = _sign_checks(fields, kind)
     if doc is not None:
+        failed |= _prefix_checks(decisions, doc)
         failed |= _label_checks(decisions, doc)
         failed |= _absent_checks(fields, doc)
         failed |= _orphan_label_checks(fields, doc)
@@ -119,15 +125,50 @@ def _role_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
 
 
 def _number_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
+    failed = {}
     cand = decisions["invoice_number"].candidate if "invoice_number" in decisions else None
-    if cand is None:
+    if cand is not None and not cand.features.get("has_label"):
+        failed["invoice_number"] = "no invoice-number label is printed beside it"
+    for name in ("invoice_number", "po_number", "invoice_date", "due_date"):
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is not None and decisions[name].value is not None and cand.features.get(
+                "other_closer"):
+            failed.setdefault(name, "another value's label (customer number, order, delivery "
+                                    "note, another date...) is printed nearer to it")
+    return failed
+
+
+def _sign_checks(fields: Mapping[str, Field], kind: str) -> dict[str, str]:
+    """A negative amount on an invoice is a credit line or a discount, not its total."""
+    if kind == "credit_note":
         return {}
-    if not cand.features.get("has_label"):
-        return {"invoice_number": "no invoice-number label is printed beside it"}
-    if cand.features.get("other_closer"):
-        return {"invoice_number": "another number's label (customer, order, delivery note...) "
-                                  "is printed nearer to it"}
-    return {}
+    negative = [n for n in ("net_amount", "tax_amount", "total")
+                if (v := _decimal(fields.get(n))) is not None and v < 0]
+    reason = "a negative amount on a document that is not a credit note"
+    return dict.fromkeys(AMOUNTS, reason) if negative else {}
+
+
+# An identifier may begin with letters set apart by a space ("FT 2411/2024"): the value
+# read may be only its end.
+_PREFIX = re.compile(r"(?:^|[\s:])([A-Z]{1,4})\s$")
+_NOT_PREFIXES = frozenset({"NR", "NO", "N", "NUM", "REF", "ID", "PO", "EUR", "USD", "GBP",
+                           "CHF", "HRB", "TEL", "FAX"})
+
+
+def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
+    failed = {}
+    for name in ("invoice_number", "po_number"):
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is None or decisions[name].value is None:
+            continue
+        line = _line_of(doc, cand.page, cand.box)
+        if line is None or cand.raw not in line.text:
+            continue
+        before = line.text[:line.text.index(cand.raw)]
+        m = _PREFIX.search(before)
+        if m and m.group(1) not in _NOT_PREFIXES:
+            failed[name] = f"the number may begin with {m.group(1)!r} printed before it"
+    return failed
 
 
 def _date_checks(fields: Mapping[str, Field]) -> dict[str, str]:
@@ -161,15 +202,18 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
 
 def _label_before(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
     """The "Label:" text that starts the line holding ``box``, if the line has one."""
+    line = _line_of(doc, page_number, box)
+    m = _LABEL_TEXT.match(line.text) if line is not None else None
+    return m.group(1) if m else None
+
+
+def _line_of(doc: Document, page_number: int, box: tuple[float, ...]) -> Line | None:
+    """The line of page ``page_number`` that holds ``box``."""
     page = next((p for p in doc.pages if p.number == page_number), None)
-    if page is None:
-        return None
-    for line in page.lines:
-        inside = line.box[0] - 1 <= box[0] and box[2] <= line.box[2] + 1 and (
-            line.box[1] - 1 <= box[1] and box[3] <= line.box[3] + 1)
-        if inside:
-            m = _LABEL_TEXT.match(line.text)
-            return m.group(1) if m else None
+    for line in page.lines if page is not None else ():
+        if line.box[0] - 1 <= box[0] and box[2] <= line.box[2] + 1 and (
+                line.box[1] - 1 <= box[1] and box[3] <= line.box[3] + 1):
+            return line
     return None
 
 

@@ -169,7 +169,7 @@ def test_a_tampered_model_is_refused(tmp_path: Path) -> None:
         if item.suffix in (".onnx", ".json"):
             shutil.copy(item, tmp_path / item.name)
     assert load_scorer(tmp_path).name == "invoice-fields"
-    model = next(tmp_path.glob("*.onnx"))
+    model = tmp_path / "invoice-fields.onnx"  # the registered one, not a kept earlier one
     model.write_bytes(model.read_bytes() + b"\0")
     with pytest.raises(ModelMissing, match="sha256"):
         load_scorer(tmp_path)

@@ -129,3 +129,37 @@ def test_a_name_after_its_label_is_a_name_and_the_buyers_is_left_out() -> None:
     assert "Nordwind Bürotechnik GmbH" in names
     assert not any("Contoso" in n for n in names)
     assert not any(n.startswith("Firma") for n in names)
+
+
+def test_a_date_after_a_label_known_only_in_part_is_shown_to_a_person() -> None:
+    rows = [(t, x, y) for t, x, y in INVOICE if not t.startswith(("Rechnungsdatum", "15.03"))]
+    rows += [("Datum Ihrer Bestellung: 15.03.2024", 330, 114)]
+    result = extract(_doc(rows))
+    date = result.fields["invoice_date"]
+    assert date.value == "2024-03-15"
+    assert date.confidence <= CHECK_CAP and date.check  # the order date's label: not sure
+
+
+def test_no_order_number_is_not_sure_beside_a_label_the_bot_does_not_know() -> None:
+    rows = INVOICE + [("Votre réf. cmd: 4500001026", 330, 142)]
+    result = extract(_doc(rows))
+    po = result.fields["po_number"]
+    assert po.value is None
+    assert po.confidence <= CHECK_CAP and "'Votre réf. cmd'" in (po.check or "")
+
+
+def test_a_number_with_letters_before_it_is_not_sure() -> None:
+    rows = [("Rechnungsnummer: FT 2411/2024", 330, 100) if t.startswith("Rechnungsnummer")
+            else (t, x, y) for t, x, y in INVOICE if t != "RE-2024-0815"]
+    result = extract(_doc(rows))
+    number = result.fields["invoice_number"]
+    assert number.value == "2411/2024"
+    assert number.confidence <= CHECK_CAP and "'FT'" in (number.check or "")
+
+
+def test_a_negative_total_on_an_invoice_is_not_sure() -> None:
+    rows = [(t.replace("1.468,46 EUR", "-1.468,46 EUR"), x, y) for t, x, y in INVOICE]
+    result = extract(_doc(rows))
+    assert result.document_type == "invoice"
+    assert result.fields["total"].value == "-1468.46"
+    assert result.fields["total"].confidence <= CHECK_CAP
