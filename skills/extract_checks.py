@@ -194,7 +194,8 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
         cand = decisions[name].candidate if name in decisions else None
         if cand is None or decisions[name].value is None:
             continue
-        label = _label_before(doc, cand.page, cand.box)
+        label = _label_before(doc, cand.page, cand.box) or _label_above(doc, cand.page,
+                                                                       cand.box)
         if label is not None and squash(label) not in ALL_PHRASES:
             failed[name] = f"its label {label.strip()!r} is not one the bot knows"
     return failed
@@ -204,6 +205,23 @@ def _label_before(doc: Document, page_number: int, box: tuple[float, ...]) -> st
     """The "Label:" text that starts the line holding ``box``, if the line has one."""
     line = _line_of(doc, page_number, box)
     m = _LABEL_TEXT.match(line.text) if line is not None else None
+    return m.group(1) if m else None
+
+
+# A line that is a label alone: "Prélèvement à partir du :" above its value.
+_LABEL_ALONE = re.compile(r"^((?:[^\W\d_][\w.'’/&-]*\s?){1,6})\s?:\s*$")
+
+
+def _label_above(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
+    """The label printed alone on the line right above ``box`` (within two of its
+    heights, overlapping it across), if there is one."""
+    page = next((p for p in doc.pages if p.number == page_number), None)
+    height = box[3] - box[1]
+    above = [ln for ln in (page.lines if page is not None else ())
+             if 0 <= box[1] - ln.box[3] <= 2 * height and ln.box[0] < box[2]
+             and box[0] < ln.box[2]]
+    nearest = max(above, key=lambda ln: ln.box[3], default=None)
+    m = _LABEL_ALONE.match(nearest.text) if nearest is not None else None
     return m.group(1) if m else None
 
 
