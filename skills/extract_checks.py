@@ -194,8 +194,8 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
         cand = decisions[name].candidate if name in decisions else None
         if cand is None or decisions[name].value is None:
             continue
-        label = _label_before(doc, cand.page, cand.box) or _label_above(doc, cand.page,
-                                                                       cand.box)
+        label = (_label_before(doc, cand.page, cand.box)
+                 or _label_alone_near(doc, cand.page, cand.box))
         if label is not None and squash(label) not in ALL_PHRASES:
             failed[name] = f"its label {label.strip()!r} is not one the bot knows"
     return failed
@@ -212,17 +212,22 @@ def _label_before(doc: Document, page_number: int, box: tuple[float, ...]) -> st
 _LABEL_ALONE = re.compile(r"^((?:[^\W\d_][\w.'’/&-]*\s?){1,6})\s?:\s*$")
 
 
-def _label_above(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
-    """The label printed alone on the line right above ``box`` (within two of its
-    heights, overlapping it across), if there is one."""
+def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
+    """The label printed alone on its line left of ``box`` on its row, else right above
+    it (within two of its heights, overlapping it across), if there is one."""
     page = next((p for p in doc.pages if p.number == page_number), None)
-    height = box[3] - box[1]
-    above = [ln for ln in (page.lines if page is not None else ())
-             if 0 <= box[1] - ln.box[3] <= 2 * height and ln.box[0] < box[2]
-             and box[0] < ln.box[2]]
-    nearest = max(above, key=lambda ln: ln.box[3], default=None)
-    m = _LABEL_ALONE.match(nearest.text) if nearest is not None else None
-    return m.group(1) if m else None
+    lines = page.lines if page is not None else []
+    height = max(box[3] - box[1], 1.0)
+    mid = (box[1] + box[3]) / 2
+    left = [ln for ln in lines if ln.box[1] <= mid <= ln.box[3] and ln.box[2] <= box[0] + 1]
+    above = [ln for ln in lines if 0 <= box[1] - ln.box[3] <= 2 * height
+             and ln.box[0] < box[2] and box[0] < ln.box[2]]
+    for nearest in (max(left, key=lambda ln: ln.box[2], default=None),
+                    max(above, key=lambda ln: ln.box[3], default=None)):
+        m = _LABEL_ALONE.match(nearest.text) if nearest is not None else None
+        if m:
+            return m.group(1)
+    return None
 
 
 def _line_of(doc: Document, page_number: int, box: tuple[float, ...]) -> Line | None:
