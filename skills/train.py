@@ -484,8 +484,9 @@ and gives the probability that a candidate is the right one. Used by `skills.ext
   layout scored by a model fitted without it), one table per decision kind and
   reading method (text layer, OCR), stored in the ONNX metadata.
 - Auto-accept thresholds (lowest confidence, never below {MIN_AUTO_ACCEPT}, at which
-  accepted fields were at least {TARGET_PRECISION:.1%} right, per reading method):
-  {thresholds}. A field is accepted at the threshold of the method it was read with.
+  accepted fields were at least {TARGET_PRECISION:.1%} right, per reading method, and per
+  method and field where a field needed a higher one): {thresholds}. A field is accepted
+  at its own threshold for the method it was read with, else at the method's.
 - Created: {entry['created']}
 
 ## Training data
