@@ -101,11 +101,15 @@ class InvoiceJob:
         # A currency that could not be read, suggested from the seller's country, and what
         # to tell a person if the ERP does not confirm it.
         self.suggested_currency: tuple[str, str] | None = None
+        # Why the bot is not sure the invoice quotes no purchase order, if it is not.
+        self.unsure_no_order: str | None = None
 
     def run(self) -> None:
         fields, lines, by_person = self._fields()
         vendor, po = self._vendor_and_order(fields)
         order = po and _po_facts(po)
+        if order is None and self.unsure_no_order is not None:
+            self._fail([Finding(ErrorCode.LOW_CONFIDENCE, self.unsure_no_order, "po_number")])
         if self.suggested_currency is not None:
             self._confirm_currency(vendor, order)
         if not by_person:
@@ -160,9 +164,11 @@ class InvoiceJob:
                                 "post it as a credit memo")])
         needed = [name for name in REQUIRED_FIELDS if not _sure(extraction, name)]
         po = extraction.fields["po_number"]
-        if po.value is None and po.confidence < extraction.threshold_of("po_number"):
-            # Posting without an order skips the order match: only when sure there is none.
-            needed.append("po_number")
+        if po.value is None and po.check:
+            # Posting without an order skips the order match: not when the document gives
+            # a reason to think one is printed (an unknown label, the order label itself).
+            # Checked once the vendor is known: an unknown vendor says more.
+            self.unsure_no_order = _unsure_message(extraction, "po_number")
         currency = extraction.fields["currency"]
         if "currency" in needed and currency.method == "inferred" and currency.value:
             # Posted only if the vendor master and the order agree (see run).
