@@ -167,7 +167,7 @@ def _child(kind: str, folder: Path) -> dict:
 
     from skills.documents import read_document
     from skills.extract import extract
-    from skills.extract_model import default_scorer
+    from skills.extract.model import default_scorer
     from skills.ocr import get_engine
 
     stages["imports"] = _status()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from skills.extract_labels import squash
+from skills.extract.labels import squash
 from skills.schema import Document, Line
 
 
@@ -27,7 +27,7 @@ class DocumentType(StrEnum):
     CORRECTED_INVOICE = "corrected_invoice"  # replaces an earlier invoice: amounts as printed
 
 
-# Title phrases per kind, in the six languages; compared squashed (skills.extract_labels).
+# Title phrases per kind, in the six languages; compared squashed (skills.extract.labels).
 TITLES: dict[DocumentType, tuple[str, ...]] = {
     DocumentType.CREDIT_NOTE: (
         "credit note", "credit memo", "creditnote", "gutschrift", "rechnungsgutschrift",

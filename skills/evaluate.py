@@ -37,7 +37,7 @@ from rich.table import Table
 
 from skills.errors import UnreadableDocument
 from skills.extract import REQUIRED_FIELDS, document_method, extract, values_match
-from skills.extract_model import MODELS_DIR, FieldScorer, load_scorer
+from skills.extract.model import MODELS_DIR, FieldScorer, load_scorer
 from skills.normalize import format_decimal, normalize_amount, normalize_date, normalize_identifier
 from skills.train import expected_calibration_error
 

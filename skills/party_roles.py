@@ -3,7 +3,7 @@
 Invoices print both parties with the same labels ("Name:", "USt-IdNr.:", "IBAN"); only a
 section heading tells them apart: "Verkäufer" / "Käufer", "Seller" / "Bill to",
 "Fournisseur" / "Facturé à", "Cedente" / "Cessionario" (the ``seller`` and ``buyer``
-phrases of skills.extract_labels). :func:`role_features` says, for every value on a
+phrases of skills.extract.labels). :func:`role_features` says, for every value on a
 page, how strongly it sits in a block headed by each role.
 
 The buyer is usually one of the AP team's own companies, and those are known:
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from skills.extract_labels import Label
+from skills.extract.labels import Label
 from skills.normalize import normalize_iban, normalize_text, normalize_vat
 from skills.schema import Page
 
@@ -96,7 +96,7 @@ class OurCompanies(BaseModel):
 def _same_name(ours: str, printed: str) -> bool:
     """The printed line is our name, with or without legal form, or our name plus a few
     words of address ("Contoso Retail GmbH, Einkauf")."""
-    from skills.extract import name_words  # noqa: PLC0415 - extract imports this module
+    from skills.extract.extraction import name_words  # noqa: PLC0415 - it imports this module
 
     a, b = name_words(ours), name_words(printed)
     if not a or not b:

@@ -48,9 +48,9 @@ from skills.extract import (
     feature_matrix,
     values_match,
 )
-from skills.extract_candidates import FEATURES, FIELDS, Candidate, build_candidates
-from skills.extract_lines import find_line_items
-from skills.extract_model import MODEL_NAME, MODELS_DIR, REGISTRY, read_registry, sha256_of
+from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
+from skills.extract.lines import find_line_items
+from skills.extract.model import MODEL_NAME, MODELS_DIR, REGISTRY, read_registry, sha256_of
 from skills.normalize import normalize_text
 from skills.schema import Document, Line, Page, Word
 
@@ -526,7 +526,7 @@ confidence, so few scans go straight through; where no currency can be read,
 never accepted alone. Receipts are generated in English (Malaysian, British, US and
 euro-area tills).
 
-Beyond the model's score, `skills.extract_checks` caps below every threshold a value
+Beyond the model's score, `skills.extract.checks` caps below every threshold a value
 the document does not confirm: amounts that do not add up, an invoice number without
 its own label or nearer another number's label, a vendor value in the buyer's block, a
 due date before the invoice date, and every field of a page whose printed labels are

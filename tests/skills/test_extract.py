@@ -14,8 +14,8 @@ import pytest
 from devdata.generator import generate_set, load_truth
 from skills.documents import read_document
 from skills.extract import REQUIRED_FIELDS, Extraction, Field, decide, extract, values_match
-from skills.extract_candidates import FIELDS, Candidate, build_candidates
-from skills.extract_model import MODELS_DIR, ModelMissing, default_scorer, load_scorer
+from skills.extract.candidates import FIELDS, Candidate, build_candidates
+from skills.extract.model import MODELS_DIR, ModelMissing, default_scorer, load_scorer
 from skills.schema import Document, Line, Page, ReadMethod, Word
 
 ROOT = Path(__file__).resolve().parents[2]

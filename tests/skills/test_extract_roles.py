@@ -9,9 +9,9 @@ import numpy as np
 
 from skills.doctype import DocumentType, document_type, title_kind
 from skills.extract import Extraction, Field, extract
-from skills.extract_candidates import build_candidates
-from skills.extract_checks import CHECK_CAP, amounts_close, label_familiarity
-from skills.extract_labels import find_labels
+from skills.extract.candidates import build_candidates
+from skills.extract.checks import CHECK_CAP, amounts_close, label_familiarity
+from skills.extract.labels import find_labels
 from skills.party_roles import OurCompanies, OurCompany, role_features
 from skills.schema import Document, Page, ReadMethod
 from skills.train import MIN_AUTO_ACCEPT

@@ -10,7 +10,7 @@ import pytest
 
 from skills.documents import read_document
 from skills.extract import extract
-from skills.extract_model import load_scorer, previous_versions, sha256_of
+from skills.extract.model import load_scorer, previous_versions, sha256_of
 from skills.train import (
     Outcome,
     expected_calibration_error,

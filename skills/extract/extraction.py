@@ -8,8 +8,8 @@
 
 When the document carries an e-invoice (``doc.einvoice``), its fields are taken
 as they are (confidence 1.0, method "xml"). Otherwise candidates are found on
-the pages (skills.extract_candidates), scored by the trained model
-(skills.extract_model), the best value per field is chosen, and arithmetic
+the pages (skills.extract.candidates), scored by the trained model
+(skills.extract.model), the best value per field is chosen, and arithmetic
 (net + tax = total, net x rate = tax, lines sum to net) raises or lowers the
 confidence before calibration.
 """
@@ -26,10 +26,10 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from skills.doctype import DocumentType, document_type
-from skills.extract_candidates import FEATURES, FIELDS, Candidate, build_candidates
-from skills.extract_checks import apply_checks, label_familiarity
-from skills.extract_lines import TableRow, find_line_items
-from skills.extract_model import FieldScorer, default_scorer
+from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
+from skills.extract.checks import apply_checks, label_familiarity
+from skills.extract.lines import TableRow, find_line_items
+from skills.extract.model import FieldScorer, default_scorer
 from skills.normalize import home_currency, normalize_field, normalize_text
 from skills.party_roles import OurCompanies, our_companies
 from skills.schema import Document

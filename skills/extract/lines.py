@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from skills.extract_labels import squash
+from skills.extract.labels import squash
 from skills.normalize import format_decimal, parse_amount
 from skills.schema import Box, Line, Page
 

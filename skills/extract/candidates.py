@@ -6,7 +6,7 @@ amounts, IBAN with checksum, VAT ids by country, currency signs and codes) on
 every line of every page. Each candidate is then described by numbers: where it
 sits relative to the labels of its field and of other fields (right of, below,
 how far), on the page, how it relates arithmetically to other amounts, how it
-looks. The learned scorer (skills.extract_model) turns these into probabilities.
+looks. The learned scorer (skills.extract.model) turns these into probabilities.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from decimal import Decimal
 import numpy as np
 
 from skills.doctype import DocumentType, document_type
-from skills.extract_labels import Label, find_labels, is_label_only
-from skills.extract_lines import is_table_header
+from skills.extract.labels import Label, find_labels, is_label_only
+from skills.extract.lines import is_table_header
 from skills.normalize import (
     CURRENCY_CODES,
     CURRENCY_SYMBOLS,

@@ -29,11 +29,11 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from skills.extract_labels import ALL_PHRASES, find_labels, squash
+from skills.extract.labels import ALL_PHRASES, find_labels, squash
 from skills.schema import Document, Line, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
-    from skills.extract import Decision, Field, LineItem
+    from skills.extract.extraction import Decision, Field, LineItem
 
 # Below the lowest auto-accept threshold there can be (skills.train.MIN_AUTO_ACCEPT 0.9).
 CHECK_CAP = 0.85

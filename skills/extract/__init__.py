@@ -1,0 +1,40 @@
+"""Header fields and line items of an invoice, each with a calibrated confidence.
+
+    from skills.extract import extract
+    result = extract(doc)               # doc: skills.schema.Document
+    result.fields["total"].value        # "1234.56"
+    result.below_threshold()            # fields a person must check
+
+One module per step:
+
+- ``labels``: field labels on a page, in six languages ("Rechnungsnummer", "N° TVA")
+- ``candidates``: every possible value of every field, with the features the model reads
+- ``lines``: line items from the table under its header row
+- ``model``: the trained scorer (ONNX) and its registry entry
+- ``extraction``: the decision per field, calibration, and the public result types
+- ``checks``: what a value must also pass to be auto-accepted (amounts add up, labels known)
+"""
+
+from skills.extract.extraction import (
+    EXCLUSIVE,
+    INFERRED_CONFIDENCE,
+    LEGAL_FORMS,
+    REQUIRED_FIELDS,
+    Decision,
+    Extraction,
+    Field,
+    LineItem,
+    decide,
+    decision_method,
+    document_method,
+    extract,
+    feature_matrix,
+    name_words,
+    values_match,
+)
+
+__all__ = [
+    "EXCLUSIVE", "INFERRED_CONFIDENCE", "LEGAL_FORMS", "REQUIRED_FIELDS", "Decision",
+    "Extraction", "Field", "LineItem", "decide", "decision_method", "document_method",
+    "extract", "feature_matrix", "name_words", "values_match",
+]
