@@ -15,26 +15,40 @@ One module per step:
 - ``checks``: what a value must also pass to be auto-accepted (amounts add up, labels known)
 """
 
-from skills.extract.extraction import (
-    EXCLUSIVE,
-    INFERRED_CONFIDENCE,
-    LEGAL_FORMS,
-    REQUIRED_FIELDS,
-    Decision,
-    Extraction,
-    Field,
-    LineItem,
-    decide,
-    decision_method,
-    document_method,
-    extract,
-    feature_matrix,
-    name_words,
-    values_match,
-)
+from typing import TYPE_CHECKING
 
 __all__ = [
     "EXCLUSIVE", "INFERRED_CONFIDENCE", "LEGAL_FORMS", "REQUIRED_FIELDS", "Decision",
     "Extraction", "Field", "LineItem", "decide", "decision_method", "document_method",
     "extract", "feature_matrix", "name_words", "values_match",
 ]
+
+if TYPE_CHECKING:
+    from skills.extract.extraction import (
+        EXCLUSIVE,
+        INFERRED_CONFIDENCE,
+        LEGAL_FORMS,
+        REQUIRED_FIELDS,
+        Decision,
+        Extraction,
+        Field,
+        LineItem,
+        decide,
+        decision_method,
+        document_method,
+        extract,
+        feature_matrix,
+        name_words,
+        values_match,
+    )
+
+
+def __getattr__(name: str) -> object:
+    """The public names, imported on first use: modules that only need the labels
+    (skills.doctype, skills.party_roles) can import ``skills.extract.labels`` without
+    loading the whole extraction, which imports them in turn."""
+    if name in __all__:
+        from skills.extract import extraction
+
+        return getattr(extraction, name)
+    raise AttributeError(f"module 'skills.extract' has no attribute {name!r}")
