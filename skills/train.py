@@ -50,7 +50,14 @@ from skills.extract import (
 )
 from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
 from skills.extract.lines import find_line_items
-from skills.extract.model import MODEL_NAME, MODELS_DIR, REGISTRY, read_registry, sha256_of
+from skills.extract.model import (
+    MODEL_NAME,
+    MODELS_DIR,
+    REGISTRY,
+    read_registry,
+    sha256_of,
+    threshold_for,
+)
 from skills.normalize import normalize_text
 from skills.schema import Document, Line, Page, Word
 
@@ -341,12 +348,6 @@ def pick_thresholds(results: list[Outcome], conf: np.ndarray,
                 if own > found[method]:
                     found[f"{method}:{field}"] = own
     return found
-
-
-def threshold_for(thresholds: dict[str, float], method: str, field: str) -> float:
-    """The cut a field read by ``method`` must reach: its own, else its method's."""
-    return thresholds.get(f"{method}:{field}", thresholds.get(method, thresholds.get("text",
-                                                                                      1.0)))
 
 
 def metrics(results: list[Outcome], conf: np.ndarray, thresholds: dict[str, float],

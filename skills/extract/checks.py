@@ -81,16 +81,17 @@ def _decimal(field: Field | None) -> Decimal | None:
         return None
 
 
+def balanced(net: Decimal, tax: Decimal, total: Decimal) -> bool:
+    """net + tax = total, to the cent, or within a till's cash rounding to 5 cents."""
+    gap = abs(net + tax - total)
+    return gap <= Decimal("0.011") or (gap <= Decimal("0.021") and total % Decimal("0.05") == 0)
+
+
 def amounts_close(net: Decimal | None, tax: Decimal | None, total: Decimal | None,
                   lines: list[Decimal]) -> bool:
-    """net + tax = total to the cent (a till's 5-cent rounding allowed), with a tax that is
-    not zero, or printed zero beside line items that add up to the net."""
-    if net is None or tax is None or total is None:
-        return False
-    gap = abs(net + tax - total)
-    balanced = gap <= Decimal("0.011") or (gap <= Decimal("0.021")
-                                           and total % Decimal("0.05") == 0)
-    if not balanced:
+    """The amounts are :func:`balanced`, with a tax that is not zero, or printed zero
+    beside line items that add up to the net."""
+    if net is None or tax is None or total is None or not balanced(net, tax, total):
         return False
     return tax != 0 or (len(lines) > 0 and abs(sum(lines) - net) <= Decimal("0.011"))
 

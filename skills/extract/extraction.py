@@ -27,9 +27,9 @@ from pydantic import Field as PydanticField
 
 from skills.doctype import DocumentType, document_type
 from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
-from skills.extract.checks import apply_checks, label_familiarity
+from skills.extract.checks import apply_checks, balanced, label_familiarity
 from skills.extract.lines import TableRow, find_line_items
-from skills.extract.model import FieldScorer, default_scorer
+from skills.extract.model import FieldScorer, default_scorer, threshold_for
 from skills.normalize import home_currency, normalize_field, normalize_text
 from skills.party_roles import OurCompanies, our_companies
 from skills.schema import Document
@@ -87,9 +87,8 @@ class Extraction(BaseModel):
         """The auto-accept threshold that applies to field ``name``: the field's own for the
         method it was read with ("text:invoice_date"), else the method's, else the text
         layer's."""
-        method = self.fields[name].method
-        return self.thresholds.get(f"{method}:{name}",
-                                   self.thresholds.get(method, self.threshold))
+        return threshold_for({"text": self.threshold, **self.thresholds},
+                             self.fields[name].method, name)
 
     def accepted(self, threshold: float | None = None) -> dict[str, Field]:
         """Fields confident enough to post without a person looking: each at the threshold
@@ -245,12 +244,6 @@ def _share_out(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[st
 _UNBALANCED = 0.25
 
 
-def _balanced(net: Decimal, tax: Decimal, total: Decimal) -> bool:
-    """net + tax = total, to the cent, or within a till's cash rounding to 5 cents."""
-    gap = abs(net + tax - total)
-    return gap <= Decimal("0.011") or (gap <= Decimal("0.021") and total % Decimal("0.05") == 0)
-
-
 def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int]) -> None:
     """Choose net, tax and total together among each one's four likeliest values: the
     product of their scores, discounted when they do not add up. A subtotal labelled
@@ -263,7 +256,7 @@ def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, 
     def joint(pick: tuple) -> float:
         (_, pn, vn), (_, pt, vt), (_, ps, vs) = pick
         # A zero tax balances any total equal to the net: that is no evidence.
-        evidence = vt != 0 and _balanced(vn, vt, vs)
+        evidence = vt != 0 and balanced(vn, vt, vs)
         return pn * pt * ps * (1.0 if evidence else _UNBALANCED)
 
     current = tuple(next(t for t in tops[n] if t[0] == choice[n]) if any(
@@ -308,7 +301,7 @@ def _arithmetic(decisions: dict[str, Decision]) -> None:
     checks: dict[str, list[bool]] = {n: [] for n in ("net_amount", "tax_amount", "total",
                                                      "tax_rate")}
     if net is not None and tax is not None and total is not None:
-        holds = _balanced(net, tax, total)
+        holds = balanced(net, tax, total)
         for n in ("net_amount", "tax_amount", "total"):
             checks[n].append(holds)
     if net is not None and tax is not None and rate is not None:

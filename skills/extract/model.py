@@ -75,8 +75,12 @@ class FieldScorer:
         table = self.calibration.get(f"{kind}:{method}") or self.calibration[kind]
         return table(score)
 
-    def threshold_for(self, method: str) -> float:
-        return self.thresholds.get(method, self.threshold)
+
+def threshold_for(thresholds: dict[str, float], method: str, field: str) -> float:
+    """The cut a field read by ``method`` must reach: its own ("ocr:total"), else its
+    method's, else the text layer's."""
+    return thresholds.get(f"{method}:{field}", thresholds.get(method, thresholds.get("text",
+                                                                                      1.0)))
 
 
 def read_registry(models_dir: Path = MODELS_DIR) -> dict:
