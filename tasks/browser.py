@@ -151,23 +151,78 @@ def _launch(pw: Playwright, headless: bool, slow_mo: int) -> Browser:
     raise BrowserNotFound(HOW_TO_GET_ONE)
 
 
-def install() -> int:
-    """Try Playwright's download, then fall back to a system Chromium; 0 when one is usable."""
+# The OS package that gives a Chromium, per package manager (Debian/Ubuntu, Fedora/RHEL).
+SYSTEM_PACKAGES = {"apt-get": ("chromium",), "dnf": ("chromium",)}
+
+
+def _run_quietly(command: list[str], timeout: float) -> bool:
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "playwright", "install", "chromium"],
-            capture_output=True, text=True, timeout=900, check=False,
+            command, capture_output=True, text=True, timeout=timeout, check=False
         )
-        downloaded = result.returncode == 0
     except (OSError, subprocess.SubprocessError):
-        downloaded = False
-    if downloaded:
+        return False
+    return result.returncode == 0
+
+
+def _package_manager() -> str | None:
+    return next((name for name in SYSTEM_PACKAGES if shutil.which(name)), None)
+
+
+def _privilege_prefix() -> list[str] | None:
+    """``[]`` as root, ``["sudo", "-n"]`` with password-less sudo, else None."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return []
+    if shutil.which("sudo") and _run_quietly(["sudo", "-n", "true"], timeout=10):
+        return ["sudo", "-n"]
+    return None
+
+
+def install_command(manager: str, prefix: list[str] | None = None) -> list[str]:
+    """The command that installs the system Chromium with ``manager``."""
+    prefix = ["sudo"] if prefix is None else prefix
+    return [*prefix, manager, "install", "-y", *SYSTEM_PACKAGES[manager]]
+
+
+def _install_system_chromium() -> str | None:
+    """Install the OS's Chromium when we may (root or password-less sudo); its path or None."""
+    manager = _package_manager()
+    prefix = _privilege_prefix()
+    if manager is None or prefix is None:
+        return None
+    print(f"Installing the system Chromium with {manager} (a few minutes)...", flush=True)
+    env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"] if manager == "apt-get" else []
+    if manager == "apt-get":
+        _run_quietly([*prefix, *env_prefix, "apt-get", "update", "-q"], timeout=900)
+    _run_quietly([*prefix, *env_prefix, *install_command(manager, [])], timeout=1800)
+    return system_chromium()
+
+
+def _how_to_get_one() -> str:
+    """HOW_TO_GET_ONE, led by the one command that fits this machine when we know it."""
+    manager = _package_manager()
+    if manager is None:
+        return HOW_TO_GET_ONE
+    return f"No Chromium found. Run: {' '.join(install_command(manager))}\n{HOW_TO_GET_ONE}"
+
+
+def install() -> int:
+    """Get a usable Chromium; 0 when there is one.
+
+    Playwright's download first; where that fails (no access to its download host),
+    a system Chromium already installed, else the OS package installed as root or
+    with password-less sudo; else the one command to run is printed.
+    """
+    if _run_quietly([sys.executable, "-m", "playwright", "install", "chromium"], timeout=900):
         print("Playwright's Chromium is installed.")
         return 0
     if path := system_chromium():
         print(f"Playwright could not download its Chromium; using the system Chromium at {path}.")
         return 0
-    print(HOW_TO_GET_ONE, file=sys.stderr)
+    if path := _install_system_chromium():
+        print(f"Playwright could not download its Chromium; installed the system Chromium at {path}.")
+        return 0
+    print(_how_to_get_one(), file=sys.stderr)
     return 1
 
 

@@ -36,8 +36,46 @@ def test_install_falls_back_to_the_system_chromium(monkeypatch, capsys) -> None:
     assert browser_module.install() == 0
     assert "using the system Chromium" in capsys.readouterr().out
     monkeypatch.setattr(browser_module, "system_chromium", lambda: None)
+    monkeypatch.setattr(browser_module, "_privilege_prefix", lambda: None)
     assert browser_module.install() == 1
     assert "apt-get install chromium" in capsys.readouterr().err
+
+
+def test_install_uses_the_package_manager_when_allowed(monkeypatch, capsys) -> None:
+    """No download, no Chromium yet, root on Debian: apt-get installs it."""
+    commands: list[list[str]] = []
+    installed: list[str] = []
+
+    class Result:
+        def __init__(self, code: int) -> None:
+            self.returncode = code
+
+    def run(command, **kwargs):
+        commands.append(command)
+        if "install" in command and "chromium" in command and "playwright" not in command:
+            installed.append("/usr/bin/chromium")
+            return Result(0)
+        return Result(0 if command[-2:] == ["update", "-q"] else 1)
+
+    monkeypatch.setattr(browser_module.subprocess, "run", run)
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: installed[0] if installed else None)
+    monkeypatch.setattr(browser_module, "_package_manager", lambda: "apt-get")
+    monkeypatch.setattr(browser_module, "_privilege_prefix", lambda: [])
+    assert browser_module.install() == 0
+    assert ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium"] in commands
+    assert "installed the system Chromium" in capsys.readouterr().out
+
+
+def test_without_rights_the_one_command_to_run_is_printed(monkeypatch, capsys) -> None:
+    class Failed:
+        returncode = 1
+
+    monkeypatch.setattr(browser_module.subprocess, "run", lambda *a, **k: Failed())
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: None)
+    monkeypatch.setattr(browser_module, "_package_manager", lambda: "dnf")
+    monkeypatch.setattr(browser_module, "_privilege_prefix", lambda: None)
+    assert browser_module.install() == 1
+    assert "Run: sudo dnf install -y chromium" in capsys.readouterr().err
 
 
 def test_headed_and_slow_motion_come_from_the_environment(monkeypatch) -> None:
