@@ -14,6 +14,9 @@ and wrong, so a confident value is accepted only when the document agrees with i
 - a negative amount only on a credit note;
 - the vendor's name, VAT id and IBAN are not in a block headed by the buyer's role;
 - the due date is not before the invoice date;
+- the currency is the only one the document names ("Roma (RM)" also reads as ringgit);
+- a number or date is not inside a sentence ("Replaces invoice 2023-6820 of ...");
+- net, tax and total do not come from one VAT rate's line when several rates are printed;
 - the page is familiar: most of its printed labels ("Kundennummer:") are ones the
   extractor knows. A page of mostly unknown labels is a layout it never learned.
 
@@ -29,7 +32,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from skills.extract.labels import ALL_PHRASES, find_labels, squash
+from skills.extract.labels import ALL_PHRASES, fields_named_by, find_labels, squash
 from skills.schema import Document, Line, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
@@ -46,9 +49,13 @@ MIN_FAMILIARITY = 0.5
 
 def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
                  line_items: list[LineItem], familiarity: float,
-                 doc: Document | None = None, kind: str = "invoice") -> None:
-    """Cap the confidence of every field that fails a check, and say why."""
+                 doc: Document | None = None, kind: str = "invoice",
+                 currencies: frozenset[str] = frozenset()) -> None:
+    """Cap the confidence of every field that fails a check, and say why.
+    ``currencies``: every currency the document names."""
     failed: dict[str, str] = _sign_checks(fields, kind)
+    if len(currencies) > 1:
+        failed["currency"] = f"the document names several currencies ({', '.join(sorted(currencies))})"
     if doc is not None:
         failed |= _prefix_checks(decisions, doc)
         failed |= _label_checks(decisions, doc)
@@ -61,6 +68,9 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
     failed |= _amount_checks(fields, line_items)
     failed |= _role_checks(decisions)
     failed |= _number_checks(decisions)
+    if doc is not None:
+        failed |= _running_text_checks(decisions, doc)
+        failed |= _several_rates_checks(decisions, doc)
     failed |= _date_checks(fields)
     for name, reason in failed.items():
         field = fields.get(name)
@@ -81,10 +91,30 @@ def _decimal(field: Field | None) -> Decimal | None:
         return None
 
 
+# No VAT or sales tax rate anywhere is above 27 %: a "tax" of more than this share of the
+# net is another amount (a second rate's base, a subtotal) that happens to make the sum.
+MAX_TAX_SHARE = Decimal("0.30")
+
+
 def balanced(net: Decimal, tax: Decimal, total: Decimal) -> bool:
-    """net + tax = total, to the cent, or within a till's cash rounding to 5 cents."""
+    """net + tax = total, to the cent, or within a till's cash rounding to 5 cents, with a
+    tax that is a plausible share of the net (same sign, at most MAX_TAX_SHARE of it).
+
+    Two VAT bases add up to the net total just as net and tax make the total: the share
+    tells them apart."""
     gap = abs(net + tax - total)
-    return gap <= Decimal("0.011") or (gap <= Decimal("0.021") and total % Decimal("0.05") == 0)
+    adds_up = gap <= Decimal("0.011") or (
+        gap <= Decimal("0.021") and total % Decimal("0.05") == 0)
+    return adds_up and plausible_tax(net, tax)
+
+
+def plausible_tax(net: Decimal, tax: Decimal) -> bool:
+    """``tax`` has the sign of ``net`` and is at most MAX_TAX_SHARE of it."""
+    if tax == 0:
+        return True
+    if net == 0 or (net > 0) != (tax > 0):
+        return False
+    return abs(tax) <= abs(net) * MAX_TAX_SHARE
 
 
 def amounts_close(net: Decimal | None, tax: Decimal | None, total: Decimal | None,
@@ -139,10 +169,83 @@ def _number_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
     return failed
 
 
-def _sign_checks(fields: Mapping[str, Field], kind: str) -> dict[str, str]:
-    """A negative amount on an invoice is a credit line or a discount, not its total."""
-    if kind == "credit_note":
+def _running_text_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
+    """A number or date inside a sentence ("Replaces invoice 2023-6820 of 8 July", "Pay
+    before 15/06/2020") is some other document's or event's: labels start their line,
+    end with a colon or leader dots, or stand apart; a sentence starts with other words."""
+    failed = {}
+    for name in _EXACT_LABEL_FIELDS:
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is None or decisions[name].value is None:
+            continue
+        line = _line_of(doc, cand.page, cand.box)
+        if line is None or cand.raw not in line.text:
+            continue
+        before = line.text[:line.text.index(cand.raw)]
+        if _in_sentence(before):
+            failed[name] = (f"it is printed inside a sentence ({line.text.strip()[:50]!r}), "
+                            "not beside a label: it may be another document's")
+    return failed
+
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _in_sentence(before: str) -> bool:
+    """The text before a value reads as a sentence, not as a label: it holds a word, no
+    colon or leader dots, and does not begin with a label or a document title the
+    extractor knows."""
+    if not _WORD.search(before) or ":" in before or _LEADERS.search(before):
+        return False
+    head = squash(before)
+    # Short phrases ("an", "no") only whole: "Annule et remplace" does not begin with "An".
+    return head not in _SENTENCE_SAFE_STARTS and not any(
+        head.startswith(phrase) for phrase in _SENTENCE_SAFE_STARTS if len(phrase) >= 4)
+
+
+# A rate as printed: "19 %", "7,5%", "0%".
+_RATE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+
+
+def tax_rates_printed(doc: Document) -> set[Decimal]:
+    """The distinct rates printed on the lines that carry a tax label."""
+    rates = set()
+    for page in doc.pages:
+        labelled = {label.line_index for label in find_labels(page.lines)
+                    if label.field in ("tax_amount", "tax_rate")}
+        for index in labelled:
+            rates |= {Decimal(m.group(1).replace(",", "."))
+                      for m in _RATE.finditer(page.lines[index].text)}
+    return rates
+
+
+def _several_rates_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
+    """With several VAT rates, each rate has its own base and tax line ("Tax 12% of
+    7,359.56"), and two bases add up like net and tax: an amount read from a line that
+    names a rate may be one rate's figure, not the document's."""
+    on_rate_line = False
+    for name in ("net_amount", "tax_amount", "total"):
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is not None and decisions[name].value is not None:
+            line = _line_of(doc, cand.page, cand.box)
+            on_rate_line |= line is not None and _RATE.search(line.text) is not None
+    if not on_rate_line:
         return {}
+    rates = sorted(tax_rates_printed(doc))
+    if len(rates) < 2:
+        return {}
+    shown = ", ".join(f"{r.normalize()} %" for r in rates)
+    reason = f"several VAT rates are printed ({shown}) and an amount sits on one rate's line"
+    return dict.fromkeys(AMOUNTS, reason)
+
+
+def _sign_checks(fields: Mapping[str, Field], kind: str) -> dict[str, str]:
+    """A negative amount on an invoice is a credit line or a discount, not its total. On a
+    credit note the sign comes from the title the bot read, not from each amount: a person
+    confirms it (credit notes go to a person anyway)."""
+    if kind == "credit_note":
+        reason = "a credit note: its amounts are taken as negative; confirm sign and amount"
+        return dict.fromkeys(AMOUNTS, reason)
     negative = [n for n in ("net_amount", "tax_amount", "total")
                 if (v := _decimal(fields.get(n))) is not None and v < 0]
     reason = "a negative amount on a document that is not a credit note"
@@ -197,20 +300,46 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
             continue
         label = (_label_before(doc, cand.page, cand.box)
                  or _label_alone_near(doc, cand.page, cand.box))
-        if label is not None and squash(label) not in ALL_PHRASES:
+        if label is None:
+            continue
+        named = fields_named_by(squash(label))
+        if not named:
             failed[name] = f"its label {label.strip()!r} is not one the bot knows"
+        elif name not in named:
+            failed[name] = f"its label {label.strip()!r} names another value"
     return failed
 
 
 def _label_before(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
-    """The "Label:" text that starts the line holding ``box``, if the line has one."""
+    """The "Label:" text that starts the line holding ``box``, else the words right before
+    ``box`` on its line ("Date d'exécution 09/06/2023", "... vom 05.03.2024")."""
     line = _line_of(doc, page_number, box)
-    m = _LABEL_TEXT.match(line.text) if line is not None else None
-    return m.group(1) if m else None
+    if line is None:
+        return None
+    m = _LABEL_TEXT.match(line.text)
+    return m.group(1) if m else _words_before(line, box)
 
 
-# A line that is a label alone: "Prélèvement à partir du :" above its value.
-_LABEL_ALONE = re.compile(r"^((?:[^\W\d_][\w.'’/&-]*\s?){1,6})\s?:\s*$")
+# At most this many words make a label; more are a sentence (see _running_text_checks).
+_MAX_LABEL_WORDS = 6
+
+
+def _words_before(line: Line, box: tuple[float, ...]) -> str | None:
+    """The words before ``box`` on ``line``, back to the nearest number or sign."""
+    words: list[str] = []
+    for word in reversed([w for w in line.words if w.box[2] <= box[0] + 1]):
+        if any(ch.isdigit() for ch in word.text) or not any(ch.isalpha() for ch in word.text):
+            break
+        words.insert(0, word.text)
+    return " ".join(words) if 0 < len(words) <= _MAX_LABEL_WORDS else None
+
+
+# A line that is a label alone: "Prélèvement à partir du :" above its value; left of its
+# value, a key-value table's key needs no colon ("Datum levering").
+_LABEL_ALONE = re.compile(
+    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,6})\s?:\s*(?:(?:\.\s?){3,}|_{3,}|…)?\s*$")
+_KEY_ALONE = re.compile(
+    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,6})\s?:?\s*(?:(?:\.\s?){3,}|_{3,}|…)?\s*$")
 
 
 def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
@@ -223,9 +352,9 @@ def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -
     left = [ln for ln in lines if ln.box[1] <= mid <= ln.box[3] and ln.box[2] <= box[0] + 1]
     above = [ln for ln in lines if 0 <= box[1] - ln.box[3] <= 2 * height
              and ln.box[0] < box[2] and box[0] < ln.box[2]]
-    for nearest in (max(left, key=lambda ln: ln.box[2], default=None),
-                    max(above, key=lambda ln: ln.box[3], default=None)):
-        m = _LABEL_ALONE.match(nearest.text) if nearest is not None else None
+    for nearest, pattern in ((max(left, key=lambda ln: ln.box[2], default=None), _KEY_ALONE),
+                             (max(above, key=lambda ln: ln.box[3], default=None), _LABEL_ALONE)):
+        m = pattern.match(nearest.text) if nearest is not None else None
         if m:
             return m.group(1)
     return None
@@ -283,8 +412,12 @@ def unknown_labels(doc: Document) -> list[str]:
 
 # ------------------------------------------------------------------ familiarity
 
-# "Label:" at the start of a line: up to four words, the first of letters, before a colon.
-_LABEL_TEXT = re.compile(r"^((?:[^\W\d_][\w.'’/&-]*\s?){1,4})\s?:(?!//)")
+# Dot or underscore leaders between a label and its value: "Datum levering ...... 28".
+_LEADERS = re.compile(r"(?:\.\s?){3,}|_{3,}|…")
+# "Label:" at the start of a line: up to four words, the first of letters, before a colon
+# or leader dots.
+_LABEL_TEXT = re.compile(
+    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,4})\s?(?::(?!//)|(?:\.\s?){3,}|_{3,}|…)")
 
 
 def label_familiarity(doc: Document) -> float:
@@ -309,3 +442,15 @@ def _knows(key: str) -> bool:
 # Phrases long enough to be recognised inside a longer label ("lieferantennummer" in
 # "unserelieferantennummer"); short ones ("du", "an") only as the whole label.
 _LONG_PHRASES = frozenset(p for p in ALL_PHRASES if len(p) >= 4)
+
+
+def _sentence_safe_starts() -> frozenset[str]:
+    """Known label phrases and document titles: a line starting with one is a label or a
+    title line ("Rechnung Nr. 12 vom 3.5.2024"), not a sentence."""
+    from skills.doctype import TITLES  # skills.doctype imports the extract package
+
+    titles = {squash(t) for phrases in TITLES.values() for t in phrases}
+    return frozenset(p for p in ALL_PHRASES | titles if len(p) >= 2)
+
+
+_SENTENCE_SAFE_STARTS = _sentence_safe_starts()

@@ -131,7 +131,8 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
             fields["currency"] = _home_currency(fields) or fields["currency"]
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
-        apply_checks(fields, decisions, line_items, familiarity, doc, kind)
+        currencies = frozenset(c.value for c in candidates if c.field == "currency" and c.value)
+        apply_checks(fields, decisions, line_items, familiarity, doc, kind, currencies)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,

@@ -326,6 +326,11 @@ def _phrase_table() -> dict[str, list[tuple[str, str, bool]]]:
 
 _PHRASES = _phrase_table()
 ALL_PHRASES = frozenset(key for entries in _PHRASES.values() for key, _, _ in entries)
+
+
+def fields_named_by(key: str) -> frozenset[str]:
+    """The fields whose label is the squashed phrase ``key`` ("lieferdatum" → other_date)."""
+    return frozenset(f for k, f, _ in _PHRASES.get(key[:1], ()) if k == key)
 _FUZZY_MIN = 6  # shorter phrases are matched exactly only
 
 
