@@ -13,6 +13,7 @@ One module per step:
 - ``model``: the trained scorer (ONNX) and its registry entry
 - ``extraction``: the decision per field, calibration, and the public result types
 - ``checks``: what a value must also pass to be auto-accepted (amounts add up, labels known)
+- ``suggestions``: likely values for fields not read, for a person to confirm
 """
 
 from typing import TYPE_CHECKING

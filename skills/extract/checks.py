@@ -55,7 +55,8 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
     ``currencies``: every currency the document names."""
     failed: dict[str, str] = _sign_checks(fields, kind)
     if len(currencies) > 1:
-        failed["currency"] = f"the document names several currencies ({', '.join(sorted(currencies))})"
+        shown = ", ".join(sorted(currencies))
+        failed["currency"] = f"the document names several currencies ({shown})"
     if doc is not None:
         failed |= _prefix_checks(decisions, doc)
         failed |= _label_checks(decisions, doc)

@@ -30,7 +30,8 @@ from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candida
 from skills.extract.checks import apply_checks, balanced, label_familiarity
 from skills.extract.lines import TableRow, find_line_items
 from skills.extract.model import FieldScorer, default_scorer, threshold_for
-from skills.normalize import home_currency, normalize_field, normalize_text
+from skills.extract.suggestions import INFERRED_CONFIDENCE, suggest_missing  # noqa: F401 (public)
+from skills.normalize import normalize_field, normalize_text
 from skills.party_roles import OurCompanies, our_companies
 from skills.schema import Document
 
@@ -127,12 +128,11 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
         decisions = decide(candidates, probs)
         method = document_method(doc)
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
-        if fields["currency"].value is None:
-            fields["currency"] = _home_currency(fields) or fields["currency"]
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
         currencies = frozenset(c.value for c in candidates if c.field == "currency" and c.value)
         apply_checks(fields, decisions, line_items, familiarity, doc, kind, currencies)
+        suggest_missing(fields, candidates, doc)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
@@ -331,23 +331,6 @@ def _to_field(d: Decision, scorer: FieldScorer, doc_method: str = "text") -> Fie
         return Field(value=None, confidence=confidence, method=method)
     return Field(value=d.value, confidence=confidence, page=c.page, box=c.box, method=c.method,
                  raw=c.raw)
-
-
-# Confidence of a currency inferred from the seller's country: under every auto-accept
-# threshold, so a person confirms it, but the queue shows a likely value, not a blank.
-INFERRED_CONFIDENCE = 0.5
-
-
-def _home_currency(fields: dict[str, Field]) -> Field | None:
-    """No currency read (OCR cannot read "€" or "£"): the home currency of the country of
-    the seller's IBAN, else of its VAT id, as a suggestion ("inferred")."""
-    for name in ("vendor_iban", "vendor_vat"):
-        source = fields[name]
-        currency = home_currency(source.value)
-        if currency:
-            return Field(value=currency, confidence=INFERRED_CONFIDENCE, page=source.page,
-                         box=source.box, method="inferred", raw=f"{name} {source.value}")
-    return None
 
 
 def _line_item(row: TableRow) -> LineItem:

@@ -1,0 +1,117 @@
+"""Values for fields the model did not read, worked out from what it did read.
+
+Each is a suggestion for the clerk, method ``"inferred"``, at a confidence below every
+auto-accept threshold: the exception queue shows a likely value instead of a blank, and a
+person confirms it.
+
+- the currency: the home currency of the country of the seller's IBAN or VAT id;
+- the seller's VAT id: the one printed in the seller's block, right under its name;
+- the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
+  30 Tagen", "Betaaltermijn 20 dagen", "30 days net").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skills.normalize import home_currency
+from skills.schema import Box, Document
+
+if TYPE_CHECKING:  # extraction imports this module
+    from skills.extract.candidates import Candidate
+    from skills.extract.extraction import Field
+
+# Under every auto-accept threshold, so a person always confirms a suggestion.
+INFERRED_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    value: str
+    page: int | None  # where the evidence is printed
+    box: Box | None
+    raw: str  # the evidence: "vendor_iban DE89...", "zahlbar innerhalb 30 Tagen"
+
+
+def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: Document) -> None:
+    """Fill fields read as "not printed" with suggestions where the document allows one."""
+    from skills.extract.extraction import Field  # noqa: F811 (runtime import, see above)
+
+    def fill(name: str, make: Callable[[], Suggestion | None]) -> None:
+        if fields[name].value is None and (found := make()) is not None:
+            fields[name] = Field(value=found.value, confidence=INFERRED_CONFIDENCE,
+                                 page=found.page, box=found.box, method="inferred",
+                                 raw=found.raw)
+
+    fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
+    fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))
+    fill("currency", lambda: _home_currency(fields))
+
+
+def _home_currency(fields: dict[str, Field]) -> Suggestion | None:
+    """No currency read (OCR cannot read "€" or "£"): that of the country of the seller's
+    IBAN, else of its VAT id."""
+    for name in ("vendor_iban", "vendor_vat"):
+        source = fields[name]
+        if source.method == "inferred":
+            continue
+        if currency := home_currency(source.value):
+            return Suggestion(currency, source.page, source.box, f"{name} {source.value}")
+    return None
+
+
+# How far under the seller's name its VAT id may be printed, and how much nearer its
+# column it must be than any other VAT id's (the buyer's block sits beside it).
+_BLOCK_DEPTH = 120.0
+_SAME_COLUMN = 60.0
+_CLEAR_MARGIN = 40.0
+
+
+def _vat_under_name(name: Field, candidates: list[Candidate]) -> Suggestion | None:
+    """The VAT id in the seller's block: below its name (wherever the name is printed:
+    the letterhead and the party block), in its column, clearly nearer that column than
+    any other VAT id printed there."""
+    if name.value is None or name.method == "inferred":
+        return None
+    places = {(c.page, c.box[0], c.box[1]) for c in candidates
+              if c.field == "vendor_name" and c.value == name.value}
+    vats = [c for c in candidates if c.field == "vendor_vat"]
+    found = {s.value: s for page, x, y in places if (s := _vat_below(page, x, y, vats))}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _vat_below(page: int, x: float, y: float, vats: list[Candidate]) -> Suggestion | None:
+    below = [c for c in vats if c.page == page and 0 <= c.box[1] - y <= _BLOCK_DEPTH]
+    ranked = sorted(below, key=lambda c: abs(c.box[0] - x))
+    if not ranked or abs(ranked[0].box[0] - x) > _SAME_COLUMN:
+        return None
+    nearest = ranked[0]
+    rivals = [c for c in ranked[1:] if c.value != nearest.value]
+    if rivals and abs(rivals[0].box[0] - x) - abs(nearest.box[0] - x) < _CLEAR_MARGIN:
+        return None
+    return Suggestion(nearest.value, nearest.page, nearest.box, nearest.raw)
+
+
+# A payment term in days in any of the extractor's languages: "30 Tagen", "20 dagen",
+# "30 jours", "30 días", "30 giorni", "30 gg", "30 days".
+_TERM = re.compile(r"\b(\d{1,3})\s*(?:days?|tage?n?|jours?|d[ií]as|dagen|giorni|gg)\b",
+                   re.IGNORECASE)
+_LONGEST_TERM = 120
+
+
+def _due_from_terms(issued: Field, doc: Document) -> Suggestion | None:
+    """The invoice date plus the longest payment term printed (a shorter one is a cash
+    discount's: "2 % Skonto innerhalb 10 Tagen, 30 Tage netto")."""
+    if issued.value is None:
+        return None
+    terms = [(int(m.group(1)), page.number, line) for page in doc.pages for line in page.lines
+             for m in _TERM.finditer(line.text) if 0 < int(m.group(1)) <= _LONGEST_TERM]
+    if not terms:
+        return None
+    days, page, line = max(terms, key=lambda t: t[0])
+    due = dt.date.fromisoformat(issued.value) + dt.timedelta(days=days)
+    return Suggestion(due.isoformat(), page, line.box, line.text)
