@@ -396,11 +396,14 @@ def document_dayfirst(doc: Document) -> bool:
 
 
 def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
-                     own: OurCompanies | None = None) -> list[Candidate]:
+                     own: OurCompanies | None = None,
+                     kind: DocumentType | None = None) -> list[Candidate]:
     """Every candidate of every header field in ``doc``, with features. Amounts of a credit
-    note are negative; values that are one of ``own`` companies' are left out."""
+    note are negative; values that are one of ``own`` companies' are left out. ``kind``:
+    the document's type when the caller knows it already."""
     dayfirst = document_dayfirst(doc)
-    sign = -1 if document_type(doc) == DocumentType.CREDIT_NOTE else 1
+    kind = document_type(doc) if kind is None else kind
+    sign = -1 if kind == DocumentType.CREDIT_NOTE else 1
     contexts = []
     for page in doc.pages:
         labels = find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR)

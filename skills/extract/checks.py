@@ -291,6 +291,13 @@ OPTIONAL = ("due_date", "po_number", "vendor_vat", "vendor_iban")
 _EXACT_LABEL_FIELDS = ("invoice_number", "invoice_date", "due_date", "po_number")
 
 
+# Label words: each begins with a letter and may hold dots ("Nr.", "Ust.-IdNr.") but no
+# leader dots; one space between words, so a line is matched in one way only.
+_WORD_RE = r"[^\W\d_](?:[\w'’/&-]|\.(?! ?\.))*"
+_WORDS = "(?:" + _WORD_RE + ")(?: " + _WORD_RE + "){{0,{n}}}"
+_LEADER_RUN = r"(?:(?:\. ?){3,}|_{3,}|…)"
+
+
 def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
     """A value printed after a "Label:" on its line must have a label the extractor knows
     whole; a known word at its start is not enough."""
@@ -337,10 +344,8 @@ def _words_before(line: Line, box: tuple[float, ...]) -> str | None:
 
 # A line that is a label alone: "Prélèvement à partir du :" above its value; left of its
 # value, a key-value table's key needs no colon ("Datum levering").
-_LABEL_ALONE = re.compile(
-    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,6})\s?:\s*(?:(?:\.\s?){3,}|_{3,}|…)?\s*$")
-_KEY_ALONE = re.compile(
-    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,6})\s?:?\s*(?:(?:\.\s?){3,}|_{3,}|…)?\s*$")
+_LABEL_ALONE = re.compile(rf"^({_WORDS.format(n=5)})\s?:\s*{_LEADER_RUN}?\s*$")
+_KEY_ALONE = re.compile(rf"^({_WORDS.format(n=5)})\s?:?\s*{_LEADER_RUN}?\s*$")
 
 
 def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
@@ -417,8 +422,7 @@ def unknown_labels(doc: Document) -> list[str]:
 _LEADERS = re.compile(r"(?:\.\s?){3,}|_{3,}|…")
 # "Label:" at the start of a line: up to four words, the first of letters, before a colon
 # or leader dots.
-_LABEL_TEXT = re.compile(
-    r"^((?:[^\W\d_](?:[\w'’/&-]|\.(?!\s?\.))*\s?){1,4})\s?(?::(?!//)|(?:\.\s?){3,}|_{3,}|…)")
+_LABEL_TEXT = re.compile(rf"^({_WORDS.format(n=3)} ?)(?::(?!//)|{_LEADER_RUN})")
 
 
 def label_familiarity(doc: Document) -> float:
@@ -437,12 +441,14 @@ def label_familiarity(doc: Document) -> float:
 
 
 def _knows(key: str) -> bool:
-    return any(phrase in key for phrase in _LONG_PHRASES) or key in ALL_PHRASES
+    return key in ALL_PHRASES or _LONG_PHRASE.search(key) is not None
 
 
 # Phrases long enough to be recognised inside a longer label ("lieferantennummer" in
-# "unserelieferantennummer"); short ones ("du", "an") only as the whole label.
-_LONG_PHRASES = frozenset(p for p in ALL_PHRASES if len(p) >= 4)
+# "unserelieferantennummer"); short ones ("du", "an") only as the whole label. One
+# pattern of them all: a label is looked for in one pass, not once per phrase.
+_LONG_PHRASE = re.compile("|".join(
+    re.escape(p) for p in sorted((p for p in ALL_PHRASES if len(p) >= 4), key=len, reverse=True)))
 
 
 def _sentence_safe_starts() -> frozenset[str]:

@@ -121,9 +121,10 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
         fields, line_items = _from_einvoice(doc.einvoice), _einvoice_lines(doc.einvoice)
         kind = str(doc.einvoice.get("document_type") or DocumentType.INVOICE.value)
     else:
-        kind = document_type(doc).value
+        doc_kind = document_type(doc)
+        kind = doc_kind.value
         items = [row for page in doc.pages for row in find_line_items(page)]
-        candidates = build_candidates(doc, [Decimal(r.amount) for r in items], own)
+        candidates = build_candidates(doc, [Decimal(r.amount) for r in items], own, doc_kind)
         probs = scorer.probabilities(feature_matrix(candidates, scorer.features))
         decisions = decide(candidates, probs)
         method = document_method(doc)

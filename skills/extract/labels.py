@@ -9,7 +9,9 @@ A label may end inside a word; the rest of that word is then the value itself.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -376,10 +378,31 @@ def _squashed_chars(line: Line) -> list[tuple[str, int, int]]:
     return out
 
 
+# The labels of the pages looked at last: candidates and checks ask for the same page.
+_RECENT: OrderedDict[tuple[int, bool], tuple[list[Line], list[Label]]] = OrderedDict()
+_RECENT_PAGES = 16
+_RECENT_LOCK = threading.Lock()
+
+
 def find_labels(lines: list[Line], fuzzy: bool = False) -> list[Label]:
     """Every label on ``lines``; with ``fuzzy`` (OCR text), a phrase of six letters or more
     also matches with one letter misread ("Tatal Sales", "Roundlng") where nothing matches
-    exactly."""
+    exactly. A page's labels are found once and remembered while it is among the last
+    pages asked about (a page's lines do not change once read)."""
+    key = (id(lines), fuzzy)
+    with _RECENT_LOCK:
+        hit = _RECENT.get(key)
+    if hit is not None and hit[0] is lines:
+        return list(hit[1])
+    labels = _find_labels(lines, fuzzy)
+    with _RECENT_LOCK:
+        _RECENT[key] = (lines, labels)
+        while len(_RECENT) > _RECENT_PAGES:
+            _RECENT.popitem(last=False)
+    return list(labels)
+
+
+def _find_labels(lines: list[Line], fuzzy: bool) -> list[Label]:
     labels = []
     for li, line in enumerate(lines):
         chars = _squashed_chars(line)
