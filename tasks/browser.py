@@ -220,7 +220,8 @@ def install() -> int:
         print(f"Playwright could not download its Chromium; using the system Chromium at {path}.")
         return 0
     if path := _install_system_chromium():
-        print(f"Playwright could not download its Chromium; installed the system Chromium at {path}.")
+        print("Playwright could not download its Chromium; "
+              f"installed the system Chromium at {path}.")
         return 0
     print(_how_to_get_one(), file=sys.stderr)
     return 1

@@ -10,8 +10,16 @@ import numpy as np
 from skills.doctype import DocumentType, document_type, title_kind
 from skills.extract import Extraction, Field, extract
 from skills.extract.candidates import build_candidates
-from skills.extract.checks import CHECK_CAP, amounts_close, label_familiarity
+from skills.extract.checks import (
+    CHECK_CAP,
+    _in_sentence,
+    _label_before,
+    amounts_close,
+    label_familiarity,
+    tax_rates_printed,
+)
 from skills.extract.labels import find_labels
+from skills.extract.suggestions import _vat_below
 from skills.party_roles import OurCompanies, OurCompany, role_features
 from skills.schema import Document, Page, ReadMethod
 from skills.train import MIN_AUTO_ACCEPT
@@ -163,3 +171,87 @@ def test_a_negative_total_on_an_invoice_is_not_sure() -> None:
     assert result.document_type == "invoice"
     assert result.fields["total"].value == "-1468.46"
     assert result.fields["total"].confidence <= CHECK_CAP
+
+
+def test_a_tax_no_vat_rate_allows_does_not_balance() -> None:
+    d = Decimal
+    # Two VAT bases add up to the net total just as net and tax make the total.
+    assert not amounts_close(d("14989.50"), d("11638.20"), d("26627.70"), [])
+    assert not amounts_close(d("100.00"), d("-19.00"), d("81.00"), [])  # signs disagree
+    assert amounts_close(d("100.00"), d("27.00"), d("127.00"), [])
+
+
+def test_a_number_or_date_inside_a_sentence_is_not_sure() -> None:
+    rows = [("Replaces invoice V2020-3531 dated 1 August 2020", 50, 600)] + [
+        r for r in INVOICE if r[0] not in ("Rechnungsnummer:", "RE-2024-0815")]
+    number = extract(_doc(rows)).fields["invoice_number"]
+    assert number.value == "V2020-3531"  # the only number left: another invoice's
+    assert number.confidence <= CHECK_CAP and "sentence" in (number.check or "")
+    assert _in_sentence("Replaces invoice ") and _in_sentence("Pagar antes del ")
+    assert _in_sentence("Annule et remplace la facture ")
+    assert not _in_sentence("Rechnung Nr. ") and not _in_sentence("Facture n° ")
+    assert not _in_sentence("Datum levering ...... ") and not _in_sentence("Invoice Date ")
+    assert not _in_sentence("")
+
+
+def test_a_date_whose_label_names_another_date_is_not_sure() -> None:
+    rows = [(t, x, y) for t, x, y in INVOICE if not t.startswith(("Rechnungsdatum", "15.03"))]
+    rows += [("Lieferdatum ............ 15.03.2024", 330, 114)]
+    date = extract(_doc(rows)).fields["invoice_date"]
+    assert date.value == "2024-03-15" and date.confidence <= CHECK_CAP and date.check
+    labelled = _label_before(_doc(rows), 1, (430.0, 114.0, 475.0, 123.0))
+    assert labelled == "Lieferdatum "  # leader dots end a label like a colon
+
+
+def test_one_rates_line_among_several_is_not_the_documents_amount() -> None:
+    rows = [(t, x, y) for t, x, y in INVOICE if not t.startswith(
+        ("Nettobetrag", "1.234,00", "MwSt", "234,46", "Gesamtbetrag", "1.468,46"))]
+    rows += [("Nettobetrag: 1.234,00", 380, 320), ("MwSt. 19 % auf 1.000,00: 190,00", 300, 334),
+             ("MwSt. 7 % auf 234,00: 16,38", 300, 348), ("Gesamtbetrag: 1.440,38", 380, 362)]
+    assert tax_rates_printed(_doc(rows)) == {Decimal("19"), Decimal("7")}
+    result = extract(_doc(rows))
+    assert result.fields["tax_amount"].value == "190.00"  # one rate's tax, not 206.38
+    for name in ("net_amount", "tax_amount", "total"):
+        field = result.fields[name]
+        assert field.confidence <= CHECK_CAP and "several VAT rates" in (field.check or "")
+
+
+def test_several_currencies_leave_the_currency_to_a_person() -> None:
+    rows = INVOICE + [("Hafenstraße 12 · 00184 Roma (RM)", 50, 780)]
+    result = extract(_doc(rows))
+    currency = result.fields["currency"]
+    assert currency.confidence <= CHECK_CAP and "several currencies" in (currency.check or "")
+
+
+def test_a_credit_notes_amounts_go_to_a_person() -> None:
+    rows = [("Gutschrift", 400, 50) if text == "Rechnung" else (text, x, y)
+            for text, x, y in INVOICE]
+    result = extract(_doc(rows))
+    assert result.document_type == "credit_note"
+    assert all(result.fields[n].confidence <= CHECK_CAP
+               for n in ("net_amount", "tax_amount", "total"))
+
+
+def test_the_vat_id_under_the_sellers_name_is_suggested() -> None:
+    rows = [("Verkäufer", 50, 100), ("Käufer", 320, 100),
+            ("Nordwind Bürotechnik GmbH", 50, 114), ("Contoso Retail GmbH", 320, 114),
+            ("Steuer-ID DE123456789", 50, 128), ("Steuer-ID DE811907980", 320, 128)]
+    rows += [r for r in INVOICE if r[1] >= 200 or r[0] == "Rechnung"]
+    result = extract(_doc(rows))
+    assert result.fields["vendor_name"].value == "Nordwind Bürotechnik GmbH"
+    vat = result.fields["vendor_vat"]
+    assert vat.value == "DE123456789" and vat.method == "inferred"
+    assert vat.confidence < MIN_AUTO_ACCEPT
+    vats = [c for c in build_candidates(_doc(rows)) if c.field == "vendor_vat"]
+    assert _vat_below(1, 320, 114, vats).value == "DE811907980"
+    assert _vat_below(1, 180, 114, vats) is None  # between the columns: no one's
+
+
+def test_the_due_date_follows_from_the_payment_term() -> None:
+    rows = [(t, x, y) for t, x, y in INVOICE if not t.startswith(("Fällig", "14.04"))]
+    rows += [("Zahlbar innerhalb 30 Tagen netto, 10 Tage 2 % Skonto.", 50, 600)]
+    result = extract(_doc(rows))
+    due = result.fields["due_date"]
+    assert due.value == "2024-04-14"  # 15 March + 30 days
+    assert due.method == "inferred" and due.confidence < MIN_AUTO_ACCEPT
+    assert "30 Tagen" in (due.raw or "")

@@ -58,11 +58,13 @@ def test_install_uses_the_package_manager_when_allowed(monkeypatch, capsys) -> N
         return Result(0 if command[-2:] == ["update", "-q"] else 1)
 
     monkeypatch.setattr(browser_module.subprocess, "run", run)
-    monkeypatch.setattr(browser_module, "system_chromium", lambda: installed[0] if installed else None)
+    monkeypatch.setattr(browser_module, "system_chromium",
+                        lambda: installed[0] if installed else None)
     monkeypatch.setattr(browser_module, "_package_manager", lambda: "apt-get")
     monkeypatch.setattr(browser_module, "_privilege_prefix", lambda: [])
     assert browser_module.install() == 0
-    assert ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium"] in commands
+    apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium"]
+    assert apt in commands
     assert "installed the system Chromium" in capsys.readouterr().out
 
 
