@@ -353,6 +353,18 @@ def normalize_text(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 
 
+# OCR sets punctuation apart: "MR D . I . Y . ( M ) SDN BHD" is printed "MR D.I.Y. (M) SDN BHD".
+_SPACE_BEFORE = re.compile(r"\s+(?=[.,)\]])")
+_SPACE_AFTER = re.compile(r"(?<=[(\[])\s+")
+_BETWEEN_INITIALS = re.compile(r"(?<=\b[^\W\d_]\.)\s+(?=[^\W\d_]\.)")
+
+
+def normalize_name(text: str) -> str:
+    """A company name with the spaces OCR puts around punctuation and initials removed."""
+    text = _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", text))
+    return _BETWEEN_INITIALS.sub("", text)
+
+
 def normalize_identifier(text: str) -> str:
     """An invoice or order number as printed, without surrounding punctuation."""
     return text.strip().strip(":#.,;").strip()

@@ -27,6 +27,7 @@ from skills.normalize import (
     format_decimal,
     normalize_date,
     normalize_iban,
+    normalize_name,
     normalize_text,
     normalize_vat,
     parse_amount,
@@ -628,10 +629,11 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
                          or _colon_after(page.lines[lab.line_index], lab))}
     # "Firma: ACME GmbH" in a party's block: the name follows the label.
     after_label = {**_after_name_label(page, labels), **after_seller}
+    # OCR sets punctuation apart ("D . I . Y ."); a text layer prints it as meant.
+    tidy = normalize_name if page.method == ReadMethod.OCR else str.strip
     spans = []
     rank = 0
-    for line in sorted(page.lines, key=lambda ln: (ln.box[1], ln.box[0])):
-        index = page.lines.index(line)
+    for index, line in sorted(enumerate(page.lines), key=lambda il: (il[1].box[1], il[1].box[0])):
         if index in after_label:
             line = make_line(line.words[after_label[index]:])
         text = line.text.strip(" :,.-|·")
@@ -663,14 +665,16 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             "same_line_label": float(index in label_lines),
         }
         rank += 1
-        spans.append(_Span("name", text, line.text, line.box, index, line.confidence, feats))
+        spans.append(_Span("name", tidy(text), line.text, line.box, index,
+                           line.confidence, feats))
         # "ACME GmbH · Hauptstr. 1 · Berlin": the sender line's name; "ACME B.V. iov
         # acme.com": a company's name ends with its legal form.
         for head in (_first_segment(line), _up_to_legal_form(line)):
             if head is None:
                 continue
             seg = head.text.strip(" :,.-|·")
-            spans.append(_Span("name", seg, head.text, head.box, index, head.confidence, {
+            spans.append(_Span("name", tidy(seg), head.text, head.box, index,
+                               head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
                 "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
     return _without_buyer(spans, page, buyer, labels)

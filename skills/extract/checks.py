@@ -260,9 +260,15 @@ _NOT_PREFIXES = frozenset({"NR", "NO", "N", "NUM", "REF", "ID", "PO", "EUR", "US
                            "CHF", "HRB", "TEL", "FAX"})
 
 
+# A digit and a space right before a value: OCR split it ("1 1/01/2019" for 11/01/2019).
+_SPLIT_DIGIT = re.compile(r"\d\s$")
+
+
 def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
+    """A value may begin before what was read: letters set apart before a number, a digit
+    set apart before a date."""
     failed = {}
-    for name in ("invoice_number", "po_number"):
+    for name in ("invoice_number", "po_number", "invoice_date", "due_date"):
         cand = decisions[name].candidate if name in decisions else None
         if cand is None or decisions[name].value is None:
             continue
@@ -271,8 +277,11 @@ def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str
             continue
         before = line.text[:line.text.index(cand.raw)]
         m = _PREFIX.search(before)
-        if m and m.group(1) not in _NOT_PREFIXES:
+        if name.endswith("_number") and m and m.group(1) not in _NOT_PREFIXES:
             failed[name] = f"the number may begin with {m.group(1)!r} printed before it"
+        elif name.endswith("_date") and _SPLIT_DIGIT.search(before):
+            failed[name] = (f"a digit is printed right before it ({before[-2:]}{cand.raw!r}): "
+                            "the date may be misread")
     return failed
 
 

@@ -255,3 +255,11 @@ def test_the_due_date_follows_from_the_payment_term() -> None:
     assert due.value == "2024-04-14"  # 15 March + 30 days
     assert due.method == "inferred" and due.confidence < MIN_AUTO_ACCEPT
     assert "30 Tagen" in (due.raw or "")
+
+
+def test_a_date_with_a_digit_set_apart_before_it_is_not_sure() -> None:
+    rows = [(t, x, y) for t, x, y in INVOICE if not t.startswith(("Rechnungsdatum", "15.03"))]
+    rows += [("Rechnungsdatum: 1 5.03.2024", 330, 114)]  # OCR split "15.03.2024"
+    date = extract(_doc(rows)).fields["invoice_date"]
+    assert date.value == "2024-03-05"
+    assert date.confidence <= CHECK_CAP and "digit" in (date.check or "")

@@ -120,3 +120,11 @@ def test_digits_are_repaired_only_inside_numeric_dates() -> None:
     assert repair_digits("Date 1O.03.2024, Room 1O1, INV-1O.2") == (
         "Date 10.03.2024, Room 1O1, INV-1O.2")
     assert len(repair_digits("l5/O3/2O24")) == len("l5/O3/2O24")
+
+
+def test_ocr_spacing_around_punctuation_is_taken_out_of_names() -> None:
+    from skills.normalize import normalize_name
+
+    assert normalize_name("MR D . I . Y . ( M ) SDN BHD") == "MR D.I.Y. (M) SDN BHD"
+    assert normalize_name("Foo , Bar & Co .") == "Foo, Bar & Co."
+    assert normalize_name("Dr. Oetker") == "Dr. Oetker"
