@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 from robocorp.workitems import BusinessException
 
 from devdata.forms import FormServer
+from devdata.forms.challenge import FIELDS, ROWS
 from tasks.form_filler import (
     DEFAULT_XLSX,
     FormFiller,
@@ -182,6 +185,95 @@ def test_a_failed_submit_marks_only_its_row(page, form) -> None:
     assert [r.status for r in results] == ["OK", "ERROR", "OK"]
     assert results[0].answer.endswith("saved for Ada Lovelace.")
     assert "The submit failed" in results[1].answer
+
+
+CHALLENGE_XLSX = Path(__file__).resolve().parents[2] / "devdata" / "forms" / "challenge.xlsx"
+
+
+def _challenge_score(form: FormServer, runs_before: int) -> dict:
+    # The page posts its score when it shows the final message; wait for that post.
+    for _ in range(100):
+        if len(form.challenge_results) > runs_before:
+            return form.challenge_results[-1]
+        time.sleep(0.02)
+    raise AssertionError("the challenge page posted no score")
+
+
+@pytest.mark.parametrize("labels", ["", "renamed"])
+def test_the_challenge_page_is_filled_right_by_visible_labels(
+        page, form, tmp_path: Path, labels: str) -> None:
+    # <label> before each input (no for, no wrapping), random ids and names, the seven fields
+    # shuffled and rebuilt after each submit, disabled until Start is pressed.
+    before = len(form.challenge_results)
+    output = tmp_path / "challenge-results.xlsx"
+    results = run(f"{form.challenge_url}?labels={labels}", CHALLENGE_XLSX, output, page=page,
+                  start="Start")
+    score = _challenge_score(form, before)
+    assert (score["right"], score["total"]) == (70, 70)
+    assert score["received"] == [dict(zip(FIELDS, map(str, row), strict=True)) for row in ROWS]
+    assert [r.status for r in results] == ["SUBMITTED"] * 10
+    summary = dict(load_workbook(output)["Summary"].iter_rows(values_only=True))
+    assert summary["Final message"] == (
+        f"Congratulations! Your success rate is 100% ( 70 out of 70 fields) in {score['ms']} "
+        "milliseconds")
+    assert summary["Rows"] == 10
+
+
+def test_a_column_with_no_label_stops_before_the_first_submit(page, form) -> None:
+    sheet = read_sheet(CHALLENGE_XLSX)
+    sheet.headers.append("Shoe size")
+    before = len(form.challenge_results)
+    with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
+        FormFiller(page, f"{form.challenge_url}?extra=Middle%20name", start="Start").fill(sheet)
+    # The labels as shown (in the page's shuffled order), never the random names.
+    shown = re.search(r"the form shows (.*?)\)\. Rename", str(caught.value)).group(1)
+    assert sorted(shown.split(", ")) == sorted(f"'{label}'" for label in [
+        *FIELDS.values(), "Middle name"])
+    assert page.locator("form input[type=text]").first.input_value() == ""  # nothing typed
+    assert len(form.challenge_results) == before
+
+
+def test_without_the_start_button_the_message_says_to_name_it(page, form) -> None:
+    sheet = read_sheet(CHALLENGE_XLSX)
+    with pytest.raises(BusinessException, match="shows no field to fill; if a button must be "
+                                                "pressed first, name it in FORM_START"):
+        FormFiller(page, form.challenge_url).fill(sheet)
+    with pytest.raises(BusinessException, match=r"no button 'Begin' \(its buttons: 'Start'\)"):
+        FormFiller(page, form.challenge_url, start="Begin").fill(sheet)
+
+
+_LABELLED_SOMEHOW = """<!doctype html><html><body><h1>Order</h1>
+<form>
+ <p>Customer <input name="x81hq"></p>
+ <div><span>Delivery street</span><br><input name="q9z" id="r4"></div>
+ <table>
+  <tr><th>Item</th><th>Quantity</th></tr>
+  <tr><td><input name="k1"></td><td><input name="k2" type="number"></td></tr>
+ </table>
+ <table><tr><th>Coupon</th><td><input name="k3"></td></tr></table>
+ <input name="zz1" aria-label="Gift message">
+ <input name="zz2" placeholder="Phone number">
+ <div><input type="checkbox" name="c1"> Gift wrap</div>
+ <div style="margin-top:300px"><input name="gNd7r"></div>
+ <button>Send</button>
+</form></body></html>"""
+
+
+def test_labels_are_read_as_a_person_reads_them(page) -> None:
+    url = "http://forms.invalid/order"
+    page.route(url, lambda route: route.fulfill(body=_LABELLED_SOMEHOW,
+                                                content_type="text/html"))
+    try:
+        filler = FormFiller(page, url)
+        with pytest.raises(BusinessException) as caught:
+            filler.map_columns(["Nothing like it"])
+    finally:
+        page.unroute(url)
+    message = str(caught.value)
+    shown = ("the form shows 'Customer', 'Delivery street', 'Item', 'Quantity', 'Coupon', "
+             "'Gift message', 'Phone number', 'Gift wrap'; 1 field(s) with no visible label")
+    assert shown in message
+    assert "gNd7r" not in message and "x81hq" not in message
 
 
 def test_a_column_the_form_does_not_have_is_a_clear_error(page, form, tmp_path) -> None:
