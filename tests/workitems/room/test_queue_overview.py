@@ -77,7 +77,8 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     assert clerk is not None
     item = s.get_item(approved)
     fields = review.predicted_fields(review.invoice_of(item))  # type: ignore[arg-type]
-    assert review.approve(s, clerk[0], approved, item.version, {**fields, "total": "1.00"}) == {}
+    assert review.approve(s, clerk[0], approved, item.version,
+                          {**fields, "total": "1.00"}) == review.Approved()
     res = s.reserve("ap", "consumer", "w")
     assert res is not None and res.item_id == approved
     s.complete(approved, res.token, "w")

@@ -27,9 +27,9 @@ def test_approve_writes_the_review_and_sends_the_item_back(room_store: Store) ->
     item_id = seed_failed_invoice(room_store, DemoInvoice(printed_total="3O3.57"))
     item = room_store.get_item(item_id)
     clerk = user(room_store, "clerk1")
-    errors = review.approve(room_store, clerk, item_id, item.version,
-                            typed_from(room_store, item_id, total="303.57"))
-    assert errors == {}
+    done = review.approve(room_store, clerk, item_id, item.version,
+                          typed_from(room_store, item_id, total="303.57"))
+    assert done == review.Approved()
     after = room_store.get_item(item_id)
     assert (after.state, after.step, after.attempts) == (ItemState.PENDING, "consumer", 0)
     assert after.exception_code is None
@@ -53,7 +53,8 @@ def test_invalid_fields_save_nothing(room_store: Store) -> None:
     item_id = seed_failed_invoice(room_store)
     before = room_store.get_item(item_id)
     errors = review.approve(room_store, user(room_store, "clerk1"), item_id, before.version,
-                            typed_from(room_store, item_id, total="303,57", currency="EURO"))
+                            typed_from(room_store, item_id, total="303;57", currency="EURO")
+                            ).errors
     assert set(errors) == {"total", "currency"}
     assert room_store.get_item(item_id) == before
     assert repo.corrections_for(room_store, item_id) == []
