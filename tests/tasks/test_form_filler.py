@@ -303,3 +303,32 @@ def test_the_task_fills_form_url_from_form_xlsx(form, tmp_path, monkeypatch, cap
                 .iter_rows(min_row=2, values_only=True)]
     assert statuses == ["OK"] * 10
     assert "row 11: OK - Registration" in capsys.readouterr().out
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.slow
+def test_tasks_local_runs_the_form_filler_on_the_development_challenge() -> None:
+    # What a citizen developer types: the bot against the development form it starts itself.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    if not _port_free(8072):
+        pytest.skip("something else listens on 127.0.0.1:8072, the development form's port")
+    results = root / "output" / "challenge-results.xlsx"
+    results.unlink(missing_ok=True)
+    run_ = subprocess.run([sys.executable, "-m", "tasks.local", "form_filler"], cwd=root,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert run_.returncode == 0, run_.stdout[-2000:] + run_.stderr[-2000:]
+    assert "started the development form at http://127.0.0.1:8072/challenge" in run_.stdout
+    assert "The page says: Congratulations! Your success rate is 100% ( 70 out of 70 fields)" \
+        in run_.stdout
+    summary = dict(load_workbook(results)["Summary"].iter_rows(values_only=True))
+    assert summary["SUBMITTED"] == 10
+    assert summary["Final message"].startswith("Congratulations! Your success rate is 100%")
