@@ -88,8 +88,14 @@ def _where(store: Store, f: QueueFilter) -> tuple[str, dict[str, Any]]:
     dialect = store.dialect
     where = ["state = 'FAILED'", "draft = 0"]
     params: dict[str, Any] = {}
-    if f.code:
-        where.append("exception_code = :code")
+    if f.code:  # the exception code, or any code among the findings
+        if dialect == "sqlite":
+            among = ("EXISTS (SELECT 1 FROM json_each(payload, '$.findings') "
+                     "WHERE json_extract(value, '$.code') = :code)")
+        else:
+            among = ("(payload -> 'findings') @> "
+                     "jsonb_build_array(jsonb_build_object('code', CAST(:code AS TEXT)))")
+        where.append(f"(exception_code = :code OR {among})")
         params["code"] = f.code
     if f.vendor:
         where.append(f"lower({field_sql(dialect, 'vendor_name')}) LIKE :vendor ESCAPE '\\'")
