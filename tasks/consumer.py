@@ -5,7 +5,8 @@
 Per item: read the document (text layer, e-invoice XML or OCR) and extract its
 fields, unless a clerk already approved corrected fields in the Control Room;
 find the vendor in the ERP's vendor master; check bank account, purchase order
-(2- and 3-way match) and arithmetic; then key the invoice into the ERP and
+(2- and 3-way match) and arithmetic (on approved fields too, except the checks the
+clerk overrode with a reason); then key the invoice into the ERP and
 record the document number. Anything a person must decide fails the item with a
 BUSINESS code and saves what the bot saw in the payload. One browser and one ERP
 login serve every item of the run.
@@ -112,11 +113,11 @@ class InvoiceJob:
             self._fail([Finding(ErrorCode.LOW_CONFIDENCE, self.unsure_no_order, "po_number")])
         if self.suggested_currency is not None:
             self._confirm_currency(vendor, order)
-        if not by_person:
-            findings = validate(fields, vendor, order,
-                                Decimal(str(self.settings.amount_tolerance)))
-            if findings:
-                self._fail(findings)
+        findings = validate(fields, vendor, order, Decimal(str(self.settings.amount_tolerance)))
+        if by_person:
+            findings = self._not_overridden(findings)
+        if findings:
+            self._fail(findings)
         entry = self._entry(fields, lines, vendor)
         document_number = self._post(entry, vendor)
         self.payload.posting = Posting(document_number=document_number,
@@ -184,6 +185,27 @@ class InvoiceJob:
         if unsure:
             self._fail(unsure)
         return values, list(self.payload.extracted.lines), False
+
+    def _not_overridden(self, findings: list[Finding]) -> list[Finding]:
+        """The checks that still stand after a person's approval: every check runs again
+        on the approved fields; only those the person overrode, with a reason, are dropped.
+        A changed bank account is only taken with two people's approval."""
+        review = self.payload.review
+        overrides = review.overrides if review else {}
+        approvers = {a.by for a in review.approvals} if review else set()
+        standing = []
+        for finding in findings:
+            code = finding.code.value
+            if code not in overrides:
+                standing.append(finding)
+            elif code == ErrorCode.BANK_ACCOUNT_CHANGED.value and len(approvers) < 2:
+                standing.append(Finding(finding.code, f"{finding.message} (a bank account "
+                                        "change needs the approval of two people)",
+                                        finding.field))
+            else:
+                LOGGER.info("%s overridden by %s: %s", code, ", ".join(sorted(approvers)),
+                            overrides[code])
+        return standing
 
     def _document_bytes(self) -> bytes:
         name = self.payload.document.filename

@@ -4,10 +4,16 @@ Columns are matched to the form's *visible labels* (normalised, fuzzy: "E-mail" 
 "Email address"), never to element ids or field order, so forms that shuffle their
 fields or generate ids still work. Text inputs, selects, radio groups, checkboxes and
 dates are handled. Each row is submitted and what the page answered is written next to
-it in ``output/<spreadsheet>-results.xlsx`` (Status OK / REJECTED / ERROR / UNKNOWN).
+it in ``output/<spreadsheet>-results.xlsx`` (Status OK / REJECTED / ERROR / UNKNOWN, or
+SUBMITTED on pages that show no message per row).
 
     FORM_URL=https://... FORM_XLSX=people.xlsx python -m robocorp.tasks run tasks/form_filler.py
 
+A label is what a person reads next to a field: its ``<label>``, the text right before or
+above it, its table header, then ``aria-label`` or placeholder; never an id or a name.
+``FORM_START`` names a button (its visible text, e.g. "Start") pressed once when the page
+is ready, before the first row. What the page says after the last row is kept as the
+final message, in the workbook's Summary sheet and the log.
 Without FORM_URL the bundled test form (``devdata/forms``) is started and filled.
 Forms that load a new page on submit and forms whose script answers in place both work.
 Speed: a row is one script call that fills every field and submits, plus one wait for
@@ -20,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import weakref
 import zipfile
 from dataclasses import dataclass
@@ -116,7 +123,9 @@ log = logging.getLogger(__name__)
 
 class RowResult(BaseModel):
     row: int  # the spreadsheet row number (the header is row 1)
-    status: str  # OK, REJECTED (the page or the browser refused it), ERROR, UNKNOWN
+    # OK, REJECTED (the page or the browser refused it), ERROR, UNKNOWN, SUBMITTED (the page
+    # answers no row with a message, as data-entry challenges do)
+    status: str
     answer: str  # what the page said, or why the row was not submitted
 
 
@@ -158,12 +167,16 @@ def read_sheet(path: Path) -> Sheet:
 class FormFiller:
     """Fills the form at ``url`` in ``page``; one instance per form."""
 
-    def __init__(self, page: Page, url: str, timeout_ms: float = 10_000) -> None:
+    def __init__(self, page: Page, url: str, timeout_ms: float = 10_000,
+                 start: str | None = None) -> None:
         self.page = page
         self.url = url
+        self.start = (start or "").strip()  # the visible text of a button pressed first
         page.set_default_timeout(timeout_ms)
         page.set_default_navigation_timeout(timeout_ms)
         self.mapping: dict[str, FormField] = {}
+        self.final_message = ""  # what the page said after the last row
+        self._lines_at_start: set[str] = set()
         if page not in _HOOKS:
             _HOOKS[page] = _PageHooks(page)
         self._hooks = _HOOKS[page]
@@ -174,21 +187,61 @@ class FormFiller:
         return self._hooks.evaluate(self.page, script, {"mode": mode, "values": values or []})
 
     def map_columns(self, headers: list[str]) -> dict[str, FormField]:
-        """Open the form and match every column to a field; unmatched columns are an error."""
+        """Open the form, press the start button, match every column to a field.
+
+        A column that matches no visible label stops the run here, before anything is
+        submitted, with the labels the form does show.
+        """
         self.page.goto(self.url)
-        fields = [FormField.model_validate(f) for f in self._call("scan")["fields"]]
+        if self.start:
+            self._press_start()
+        scanned = self._call("scan")
+        fields = [FormField.model_validate(f) for f in scanned["fields"]]
+        self._lines_at_start = set(self._call("lines")["lines"])
         self.mapping = match_columns(headers, fields)
         unmatched = [h for h in headers if h not in self.mapping]
         if unmatched:
-            labels = ", ".join(f"'{f.label}'" for f in fields)
             raise business_error(
                 ErrorCode.INVALID_PAYLOAD,
                 f"Column(s) {', '.join(repr(h) for h in unmatched)} match no field on the form "
-                f"(the form shows {labels}). Rename the columns to the form's labels.",
+                f"({self._shown(fields, scanned.get('unlabelled', 0))}). "
+                "Rename the columns to the form's labels.",
             )
         for header, field in self.mapping.items():
             log.info("column %r -> field %r (%s)", header, field.label, field.kind)
+        if left := [f.label for f in fields if f not in self.mapping.values()]:
+            log.warning("no column fills the field(s) %s", ", ".join(map(repr, left)))
         return self.mapping
+
+    def _shown(self, fields: list[FormField], unlabelled: int) -> str:
+        """What the form shows, for a message: its labels and how many fields have none."""
+        parts = []
+        if fields:
+            parts.append("the form shows " + ", ".join(f"'{f.label}'" for f in fields))
+        if unlabelled:
+            parts.append(f"{unlabelled} field(s) with no visible label")
+        if not parts:
+            hint = "; if a button must be pressed first, name it in FORM_START"
+            return "the page shows no field to fill" + ("" if self.start else hint)
+        return "; ".join(parts)
+
+    def _press_start(self) -> None:
+        """Press the button (or link) whose visible text is ``self.start``, once."""
+        name = re.compile(rf"^\s*{re.escape(self.start)}\s*$", re.IGNORECASE)
+        button = self.page.get_by_role("button", name=name).or_(
+            self.page.get_by_role("link", name=name)).first
+        try:
+            button.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:
+            shown = [t.strip() for t in self.page.get_by_role("button").all_inner_texts()]
+            raise business_error(
+                ErrorCode.INVALID_PAYLOAD,
+                f"FORM_START: the page has no button {self.start!r} (its buttons: "
+                f"{', '.join(repr(t) for t in shown if t) or 'none'}).",
+            ) from None
+        button.click()
+        self.page.wait_for_load_state()
+        log.info("pressed %r", self.start)
 
     def fill(self, sheet: Sheet) -> list[RowResult]:
         """Submit every row; answers are read from the page that each submit loads."""
@@ -220,8 +273,19 @@ class FormFiller:
             else:
                 results[index] = RowResult(row=index + 2, status=outcome.failure[0],
                                            answer=outcome.failure[1])
-        self._record(results, pending, self._call("answer")["answer"])
+        last = self._call("answer")["answer"]
+        self._record(results, pending, last)
+        self.final_message = self._final_message(last)
+        if self.final_message:
+            log.info("the page's final message: %s", self.final_message)
         return [r for r in results if r is not None]
+
+    def _final_message(self, answer: dict) -> str:
+        """The page's answer after the last row, or the text that appeared since the start."""
+        if answer["level"] in ("OK", "REJECTED"):
+            return answer["text"]
+        new = [line for line in self._call("lines")["lines"] if line not in self._lines_at_start]
+        return " ".join(new)[:1000]
 
     def _values(self, row: dict[str, Any]) -> list[dict]:
         return [
@@ -298,12 +362,18 @@ class FormFiller:
     def _record(results: list[RowResult | None], pending: int | None, answer: dict) -> None:
         """Store what the page says now as the answer to the row submitted last."""
         if pending is not None and results[pending] is None:
+            if answer.get("silent"):  # no message on the page: nothing says it went wrong
+                results[pending] = RowResult(row=pending + 2, status="SUBMITTED",
+                                             answer="The page showed no message for this row.")
+                return
             results[pending] = RowResult(row=pending + 2, status=answer["level"],
                                          answer=answer["text"])
 
 
-def write_results(path: Path, sheet: Sheet, results: list[RowResult]) -> Path:
-    """The input rows with a Status and an Answer column."""
+def write_results(path: Path, sheet: Sheet, results: list[RowResult],
+                  final_message: str = "") -> Path:
+    """The input rows with a Status and an Answer column; a Summary sheet with the counts
+    and the page's final message."""
     by_row = {r.row: r for r in results}
     book = Workbook()
     out = book.active
@@ -313,26 +383,38 @@ def write_results(path: Path, sheet: Sheet, results: list[RowResult]) -> Path:
         result = by_row.get(index + 2)
         out.append([*(row.get(h) for h in sheet.headers),
                     result.status if result else "ERROR", result.answer if result else ""])
+    summary = book.create_sheet("Summary")
+    summary.append(["Rows", len(sheet.rows)])
+    for status in ("OK", "SUBMITTED", "REJECTED", "ERROR", "UNKNOWN"):
+        summary.append([status, sum(r.status == status for r in results)])
+    summary.append(["Final message", final_message])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def run(url: str, xlsx: Path, output: Path, page: Page | None = None) -> list[RowResult]:
-    """Fill the form at ``url`` from ``xlsx`` and write ``output``; opens a browser if needed."""
+def run(url: str, xlsx: Path, output: Path, page: Page | None = None,
+        start: str | None = None) -> list[RowResult]:
+    """Fill the form at ``url`` from ``xlsx`` and write ``output``; opens a browser if needed.
+
+    ``start``: the visible text of a button to press once before the first row.
+    """
     sheet = read_sheet(xlsx)
     browser = None
     if page is None:
         browser = launch_browser()
         page = browser.new_page()
     try:
-        results = FormFiller(page, url).fill(sheet)
+        filler = FormFiller(page, url, start=start)
+        results = filler.fill(sheet)
     finally:
         if browser is not None:
             browser.close()
-    write_results(output, sheet, results)
+    write_results(output, sheet, results, filler.final_message)
     ok = sum(r.status == "OK" for r in results)
     log.info("%d of %d rows accepted; results in %s", ok, len(results), output.name)
+    if filler.final_message:
+        print(f"The page says: {filler.final_message}")
     return results
 
 
@@ -342,15 +424,19 @@ def _output_dir() -> Path:
 
 @task
 def fill_form_from_spreadsheet() -> None:
-    """Fill FORM_URL once per row of FORM_XLSX (defaults: the bundled test form and people)."""
+    """Fill FORM_URL once per row of FORM_XLSX (defaults: the bundled test form and people).
+
+    FORM_START: the visible text of a button to press once before the first row.
+    """
     xlsx = Path(os.environ.get("FORM_XLSX") or DEFAULT_XLSX)
     output = _output_dir() / f"{xlsx.stem}-results.xlsx"
+    start = os.environ.get("FORM_START")
     if url := os.environ.get("FORM_URL"):
-        results = run(url, xlsx, output)
+        results = run(url, xlsx, output, start=start)
     else:
         from devdata.forms import FormServer  # the development form, only when no URL is given
 
         with FormServer() as form:
-            results = run(form.url, xlsx, output)
+            results = run(form.url, xlsx, output, start=start)
     for r in results:
         print(f"row {r.row}: {r.status} - {r.answer}")

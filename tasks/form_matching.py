@@ -21,6 +21,21 @@ _STOPWORDS = frozenset({"a", "an", "the", "your", "of", "to", "for", "and", "or"
 _TRUE = frozenset({"yes", "y", "true", "1", "x", "ja", "oui", "si", "on", "checked"})
 _FALSE = frozenset({"no", "n", "false", "0", "", "nein", "non", "off", "unchecked"})
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
+# Words forms use for the same thing, as whole words after normalise(): "Phone no." is
+# "phone number", "Surname" is "last name". Each maps to the wording compared.
+_SYNONYMS = {
+    "surname": "last name", "family name": "last name", "lastname": "last name",
+    "given name": "first name", "forename": "first name", "firstname": "first name",
+    "telephone": "phone", "tel": "phone", "mobile": "phone", "cell": "phone",
+    "no": "number", "nr": "number", "num": "number", "nbr": "number",
+    "e mail": "email", "mail": "email", "email address": "email",
+    "organisation": "company", "organization": "company", "employer": "company",
+    "company name": "company", "job title": "role", "position": "role",
+    "post code": "zip", "postcode": "zip", "postal code": "zip", "zip code": "zip",
+    "dob": "date of birth", "birthday": "date of birth",
+}
+_SYNONYM_RE = re.compile(r"\b(" + "|".join(
+    sorted((re.escape(k) for k in _SYNONYMS), key=len, reverse=True)) + r")\b")
 
 
 class Option(BaseModel):
@@ -50,19 +65,24 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+def canonical(text: str) -> str:
+    """normalise(), with common synonyms replaced: "Phone no." -> "phone number"."""
+    return _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group(1)], normalise(text))
+
+
 def _stems(text: str) -> set[str]:
     # Five-letter prefixes let "preferred" meet "preference" and "subscribe" "subscription".
-    return {w[:5] for w in normalise(text).split() if w not in _STOPWORDS}
+    return {w[:5] for w in text.split() if w not in _STOPWORDS}
 
 
 def similarity(a: str, b: str) -> float:
     """0..1: how likely a column header and a field label mean the same thing."""
-    na, nb = normalise(a), normalise(b)
+    na, nb = canonical(a), canonical(b)
     if not na or not nb:
         return 0.0
     if na.replace(" ", "") == nb.replace(" ", ""):
         return 1.0
-    sa, sb = _stems(a), _stems(b)
+    sa, sb = _stems(na), _stems(nb)
     overlap = len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
     ratio = SequenceMatcher(None, na, nb).ratio()
     return max(0.9 * overlap, ratio)

@@ -1,11 +1,14 @@
 """Run one bot from the desktop, the way a citizen developer debugs it.
 
     python -m tasks.local consumer [--headed] [--slowmo 250]
+    python -m tasks.local form_filler --headed
 
 Loads ``devdata/env-<bot>.json`` (Robocorp's convention: the FileAdapter and
-the ``devdata/work-items-in`` items), starts the development ERP when the bot
-needs one and none answers, then runs the bot with robocorp-tasks. The log is
-``output/log.html``; each bot's outputs are in ``output/work-items-out/``.
+the ``devdata/work-items-in`` items), starts the development ERP (or, for the
+form filler, the development form) when the bot needs one and none answers,
+then runs the bot with robocorp-tasks. The log is ``output/log.html``; each
+bot's outputs are in ``output/work-items-out/``, the form filler's results
+workbook in ``output/``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from urllib.parse import urlparse
 
 from tasks.settings import REPO_ROOT
 
-BOTS = {"producer": "produce", "consumer": "consume", "reporter": "report"}
+BOTS = {"producer": "produce", "consumer": "consume", "reporter": "report",
+        "form_filler": "fill_form_from_spreadsheet"}
 
 
 def _answers(url: str) -> bool:
@@ -32,6 +36,10 @@ def _answers(url: str) -> bool:
         return True
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _is_local(url: str) -> bool:
+    return urlparse(url).hostname in ("127.0.0.1", "localhost")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         env["AP_HEADED"] = "1"
     if args.slowmo:
         env["AP_SLOWMO"] = str(args.slowmo)
-    Path(REPO_ROOT / env["RC_WORKITEM_OUTPUT_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    if "RC_WORKITEM_OUTPUT_PATH" in env:
+        Path(REPO_ROOT / env["RC_WORKITEM_OUTPUT_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         erp_url = env.get("AP_ERP_URL")
         if erp_url and not _answers(erp_url):
@@ -57,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             port = urlparse(erp_url).port or 8070
             stack.enter_context(ErpServer(REPO_ROOT / "output" / "dev-erp.db", port=port))
             print(f"started the development ERP at {erp_url} (user apbot / apbot-dev)")
+        form_url = env.get("FORM_URL")
+        if form_url and _is_local(form_url) and not _answers(form_url):
+            from devdata.forms import FormServer
+
+            stack.enter_context(FormServer(port=urlparse(form_url).port or 8072))
+            print(f"started the development form at {form_url}")
         command = [sys.executable, "-m", "robocorp.tasks", "run", f"tasks/{args.bot}.py",
                    "-t", BOTS[args.bot]]
         return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode

@@ -76,6 +76,11 @@ class ErpContext(BaseModel):
     receipts: list[dict] = Field(default_factory=list)
 
 
+class Approval(BaseModel):
+    by: str
+    at: datetime
+
+
 class Review(BaseModel):
     """A person's decision in the Control Room."""
 
@@ -85,6 +90,11 @@ class Review(BaseModel):
     by: str
     at: datetime
     reason: str = ""
+    # Who approved, in order: two different people when four eyes are needed.
+    approvals: list[Approval] = Field(default_factory=list)
+    # Checks the clerk explicitly overrode, by code, with their reason; the consumer still
+    # runs every other check on the approved fields.
+    overrides: dict[str, str] = Field(default_factory=dict)
 
 
 class Posting(BaseModel):
@@ -102,6 +112,8 @@ class InvoicePayload(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     erp: ErpContext | None = None
     review: Review | None = None
+    # A first approval that waits for a second person (four eyes); the item stays FAILED.
+    pending_approval: Review | None = None
     # Set (and saved) just before the bot submits to the ERP: on a retry after a crash, an
     # invoice the ERP already has is then known to be this item's own posting, not a duplicate.
     posting_started: datetime | None = None

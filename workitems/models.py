@@ -104,6 +104,7 @@ class EventKind(StrEnum):
     LEASE_EXPIRED = "LEASE_EXPIRED"  # the worker holding it stopped renewing (crash, kill -9)
     OUTPUT_DISCARDED = "OUTPUT_DISCARDED"  # an unfinished attempt's output was dropped
     RETRIED = "RETRIED"  # a person sent it back to the queue
+    APPROVED = "APPROVED"  # a person approved it: it goes on with the data they validated
     MARKED_DONE = "MARKED_DONE"  # a person closed it (handled outside)
     PAYLOAD_UPDATED = "PAYLOAD_UPDATED"
     FILE_ADDED = "FILE_ADDED"

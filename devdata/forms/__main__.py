@@ -13,7 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8072)
     args = parser.parse_args(argv)
     with FormServer(port=args.port) as form:
-        print(f"Form running at {form.url}. Ctrl+C stops it.")
+        print(f"Form running at {form.url}, the data-entry challenge at {form.challenge_url}. "
+              "Ctrl+C stops it.")
         wait_for_ctrl_c()
     return 0
 

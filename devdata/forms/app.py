@@ -20,6 +20,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from devdata.forms.challenge import ChallengeApp, add_routes
+
 COUNTRIES = {"DE": "Germany", "FR": "France", "ES": "Spain", "NL": "Netherlands",
              "GB": "United Kingdom", "US": "United States"}
 CONTACTS = {"email": "Email", "phone": "Phone", "post": "Post"}
@@ -198,8 +200,10 @@ _ANSWER_ONLY = """<!doctype html>
 <p><a href="/">Register another person</a></p></body></html>"""
 
 
-def create_app(form_app: FormApp) -> FastAPI:
+def create_app(form_app: FormApp, challenge: ChallengeApp | None = None) -> FastAPI:
+    """The registration form at ``/``, the data-entry challenge at ``/challenge``."""
     app = FastAPI(title="Test form", docs_url=None, redoc_url=None, openapi_url=None)
+    add_routes(app, challenge or ChallengeApp())
 
     @app.get("/", response_class=HTMLResponse)
     def show() -> str:

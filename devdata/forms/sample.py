@@ -1,4 +1,5 @@
-"""Write ``people.xlsx``: ten registrations whose column names differ from the form's labels.
+"""Write ``people.xlsx``: ten registrations whose column names differ from the form's labels;
+and ``challenge.xlsx``: the ten rows of the data-entry challenge (``devdata/forms/challenge.py``).
 
     python -m devdata.forms.sample
 """
@@ -9,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+
+from devdata.forms import challenge
 
 HERE = Path(__file__).resolve().parent
 HEADERS = ["First Name", "last_name", "E-mail", "Country", "Contact preference", "Newsletter",
@@ -40,5 +43,17 @@ def write(path: Path = HERE / "people.xlsx") -> Path:
     return path
 
 
+def write_challenge(path: Path = HERE / "challenge.xlsx") -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Challenge"
+    sheet.append(challenge.HEADERS)
+    for row in challenge.ROWS:
+        sheet.append(row)
+    book.properties.created = book.properties.modified = datetime(2026, 1, 1)
+    book.save(path)
+    return path
+
+
 if __name__ == "__main__":
-    print(f"wrote {write().name}")
+    print(f"wrote {write().name} and {write_challenge().name}")

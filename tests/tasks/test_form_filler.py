@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 from robocorp.workitems import BusinessException
 
 from devdata.forms import FormServer
+from devdata.forms.challenge import FIELDS, ROWS
 from tasks.form_filler import (
     DEFAULT_XLSX,
     FormFiller,
@@ -184,6 +187,95 @@ def test_a_failed_submit_marks_only_its_row(page, form) -> None:
     assert "The submit failed" in results[1].answer
 
 
+CHALLENGE_XLSX = Path(__file__).resolve().parents[2] / "devdata" / "forms" / "challenge.xlsx"
+
+
+def _challenge_score(form: FormServer, runs_before: int) -> dict:
+    # The page posts its score when it shows the final message; wait for that post.
+    for _ in range(100):
+        if len(form.challenge_results) > runs_before:
+            return form.challenge_results[-1]
+        time.sleep(0.02)
+    raise AssertionError("the challenge page posted no score")
+
+
+@pytest.mark.parametrize("labels", ["", "renamed"])
+def test_the_challenge_page_is_filled_right_by_visible_labels(
+        page, form, tmp_path: Path, labels: str) -> None:
+    # <label> before each input (no for, no wrapping), random ids and names, the seven fields
+    # shuffled and rebuilt after each submit, disabled until Start is pressed.
+    before = len(form.challenge_results)
+    output = tmp_path / "challenge-results.xlsx"
+    results = run(f"{form.challenge_url}?labels={labels}", CHALLENGE_XLSX, output, page=page,
+                  start="Start")
+    score = _challenge_score(form, before)
+    assert (score["right"], score["total"]) == (70, 70)
+    assert score["received"] == [dict(zip(FIELDS, map(str, row), strict=True)) for row in ROWS]
+    assert [r.status for r in results] == ["SUBMITTED"] * 10
+    summary = dict(load_workbook(output)["Summary"].iter_rows(values_only=True))
+    assert summary["Final message"] == (
+        f"Congratulations! Your success rate is 100% ( 70 out of 70 fields) in {score['ms']} "
+        "milliseconds")
+    assert summary["Rows"] == 10
+
+
+def test_a_column_with_no_label_stops_before_the_first_submit(page, form) -> None:
+    sheet = read_sheet(CHALLENGE_XLSX)
+    sheet.headers.append("Shoe size")
+    before = len(form.challenge_results)
+    with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
+        FormFiller(page, f"{form.challenge_url}?extra=Middle%20name", start="Start").fill(sheet)
+    # The labels as shown (in the page's shuffled order), never the random names.
+    shown = re.search(r"the form shows (.*?)\)\. Rename", str(caught.value)).group(1)
+    assert sorted(shown.split(", ")) == sorted(f"'{label}'" for label in [
+        *FIELDS.values(), "Middle name"])
+    assert page.locator("form input[type=text]").first.input_value() == ""  # nothing typed
+    assert len(form.challenge_results) == before
+
+
+def test_without_the_start_button_the_message_says_to_name_it(page, form) -> None:
+    sheet = read_sheet(CHALLENGE_XLSX)
+    with pytest.raises(BusinessException, match="shows no field to fill; if a button must be "
+                                                "pressed first, name it in FORM_START"):
+        FormFiller(page, form.challenge_url).fill(sheet)
+    with pytest.raises(BusinessException, match=r"no button 'Begin' \(its buttons: 'Start'\)"):
+        FormFiller(page, form.challenge_url, start="Begin").fill(sheet)
+
+
+_LABELLED_SOMEHOW = """<!doctype html><html><body><h1>Order</h1>
+<form>
+ <p>Customer <input name="x81hq"></p>
+ <div><span>Delivery street</span><br><input name="q9z" id="r4"></div>
+ <table>
+  <tr><th>Item</th><th>Quantity</th></tr>
+  <tr><td><input name="k1"></td><td><input name="k2" type="number"></td></tr>
+ </table>
+ <table><tr><th>Coupon</th><td><input name="k3"></td></tr></table>
+ <input name="zz1" aria-label="Gift message">
+ <input name="zz2" placeholder="Phone number">
+ <div><input type="checkbox" name="c1"> Gift wrap</div>
+ <div style="margin-top:300px"><input name="gNd7r"></div>
+ <button>Send</button>
+</form></body></html>"""
+
+
+def test_labels_are_read_as_a_person_reads_them(page) -> None:
+    url = "http://forms.invalid/order"
+    page.route(url, lambda route: route.fulfill(body=_LABELLED_SOMEHOW,
+                                                content_type="text/html"))
+    try:
+        filler = FormFiller(page, url)
+        with pytest.raises(BusinessException) as caught:
+            filler.map_columns(["Nothing like it"])
+    finally:
+        page.unroute(url)
+    message = str(caught.value)
+    shown = ("the form shows 'Customer', 'Delivery street', 'Item', 'Quantity', 'Coupon', "
+             "'Gift message', 'Phone number', 'Gift wrap'; 1 field(s) with no visible label")
+    assert shown in message
+    assert "gNd7r" not in message and "x81hq" not in message
+
+
 def test_a_column_the_form_does_not_have_is_a_clear_error(page, form, tmp_path) -> None:
     sheet = read_sheet(_xlsx(tmp_path / "in.xlsx", ["First name", "Shoe size"], [["A", 42]]))
     with pytest.raises(BusinessException, match="'Shoe size' match no field") as caught:
@@ -211,3 +303,32 @@ def test_the_task_fills_form_url_from_form_xlsx(form, tmp_path, monkeypatch, cap
                 .iter_rows(min_row=2, values_only=True)]
     assert statuses == ["OK"] * 10
     assert "row 11: OK - Registration" in capsys.readouterr().out
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.slow
+def test_tasks_local_runs_the_form_filler_on_the_development_challenge() -> None:
+    # What a citizen developer types: the bot against the development form it starts itself.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    if not _port_free(8072):
+        pytest.skip("something else listens on 127.0.0.1:8072, the development form's port")
+    results = root / "output" / "challenge-results.xlsx"
+    results.unlink(missing_ok=True)
+    run_ = subprocess.run([sys.executable, "-m", "tasks.local", "form_filler"], cwd=root,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert run_.returncode == 0, run_.stdout[-2000:] + run_.stderr[-2000:]
+    assert "started the development form at http://127.0.0.1:8072/challenge" in run_.stdout
+    assert "The page says: Congratulations! Your success rate is 100% ( 70 out of 70 fields)" \
+        in run_.stdout
+    summary = dict(load_workbook(results)["Summary"].iter_rows(values_only=True))
+    assert summary["SUBMITTED"] == 10
+    assert summary["Final message"].startswith("Congratulations! Your success rate is 100%")

@@ -49,6 +49,19 @@ def test_headers_find_their_labels_whatever_the_spelling() -> None:
     }
 
 
+def test_other_wordings_of_a_label_match_the_same_column() -> None:
+    # The columns keep the challenge's wording; another site says "Surname", "Phone no.".
+    fields = [FormField(label=label, kind="text") for label in (
+        "First Name", "Surname", "Company Name", "Role in Company", "Address", "E-mail",
+        "Phone no.")]
+    headers = ["First Name", "Last Name ", "Company Name", "Role in Company", "Address", "Email",
+               "Phone Number"]
+    mapping = match_columns(headers, fields)
+    assert {h: f.label for h, f in mapping.items()} == dict(zip(headers, [
+        "First Name", "Surname", "Company Name", "Role in Company", "Address", "E-mail",
+        "Phone no."], strict=True))
+
+
 def test_unrelated_header_matches_nothing() -> None:
     assert match_columns(["Shoe size"], FIELDS) == {}
     assert similarity("E-mail", "First name") < 0.6

@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from workitems import ItemNotFound, Store
 from workitems.room.auth import ApiUnauthorized, Forbidden, LoginRequired, RoomSettings
-from workitems.room.documents import RenderCache
+from workitems.room.documents import RenderCache, WordCache
 from workitems.room.metrics import EventHistograms
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +40,7 @@ class Room:
     settings: RoomSettings
     templates: Jinja2Templates
     pages: RenderCache = field(default_factory=RenderCache)
+    words: WordCache = field(default_factory=WordCache)
     histograms: EventHistograms = field(default_factory=EventHistograms)
 
 

@@ -42,6 +42,10 @@ class RoomSettings(BaseModel):
     session_seconds: float = 8 * 3600
     login_window_seconds: float = 15 * 60
     login_max_failures: int = 5
+    # Four eyes: approvals of totals above this need a second person (None: only the AP
+    # rules' own cases, such as a changed bank account), who needs this role.
+    four_eyes_amount: float | None = None
+    approver_role: str = "supervisor"
 
 
 class LoginRequired(Exception):

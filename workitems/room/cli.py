@@ -25,8 +25,14 @@ DbOption = Annotated[str | None, typer.Option("--db", help="database URL (defaul
 
 
 def settings_from_env(secure_cookies: bool = False) -> RoomSettings:
+    """WORKITEMS_ROOM_SECRET, and WORKITEMS_ROOM_FOUR_EYES_AMOUNT (totals above it need a
+    second approval) and WORKITEMS_ROOM_APPROVER_ROLE (the second person's role)."""
+    amount = os.environ.get("WORKITEMS_ROOM_FOUR_EYES_AMOUNT")
     return RoomSettings(secret_key=os.environ.get("WORKITEMS_ROOM_SECRET")
-                        or secrets.token_urlsafe(32), secure_cookies=secure_cookies)
+                        or secrets.token_urlsafe(32), secure_cookies=secure_cookies,
+                        four_eyes_amount=float(amount) if amount else None,
+                        approver_role=os.environ.get("WORKITEMS_ROOM_APPROVER_ROLE")
+                        or "supervisor")
 
 
 @room_app.command()

@@ -131,7 +131,7 @@ def invoice_payload(inv: DemoInvoice, pdf: bytes, boxes: dict[str, list[float]],
     fields = {name: FieldValue(value=value, confidence=low_confidence if name == low_field
                                else 0.97, page=1, box=boxes.get(name), method="text", raw=value)
               for name, value in values.items()}
-    findings = [Finding(code=code, field=low_field if code == "LOW_CONFIDENCE" else None,
+    findings = [Finding(code=code, field=low_field,
                         message=_finding_message(code, low_field, low_confidence))]
     return InvoicePayload(
         reference=sha,
@@ -168,9 +168,11 @@ def _finding_message(code: str, field: str, confidence: float) -> str:
 def seed_failed_invoice(store: Store, inv: DemoInvoice | None = None, *,
                         code: str = "LOW_CONFIDENCE", low_field: str = "total",
                         low_confidence: float = 0.41, priority: int = 0,
-                        worker: str = "demo-worker") -> int:
+                        worker: str = "demo-worker",
+                        findings: list[Finding] | None = None) -> int:
     """A consumer item that failed with a BUSINESS code, as the bot leaves it.
 
+    ``findings`` replaces the one finding made from ``code`` (several reasons at once).
     It is reserved like a worker would, so the consumer's queue must hold no other
     pending item at the time."""
     inv = inv or DemoInvoice()
@@ -178,6 +180,8 @@ def seed_failed_invoice(store: Store, inv: DemoInvoice | None = None, *,
     pdf, boxes = make_pdf(inv)
     payload = invoice_payload(inv, pdf, boxes, code=code, low_field=low_field,
                               low_confidence=low_confidence)
+    if findings:
+        payload.findings = findings
     item_id = store.create_item(PROCESS, "consumer", payload.model_dump(mode="json"),
                                 {"invoice.pdf": pdf}, reference=payload.reference,
                                 priority=priority).id

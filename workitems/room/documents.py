@@ -104,7 +104,10 @@ def confidence_level(confidence: float, threshold: float) -> str:
     return "medium" if confidence >= threshold - 0.2 else "low"
 
 
-def boxes_on_page(invoice: InvoicePayload, page: int) -> list[BoxView]:
+def boxes_on_page(invoice: InvoicePayload, page: int,
+                  stopped: frozenset[str] = frozenset()) -> list[BoxView]:
+    """The fields' boxes on one page; ``stopped`` fields (named in the reason the bot
+    stopped) are drawn as low, whatever their confidence."""
     if invoice.extracted is None:
         return []
     threshold = invoice.extracted.threshold
@@ -112,10 +115,56 @@ def boxes_on_page(invoice: InvoicePayload, page: int) -> list[BoxView]:
     for name, field in invoice.extracted.fields.items():
         if field.page == page and field.box and len(field.box) == 4:
             x0, y0, x1, y1 = field.box
+            level = "low" if name in stopped else confidence_level(field.confidence, threshold)
             out.append(BoxView(field=name, x=min(x0, x1), y=min(y0, y1), width=abs(x1 - x0),
-                               height=abs(y1 - y0),
-                               level=confidence_level(field.confidence, threshold)))
+                               height=abs(y1 - y0), level=level))
     return out
+
+
+class WordView(BaseModel):
+    """A word printed on a page, in points from the top-left: what a clerk can click."""
+
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def page_words(content: bytes, filename: str) -> dict[int, list[WordView]]:
+    """Every page's words, read the way the bots read them (text layer, else OCR).
+
+    Pages read turned (sideways text) are left out: their boxes are in the turned frame.
+    """
+    from skills.documents import read_document  # the models load only when asked
+
+    document = read_document(content, filename)
+    return {page.number: [WordView(text=w.text, x=w.box[0], y=w.box[1],
+                                   width=w.box[2] - w.box[0], height=w.box[3] - w.box[1])
+                          for w in page.words]
+            for page in document.pages if page.rotation == 0}
+
+
+class WordCache:
+    """The words of the last few documents, by file hash: OCR takes a second a page."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._words: OrderedDict[str, dict[int, list[WordView]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str, filename: str, load: Callable[[], bytes]
+            ) -> dict[int, list[WordView]]:
+        with self._lock:
+            if sha256 in self._words:
+                self._words.move_to_end(sha256)
+                return self._words[sha256]
+        words = page_words(load(), filename)
+        with self._lock:
+            self._words[sha256] = words
+            while len(self._words) > self._size:
+                self._words.popitem(last=False)
+        return words
 
 
 class RenderCache:

@@ -6,7 +6,7 @@ bots' and people's events in it, so the cost grows with the window's traffic,
 not with the size of the history:
 
 - straight-through rate: items completed with no person involved (COMPLETED
-  with no earlier RETRIED or MARKED_DONE event) / all items completed (COMPLETED,
+  with no earlier RETRIED, APPROVED or MARKED_DONE event) / all items completed (COMPLETED,
   or closed by a person: MARKED_DONE);
 - human-intervention rate: items a bot sent to a person (a FAILED event) /
   items a bot finished or failed (COMPLETED or FAILED events);
@@ -34,7 +34,7 @@ WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600),
            "30d": (30 * 86400, 86400)}  # name: (seconds, bucket seconds)
 # Rates and percentiles use at most this many of the window's most recent events.
 EVENT_SAMPLE = 20_000
-PERSON_KINDS = ("RETRIED", "MARKED_DONE")
+PERSON_KINDS = ("RETRIED", "APPROVED", "MARKED_DONE")
 
 
 class StepFigures(BaseModel):

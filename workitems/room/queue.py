@@ -8,6 +8,7 @@ index) and a page reads just the columns it shows, never whole payloads.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -44,6 +45,8 @@ class QueueRow(BaseModel):
     invoice_number: str | None = None
     total: str | None = None
     currency: str | None = None
+    codes: list[str] = []  # every code the item stopped on, its exception code first
+    first_approval_by: str | None = None  # a first approval waiting for a second person
 
 
 class QueuePage(BaseModel):
@@ -54,11 +57,16 @@ class QueuePage(BaseModel):
     counts_by_code: dict[str, int]
 
 
+def json_sql(dialect: str, *path: str) -> str:
+    """SQL reading the payload's value at ``path`` as text (JSON text for lists), or NULL."""
+    if dialect == "sqlite":
+        return f"json_extract(payload, '$.{'.'.join(path)}')"
+    return f"(payload #>> '{{{','.join(path)}}}')"
+
+
 def field_sql(dialect: str, name: str) -> str:
     """SQL reading one extracted field's value out of the payload (text or NULL)."""
-    if dialect == "sqlite":
-        return f"json_extract(payload, '$.extracted.fields.{name}.value')"
-    return f"(payload #>> '{{extracted,fields,{name},value}}')"
+    return json_sql(dialect, "extracted", "fields", name, "value")
 
 
 def amount_sql(dialect: str, name: str) -> str:
@@ -80,8 +88,14 @@ def _where(store: Store, f: QueueFilter) -> tuple[str, dict[str, Any]]:
     dialect = store.dialect
     where = ["state = 'FAILED'", "draft = 0"]
     params: dict[str, Any] = {}
-    if f.code:
-        where.append("exception_code = :code")
+    if f.code:  # the exception code, or any code among the findings
+        if dialect == "sqlite":
+            among = ("EXISTS (SELECT 1 FROM json_each(payload, '$.findings') "
+                     "WHERE json_extract(value, '$.code') = :code)")
+        else:
+            among = ("(payload -> 'findings') @> "
+                     "jsonb_build_array(jsonb_build_object('code', CAST(:code AS TEXT)))")
+        where.append(f"(exception_code = :code OR {among})")
         params["code"] = f.code
     if f.vendor:
         where.append(f"lower({field_sql(dialect, 'vendor_name')}) LIKE :vendor ESCAPE '\\'")
@@ -108,9 +122,11 @@ _ORDER = "priority DESC, created_at, id"
 
 def queue_page(store: Store, f: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
     where, params = _where(store, f)
-    shown = ", ".join(f"{field_sql(store.dialect, field)} AS {alias}" for alias, field in (
+    shown = ", ".join([f"{field_sql(store.dialect, field)} AS {alias}" for alias, field in (
         ("vendor", "vendor_name"), ("invoice_number", "invoice_number"), ("total", "total"),
-        ("currency", "currency")))
+        ("currency", "currency"))] + [
+        f"{json_sql(store.dialect, 'findings')} AS findings",
+        f"{json_sql(store.dialect, 'pending_approval', 'by')} AS first_approval_by"])
     with store.db.transaction() as cur:
         total = int(cur.execute(f"SELECT count(*) AS n FROM items WHERE {where}",
                                 params)[0]["n"])
@@ -123,10 +139,26 @@ def queue_page(store: Store, f: QueueFilter, page_size: int = PAGE_SIZE) -> Queu
             "SELECT exception_code AS code, count(*) AS n FROM items WHERE state = 'FAILED' "
             "AND draft = 0 GROUP BY exception_code ORDER BY count(*) DESC")
     return QueuePage(
-        rows=[QueueRow(**{k: (str(v) if k == "total" and v is not None else v)
-                          for k, v in r.items()}) for r in rows],
+        rows=[_row(r) for r in rows],
         total=total, page=f.page, pages=max(1, -(-total // page_size)),
         counts_by_code={(r["code"] or "(none)"): int(r["n"]) for r in by_code})
+
+
+def _row(r: dict[str, Any]) -> QueueRow:
+    values = {k: (str(v) if k == "total" and v is not None else v) for k, v in r.items()
+              if k != "findings"}
+    return QueueRow(**values, codes=_codes(r["exception_code"], r.get("findings")))
+
+
+def _codes(first: str | None, findings: Any) -> list[str]:
+    """The exception code, then every other code among the findings, each once."""
+    if isinstance(findings, str):
+        try:
+            findings = json.loads(findings)
+        except ValueError:
+            findings = []
+    found = [f.get("code") for f in findings or [] if isinstance(f, dict)]
+    return list(dict.fromkeys(c for c in [first, *found] if c))
 
 
 def neighbours(store: Store, item_id: int) -> tuple[int | None, int | None]:

@@ -6,20 +6,42 @@ at the version the page was opened at. The store re-checks the version inside
 its own transaction (``expected_version``), so two clerks racing each other
 cannot both win. Each action lands in the audit log with before/after values;
 each approval is kept as a labelled example for retraining.
+
+Four eyes: where the AP rules (``tasks.approval_policy``) ask for it, a first approval
+is only recorded (the item stays in the queue, released) and a second person with the
+approver role, approving the same fields, sends it on.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from tasks.payloads import HEADER_FIELDS, InvoicePayload, Review
+from tasks.approval_policy import OVERRIDABLE, second_approval_reason
+from tasks.payloads import HEADER_FIELDS, Approval, InvoicePayload, Review
 from workitems import Conflict, Item, ItemState, Store
 from workitems.room import repository as repo
 from workitems.room.fields import validate_fields
+from workitems.room.locale import ClerkLocale
 from workitems.room.repository import User
+
+
+class ApprovalRules(BaseModel):
+    """When an approval needs a second person, and which role that person needs."""
+
+    four_eyes_amount: Decimal | None = None  # totals above this need two approvals
+    approver_role: str = "supervisor"
+
+
+class Approved(BaseModel):
+    """What an approval did: ``errors`` by field (nothing saved), or ``waiting`` (why a
+    second approval is needed; the first is recorded), or neither (sent to the bot)."""
+
+    errors: dict[str, str] = {}
+    waiting: str | None = None
 
 
 class ActionRefused(Exception):
@@ -98,30 +120,80 @@ def _review(action: str, user: User, *, fields: dict[str, str | None] | None = N
 
 
 def approve(store: Store, user: User, item_id: int, version: int,
-            typed: dict[str, str | None]) -> dict[str, str]:
-    """Validate the clerk's fields; if all pass, write the review and send the item back
-    to its step's queue. Returns the errors by field (empty when approved)."""
+            typed: dict[str, str | None], *, locale: ClerkLocale | None = None,
+            overrides: dict[str, str] | None = None,
+            rules: ApprovalRules | None = None) -> Approved:
+    """Validate the clerk's fields; if all pass, either record a first approval (four
+    eyes) or write the review and send the item on to its step's queue."""
+    rules = rules or ApprovalRules()
     item = store.get_item(item_id)
     check_editable(store, item, user, version)
     invoice = invoice_of(item)
     if invoice is None:
         raise ActionRefused(f"Item {item_id} is not an invoice; use retry or mark done.")
-    values, errors = validate_fields(typed)
+    values, errors = validate_fields(typed, locale)
     if errors:
-        return errors
+        return Approved(errors=errors)
+    overrides = _checked_overrides(overrides or {})
+    codes = {f.code for f in invoice.findings} | ({item.exception_code} - {None})
+    now = datetime.now(UTC)
+    pending = invoice.pending_approval
     lines = invoice.extracted.lines if invoice.extracted else []
-    review = _review("approve", user, fields=values, lines=lines)
-    payload = {**item.payload, "review": review}
-    _refuse_conflicts(lambda: store.retry(item_id, user.username, payload=payload,
-                                          expected_version=version))
+    review = Review(action="approve", fields=values, lines=lines, by=user.username, at=now,
+                    approvals=[Approval(by=user.username, at=now)], overrides=overrides)
+    if reason := second_approval_reason(codes, values.get("total"), rules.four_eyes_amount):
+        same = pending is not None and (pending.fields, pending.overrides) == (values, overrides)
+        if pending is None or not same:
+            _record_first_approval(store, user, item, version, review, reason)
+            return Approved(waiting=reason)
+        if pending.by == user.username:
+            raise ActionRefused(f"You approved item {item_id} already; {reason}, so another "
+                                f"person with the {rules.approver_role} role must approve it.")
+        if not user.has_role(rules.approver_role):
+            raise ActionRefused(f"{pending.by} approved item {item_id}; {reason}, so the second "
+                                f"approval needs the {rules.approver_role} role. Nothing was "
+                                "changed.")
+        review.approvals = [*pending.approvals, *review.approvals]
+    payload = {**item.payload, "review": review.model_dump(mode="json"),
+               "pending_approval": None}
+    _refuse_conflicts(lambda: store.approve(item_id, user.username, payload=payload,
+                                            expected_version=version))
     predicted = predicted_fields(invoice)
     repo.save_correction(store, item_id, invoice.document.sha256, predicted, values,
                          user.username)
     repo.audit(store, user.username, "approve", item_id=item_id,
                before={"state": item.state.value, "code": item.exception_code,
                        "fields": predicted},
-               after={"state": ItemState.PENDING.value, "fields": values})
-    return {}
+               after={"state": ItemState.PENDING.value, "fields": values,
+                      "approved_by": [a.by for a in review.approvals],
+                      **({"overrides": overrides} if overrides else {})})
+    return Approved()
+
+
+def _checked_overrides(overrides: dict[str, str]) -> dict[str, str]:
+    """Only checks that may be overridden, each with the person's reason."""
+    checked = {}
+    for code, reason in overrides.items():
+        if code not in OVERRIDABLE:
+            raise ActionRefused(f"The {code} check cannot be overridden; nothing was saved.")
+        if not reason.strip():
+            raise ActionRefused(f"Say why you override the {code} check; nothing was saved.")
+        checked[code] = reason.strip()
+    return checked
+
+
+def _record_first_approval(store: Store, user: User, item: Item, version: int,
+                           review: Review, reason: str) -> None:
+    """Keep the approval in the payload and release the item for the second person."""
+    payload = {**item.payload, "pending_approval": review.model_dump(mode="json")}
+    _refuse_conflicts(lambda: store.save_payload(item.id, payload, user.username,
+                                                 expected_version=version))
+    if item.assignee == user.username:
+        _refuse_conflicts(lambda: store.unclaim(item.id, user.username))
+    repo.audit(store, user.username, "approve_first", item_id=item.id,
+               before={"fields": predicted_fields(invoice_of(item))},  # type: ignore[arg-type]
+               after={"fields": review.fields, "waiting_for": reason,
+                      **({"overrides": review.overrides} if review.overrides else {})})
 
 
 def _close(store: Store, user: User, item: Item, version: int, action: str,

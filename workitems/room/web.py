@@ -10,9 +10,16 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.datastructures import FormData
 
+from tasks.approval_policy import OVERRIDABLE
 from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
 from workitems.room import auth, charts, metrics, review, views
@@ -21,6 +28,7 @@ from workitems.room import queue as q
 from workitems.room import repository as repo
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
+from workitems.room.locale import from_accept_language
 from workitems.room.repository import ROLES, User
 
 router = APIRouter()
@@ -216,13 +224,24 @@ def release(request: Request, item_id: int, user: Clerk, form: Form) -> Response
 @router.post("/items/{item_id}/approve")
 def approve(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
     typed = {name: str(form.get(f"field_{name}") or "") for name in HEADER_FIELDS}
+    overrides = {code: str(form.get(f"override_reason_{code}") or "") for code in OVERRIDABLE
+                 if form.get(f"override_{code}")}
+    settings = _room(request).settings
+    rules = review.ApprovalRules(four_eyes_amount=settings.four_eyes_amount,
+                                 approver_role=settings.approver_role)
     try:
-        errors = review.approve(_store(request), user, item_id, _version(form), typed)
+        done = review.approve(_store(request), user, item_id, _version(form), typed,
+                              locale=from_accept_language(request.headers.get("accept-language")),
+                              overrides=overrides, rules=rules)
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message, typed=typed)
-    if errors:
-        return _validation(request, user, item_id, 422, typed=typed, errors=errors,
+    if done.errors:
+        return _validation(request, user, item_id, 422, typed=typed, errors=done.errors,
                            error="Some fields are not valid; nothing was saved.")
+    if done.waiting:
+        return _next_or_queue(request, item_id, f"Your approval is recorded; {done.waiting}, "
+                              "so a second person with the "
+                              f"{settings.approver_role} role must approve it too.")
     return _next_or_queue(request, item_id, "Approved: the bot will post the corrected invoice.")
 
 
@@ -270,6 +289,24 @@ def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Resp
         return PlainTextResponse("the document cannot be rendered", status_code=422)
     return Response(content, media_type=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/items/{item_id}/words.json")
+def page_words(request: Request, item_id: int, user: Clerk) -> Response:
+    """The words printed on the document's pages, with their boxes, for click-to-fill."""
+    store = _store(request)
+    item = store.get_item(item_id)
+    name = views.documents.document_name(item, review.invoice_of(item))
+    sha = file_sha256(store, item_id, name) if name else None
+    if name is None or sha is None:
+        return JSONResponse({"pages": {}}, status_code=404)
+    try:
+        words = _room(request).words.get(sha, name, lambda: store.get_file(item_id, name))
+    except Exception:  # an unreadable file: the clerk still types the fields
+        return JSONResponse({"pages": {}}, status_code=422)
+    return JSONResponse({"pages": {str(n): [w.model_dump() for w in ws]
+                                   for n, ws in words.items()}},
+                        headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/items/{item_id}/files/{name}")

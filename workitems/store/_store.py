@@ -374,6 +374,16 @@ class Store:
               expected_version: int | None = None) -> None:
         """Send a FAILED item back to its queue (optionally with a corrected payload),
         with a fresh set of attempts."""
+        self._send_back(item_id, actor, EventKind.RETRIED, payload, expected_version)
+
+    def approve(self, item_id: int, actor: str, *, payload: Any = None,
+                expected_version: int | None = None) -> None:
+        """Like :meth:`retry`, recorded as a person's approval: the item goes on with the
+        data they validated (in ``payload``), and its history says APPROVED."""
+        self._send_back(item_id, actor, EventKind.APPROVED, payload, expected_version)
+
+    def _send_back(self, item_id: int, actor: str, kind: EventKind, payload: Any,
+                   expected_version: int | None) -> None:
         new_payload = check_payload(payload) if payload is not None else None
         with self.db.transaction() as cur:
             row = self._row_for_change(cur, item_id, expected_version, {ItemState.FAILED})
@@ -383,7 +393,7 @@ class Store:
                 " exception_type = NULL, exception_code = NULL, exception_message = NULL, "
                 "assignee = NULL, version = version + 1, updated_at = {now} WHERE id = :id",
                 {"id": item_id, "payload": self.db.json_param(new_payload)})
-            self._event(cur, item_id, actor, EventKind.RETRIED, row["state"], ItemState.PENDING,
+            self._event(cur, item_id, actor, kind, row["state"], ItemState.PENDING,
                         {"payload_changed": new_payload is not None,
                          "previous_code": row["exception_code"]})
 

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,3 +74,58 @@ def test_an_approved_correction_is_posted_with_the_corrected_total(
     assert (posting.invoice_number, posting.po_number) == ("RE-7781", invoice.po_number)
     assert item.payload["posting"]["document_number"] == posting.document_number
     assert item.payload["posting"]["straight_through"] is False
+
+
+def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
+        live_server: LiveServer, tmp_path: Path) -> None:
+    """A changed bank account: posted only when two people approved and one overrode the
+    check with a reason; approved without the override, or overridden by one person, the
+    bot stops on it again."""
+    from tasks.payloads import Approval, Review
+    from workitems.room import repository as repo
+    from workitems.room import review
+
+    store = live_server.store
+    base = an_invoice_the_erp_expects()
+    ids = {}
+    for name, number in (("both", "RE-7801"), ("no_override", "RE-7802"), ("alone", "RE-7803")):
+        ids[name] = seed_failed_invoice(store, base.model_copy(update={
+            "vendor_iban": "GB82WEST12345698765432", "invoice_number": number,
+            "printed_total": None}), code="BANK_ACCOUNT_CHANGED", low_field="vendor_iban",
+            low_confidence=0.96)
+    people = {name: repo.password_hash_of(store, name)[0] for name in ("clerk1", "sup")}
+    why = {"BANK_ACCOUNT_CHANGED": "confirmed by phone with the vendor's accounts team"}
+
+    def approve(item_id: int, who: str, overrides: dict[str, str]) -> review.Approved:
+        fields = review.predicted_fields(review.invoice_of(store.get_item(item_id)))
+        return review.approve(store, people[who], item_id, store.get_item(item_id).version,
+                              fields, overrides=overrides)
+
+    for name, overrides in (("both", why), ("no_override", {})):
+        assert approve(ids[name], "clerk1", overrides).waiting
+        assert approve(ids[name], "sup", overrides) == review.Approved()
+    # one person's override, as an older or tampered approval would carry it
+    item = store.get_item(ids["alone"])
+    now = datetime.now(UTC)
+    fields = review.predicted_fields(review.invoice_of(item))
+    alone = Review(action="approve", fields=fields, by="clerk1", at=now,
+                   approvals=[Approval(by="clerk1", at=now)], overrides=why)
+    store.approve(ids["alone"], "clerk1", payload={**item.payload,
+                                                   "review": alone.model_dump(mode="json")})
+
+    with ErpServer(tmp_path / "erp.db") as erp:
+        env = {**os.environ, "AP_ERP_URL": erp.url, "AP_OUTPUT": str(tmp_path)}
+        subprocess.run([sys.executable, "-m", "workitems", "--db", store.settings.db_url,
+                        "worker", "consumer", "--exit-when-empty", "--quiet", "--logs",
+                        str(tmp_path / "logs")], cwd=REPO_ROOT, env=env, check=True,
+                       timeout=600)
+        postings = erp.postings()
+    posted = store.get_item(ids["both"])
+    assert posted.state is ItemState.DONE, (posted.exception_code, posted.exception_message)
+    assert [p.invoice_number for p in postings] == ["RE-7801"]
+    assert posted.payload["posting"]["document_number"] == postings[0].document_number
+    for name, words in (("no_override", "the vendor master has"),
+                        ("alone", "needs the approval of two people")):
+        item = store.get_item(ids[name])
+        assert (item.state, item.exception_code) == (ItemState.FAILED, "BANK_ACCOUNT_CHANGED")
+        assert words in (item.exception_message or ""), item.exception_message

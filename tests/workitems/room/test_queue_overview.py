@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tasks.payloads import Finding
 from workitems import ExceptionType, Store
 from workitems.room import overview as ov
 from workitems.room import queue as q
@@ -25,6 +26,10 @@ def seeded(room_store: Store) -> dict[str, int]:
         "kowalski": seed_failed_invoice(s, DemoInvoice(vendor_name="Kowalski 100%_Druck"),
                                         code="UNKNOWN_VENDOR"),
         "garbled_total": seed_failed_invoice(s, DemoInvoice(printed_total="3O3.57")),
+        "two_codes": seed_failed_invoice(s, DemoInvoice(invoice_number="TWO-1"),
+                                         code="PO_MISMATCH", findings=[
+            Finding(code="PO_MISMATCH", message="net exceeds the order", field="net_amount"),
+            Finding(code="BANK_ACCOUNT_CHANGED", message="new IBAN", field="vendor_iban")]),
     }
 
 
@@ -36,8 +41,13 @@ def test_queue_order_and_filters(room_store: Store, seeded: dict[str, int]) -> N
     s = room_store
     # most urgent first, then oldest
     assert ids(s) == [seeded["acme_big"], seeded["acme_small"], seeded["kowalski"],
-                      seeded["garbled_total"]]
+                      seeded["garbled_total"], seeded["two_codes"]]
     assert ids(s, code="UNKNOWN_VENDOR") == [seeded["kowalski"]]
+    # every code an item stopped on is shown, and found by the code filter
+    assert ids(s, code="BANK_ACCOUNT_CHANGED") == [seeded["two_codes"]]
+    assert ids(s, code="PO_MISMATCH") == [seeded["acme_big"], seeded["two_codes"]]
+    two = next(r for r in q.queue_page(s, q.QueueFilter()).rows if r.id == seeded["two_codes"])
+    assert two.codes == ["PO_MISMATCH", "BANK_ACCOUNT_CHANGED"]
     assert ids(s, vendor="ACME tools") == [seeded["acme_big"], seeded["acme_small"]]
     assert ids(s, vendor="100%_") == [seeded["kowalski"]]  # LIKE wildcards are literal
     assert ids(s, vendor="%druck") == []
@@ -46,9 +56,9 @@ def test_queue_order_and_filters(room_store: Store, seeded: dict[str, int]) -> N
     # an unreadable total matches no amount filter, but is still in the queue
     assert seeded["garbled_total"] not in ids(s, min_amount=0)
     assert ids(s, older_than_days=1) == []
-    assert len(ids(s, older_than_days=0)) == 4
+    assert len(ids(s, older_than_days=0)) == 5
     page = q.queue_page(s, q.QueueFilter())
-    assert page.counts_by_code == {"LOW_CONFIDENCE": 2, "PO_MISMATCH": 1, "UNKNOWN_VENDOR": 1}
+    assert page.counts_by_code == {"LOW_CONFIDENCE": 2, "PO_MISMATCH": 2, "UNKNOWN_VENDOR": 1}
     row = page.rows[0]
     assert (row.vendor, row.total, row.currency) == ("acme tools ltd", "5950.00", "EUR")
 
@@ -61,8 +71,8 @@ def test_queue_assignee_filter_and_neighbours(room_store: Store, seeded: dict[st
     assert q.neighbours(s, seeded["acme_small"]) == (seeded["acme_big"], seeded["kowalski"])
     assert q.neighbours(s, seeded["acme_big"]) == (None, seeded["acme_small"])
     page = q.queue_page(s, q.QueueFilter(page=2), page_size=3)
-    assert [r.id for r in page.rows] == [seeded["garbled_total"]]
-    assert (page.total, page.pages) == (4, 2)
+    assert [r.id for r in page.rows] == [seeded["garbled_total"], seeded["two_codes"]]
+    assert (page.total, page.pages) == (5, 2)
 
 
 def test_overview_rates_and_processing_time(room_store: Store) -> None:
@@ -77,7 +87,8 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     assert clerk is not None
     item = s.get_item(approved)
     fields = review.predicted_fields(review.invoice_of(item))  # type: ignore[arg-type]
-    assert review.approve(s, clerk[0], approved, item.version, {**fields, "total": "1.00"}) == {}
+    assert review.approve(s, clerk[0], approved, item.version,
+                          {**fields, "total": "1.00"}) == review.Approved()
     res = s.reserve("ap", "consumer", "w")
     assert res is not None and res.item_id == approved
     s.complete(approved, res.token, "w")

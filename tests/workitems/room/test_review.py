@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tasks.payloads import HEADER_FIELDS, InvoicePayload
@@ -27,9 +29,9 @@ def test_approve_writes_the_review_and_sends_the_item_back(room_store: Store) ->
     item_id = seed_failed_invoice(room_store, DemoInvoice(printed_total="3O3.57"))
     item = room_store.get_item(item_id)
     clerk = user(room_store, "clerk1")
-    errors = review.approve(room_store, clerk, item_id, item.version,
-                            typed_from(room_store, item_id, total="303.57"))
-    assert errors == {}
+    done = review.approve(room_store, clerk, item_id, item.version,
+                          typed_from(room_store, item_id, total="303.57"))
+    assert done == review.Approved()
     after = room_store.get_item(item_id)
     assert (after.state, after.step, after.attempts) == (ItemState.PENDING, "consumer", 0)
     assert after.exception_code is None
@@ -53,7 +55,8 @@ def test_invalid_fields_save_nothing(room_store: Store) -> None:
     item_id = seed_failed_invoice(room_store)
     before = room_store.get_item(item_id)
     errors = review.approve(room_store, user(room_store, "clerk1"), item_id, before.version,
-                            typed_from(room_store, item_id, total="303,57", currency="EURO"))
+                            typed_from(room_store, item_id, total="303;57", currency="EURO")
+                            ).errors
     assert set(errors) == {"total", "currency"}
     assert room_store.get_item(item_id) == before
     assert repo.corrections_for(room_store, item_id) == []
@@ -128,3 +131,66 @@ def test_exported_corrections_are_one_json_object_per_line(room_store: Store) ->
     exported = list(repo.iter_corrections(room_store, batch=1))
     assert [c.corrected["invoice_number"] for c in exported] == ["A-1", "A-2"]
     assert all(c.by_user == "clerk1" and c.changed == ["total"] for c in exported)
+
+
+def test_a_total_above_the_four_eyes_amount_needs_a_second_approver(room_store: Store) -> None:
+    item_id = seed_failed_invoice(room_store, DemoInvoice(invoice_number="BIG-1"))
+    rules = review.ApprovalRules(four_eyes_amount=Decimal("300"), approver_role="supervisor")
+    typed = typed_from(room_store, item_id, total="311.54")
+    first = review.approve(room_store, user(room_store, "clerk1"), item_id,
+                           room_store.get_item(item_id).version, typed, rules=rules)
+    assert first.waiting == "the total 311.54 is above 300"
+    item = room_store.get_item(item_id)
+    assert item.state is ItemState.FAILED
+    assert item.payload["pending_approval"]["fields"]["total"] == "311.54"
+    assert repo.corrections_for(room_store, item_id) == []  # kept once it is decided
+    # the second person changes a field: their approval is a new first one
+    changed = {**typed, "due_date": "2024-05-20"}
+    again = review.approve(room_store, user(room_store, "sup"), item_id,
+                           room_store.get_item(item_id).version, changed, rules=rules)
+    assert again.waiting and room_store.get_item(item_id).payload["pending_approval"][
+        "by"] == "sup"
+    # and the first clerk cannot be the second approver of it: the role is needed
+    with pytest.raises(review.ActionRefused, match="needs the supervisor role"):
+        review.approve(room_store, user(room_store, "clerk1"), item_id,
+                       room_store.get_item(item_id).version, changed, rules=rules)
+    done = review.approve(room_store, user(room_store, "admin"), item_id,
+                          room_store.get_item(item_id).version, changed, rules=rules)
+    assert done == review.Approved()
+    item = room_store.get_item(item_id)
+    assert item.state is ItemState.PENDING
+    assert [a["by"] for a in item.payload["review"]["approvals"]] == ["sup", "admin"]
+    assert [e.kind for e in room_store.events(item_id)][-1] == "APPROVED"
+    # below the amount, one approval is enough
+    small = seed_failed_invoice_after(room_store, item_id, "SMALL-1")
+    assert review.approve(room_store, user(room_store, "clerk1"), small,
+                          room_store.get_item(small).version,
+                          typed_from(room_store, small, total="299.99"),
+                          rules=rules) == review.Approved()
+
+
+def seed_failed_invoice_after(store: Store, approved: int, number: str) -> int:
+    """Seed another failed item once the approved one has left the consumer's queue."""
+    reservation = store.reserve("ap", "consumer", "test-worker")
+    assert reservation is not None and reservation.item_id == approved
+    store.complete(approved, reservation.token, "test-worker")
+    return seed_failed_invoice(store, DemoInvoice(invoice_number=number))
+
+
+def test_overrides_need_a_reason_and_an_overridable_check(room_store: Store) -> None:
+    item_id = seed_failed_invoice(room_store, code="PO_MISMATCH", low_field="net_amount",
+                                  low_confidence=0.95)
+    clerk = user(room_store, "clerk1")
+    version = room_store.get_item(item_id).version
+    typed = typed_from(room_store, item_id)
+    with pytest.raises(review.ActionRefused, match="Say why you override the PO_MISMATCH"):
+        review.approve(room_store, clerk, item_id, version, typed,
+                       overrides={"PO_MISMATCH": "  "})
+    with pytest.raises(review.ActionRefused, match="DUPLICATE_INVOICE check cannot be"):
+        review.approve(room_store, clerk, item_id, version, typed,
+                       overrides={"DUPLICATE_INVOICE": "it is not a duplicate"})
+    assert room_store.get_item(item_id).version == version  # nothing saved
+    review.approve(room_store, clerk, item_id, version, typed,
+                   overrides={"PO_MISMATCH": "price increase agreed by purchasing"})
+    got = room_store.get_item(item_id).payload["review"]
+    assert got["overrides"] == {"PO_MISMATCH": "price increase agreed by purchasing"}

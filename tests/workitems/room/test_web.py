@@ -156,16 +156,21 @@ def test_approve_over_http_and_invalid_values_beside_the_field(make_client,
     page = clerk.get(f"/items/{item_id}").text
     form = dict(re.findall(r'name="(field_\w+)" value="([^"]*)"', page))
     form.update(csrf_token=csrf_of(page), version=str(room_store.get_item(item_id).version))
-    bad = clerk.post(f"/items/{item_id}/approve", data={**form, "field_total": "303,57"})
+    assert form["field_vendor_iban"] == "DE89 3704 0044 0532 0130 00"  # shown in fours
+    bad = clerk.post(f"/items/{item_id}/approve", data={**form, "field_total": "3O3,57"})
     assert bad.status_code == 422
-    assert re.search(r'id="error_total">[^<]*amount like 1234.56', bad.text)
+    assert re.search(r'id="error_total">[^<]*not an amount; write it like 1,234.56', bad.text)
     assert room_store.get_item(item_id).state is ItemState.FAILED
-    good = clerk.post(f"/items/{item_id}/approve", data={**form, "field_total": "303.57"},
-                      follow_redirects=False)
+    # a German clerk types the total and the date as the invoice prints them
+    good = clerk.post(f"/items/{item_id}/approve", data={
+        **form, "field_total": "303,57", "field_due_date": "18.10.2026"},
+        headers={"Accept-Language": "de-DE,de;q=0.9"}, follow_redirects=False)
     assert good.status_code == 303
     item = room_store.get_item(item_id)
     assert item.state is ItemState.PENDING
     assert item.payload["review"]["fields"]["total"] == "303.57"
+    assert item.payload["review"]["fields"]["due_date"] == "2026-10-18"
+    assert item.payload["review"]["fields"]["vendor_iban"] == "DE89370400440532013000"
     export = make_client("sup").get("/corrections.jsonl")
     assert '"total": "303.57"' in export.text and export.text.count("\n") == 1
 
