@@ -28,14 +28,16 @@ clerk sees the reason in the exception queue.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from skills.extract.labels import ALL_PHRASES, fields_named_by, find_labels, squash
+from skills.extract.suggestions import other_company_above
 from skills.schema import Document, Line, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
+    from skills.extract.candidates import Candidate
     from skills.extract.extraction import Decision, Field, LineItem
 
 # Below the lowest auto-accept threshold there can be (skills.train.MIN_AUTO_ACCEPT 0.9).
@@ -50,10 +52,11 @@ MIN_FAMILIARITY = 0.5
 def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
                  line_items: list[LineItem], familiarity: float,
                  doc: Document | None = None, kind: str = "invoice",
-                 currencies: frozenset[str] = frozenset()) -> None:
+                 candidates: Sequence[Candidate] = ()) -> None:
     """Cap the confidence of every field that fails a check, and say why.
-    ``currencies``: every currency the document names."""
+    ``candidates``: every value the document offered, of every field."""
     failed: dict[str, str] = _sign_checks(fields, kind)
+    currencies = {c.value for c in candidates if c.field == "currency" and c.value}
     if len(currencies) > 1:
         shown = ", ".join(sorted(currencies))
         failed["currency"] = f"the document names several currencies ({shown})"
@@ -69,6 +72,7 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
     failed |= _amount_checks(fields, line_items)
     failed |= _role_checks(decisions)
     failed |= _number_checks(decisions)
+    failed |= _vat_block_checks(decisions, candidates)
     if doc is not None:
         failed |= _running_text_checks(decisions, doc)
         failed |= _several_rates_checks(decisions, doc)
@@ -154,6 +158,19 @@ def _role_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
         if buyer > 0 and buyer >= seller:
             failed[name] = "it is printed in the buyer's block"
     return failed
+
+
+def _vat_block_checks(decisions: Mapping[str, Decision],
+                      candidates: Sequence[Candidate]) -> dict[str, str]:
+    """A VAT id printed in a block under another company's name (the buyer's block under a
+    heading the bot does not know) is that company's, not the vendor's."""
+    vat = decisions["vendor_vat"].candidate if "vendor_vat" in decisions else None
+    vendor = decisions["vendor_name"].value if "vendor_name" in decisions else None
+    if vat is None or vendor is None or decisions["vendor_vat"].value is None:
+        return {}
+    other = other_company_above(vat, candidates, vendor)
+    return {"vendor_vat": f"it is printed under {other!r}, not under the vendor's name"
+            } if other else {}
 
 
 def _number_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
@@ -260,6 +277,9 @@ _NOT_PREFIXES = frozenset({"NR", "NO", "N", "NUM", "REF", "ID", "PO", "EUR", "US
                            "CHF", "HRB", "TEL", "FAX"})
 
 
+# Where letters meet digits in an identifier, OCR confuses O/0, I/1, S/5 and B/8: "P0758622"
+# may be printed "PO758622".
+_AMBIGUOUS_GLYPH = re.compile(r"[A-Z][0158]|[OISB][0-9]")
 # A digit and a space right before a value: OCR split it ("1 1/01/2019" for 11/01/2019).
 _SPLIT_DIGIT = re.compile(r"\d\s$")
 
@@ -279,6 +299,10 @@ def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str
         m = _PREFIX.search(before)
         if name.endswith("_number") and m and m.group(1) not in _NOT_PREFIXES:
             failed[name] = f"the number may begin with {m.group(1)!r} printed before it"
+        elif name.endswith("_number") and cand.method == "ocr" and (
+                glyph := _AMBIGUOUS_GLYPH.search(cand.value)):
+            failed[name] = (f"read by OCR, and {glyph.group(0)!r} may be letters or digits "
+                            "(O/0, I/1, S/5, B/8)")
         elif name.endswith("_date") and _SPLIT_DIGIT.search(before):
             failed[name] = (f"a digit is printed right before it ({before[-2:]}{cand.raw!r}): "
                             "the date may be misread")

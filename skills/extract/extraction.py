@@ -131,8 +131,7 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
-        currencies = frozenset(c.value for c in candidates if c.field == "currency" and c.value)
-        apply_checks(fields, decisions, line_items, familiarity, doc, kind, currencies)
+        apply_checks(fields, decisions, line_items, familiarity, doc, kind, candidates)
         suggest_missing(fields, candidates, doc)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ class Suggestion:
     page: int | None  # where the evidence is printed
     box: Box | None
     raw: str  # the evidence: "vendor_iban DE89...", "zahlbar innerhalb 30 Tagen"
+    candidate: Candidate | None = None  # the value printed, when it is one
 
 
 def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: Document) -> None:
@@ -64,36 +65,55 @@ def _home_currency(fields: dict[str, Field]) -> Suggestion | None:
     return None
 
 
-# How far under the seller's name its VAT id may be printed, and how much nearer its
-# column it must be than any other VAT id's (the buyer's block sits beside it).
-_BLOCK_DEPTH = 120.0
-_SAME_COLUMN = 60.0
+# A party's block: how far under its name its VAT id may be printed, how near its
+# column, and how much nearer that column than any other VAT id's (the buyer's block
+# sits beside it).
+BLOCK_DEPTH = 120.0
+SAME_COLUMN = 60.0
 _CLEAR_MARGIN = 40.0
 
 
 def _vat_under_name(name: Field, candidates: list[Candidate]) -> Suggestion | None:
     """The VAT id in the seller's block: below its name (wherever the name is printed:
     the letterhead and the party block), in its column, clearly nearer that column than
-    any other VAT id printed there."""
+    any other VAT id printed there, and under no other company's name."""
     if name.value is None or name.method == "inferred":
         return None
     places = {(c.page, c.box[0], c.box[1]) for c in candidates
               if c.field == "vendor_name" and c.value == name.value}
     vats = [c for c in candidates if c.field == "vendor_vat"]
-    found = {s.value: s for page, x, y in places if (s := _vat_below(page, x, y, vats))}
+    found = {s.value: s for page, x, y in places if (s := _vat_below(page, x, y, vats))
+             and other_company_above(s.candidate, candidates, name.value) is None}
     return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _vat_below(page: int, x: float, y: float, vats: list[Candidate]) -> Suggestion | None:
-    below = [c for c in vats if c.page == page and 0 <= c.box[1] - y <= _BLOCK_DEPTH]
+    below = [c for c in vats if c.page == page and 0 <= c.box[1] - y <= BLOCK_DEPTH]
     ranked = sorted(below, key=lambda c: abs(c.box[0] - x))
-    if not ranked or abs(ranked[0].box[0] - x) > _SAME_COLUMN:
+    if not ranked or abs(ranked[0].box[0] - x) > SAME_COLUMN:
         return None
     nearest = ranked[0]
     rivals = [c for c in ranked[1:] if c.value != nearest.value]
     if rivals and abs(rivals[0].box[0] - x) - abs(nearest.box[0] - x) < _CLEAR_MARGIN:
         return None
-    return Suggestion(nearest.value, nearest.page, nearest.box, nearest.raw)
+    return Suggestion(nearest.value, nearest.page, nearest.box, nearest.raw, nearest)
+
+
+def other_company_above(value: Candidate, candidates: Sequence[Candidate],
+                        vendor: str) -> str | None:
+    """The name of another company printed over ``value`` in its block: the nearest
+    company name above it in its column, when that is not the vendor's."""
+    from skills.extract.extraction import values_match  # extraction imports this module
+
+    above = [(c, values_match("vendor_name", c.value, vendor)) for c in candidates
+             if c.field == "vendor_name" and c.page == value.page
+             and 0 < value.box[1] - c.box[1] <= BLOCK_DEPTH
+             and abs(c.box[0] - value.box[0]) <= SAME_COLUMN]
+    companies = [(c, ours) for c, ours in above if ours or c.features.get("name_suffix")]
+    if not companies:
+        return None
+    nearest, ours = max(companies, key=lambda co: co[0].box[1])
+    return None if ours else nearest.value
 
 
 # A payment term in days in any of the extractor's languages: "30 Tagen", "20 dagen",

@@ -263,3 +263,20 @@ def test_a_date_with_a_digit_set_apart_before_it_is_not_sure() -> None:
     date = extract(_doc(rows)).fields["invoice_date"]
     assert date.value == "2024-03-05"
     assert date.confidence <= CHECK_CAP and "digit" in (date.check or "")
+
+
+def test_a_vat_id_under_another_companys_name_is_not_sure() -> None:
+    # The blocks' headings are words the bot does not know: only the layout tells.
+    rows = [("Debiteur", 50, 100), ("Verzender", 320, 100),
+            ("Tailspin Handel N.V.", 50, 114), ("Nordwind Bürotechnik GmbH", 320, 114),
+            ("Keizersgracht 130", 50, 128), ("Hafenstraße 12", 320, 128)]
+    rows += [r for r in INVOICE if r[1] >= 200 or r[0] in ("Rechnung", "Nordwind Bürotechnik GmbH")]
+    # With a label the model takes it, and the check holds it back.
+    labelled = extract(_doc(rows + [("USt-IdNr.: NL991293964B01", 50, 142)]))
+    assert labelled.fields["vendor_name"].value == "Nordwind Bürotechnik GmbH"
+    vat = labelled.fields["vendor_vat"]
+    assert vat.value == "NL991293964B01"
+    assert vat.confidence <= CHECK_CAP and "Tailspin" in (vat.check or "")
+    # Without one, it is not suggested as the vendor's either.
+    bare = extract(_doc(rows + [("NL991293964B01", 50, 142)]))
+    assert bare.fields["vendor_vat"].value is None
