@@ -32,6 +32,7 @@ from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
 from devdata.portal.server import PortalServer
 from workitems import ItemState, open_store
+from workitems.config import ENV_FILE, write_env_file
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT, load_config
 
 PROCESS = "ap"
@@ -167,10 +168,49 @@ def print_summary(result: PipelineResult) -> None:
                           if waiting else "") + ".")
     report = result.workdir / "ap-report.xlsx"
     console.print(f"Report: {report if report.exists() else 'not written (see the reporter log)'}")
-    console.print("Exception queue: create a user, then open the Control Room:\n"
-                  f"  .venv/bin/workitems --db {result.db_url} room create-admin\n"
-                  f"  .venv/bin/workitems --db {result.db_url} room serve\n"
-                  f"Logs of every bot run: {result.workdir / 'logs'}/*/log.html")
+    console.print(f"Logs of every bot run: {result.workdir / 'logs'}/*/log.html")
+
+
+def print_next_steps(result: PipelineResult, env_file: Path | None) -> None:
+    """The commands to go on with, exactly as they work in this folder."""
+    failed = [o for o in result.outcomes if o.state not in (POSTED, "PENDING", "IN_PROGRESS")]
+    example = failed[0].item_id if failed else (result.outcomes[0].item_id
+                                                if result.outcomes else 1)
+    db = "" if env_file else f" --db {result.db_url}"
+    lines = [f".venv/bin/workitems{db} list --state FAILED    the exception queue, at a terminal",
+             f".venv/bin/workitems{db} show {example}               one item and its history",
+             f".venv/bin/workitems{db} room create-admin   a first user for the Control Room",
+             "make room                                  the Control Room, with the ERP and a "
+             "consumer worker: approve an item and watch it post"]
+    console.print("Next:\n" + "\n".join(f"  {line}" for line in lines), highlight=False)
+    if env_file:
+        console.print(f"These commands use the demo's database ({result.db_url}): {env_file.name} "
+                      "names it for every `workitems` command run in this folder. Delete "
+                      f"{env_file.name} to go back to the default database.", highlight=False)
+
+
+def keep_previous_run(workdir: Path) -> Path | None:
+    """Move an earlier run (its items, users and approvals) aside instead of deleting it:
+    to ``<workdir>-<when it last changed>``."""
+    if not workdir.exists():
+        return None
+    newest = max((p.stat().st_mtime for p in workdir.rglob("*")), default=workdir.stat().st_mtime)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(newest))
+    target = workdir.with_name(f"{workdir.name}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = workdir.with_name(f"{workdir.name}-{stamp}-{n}")
+    workdir.rename(target)
+    return target
+
+
+def point_commands_at(db_url: str, folder: Path) -> Path:
+    """Write ``workitems.env`` so that `workitems ...` and `make room` in ``folder`` open the
+    demo's database without a --db."""
+    comment = ("Written by `make demo`: the `workitems` commands run in this folder use the demo's\n"
+               "database. Delete this file to go back to the default (output/workitems.db).")
+    return write_env_file({"WORKITEMS_DB": db_url}, comment, folder / ENV_FILE)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,8 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     chaos = Chaos(error_rate=0.1, timeout_rate=0.03, hang_seconds=3, expiry_rate=0.05,
                   latency_ms=100, seed=1) if args.chaos else None
     console.rule("[bold]AP robots demo")
-    result = run_pipeline(REPO_ROOT / "output" / "demo", chaos=chaos, consumer_slots=args.slots)
+    # A database named in the environment wins over workitems.env: then print --db.
+    env_wins = "WORKITEMS_DB" in os.environ
+    workdir = REPO_ROOT / "output" / "demo"
+    kept = keep_previous_run(workdir)
+    if kept:
+        console.print(f"The previous run (its items, users and approvals) is kept in "
+                      f"{kept.relative_to(REPO_ROOT)}; delete it when you no longer need it.",
+                      highlight=False)
+    db_url = f"sqlite:///{workdir.relative_to(REPO_ROOT) / 'workitems.db'}"
+    result = run_pipeline(workdir, chaos=chaos, consumer_slots=args.slots,
+                          db_url=f"sqlite:///{workdir / 'workitems.db'}")
+    result.db_url = db_url  # as the printed commands, run from the project folder, name it
     print_summary(result)
+    env_file = point_commands_at(db_url, REPO_ROOT)
+    print_next_steps(result, None if env_wins else env_file)
     return 0
 
 

@@ -26,10 +26,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workitems.config import Settings
+from workitems.config import Settings, db_source
 from workitems.errors import WorkItemsError
-from workitems.models import Duplicates, ItemState
-from workitems.processes import DEFAULT_CONFIG, load_config
+from workitems.models import Duplicates, Item, ItemState
+from workitems.processes import DEFAULT_CONFIG, load_config, parse_duration
 from workitems.store import Store, open_store
 
 app = typer.Typer(help="Work items: queues, workers and schedules.", no_args_is_help=True,
@@ -50,6 +50,11 @@ def _store() -> Store:
 
 def _db_url() -> str:
     return _state["db"] or Settings.from_env().db_url
+
+
+def _database_caption() -> str:
+    source = "--db" if _state["db"] else db_source()
+    return f"database {_db_url()} ({source})"
 
 
 def _when(epoch: float | None) -> str:
@@ -121,7 +126,8 @@ def list_items(
     with _store() as store:
         items = store.list_items(process=process, step=step, state=state, exception_code=code,
                                  limit=limit)
-    table = Table("id", "step", "state", "attempts", "code", "message", "updated")
+    table = Table("id", "step", "state", "attempts", "code", "message", "updated",
+                  caption=_database_caption())
     for item in items:
         table.add_row(str(item.id), f"{item.process}/{item.step}", item.state.value,
                       str(item.attempts), item.exception_code or "",
@@ -177,6 +183,8 @@ def worker(
     process: str = "ap",
     slots: Annotated[int, typer.Option(min=1, help="concurrent bot processes")] = 1,
     exit_when_empty: Annotated[bool, typer.Option(help="stop when the queue is empty")] = False,
+    retry_window: Annotated[str, typer.Option(
+        help="with --exit-when-empty: wait for retries due within this long (30s, 5m)")] = "60s",
     poll: Annotated[float, typer.Option(help="seconds between looks at an empty queue")] = 1.0,
     config: ConfigOption = DEFAULT_CONFIG,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -193,7 +201,7 @@ def worker(
         before = store.counts(process).get((process, step), {})
         dialect = store.dialect
     options = WorkerOptions(db_url=_db_url(), slots=slots, exit_when_empty=exit_when_empty,
-                            poll_seconds=poll)
+                            poll_seconds=poll, retry_window_seconds=_duration(retry_window))
     if logs is not None:
         options.output_dir = logs
     console.print(f"worker {options.name}: {process}/{step} with {slots} slot(s) on "
@@ -202,8 +210,34 @@ def worker(
     code = _run_with_progress(Worker(the_step, options), process, step, quiet)
     with _store() as store:
         after = store.counts(process).get((process, step), {})
-    _summary(before, after, time.monotonic() - started)
+        waiting = store.pending_waits(process, step, limit=5)
+    _summary(before, after, time.monotonic() - started, waiting)
     raise typer.Exit(code)
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def pending_reasons(waiting: list[tuple[Item, float]], pending: int) -> list[str]:
+    """Why items are still pending when a worker stops: each one's next attempt and the
+    failure that put it off (a retry's backoff), or that it was free to take."""
+    lines = []
+    for item, seconds in waiting:
+        if item.exception_code:
+            when = f"in {seconds:.0f}s" if seconds >= 0.5 else "now due"
+            why = (f"next retry {when} after {item.exception_code}: "
+                   f"{(item.exception_message or '').strip()[:120]} "
+                   f"({item.attempts} attempt(s) so far)")
+        else:
+            why = "waiting for a worker"
+        lines.append(f"  item {item.id}: {why}")
+    if pending > len(waiting):
+        lines.append(f"  ... and {pending - len(waiting)} more: `workitems list --state PENDING`")
+    return lines
 
 
 def _run_with_progress(w, process: str, step: str, quiet: bool) -> int:  # noqa: ANN001
@@ -230,12 +264,18 @@ def _run_with_progress(w, process: str, step: str, quiet: bool) -> int:  # noqa:
         store.close()
 
 
-def _summary(before: dict[str, int], after: dict[str, int], seconds: float) -> None:
+def _summary(before: dict[str, int], after: dict[str, int], seconds: float,
+             waiting: list[tuple[Item, float]]) -> None:
     done = after.get("DONE", 0) - before.get("DONE", 0)
     failed = after.get("FAILED", 0) - before.get("FAILED", 0)
+    pending = after.get("PENDING", 0)
     console.print(f"[bold]{done}[/] done, [bold]{failed}[/] failed in {seconds:.1f}s; "
-                  f"{after.get('PENDING', 0)} pending. Failed items wait for a person: "
-                  "`workitems list --state FAILED`, or the Control Room.")
+                  f"{pending} pending{':' if pending else '.'}")
+    for line in pending_reasons(waiting, pending):
+        console.print(line, highlight=False)
+    if failed:
+        console.print("Failed items wait for a person: `workitems list --state FAILED`, or "
+                      "the Control Room.")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,24 @@ def test_seed_refuses_path_file_names(tmp_path: Path, name: str) -> None:
                            str(tmp_path / "in")], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "INVALID_FILE_NAME" in done.stdout
+
+
+def test_workitems_env_names_the_database_for_every_command(store: Store, store_url: str,
+                                                            tmp_path: Path) -> None:
+    """`make demo` writes workitems.env; commands run in that folder then open its database,
+    and $WORKITEMS_DB still wins over the file."""
+    from workitems.config import write_env_file
+
+    item = store.create_item("ap", "consumer", {"n": 1}).id
+    write_env_file({"WORKITEMS_DB": store_url}, "for the test", tmp_path / "workitems.env")
+    env = {k: v for k, v in os.environ.items() if k != "WORKITEMS_DB"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    listed = subprocess.run([sys.executable, "-m", "workitems", "list"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert f"\n│ {item} " in listed.stdout or f"│ {item} " in listed.stdout, listed.stdout
+    assert "workitems.env" in listed.stdout, "the table says which database it shows"
+    env["WORKITEMS_DB"] = f"sqlite:///{tmp_path / 'other.db'}"
+    other = subprocess.run([sys.executable, "-m", "workitems", "list"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0 and f"│ {item} " not in other.stdout, other.stdout
