@@ -23,8 +23,8 @@ from devdata.demo_inbox import OUR_COMPANIES
 from devdata.erp.server import ErpServer
 from workitems import open_store
 from workitems.config import Settings
-from workitems.room import repository as repo
 from workitems.processes import REPO_ROOT
+from workitems.room import repository as repo
 
 
 def database_folder(db_url: str) -> Path:

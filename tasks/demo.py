@@ -13,6 +13,7 @@ person and why, and where to look next.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -76,16 +77,29 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
+    truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
         os.environ.update({
             "WORKITEMS_DB": db_url, "AP_ERP_URL": erp.url, "AP_PORTAL_URL": web.url,
-            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir),
+            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir), "AP_TRUTH": str(truth),
             "AP_OUR_COMPANIES": str(OUR_COMPANIES)})
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
         postings = erp.postings()
     return PipelineResult(expected, collect_outcomes(db_url, expected), postings, seconds, db_url,
                           workdir)
+
+
+def write_truth(expected: list[Expected], path: Path) -> Path:
+    """The generated documents' true fields by sha256 (``AP_TRUTH``): the reporter checks
+    every posting against them (``wrong_postings`` in summary.json)."""
+    truth = {e.sha256: {"vendor_id": e.vendor_id, "invoice_number": e.truth.invoice_number,
+                        "invoice_date": e.truth.invoice_date, "currency": e.truth.currency,
+                        "total": e.truth.total}
+             for e in expected if e.truth is not None and e.sha256}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(truth, indent=1), encoding="utf-8")
+    return path
 
 
 def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, quiet: bool,
@@ -154,10 +168,10 @@ def print_summary(result: PipelineResult) -> None:
         for o in wrong:
             surprises.add_row(o.file, str(o.expected.outcome), o.state)  # type: ignore[union-attr]
         console.print(surprises)
-    rate = len(straight) / len(clean) if clean else 0.0
-    console.print(f"Straight-through: {len(straight)} of {len(clean)} problem-free invoices "
-                  f"({rate:.0%}) posted without a person. Step times: " + ", ".join(
-                      f"{k} {v:.0f}s" for k, v in result.seconds.items()))
+    print_rates(result.workdir / "summary.json")
+    console.print(f"Of the {len(clean)} problem-free invoices, {len(straight)} were posted by "
+                  "the bots alone. Step times: " + ", ".join(
+                      f"{k} {v:.0f}s" for k, v in result.seconds.items()), highlight=False)
     unseen = [o for o in outcomes if o.expected and o.expected.kind == "unseen layout"]
     if unseen:
         through = sum(o.state == POSTED for o in unseen)
@@ -169,6 +183,27 @@ def print_summary(result: PipelineResult) -> None:
     report = result.workdir / "ap-report.xlsx"
     console.print(f"Report: {report if report.exists() else 'not written (see the reporter log)'}")
     console.print(f"Logs of every bot run: {result.workdir / 'logs'}/*/log.html")
+
+
+def print_rates(summary_file: Path) -> None:
+    """The reporter's own figures (summary.json), so the terminal, the workbook and the
+    Control Room say the same."""
+    if not summary_file.exists():
+        console.print("No summary.json: the reporter did not finish (see its log).")
+        return
+    f = json.loads(summary_file.read_text(encoding="utf-8"))
+    if f.get("straight_through_rate") is not None:
+        console.print(
+            f"Straight-through: {f['straight_through']} of {f['invoices']} invoices "
+            f"({f['straight_through_rate'] * 100:.1f} %) posted with no person involved; "
+            f"human intervention {f['human_intervention_rate'] * 100:.1f} % "
+            f"({f['human_intervention']} needed a person).\n  Counted {f['rate_definition']}; "
+            "the same figure as in summary.json, the workbook and the Control Room's "
+            "overview.", highlight=False)
+    if f.get("wrong_postings") is not None:
+        console.print(f"Wrong postings: {f['wrong_postings']} of {f['postings_checked']} "
+                      "postings differ from the generated documents' true values.",
+                      highlight=False)
 
 
 def print_next_steps(result: PipelineResult, env_file: Path | None) -> None:
@@ -208,8 +243,9 @@ def keep_previous_run(workdir: Path) -> Path | None:
 def point_commands_at(db_url: str, folder: Path) -> Path:
     """Write ``workitems.env`` so that `workitems ...` and `make room` in ``folder`` open the
     demo's database without a --db."""
-    comment = ("Written by `make demo`: the `workitems` commands run in this folder use the demo's\n"
-               "database. Delete this file to go back to the default (output/workitems.db).")
+    comment = ("Written by `make demo`: the `workitems` commands run in this folder use the\n"
+               "demo's database. Delete this file to go back to the default "
+               "(output/workitems.db).")
     return write_env_file({"WORKITEMS_DB": db_url}, comment, folder / ENV_FILE)
 
 

@@ -29,6 +29,9 @@ class BotSettings(BaseModel):
     imap_password: str = ""
     imap_folder: str = "INBOX"
     output: Path = REPO_ROOT / "output"
+    truth: Path | None = Field(None, description="JSON file of the documents' true fields by "
+                               "sha256 (the demo's generated inbox): the report then counts "
+                               "wrong postings")
     amount_tolerance: float = Field(0.02, description="share of the PO amount an invoice may "
                                     "exceed it by (2- and 3-way match)")
 

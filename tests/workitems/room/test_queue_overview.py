@@ -129,3 +129,27 @@ def test_items_given_up_after_retries_are_in_the_queue(room_store: Store) -> Non
     s.fail(created.id, res.token, "w", ExceptionType.BUSINESS, "ERP_UNAVAILABLE", "down")
     [row] = q.queue_page(s, q.QueueFilter()).rows
     assert (row.id, row.exception_code, row.vendor) == (created.id, "ERP_UNAVAILABLE", None)
+
+
+def test_the_overview_headline_is_the_measured_step_with_its_definition(
+        room_store: Store, make_client) -> None:  # noqa: ANN001
+    """Reporter items do not dilute the headline: it is the consumer's figure, per invoice,
+    and the page says how it is counted."""
+    s = room_store
+    s.register_process("ap", STEPS)
+    for step in ("consumer", "reporter", "reporter", "reporter"):
+        created = s.create_item("ap", step, {})
+        res = s.reserve("ap", step, "w")
+        assert res is not None
+        s.complete(created.id, res.token, "w")
+    seed_failed_invoice(s)  # a consumer item sent to a person
+    figures = ov.overview(s, "24h")
+    assert figures.measured == {"ap": "consumer"}
+    assert (figures.headline.dealt_with, figures.headline.straight_through) == (2, 1)
+    assert figures.straight_through == 0.5 and figures.human_intervention == 0.5
+    assert ov.overview(s, "24h", measured={}).measured == {"ap": "reporter"}, \
+        "without a configured step, the busiest one"
+    page = make_client("sup").get("/overview").text
+    assert '<span class="big" id="stp">50.0 %</span>' in page
+    assert "1 of 2 items at ap / consumer" in page
+    assert "How the rates are counted: per item of the step" in page
