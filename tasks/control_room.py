@@ -25,6 +25,7 @@ from workitems import open_store
 from workitems.config import Settings
 from workitems.processes import REPO_ROOT
 from workitems.room import repository as repo
+from workitems.store import redact_url
 
 
 def database_folder(db_url: str) -> Path:
@@ -65,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             _workitems(db_url, "worker", "consumer", "--quiet", "--poll", "1", "--logs",
                        str(folder / "logs")), cwd=REPO_ROOT, env=env)
         print(f"Development ERP at {erp.url} (user apbot / apbot-dev); a consumer worker "
-              f"posts every item a clerk approves, within seconds.\nDatabase: {db_url}. "
-              "Ctrl+C stops everything.", flush=True)
+              "posts every item a clerk approves, within seconds.\n"
+              f"Database: {redact_url(db_url)}. Ctrl+C stops everything.", flush=True)
         try:
             subprocess.run(_workitems(db_url, "room", "serve", "--host", args.host, "--port",
                                       str(args.port)), cwd=REPO_ROOT, env=env, check=False)
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             _stop(worker)
     print("Stopped. The report does not include the new postings until the reporter runs:\n"
-          f"  .venv/bin/workitems --db {db_url} worker reporter --exit-when-empty")
+          f"  .venv/bin/workitems --db {redact_url(db_url)} worker reporter --exit-when-empty")
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 from tasks.settings import REPO_ROOT
 
 BOTS = {"producer": "produce", "consumer": "consume", "reporter": "report"}
+TALLY = re.compile(r"^\w+ \d+, failed \d+")  # tasks.run_log.RunTally's line
 
 
 def _answers(url: str) -> bool:
@@ -59,7 +61,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"started the development ERP at {erp_url} (user apbot / apbot-dev)")
         command = [sys.executable, "-m", "robocorp.tasks", "run", f"tasks/{args.bot}.py",
                    "-t", BOTS[args.bot]]
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+        return _run_and_tell(command, env)
+
+
+def _run_and_tell(command: list[str], env: dict[str, str]) -> int:
+    """Run the bot with its output on this terminal, then repeat its own last word on
+    what it did ("posted 1, failed 1 (LOW_CONFIDENCE)") below robocorp's closing lines."""
+    said = None
+    with subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1) as run:
+        assert run.stdout is not None
+        for line in run.stdout:
+            print(line, end="", flush=True)
+            if TALLY.match(line):
+                said = line.strip()
+    if said:
+        print(said)
+    return run.returncode
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ from pydantic import BaseModel, Field
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+# Never in a log: their values (and every AP_*PASSWORD variable) are redacted in log.html.
+SECRET_FIELDS = ("erp_password", "portal_password", "imap_password")
+
+
 class BotSettings(BaseModel):
     erp_url: str = "http://127.0.0.1:8070"
     erp_user: str = "apbot"  # the development ERP's users; never real credentials
@@ -37,6 +41,9 @@ class BotSettings(BaseModel):
 
     @classmethod
     def from_env(cls) -> BotSettings:
+        from tasks.run_log import hide_secrets  # before anything here is logged
+
+        hide_secrets(cls.model_fields[name].default for name in SECRET_FIELDS)
         env = os.environ
         values = {
             name: env[f"AP_{name.upper()}"] for name in cls.model_fields

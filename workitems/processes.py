@@ -51,6 +51,14 @@ class ProcessConfig(BaseModel):
         None, description="the step whose items are the process's units of work (AP: the "
         "consumer, one item per invoice); straight-through and human-intervention rates are "
         "measured there (see workitems.rates)")
+    columns: dict[str, list[str]] = Field(
+        default_factory=dict, description="payload values `workitems list` and `show` print: "
+        "header -> dotted payload paths, the first one with a value wins")
+
+    def column_values(self, payload: dict) -> dict[str, str]:
+        """This process's columns for one payload ('' where no path has a value)."""
+        return {header: next((v for v in (payload_value(payload, p) for p in paths) if v), "")
+                for header, paths in self.columns.items()}
 
 
 class ScheduleConfig(BaseModel):
@@ -91,6 +99,16 @@ class Config(BaseModel):
                 return step
         known = ", ".join(s.name for s in self.steps(process))
         raise KeyError(f"process {process!r} has no step {name!r} (steps: {known})")
+
+
+def payload_value(payload: object, path: str) -> str:
+    """The value at a dotted path ('extracted.fields.total.value') as text; '' if none."""
+    value = payload
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(key)
+    return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
 def measured_steps(path: Path | str | None = None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tasks.demo import PipelineResult, keep_previous_run, point_commands_at, print_next_steps
+from tests.workitems.test_cli import listed_ids
 from workitems import ItemState, open_store
 from workitems.processes import REPO_ROOT
 
@@ -48,7 +49,8 @@ def test_the_printed_commands_work_as_printed(tmp_path: Path, capsys) -> None:  
     # The same command, run in the folder the demo wrote workitems.env to, sees the item.
     shown = subprocess.run([sys.executable, "-m", "workitems", "list", "--state", "PENDING"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
-    assert shown.returncode == 0 and f"│ {failed} " in shown.stdout, shown.stdout + shown.stderr
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert listed_ids(shown.stdout) == [failed], shown.stdout
 
 
 def _free_port() -> int:

@@ -1,0 +1,72 @@
+"""What a citizen developer reads after a desktop run: the failed invoice as failed, no
+secrets, no library internals, and the tally last."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from robocorp import log
+
+from devdata.erp.server import ErpServer
+from tasks.run_log import RunTally, hide_secrets
+from workitems.processes import REPO_ROOT
+
+
+def test_the_tally_line_and_a_desktop_run_fails_when_an_item_failed(monkeypatch) -> None:  # noqa: ANN001
+    from robocorp.workitems import BusinessException
+
+    tally = RunTally("posted")
+    with tally.item("a.pdf"):
+        pass
+    for name in ("b.pdf", "c.pdf", "d.pdf"):
+        with pytest.raises(BusinessException), tally.item(name):
+            raise BusinessException("unsure", code="UNKNOWN_VENDOR" if name != "b.pdf"
+                                    else "LOW_CONFIDENCE")
+    assert tally.line() == "posted 1, failed 3 (LOW_CONFIDENCE, 2 UNKNOWN_VENDOR)"
+    monkeypatch.setenv("RC_WORKITEM_ADAPTER", "workitems.adapter.StoreAdapter")
+    tally.finish()  # on a worker: the store has the failures, the run itself is fine
+    monkeypatch.setenv("RC_WORKITEM_ADAPTER", "FileAdapter")
+    with pytest.raises(Exception, match="posted 1, failed 3"):
+        tally.finish()
+
+
+def test_secrets_from_the_environment_and_urls_are_hidden(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("AP_IMAP_PASSWORD", "imap-s3cret")
+    monkeypatch.setenv("WORKITEMS_DB", "postgresql://ap:db-s3cret@db.internal/ap")
+    hide_secrets(["given-s3cret"])
+    hidden = log.hide_strings_config().hide_strings
+    assert {"imap-s3cret", "db-s3cret", "given-s3cret"} <= set(hidden)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_desktop_run_log_shows_the_failure_and_no_secrets(tmp_path: Path) -> None:
+    inputs = REPO_ROOT / "devdata" / "work-items-in" / "consumer" / "work-items.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AP_", "WORKITEMS_"))}
+    with ErpServer(tmp_path / "erp.db") as erp:
+        env.update(RC_WORKITEM_ADAPTER="FileAdapter", RC_WORKITEM_INPUT_PATH=str(inputs),
+                   RC_WORKITEM_OUTPUT_PATH=str(tmp_path / "out" / "work-items.json"),
+                   AP_ERP_URL=erp.url, AP_OUTPUT=str(tmp_path),
+                   AP_OUR_COMPANIES=str(REPO_ROOT / "devdata" / "our-companies.json"),
+                   AP_PORTAL_PASSWORD="portal-s3cret", PYTHONPATH=str(REPO_ROOT))
+        done = subprocess.run([sys.executable, "-m", "robocorp.tasks", "run",
+                               "tasks/consumer.py", "-t", "consume", "-o", str(tmp_path / "log"),
+                               "--console-colors", "plain"], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, timeout=600)
+    out = done.stdout + done.stderr
+    # devdata's scanned invoice waits for a person (an OCR-read invoice number)
+    assert done.returncode == 1, out
+    assert "posted 1, failed 1 (LOW_CONFIDENCE)" in out
+    robolog = "".join(p.read_text(encoding="utf-8", errors="replace")
+                      for p in (tmp_path / "log").glob("*.robolog"))
+    assert "002-INV-20262.jpg: FAILED LOW_CONFIDENCE" in robolog
+    assert "ItemsFailed: posted 1, failed 1 (LOW_CONFIDENCE)" in robolog, "the run failed"
+    for secret in ("apbot-dev", "portal-s3cret"):
+        assert secret not in robolog, f"{secret} in the log"
+    assert "erp_password=<redacted>" in robolog
+    for library in ("pydantic/", "PIL/", "onnxruntime/", "numpy/"):
+        assert library not in robolog, f"{library} internals in the log"
