@@ -7,7 +7,9 @@ Starts the development ERP and supplier portal, writes an inbox of invoices
 note, and deliberate problems), then runs the
 producer, consumer and reporter bots through real workers, exactly as a
 scheduler would, and ends with a summary: what was posted, what waits for a
-person and why, and where to look next.
+person and why, and where to look next. A previous run in output/demo/ is moved aside
+first (output/demo-<time>/), and workitems.env points the `workitems` commands it prints
+at the new run's database.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from pydantic import BaseModel
 
 from workitems.store import Store
 
-DEFINITION = ("per item of the step (for AP: per invoice, at the consumer step): "
-              "straight-through = finished by the bot with no person involved, of all items it "
-              "finished or sent to a person; human intervention = the rest")
+DEFINITION = ("per item of the measured step: straight-through = finished by the bot with no "
+              "person involved, of all items it finished or sent to a person; human "
+              "intervention = the rest (a person fixed, sent back or closed them)")
 FINISHING = frozenset({"COMPLETED", "FAILED", "MARKED_DONE"})
 BY_PERSON = frozenset({"FAILED", "RETRIED", "MARKED_DONE"})  # an item a person had to touch
 

@@ -152,4 +152,4 @@ def test_the_overview_headline_is_the_measured_step_with_its_definition(
     page = make_client("sup").get("/overview").text
     assert '<span class="big" id="stp">50.0 %</span>' in page
     assert "1 of 2 items at ap / consumer" in page
-    assert "How the rates are counted: per item of the step" in page
+    assert "How the rates are counted: per item of the measured step" in page
