@@ -196,12 +196,11 @@ def print_rates(summary_file: Path) -> None:
     f = json.loads(summary_file.read_text(encoding="utf-8"))
     if f.get("straight_through_rate") is not None:
         console.print(
-            f"Straight-through: {f['straight_through']} of {f['invoices']} invoices "
-            f"({f['straight_through_rate'] * 100:.1f} %) posted with no person involved; "
-            f"human intervention {f['human_intervention_rate'] * 100:.1f} % "
-            f"({f['human_intervention']} needed a person).\n  Counted {f['rate_definition']}; "
-            "the same figure as in summary.json, the workbook and the Control Room's "
-            "overview.", highlight=False)
+            f"Straight-through: {f['straight_through_rate'] * 100:.1f} % ({f['straight_through']}"
+            f" of {f['invoices']} invoices posted with no person involved); human intervention "
+            f"{f['human_intervention_rate'] * 100:.1f} % ({f['human_intervention']}).\n"
+            f"  Counted {f['rate_definition']}. summary.json, the workbook and the Control "
+            "Room's overview say the same.", highlight=False)
     if f.get("wrong_postings") is not None:
         console.print(f"Wrong postings: {f['wrong_postings']} of {f['postings_checked']} "
                       "postings differ from the generated documents' true values.",
@@ -214,12 +213,12 @@ def print_next_steps(result: PipelineResult, env_file: Path | None) -> None:
     example = failed[0].item_id if failed else (result.outcomes[0].item_id
                                                 if result.outcomes else 1)
     db = "" if env_file else f" --db {result.db_url}"
-    lines = [f".venv/bin/workitems{db} list --state FAILED    the exception queue, at a terminal",
-             f".venv/bin/workitems{db} show {example}               one item and its history",
-             f".venv/bin/workitems{db} room create-admin   a first user for the Control Room",
-             "make room                                  the Control Room, with the ERP and a "
-             "consumer worker: approve an item and watch it post"]
-    console.print("Next:\n" + "\n".join(f"  {line}" for line in lines), highlight=False)
+    lines = [(f".venv/bin/workitems{db} list --state FAILED", "the exception queue, at a terminal"),
+             (f".venv/bin/workitems{db} show {example}", "one item and why it stopped"),
+             ("make room", "the Control Room: approve an item, watch it post")]
+    width = max(len(command) for command, _ in lines) + 3
+    console.print("Next:\n" + "\n".join(f"  {command:<{width}}{what}" for command, what in lines),
+                  highlight=False)
     if env_file:
         console.print(f"These commands use the demo's database ({result.db_url}): {env_file.name} "
                       "names it for every `workitems` command run in this folder. Delete "

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -180,10 +179,11 @@ def _short_state(state: ItemState) -> str:
     return "WORKING" if state is ItemState.IN_PROGRESS else state.value
 
 
-def _short_when(epoch: float) -> str:
+def _short_when(epoch: float, seconds: bool = False) -> str:
+    """The time of day for today, with the date before otherwise."""
     moment = datetime.fromtimestamp(epoch)
-    today = datetime.now().date() == moment.date()
-    return moment.strftime("%H:%M" if today else "%m-%d %H:%M")
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return moment.strftime(clock if datetime.now().date() == moment.date() else f"%m-%d {clock}")
 
 
 @app.command()
@@ -214,10 +214,11 @@ def show(
     console.print(f"payload: {_outline(item.payload)}", highlight=False)
     console.print(f"files: {', '.join(item.files) or 'none'}", highlight=False)
     recent = events[-10:]
-    table = Table("when", "who", "what", "", box=box.SIMPLE_HEAD, pad_edge=False,
-                  title=f"history (last {len(recent)} of {len(events)})", title_justify="left")
+    table = Table("when", "who", "what", "", box=None, pad_edge=False,
+                  title=f"history (last {len(recent)} of {len(events)})", title_justify="left",
+                  header_style="bold")
     for e in recent:
-        table.add_row(_when(e.at), e.actor, e.kind, _event_note(e))
+        table.add_row(_short_when(e.at, seconds=True), e.actor, e.kind, _event_note(e))
     console.print(table)
     console.print(f"The whole item: `workitems show {item.id} --json`", highlight=False)
 
@@ -237,12 +238,15 @@ def _outline(payload: dict) -> str:
 
 
 def _event_note(e: Event) -> str:
-    moved = f"{e.from_state or ''} -> {e.to_state}" if e.to_state else ""
+    """Why it happened when the event says (a failure's code and message), else where the
+    item went."""
     d = e.details or {}
     why = f"{d.get('code')}: {d.get('message') or ''}".strip() if d.get("code") else ""
     if e.kind == "RETRY_SCHEDULED" and d.get("retry_in_seconds") is not None:
         why = f"retry in {float(d['retry_in_seconds']):.0f}s after {why}"
-    return "; ".join(p for p in (moved, why[:60] + ("..." if len(why) > 60 else "")) if p)
+    if why:
+        return why[:70] + ("..." if len(why) > 70 else "")
+    return f"-> {e.to_state}" if e.to_state and e.to_state != e.from_state else ""
 
 
 @app.command()
