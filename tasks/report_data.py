@@ -430,7 +430,7 @@ def _exception(item: Item, now: datetime) -> OpenException:
         vendor=fields.get("vendor_name"), invoice_number=fields.get("invoice_number"),
         total=_decimal(fields.get("total")), currency=fields.get("currency"),
         due_date=_date(fields.get("due_date")), created_at=created, failed_at=failed,
-        age_days=round(max((now - created).total_seconds(), 0.0) / 86400, 2))
+        age_days=round(max((now - created).total_seconds(), 0.0) / 86400, 4))
 
 
 def _fields(payload: InvoicePayload) -> dict[str, str | None]:

@@ -45,7 +45,8 @@ MAX_WIDTH = 60
 TITLE = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 # How long invoices took from the queue to the ERP, in buckets a manager reads at a glance.
-CYCLE_BUCKETS = ((5 / 60, "under 5 min"), (0.25, "5-15 min"), (1, "15-60 min"),
+CYCLE_BUCKETS = ((1 / 60, "under 1 min"), (2 / 60, "1-2 min"), (5 / 60, "2-5 min"),
+                 (0.25, "5-15 min"), (1, "15-60 min"),
                  (4, "1-4 h"), (24, "4-24 h"), (72, "1-3 days"), (float("inf"), "over 3 days"))
 
 
@@ -127,7 +128,8 @@ FIGURE_COLUMNS = (
     Column("Value", lambda f: f[1]),
     Column("How it is counted", lambda f: f[2]),
 )
-SIMPLE_COLUMNS = (Column("What", lambda r: r[0]), Column("Invoices", lambda r: r[1], "0"))
+SIMPLE_COLUMNS = (Column("From queue to ERP", lambda r: r[0]),
+                  Column("Invoices", lambda r: r[1], "0"))
 
 
 def write_workbook(report: Report, path: Path) -> Path:
@@ -157,7 +159,7 @@ def write_workbook(report: Report, path: Path) -> Path:
 def key_figures(report: Report) -> list[tuple[str, Any, str, str]]:
     """(figure, value, how it is counted, number format): the Summary sheet's first table."""
     f = report.figures
-    rates = f"Per invoice, at the consumer step: {f.rate_definition}."
+    rates = f"{f.rate_definition[:1].upper()}{f.rate_definition[1:]}."
     rows: list[tuple[str, Any, str, str]] = [
         ("Straight-through rate", f.straight_through_rate,
          f"{f.straight_through} of {f.invoices} invoices. {rates}", PERCENT),

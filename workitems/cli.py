@@ -370,7 +370,7 @@ def _failed_codes(store: Store, process: str, step: str, since: float) -> Counte
 def _summary(before: dict[str, int], after: dict[str, int], seconds: float,
              waiting: list[tuple[Item, float]], codes: Counter[str]) -> None:
     done = after.get("DONE", 0) - before.get("DONE", 0)
-    failed = after.get("FAILED", 0) - before.get("FAILED", 0)
+    failed = sum(codes.values())  # not a difference of counts: approved items leave FAILED
     pending = after.get("PENDING", 0)
     why = ", ".join(f"{n} {code}" for code, n in sorted(codes.items()))
     console.print(f"[bold]{done}[/] done, [bold]{failed}[/] failed{f' ({why})' if why else ''} "

@@ -128,6 +128,8 @@ class Worker:
     def _ended(self, slot: Slot, code: int) -> None:
         slot.process = None
         ran_for = time.monotonic() - slot.started
+        if self._stopping:  # asked to stop: however the run ended, it is not restarted
+            return
         if code == 0:
             # In exit mode runs have no item limit, so a clean end means the queue was empty
             # for now: _tend looks again (a retry may be due soon). Otherwise the run reached

@@ -104,3 +104,5 @@ def test_make_room_posts_an_approval_while_the_room_is_open(tmp_path: Path) -> N
         os.killpg(room.pid, signal.SIGINT)  # Ctrl+C in the terminal of `make room`
         out, _ = room.communicate(timeout=150)
     assert "consumer worker" in out and "Stopped." in out, out
+    assert "1 done, 0 failed" in out, "an approved item leaving FAILED is no negative failure"
+    assert "restarting" not in out, "a worker asked to stop does not restart its slot"
