@@ -4,6 +4,7 @@ secrets, no library internals, and the tally last."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,10 @@ def test_secrets_from_the_environment_and_urls_are_hidden(monkeypatch) -> None: 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_desktop_run_log_shows_the_failure_and_no_secrets(tmp_path: Path) -> None:
-    inputs = REPO_ROOT / "devdata" / "work-items-in" / "consumer" / "work-items.json"
+    # A copy: Robocorp's FileAdapter writes the items' saved payloads back to its input file.
+    folder = shutil.copytree(REPO_ROOT / "devdata" / "work-items-in" / "consumer",
+                             tmp_path / "in")
+    inputs = folder / "work-items.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AP_", "WORKITEMS_"))}
     with ErpServer(tmp_path / "erp.db") as erp:
         env.update(RC_WORKITEM_ADAPTER="FileAdapter", RC_WORKITEM_INPUT_PATH=str(inputs),
