@@ -74,3 +74,20 @@ def test_a_desktop_run_log_shows_the_failure_and_no_secrets(tmp_path: Path) -> N
     assert "erp_password=<redacted>" in robolog
     for library in ("pydantic/", "PIL/", "onnxruntime/", "numpy/"):
         assert library not in robolog, f"{library} internals in the log"
+
+
+def test_a_desktop_run_leaves_the_devdata_items_as_they_are(tmp_path: Path,
+                                                           monkeypatch) -> None:  # noqa: ANN001
+    import tasks.local as local
+
+    items = tmp_path / "devdata" / "work-items-in" / "consumer"
+    items.mkdir(parents=True)
+    (items / "work-items.json").write_text("[]", encoding="utf-8")
+    (items / "a.pdf").write_bytes(b"%PDF")
+    monkeypatch.setattr(local, "REPO_ROOT", tmp_path)
+    copy = local._working_copy(Path("devdata/work-items-in/consumer/work-items.json"),
+                               "consumer")
+    assert copy == tmp_path / "output" / "work-items-in" / "consumer" / "work-items.json"
+    assert (copy.parent / "a.pdf").read_bytes() == b"%PDF", "the item's files come along"
+    outputs = tmp_path / "output" / "work-items-out" / "consumer" / "work-items.json"
+    assert local._working_copy(outputs, "reporter") == outputs, "outputs are read in place"
