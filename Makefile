@@ -1,11 +1,12 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make demo   set everything up and run the main job (SQLite, files under output/)
+#   make room   the Control Room on the demo's database, with the ERP and a consumer worker
 #   make test   set everything up and run the whole test suite
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo room test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,6 +20,11 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/python -m tasks.demo
 
+# The Control Room on the demo's database, with the development ERP and a consumer
+# worker, so an approved invoice is posted while you watch (PORT=8081 for another port).
+room: setup
+	$(BIN)/python -m tasks.control_room $(if $(PORT),--port $(PORT))
+
 test: setup
 	$(BIN)/python -m pytest
 
@@ -26,4 +32,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) output
+	rm -rf $(VENV) output workitems.env

@@ -48,6 +48,7 @@ from tasks.payloads import (
     Posting,
 )
 from tasks.payloads import Finding as PayloadFinding
+from tasks.run_log import RunTally
 from tasks.settings import BotSettings
 
 DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
@@ -61,11 +62,12 @@ def consume() -> None:
     from tasks.erp_screens import ErpSession
 
     settings = BotSettings.from_env()
+    tally = RunTally("posted")
     browser = None
     erp = None
     try:
         for item in workitems.inputs:
-            with item:
+            with item, tally.item(_item_name(item)):
                 if erp is None:  # start the browser only when there is work
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
@@ -76,6 +78,13 @@ def consume() -> None:
             erp.close()
         if browser is not None:
             browser.close()
+    tally.finish()
+
+
+def _item_name(item: workitems.Input) -> str:
+    payload = item.payload if isinstance(item.payload, dict) else {}
+    document = payload.get("document") if isinstance(payload.get("document"), dict) else {}
+    return str(document.get("filename") or f"item {item.id}")
 
 
 def _guarded(job: Callable[[], None]) -> None:

@@ -7,12 +7,15 @@ Starts the development ERP and supplier portal, writes an inbox of invoices
 note, and deliberate problems), then runs the
 producer, consumer and reporter bots through real workers, exactly as a
 scheduler would, and ends with a summary: what was posted, what waits for a
-person and why, and where to look next.
+person and why, and where to look next. A previous run in output/demo/ is moved aside
+first (output/demo-<time>/), and workitems.env points the `workitems` commands it prints
+at the new run's database.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +35,7 @@ from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
 from devdata.portal.server import PortalServer
 from workitems import ItemState, open_store
+from workitems.config import ENV_FILE, write_env_file
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT, load_config
 
 PROCESS = "ap"
@@ -75,16 +79,29 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
+    truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
         os.environ.update({
             "WORKITEMS_DB": db_url, "AP_ERP_URL": erp.url, "AP_PORTAL_URL": web.url,
-            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir),
+            "AP_INBOX": str(inbox), "AP_OUTPUT": str(workdir), "AP_TRUTH": str(truth),
             "AP_OUR_COMPANIES": str(OUR_COMPANIES)})
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
         postings = erp.postings()
     return PipelineResult(expected, collect_outcomes(db_url, expected), postings, seconds, db_url,
                           workdir)
+
+
+def write_truth(expected: list[Expected], path: Path) -> Path:
+    """The generated documents' true fields by sha256 (``AP_TRUTH``): the reporter checks
+    every posting against them (``wrong_postings`` in summary.json)."""
+    truth = {e.sha256: {"vendor_id": e.vendor_id, "invoice_number": e.truth.invoice_number,
+                        "invoice_date": e.truth.invoice_date, "currency": e.truth.currency,
+                        "total": e.truth.total}
+             for e in expected if e.truth is not None and e.sha256}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(truth, indent=1), encoding="utf-8")
+    return path
 
 
 def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, quiet: bool,
@@ -153,10 +170,10 @@ def print_summary(result: PipelineResult) -> None:
         for o in wrong:
             surprises.add_row(o.file, str(o.expected.outcome), o.state)  # type: ignore[union-attr]
         console.print(surprises)
-    rate = len(straight) / len(clean) if clean else 0.0
-    console.print(f"Straight-through: {len(straight)} of {len(clean)} problem-free invoices "
-                  f"({rate:.0%}) posted without a person. Step times: " + ", ".join(
-                      f"{k} {v:.0f}s" for k, v in result.seconds.items()))
+    print_rates(result.workdir / "summary.json")
+    console.print(f"Of the {len(clean)} problem-free invoices, {len(straight)} were posted by "
+                  "the bots alone. Step times: " + ", ".join(
+                      f"{k} {v:.0f}s" for k, v in result.seconds.items()), highlight=False)
     unseen = [o for o in outcomes if o.expected and o.expected.kind == "unseen layout"]
     if unseen:
         through = sum(o.state == POSTED for o in unseen)
@@ -167,10 +184,70 @@ def print_summary(result: PipelineResult) -> None:
                           if waiting else "") + ".")
     report = result.workdir / "ap-report.xlsx"
     console.print(f"Report: {report if report.exists() else 'not written (see the reporter log)'}")
-    console.print("Exception queue: create a user, then open the Control Room:\n"
-                  f"  .venv/bin/workitems --db {result.db_url} room create-admin\n"
-                  f"  .venv/bin/workitems --db {result.db_url} room serve\n"
-                  f"Logs of every bot run: {result.workdir / 'logs'}/*/log.html")
+    console.print(f"Logs of every bot run: {result.workdir / 'logs'}/*/log.html")
+
+
+def print_rates(summary_file: Path) -> None:
+    """The reporter's own figures (summary.json), so the terminal, the workbook and the
+    Control Room say the same."""
+    if not summary_file.exists():
+        console.print("No summary.json: the reporter did not finish (see its log).")
+        return
+    f = json.loads(summary_file.read_text(encoding="utf-8"))
+    if f.get("straight_through_rate") is not None:
+        console.print(
+            f"Straight-through: {f['straight_through_rate'] * 100:.1f} % ({f['straight_through']}"
+            f" of {f['invoices']} invoices posted with no person involved); human intervention "
+            f"{f['human_intervention_rate'] * 100:.1f} % ({f['human_intervention']}).\n"
+            f"  Counted {f['rate_definition']}. summary.json, the workbook and the Control "
+            "Room's overview say the same.", highlight=False)
+    if f.get("wrong_postings") is not None:
+        console.print(f"Wrong postings: {f['wrong_postings']} of {f['postings_checked']} "
+                      "postings differ from the generated documents' true values.",
+                      highlight=False)
+
+
+def print_next_steps(result: PipelineResult, env_file: Path | None) -> None:
+    """The commands to go on with, exactly as they work in this folder."""
+    failed = [o for o in result.outcomes if o.state not in (POSTED, "PENDING", "IN_PROGRESS")]
+    example = failed[0].item_id if failed else (result.outcomes[0].item_id
+                                                if result.outcomes else 1)
+    db = "" if env_file else f" --db {result.db_url}"
+    lines = [(f".venv/bin/workitems{db} list --state FAILED", "the exception queue, at a terminal"),
+             (f".venv/bin/workitems{db} show {example}", "one item and why it stopped"),
+             ("make room", "the Control Room: approve an item, watch it post")]
+    width = max(len(command) for command, _ in lines) + 3
+    console.print("Next:\n" + "\n".join(f"  {command:<{width}}{what}" for command, what in lines),
+                  highlight=False)
+    if env_file:
+        console.print(f"These commands use the demo's database ({result.db_url}): {env_file.name} "
+                      "names it for every `workitems` command run in this folder. Delete "
+                      f"{env_file.name} to go back to the default database.", highlight=False)
+
+
+def keep_previous_run(workdir: Path) -> Path | None:
+    """Move an earlier run (its items, users and approvals) aside instead of deleting it:
+    to ``<workdir>-<when it last changed>``."""
+    if not workdir.exists():
+        return None
+    newest = max((p.stat().st_mtime for p in workdir.rglob("*")), default=workdir.stat().st_mtime)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(newest))
+    target = workdir.with_name(f"{workdir.name}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = workdir.with_name(f"{workdir.name}-{stamp}-{n}")
+    workdir.rename(target)
+    return target
+
+
+def point_commands_at(db_url: str, folder: Path) -> Path:
+    """Write ``workitems.env`` so that `workitems ...` and `make room` in ``folder`` open the
+    demo's database without a --db."""
+    comment = ("Written by `make demo`: the `workitems` commands run in this folder use the\n"
+               "demo's database. Delete this file to go back to the default "
+               "(output/workitems.db).")
+    return write_env_file({"WORKITEMS_DB": db_url}, comment, folder / ENV_FILE)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,8 +259,21 @@ def main(argv: list[str] | None = None) -> int:
     chaos = Chaos(error_rate=0.1, timeout_rate=0.03, hang_seconds=3, expiry_rate=0.05,
                   latency_ms=100, seed=1) if args.chaos else None
     console.rule("[bold]AP robots demo")
-    result = run_pipeline(REPO_ROOT / "output" / "demo", chaos=chaos, consumer_slots=args.slots)
+    # A database named in the environment wins over workitems.env: then print --db.
+    env_wins = "WORKITEMS_DB" in os.environ
+    workdir = REPO_ROOT / "output" / "demo"
+    kept = keep_previous_run(workdir)
+    if kept:
+        console.print(f"The previous run (its items, users and approvals) is kept in "
+                      f"{kept.relative_to(REPO_ROOT)}; delete it when you no longer need it.",
+                      highlight=False)
+    db_url = f"sqlite:///{workdir.relative_to(REPO_ROOT) / 'workitems.db'}"
+    result = run_pipeline(workdir, chaos=chaos, consumer_slots=args.slots,
+                          db_url=f"sqlite:///{workdir / 'workitems.db'}")
+    result.db_url = db_url  # as the printed commands, run from the project folder, name it
     print_summary(result)
+    env_file = point_commands_at(db_url, REPO_ROOT)
+    print_next_steps(result, None if env_wins else env_file)
     return 0
 
 

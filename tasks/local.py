@@ -8,7 +8,9 @@ the ``devdata/work-items-in`` items), starts the development ERP (or, for the
 form filler, the development form) when the bot needs one and none answers,
 then runs the bot with robocorp-tasks. The log is ``output/log.html``; each
 bot's outputs are in ``output/work-items-out/``, the form filler's results
-workbook in ``output/``.
+workbook in ``output/``. The devdata items are run from a copy in
+``output/work-items-in/`` (the FileAdapter writes saved payloads back to its input
+file); devdata stays as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -28,6 +32,7 @@ from tasks.settings import REPO_ROOT
 
 BOTS = {"producer": "produce", "consumer": "consume", "reporter": "report",
         "form_filler": "fill_form_from_spreadsheet"}
+TALLY = re.compile(r"^\w+ \d+, failed \d+")  # tasks.run_log.RunTally's line
 
 
 def _answers(url: str) -> bool:
@@ -58,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         env["AP_SLOWMO"] = str(args.slowmo)
     if "RC_WORKITEM_OUTPUT_PATH" in env:
         Path(REPO_ROOT / env["RC_WORKITEM_OUTPUT_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    if "RC_WORKITEM_INPUT_PATH" in env:
+        env["RC_WORKITEM_INPUT_PATH"] = str(_working_copy(Path(env["RC_WORKITEM_INPUT_PATH"]),
+                                                          args.bot))
     with ExitStack() as stack:
         erp_url = env.get("AP_ERP_URL")
         if erp_url and not _answers(erp_url):
@@ -74,7 +82,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"started the development form at {form_url}")
         command = [sys.executable, "-m", "robocorp.tasks", "run", f"tasks/{args.bot}.py",
                    "-t", BOTS[args.bot]]
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+        return _run_and_tell(command, env)
+
+
+def _working_copy(inputs: Path, bot: str) -> Path:
+    """Robocorp's FileAdapter writes the payloads a bot saves back into its input file: a
+    devdata input is copied (with its files) to output/work-items-in/ first, so the
+    project's sample items stay as they are, run after run."""
+    source = inputs if inputs.is_absolute() else REPO_ROOT / inputs
+    if not source.resolve().is_relative_to(REPO_ROOT / "devdata"):
+        return source  # another bot's outputs, under output/ already
+    target = REPO_ROOT / "output" / "work-items-in" / bot
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source.parent, target)
+    return target / source.name
+
+
+def _run_and_tell(command: list[str], env: dict[str, str]) -> int:
+    """Run the bot with its output on this terminal, then repeat its own last word on
+    what it did ("posted 1, failed 1 (LOW_CONFIDENCE)") below robocorp's closing lines."""
+    said = None
+    with subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1) as run:
+        assert run.stdout is not None
+        for line in run.stdout:
+            print(line, end="", flush=True)
+            if TALLY.match(line) and said is None:  # the bot's own line, not a traceback's
+                said = line.strip()
+    if said:
+        print(said)
+    return run.returncode
 
 
 if __name__ == "__main__":

@@ -24,7 +24,14 @@ from robocorp.tasks import task
 
 from skills.errors import ErrorCode, business_error
 from tasks.payloads import InvoicePayload
-from tasks.report_data import Report, parse_payload, report_from_inputs, report_from_store
+from tasks.report_data import (
+    Report,
+    Truth,
+    load_truth,
+    parse_payload,
+    report_from_inputs,
+    report_from_store,
+)
 from tasks.report_workbook import write_workbook
 from tasks.settings import BotSettings
 
@@ -37,13 +44,17 @@ SUMMARY = "summary.json"
 def report() -> None:
     settings = BotSettings.from_env()
     inputs = list(_work_inputs())
-    result = _build(inputs)
+    result = _build(inputs, load_truth(settings.truth))
     workbook, summary = write_report(result, settings.output)
     f = result.figures
     rate = "n/a" if f.straight_through_rate is None else f"{f.straight_through_rate:.0%}"
-    line = (f"report ({f.scope}): {f.posted} posted, straight-through {rate}, cycle time p50 "
-            f"{f.cycle_times.p50_hours} h / p95 {f.cycle_times.p95_hours} h, {f.exceptions} "
-            f"open exceptions; {len(inputs)} inputs taken. Wrote {workbook} and {summary}")
+    wrong = "" if f.wrong_postings is None else (
+        f", {f.wrong_postings} of {f.postings_checked} checked postings wrong")
+    line = (f"report ({f.scope}): {f.posted} posted, straight-through {rate} "
+            f"({f.straight_through} of {f.invoices} invoices), cycle time p50 "
+            f"{f.cycle_times.p50} / p95 {f.cycle_times.p95}, {f.exceptions} "
+            f"open exceptions{wrong}; {len(inputs)} inputs taken. Wrote {workbook} and "
+            f"{summary}")
     log.info("%s", line)
     print(line)
 
@@ -79,14 +90,15 @@ def _invoice(payload: object) -> InvoicePayload:
                              f"not a posted invoice: {where}: {problem['msg']}") from None
 
 
-def _build(inputs: list[InvoicePayload]) -> Report:
+def _build(inputs: list[InvoicePayload], truth: Truth | None) -> Report:
     process = os.environ.get("WORKITEMS_PROCESS", "ap")
     if not _on_the_store():
-        return report_from_inputs(inputs, process)
+        return report_from_inputs(inputs, process, truth=truth)
     from workitems import open_store  # only a worker's run has a store to read
 
     with open_store() as store:
-        return report_from_store(store, process, os.environ.get("WORKITEMS_STEP", "reporter"))
+        return report_from_store(store, process, os.environ.get("WORKITEMS_STEP", "reporter"),
+                                 truth=truth)
 
 
 def _on_the_store() -> bool:

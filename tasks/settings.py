@@ -15,6 +15,10 @@ from pydantic import BaseModel, Field
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+# Never in a log: their values (and every AP_*PASSWORD variable) are redacted in log.html.
+SECRET_FIELDS = ("erp_password", "portal_password", "imap_password")
+
+
 class BotSettings(BaseModel):
     erp_url: str = "http://127.0.0.1:8070"
     erp_user: str = "apbot"  # the development ERP's users; never real credentials
@@ -29,11 +33,17 @@ class BotSettings(BaseModel):
     imap_password: str = ""
     imap_folder: str = "INBOX"
     output: Path = REPO_ROOT / "output"
+    truth: Path | None = Field(None, description="JSON file of the documents' true fields by "
+                               "sha256 (the demo's generated inbox): the report then counts "
+                               "wrong postings")
     amount_tolerance: float = Field(0.02, description="share of the PO amount an invoice may "
                                     "exceed it by (2- and 3-way match)")
 
     @classmethod
     def from_env(cls) -> BotSettings:
+        from tasks.run_log import hide_secrets  # before anything here is logged
+
+        hide_secrets(cls.model_fields[name].default for name in SECRET_FIELDS)
         env = os.environ
         values = {
             name: env[f"AP_{name.upper()}"] for name in cls.model_fields

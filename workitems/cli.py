@@ -17,20 +17,21 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workitems.config import Settings
+from workitems.config import Settings, db_source
 from workitems.errors import WorkItemsError
-from workitems.models import Duplicates, ItemState
-from workitems.processes import DEFAULT_CONFIG, load_config
-from workitems.store import Store, open_store
+from workitems.models import Duplicates, Event, Item, ItemState
+from workitems.processes import DEFAULT_CONFIG, load_config, parse_duration
+from workitems.store import Store, open_store, redact_url
 
 app = typer.Typer(help="Work items: queues, workers and schedules.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -50,6 +51,11 @@ def _store() -> Store:
 
 def _db_url() -> str:
     return _state["db"] or Settings.from_env().db_url
+
+
+def _database_caption() -> str:
+    source = "--db" if _state["db"] else db_source()
+    return f"database {redact_url(_db_url())} ({source})"
 
 
 def _when(epoch: float | None) -> str:
@@ -116,36 +122,131 @@ def list_items(
     process: Annotated[str | None, typer.Option()] = None,
     code: Annotated[str | None, typer.Option(help="exception code")] = None,
     limit: int = 50,
+    config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """A table of items, newest first."""
+    """A table of items, newest first, with the payload columns the process configures
+    (for AP: vendor, invoice number, amount)."""
     with _store() as store:
         items = store.list_items(process=process, step=step, state=state, exception_code=code,
                                  limit=limit)
-    table = Table("id", "step", "state", "attempts", "code", "message", "updated")
+    columns = _payload_columns(config, {i.process for i in items})
+    steps = {(i.process, i.step) for i in items}
+    show_step = len(steps) > 1  # a queue of one step needs no step column
+    table = Table(box=None, pad_edge=False, caption=_database_caption(),
+                  caption_justify="left", header_style="bold underline")
+    # Fixed columns keep their width; the text ones give way (with …) to fit 80 columns.
+    table.add_column("id", justify="right", no_wrap=True, min_width=3)
+    if show_step:
+        table.add_column("step", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("state", no_wrap=True, min_width=7)
+    extra = max(0, console.width - 80) // 4  # wider terminals: wider text columns
+    table.add_column("code", no_wrap=True, overflow="ellipsis", max_width=14 + extra)
+    for n, header in enumerate(columns[None]):
+        number = header in ("amount", "total")
+        table.add_column(header, no_wrap=True, overflow="ellipsis",
+                         max_width=None if number else (14 if n == 0 else 12) + extra,
+                         min_width=len(header) if number else None,
+                         justify="right" if number else "left")
+    table.add_column("updated", no_wrap=True, min_width=5)
     for item in items:
-        table.add_row(str(item.id), f"{item.process}/{item.step}", item.state.value,
-                      str(item.attempts), item.exception_code or "",
-                      (item.exception_message or "")[:60], _when(item.updated_at))
+        where = ([item.step if len({p for p, _ in steps}) == 1
+                  else f"{item.process}/{item.step}"] if show_step else [])
+        configured = columns.get(item.process)
+        values = configured.column_values(item.payload) if configured else {}
+        table.add_row(str(item.id), *where, _short_state(item.state),
+                      item.exception_code or "", *(values.get(h, "") for h in columns[None]),
+                      _short_when(item.updated_at))
     console.print(table)
+    if not items:
+        console.print("No items match.")
+
+
+def _payload_columns(config: Path, processes: set[str]) -> dict[str | None, Any]:
+    # Any: ProcessConfig per process, the list of headers under None
+    """Each listed process's column definitions, and under ``None`` the union of their
+    headers, in order; none when the configuration cannot be read."""
+    try:
+        cfg = load_config(config)
+    except (OSError, ValueError):
+        return {None: []}
+    found: dict[str | None, Any] = {p: cfg.processes[p] for p in sorted(processes)
+                                    if p in cfg.processes and cfg.processes[p].columns}
+    headers = list(dict.fromkeys(h for p in found.values() for h in p.columns))
+    return {None: headers, **found}
+
+
+def _short_state(state: ItemState) -> str:
+    return "WORKING" if state is ItemState.IN_PROGRESS else state.value
+
+
+def _short_when(epoch: float, seconds: bool = False) -> str:
+    """The time of day for today, with the date before otherwise."""
+    moment = datetime.fromtimestamp(epoch)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return moment.strftime(clock if datetime.now().date() == moment.date() else f"%m-%d {clock}")
 
 
 @app.command()
-def show(item_id: int) -> None:
-    """One item: state, payload, files and its whole history."""
+def show(
+    item_id: int,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole item and its history "
+                                          "as JSON")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """One item: what it is, why it stopped, its files and its recent history."""
     with _store() as store:
         item = store.get_item(item_id)
         events = store.events(item_id)
-    console.print(f"[bold]item {item.id}[/] {item.process}/{item.step} [bold]{item.state}[/] "
-                  f"attempts {item.attempts} version {item.version}")
+    if as_json:
+        data = {**item.model_dump(mode="json"),
+                "events": [e.model_dump(mode="json") for e in events]}
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]item {item.id}[/]  {item.process}/{item.step}  [bold]{item.state}[/]  "
+                  f"attempts {item.attempts}  updated {_short_when(item.updated_at)}",
+                  highlight=False)
     if item.exception_code:
-        console.print(f"{item.exception_type} {item.exception_code}: {item.exception_message}")
-    console.print_json(data=item.payload)
-    console.print(f"files: {', '.join(item.files) or 'none'}")
-    table = Table("when", "who", "what", "from", "to", "details", title="history")
-    for e in events:
-        table.add_row(_when(e.at), e.actor, e.kind, e.from_state or "", e.to_state or "",
-                      json.dumps(e.details) if e.details else "")
+        console.print(f"[red]{item.exception_code}[/] ({item.exception_type}): "
+                      f"{item.exception_message}", highlight=False)
+    columns = _payload_columns(config, {item.process}).get(item.process)
+    for header, value in (columns.column_values(item.payload) if columns else {}).items():
+        console.print(f"  {header:<10} {value or '-'}", highlight=False)
+    console.print(f"payload: {_outline(item.payload)}", highlight=False)
+    console.print(f"files: {', '.join(item.files) or 'none'}", highlight=False)
+    recent = events[-10:]
+    table = Table("when", "who", "what", "", box=None, pad_edge=False,
+                  title=f"history (last {len(recent)} of {len(events)})", title_justify="left",
+                  header_style="bold")
+    for e in recent:
+        table.add_row(_short_when(e.at, seconds=True), e.actor, e.kind, _event_note(e))
     console.print(table)
+    console.print(f"The whole item: `workitems show {item.id} --json`", highlight=False)
+
+
+def _outline(payload: dict) -> str:
+    """The payload's top-level keys and how much each holds, not its 200 lines."""
+    parts = []
+    for key, value in payload.items():
+        if isinstance(value, dict):
+            parts.append(f"{key} ({len(value)} keys)")
+        elif isinstance(value, list):
+            parts.append(f"{key} ({len(value)})")
+        elif value is not None:
+            text = str(value)
+            parts.append(f"{key}={text[:24]}{'...' if len(text) > 24 else ''}")
+    return ", ".join(parts) or "empty"
+
+
+def _event_note(e: Event) -> str:
+    """Why it happened when the event says (a failure's code and message), else where the
+    item went."""
+    d = e.details or {}
+    why = f"{d.get('code')}: {d.get('message') or ''}".strip() if d.get("code") else ""
+    if e.kind == "RETRY_SCHEDULED" and d.get("retry_in_seconds") is not None:
+        why = f"retry in {float(d['retry_in_seconds']):.0f}s after {why}"
+    if why:
+        return why[:70] + ("..." if len(why) > 70 else "")
+    return f"-> {e.to_state}" if e.to_state and e.to_state != e.from_state else ""
 
 
 @app.command()
@@ -177,6 +278,8 @@ def worker(
     process: str = "ap",
     slots: Annotated[int, typer.Option(min=1, help="concurrent bot processes")] = 1,
     exit_when_empty: Annotated[bool, typer.Option(help="stop when the queue is empty")] = False,
+    retry_window: Annotated[str, typer.Option(
+        help="with --exit-when-empty: wait for retries due within this long (30s, 5m)")] = "60s",
     poll: Annotated[float, typer.Option(help="seconds between looks at an empty queue")] = 1.0,
     config: ConfigOption = DEFAULT_CONFIG,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -193,17 +296,44 @@ def worker(
         before = store.counts(process).get((process, step), {})
         dialect = store.dialect
     options = WorkerOptions(db_url=_db_url(), slots=slots, exit_when_empty=exit_when_empty,
-                            poll_seconds=poll)
+                            poll_seconds=poll, retry_window_seconds=_duration(retry_window))
     if logs is not None:
         options.output_dir = logs
     console.print(f"worker {options.name}: {process}/{step} with {slots} slot(s) on "
                   f"{dialect}; logs in {options.output_dir}")
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     code = _run_with_progress(Worker(the_step, options), process, step, quiet)
     with _store() as store:
         after = store.counts(process).get((process, step), {})
-    _summary(before, after, time.monotonic() - started)
+        waiting = store.pending_waits(process, step, limit=5)
+        codes = _failed_codes(store, process, step, started_at)
+    _summary(before, after, time.monotonic() - started, waiting, codes)
     raise typer.Exit(code)
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def pending_reasons(waiting: list[tuple[Item, float]], pending: int) -> list[str]:
+    """Why items are still pending when a worker stops: each one's next attempt and the
+    failure that put it off (a retry's backoff), or that it was free to take."""
+    lines = []
+    for item, seconds in waiting:
+        if item.exception_code:
+            when = f"in {seconds:.0f}s" if seconds >= 0.5 else "now due"
+            why = (f"next retry {when} after {item.exception_code}: "
+                   f"{(item.exception_message or '').strip()[:120]} "
+                   f"({item.attempts} attempt(s) so far)")
+        else:
+            why = "waiting for a worker"
+        lines.append(f"  item {item.id}: {why}")
+    if pending > len(waiting):
+        lines.append(f"  ... and {pending - len(waiting)} more: `workitems list --state PENDING`")
+    return lines
 
 
 def _run_with_progress(w, process: str, step: str, quiet: bool) -> int:  # noqa: ANN001
@@ -230,12 +360,27 @@ def _run_with_progress(w, process: str, step: str, quiet: bool) -> int:  # noqa:
         store.close()
 
 
-def _summary(before: dict[str, int], after: dict[str, int], seconds: float) -> None:
+def _failed_codes(store: Store, process: str, step: str, since: float) -> Counter[str]:
+    """The exception codes of the items that failed since ``since`` (epoch seconds)."""
+    failed = store.list_items(process=process, step=step, state=ItemState.FAILED,
+                              limit=10_000)
+    return Counter(i.exception_code or "no code" for i in failed if i.updated_at >= since - 1)
+
+
+def _summary(before: dict[str, int], after: dict[str, int], seconds: float,
+             waiting: list[tuple[Item, float]], codes: Counter[str]) -> None:
     done = after.get("DONE", 0) - before.get("DONE", 0)
-    failed = after.get("FAILED", 0) - before.get("FAILED", 0)
-    console.print(f"[bold]{done}[/] done, [bold]{failed}[/] failed in {seconds:.1f}s; "
-                  f"{after.get('PENDING', 0)} pending. Failed items wait for a person: "
-                  "`workitems list --state FAILED`, or the Control Room.")
+    failed = sum(codes.values())  # not a difference of counts: approved items leave FAILED
+    pending = after.get("PENDING", 0)
+    why = ", ".join(f"{n} {code}" for code, n in sorted(codes.items()))
+    console.print(f"[bold]{done}[/] done, [bold]{failed}[/] failed{f' ({why})' if why else ''} "
+                  f"in {seconds:.1f}s; "
+                  f"{pending} pending{':' if pending else '.'}")
+    for line in pending_reasons(waiting, pending):
+        console.print(line, highlight=False)
+    if failed:
+        console.print("Failed items wait for a person: `workitems list --state FAILED`, or "
+                      "the Control Room.")
 
 
 @app.command()

@@ -5,6 +5,7 @@ operator can change a retry policy without touching a bot.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from workitems.models import Step
 from workitems.retry import RetryPolicy
 
+log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO_ROOT / "tasks" / "processes.yaml"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -45,6 +47,18 @@ class StepConfig(BaseModel):
 class ProcessConfig(BaseModel):
     description: str = ""
     steps: list[StepConfig]
+    measure_at: str | None = Field(
+        None, description="the step whose items are the process's units of work (AP: the "
+        "consumer, one item per invoice); straight-through and human-intervention rates are "
+        "measured there (see workitems.rates)")
+    columns: dict[str, list[str]] = Field(
+        default_factory=dict, description="payload values `workitems list` and `show` print: "
+        "header -> dotted payload paths, the first one with a value wins")
+
+    def column_values(self, payload: dict) -> dict[str, str]:
+        """This process's columns for one payload ('' where no path has a value)."""
+        return {header: next((v for v in (payload_value(payload, p) for p in paths) if v), "")
+                for header, paths in self.columns.items()}
 
 
 class ScheduleConfig(BaseModel):
@@ -85,6 +99,28 @@ class Config(BaseModel):
                 return step
         known = ", ".join(s.name for s in self.steps(process))
         raise KeyError(f"process {process!r} has no step {name!r} (steps: {known})")
+
+
+def payload_value(payload: object, path: str) -> str:
+    """The value at a dotted path ('extracted.fields.total.value') as text; '' if none."""
+    value = payload
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(key)
+    return "" if value is None or isinstance(value, dict | list) else str(value)
+
+
+def measured_steps(path: Path | str | None = None) -> dict[str, str]:
+    """Each process's ``measure_at`` step; none when the configuration cannot be read
+    (a Control Room served away from the project's files)."""
+    try:
+        config = load_config(path)
+    except (OSError, ValueError) as exc:
+        log.warning("no process configuration (%s): rates are measured at the busiest step",
+                    exc)
+        return {}
+    return {name: p.measure_at for name, p in config.processes.items() if p.measure_at}
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -4,7 +4,8 @@ Each slot runs ``python -m robocorp.tasks run FILE -t TASK`` with our adapter, s
 the bot is exactly what a citizen developer runs from the desktop. The worker
 restarts a slot that ended (a crash, or its run reached WORKITEMS_MAX_ITEMS so
 that logs stay small), forwards SIGTERM so each slot finishes the item in hand,
-and in ``exit_when_empty`` mode ends when every slot found the queue empty.
+and in ``exit_when_empty`` mode ends when every slot found the queue empty (waiting
+first for retries due within ``retry_window_seconds``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class WorkerOptions:
     slots: int = 1
     exit_when_empty: bool = False
     poll_seconds: float = 1.0
+    # In exit_when_empty mode, a retry due within this many seconds is waited for, so a
+    # run does not end with an item that a short backoff would have finished.
+    retry_window_seconds: float = 60.0
     max_items_per_run: int = 500
     output_dir: Path = field(default_factory=lambda: REPO_ROOT / "output" / "worker")
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
@@ -104,11 +108,16 @@ class Worker:
             self._ended(slot, code)
         if self._stopping or slot.finished or time.monotonic() < slot.restart_at:
             return
-        if self.options.exit_when_empty and not self._work_available():
+        if self.options.exit_when_empty:
             # A robocorp run reserves its first item before the bot's loop starts and
             # fails when there is none (Control Room never starts a run without one).
-            slot.finished = True
-            return
+            wait = self._seconds_until_work()
+            if wait is None or wait > self.options.retry_window_seconds:
+                slot.finished = True
+                return
+            if wait > 0:  # a retry's backoff: look again when it is due
+                slot.restart_at = time.monotonic() + min(wait, self.options.poll_seconds)
+                return
         if slot.crashes >= len(_RESTART_BACKOFF):
             slot.finished = True
             LOGGER.error("slot %s crashed %s times in a row; giving up on it", slot.number,
@@ -119,11 +128,13 @@ class Worker:
     def _ended(self, slot: Slot, code: int) -> None:
         slot.process = None
         ran_for = time.monotonic() - slot.started
+        if self._stopping:  # asked to stop: however the run ended, it is not restarted
+            return
         if code == 0:
-            # In exit mode runs have no item limit, so a clean end means the queue was empty;
-            # otherwise the run reached its item limit and a fresh one starts.
+            # In exit mode runs have no item limit, so a clean end means the queue was empty
+            # for now: _tend looks again (a retry may be due soon). Otherwise the run reached
+            # its item limit and a fresh one starts.
             slot.crashes = 0
-            slot.finished = self.options.exit_when_empty
             return
         slot.crashes = slot.crashes + 1 if ran_for < 60 else 1
         delay = _RESTART_BACKOFF[min(slot.crashes, len(_RESTART_BACKOFF)) - 1]
@@ -131,13 +142,16 @@ class Worker:
         LOGGER.warning("slot %s ended with exit code %s; restarting in %ss (see %s)",
                        slot.number, code, delay, self._slot_dir(slot) / "console.log")
 
-    def _work_available(self) -> bool:
+    def _seconds_until_work(self) -> float | None:
+        """0 when an item may be taken now, the seconds until the next retry is due, or
+        None when the queue holds nothing."""
         if self._store is None:
             from workitems.store import open_store
 
             self._store = open_store(self.options.db_url)
         self._store.reclaim_expired(actor=self.options.name)  # a dead worker's items count too
-        return self._store.available(self.step.process, self.step.name) > 0
+        waits = self._store.pending_waits(self.step.process, self.step.name, limit=1)
+        return waits[0][1] if waits else None
 
     def _slot_dir(self, slot: Slot) -> Path:
         return self.options.output_dir / f"{self.step.name}-slot{slot.number}"

@@ -7,6 +7,7 @@ the problem-free documents go straight through.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from devdata.erp.server import ErpServer
 from tasks.demo import PipelineResult, collect_outcomes, run_pipeline
 from workitems import ItemState, open_store
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT
+from workitems.room import overview as ov
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -68,7 +70,15 @@ def test_the_main_job_posts_or_queues_every_document(tmp_path: Path) -> None:
     result = run_pipeline(tmp_path / "run", SMALL, consumer_slots=2, quiet=True)
     check_outcomes(result)
     assert (tmp_path / "run" / "ap-report.xlsx").exists()
-    assert (tmp_path / "run" / "summary.json").exists()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    posted = sum(o.state == POSTED for o in result.outcomes)
+    assert (summary["wrong_postings"], summary["postings_checked"]) == (0, posted)
+    # One figure everywhere: the reporter's rates are the Control Room overview's headline.
+    with open_store(result.db_url) as store:
+        figures = ov.overview(store, "24h")
+    assert summary["invoices"] == len(result.outcomes) == figures.headline.dealt_with
+    assert summary["straight_through"] == figures.headline.straight_through
+    assert summary["straight_through_rate"] == round(figures.straight_through or 0, 4)
 
 
 def _short_leases(tmp_path: Path) -> Path:

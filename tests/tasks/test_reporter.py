@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,15 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart
 
 from tasks.payloads import InvoicePayload
-from tasks.report_data import percentile, report_from_inputs, report_from_store
+from tasks.report_data import (
+    amounts_by_vendor,
+    due_invoices,
+    exceptions_by_code_and_age,
+    percentile,
+    readable_hours,
+    report_from_inputs,
+    report_from_store,
+)
 from tasks.reporter import write_report
 from tests.tasks.bot_runs import PROCESS, register, run_step, write_ap_config
 from workitems import ExceptionType, ItemState, Store
@@ -37,6 +46,10 @@ FAILED = [
 ]
 
 
+# Due dates: one posted invoice falls due in 3 days, one waiting invoice is overdue.
+DUE = {"NW-1": "2026-11-24", "X-0": "2026-11-20", "AS-7": "2026-12-31"}
+
+
 def invoice(reference: str, vendor: str = "", number: str = "", total: str = "",
             posted_at: datetime | None = None, straight: bool = True) -> dict:
     payload: dict = {
@@ -47,7 +60,7 @@ def invoice(reference: str, vendor: str = "", number: str = "", total: str = "",
         "extracted": {"fields": {
             "vendor_name": {"value": vendor}, "invoice_number": {"value": number},
             "invoice_date": {"value": "2026-11-02"}, "total": {"value": total},
-            "currency": {"value": "EUR"}}},
+            "currency": {"value": "EUR"}, "due_date": {"value": DUE.get(number)}}},
     }
     if posted_at is not None:
         payload["posting"] = {"document_number": f"51{number}", "posted_at":
@@ -86,7 +99,8 @@ def seed(store: Store, config: Path) -> None:
             store.create_item(PROCESS, "reporter", invoice(ref, vendor, number, total, posted_at,
                                                            straight), reference=ref)
     for n, (ref, kind, code, message) in enumerate(FAILED):
-        item = store.create_item(PROCESS, "consumer", invoice(ref, number=f"X-{n}"),
+        item = store.create_item(PROCESS, "consumer", invoice(ref, "Foo AG", f"X-{n}",
+                                                              f"{100 * (n + 1)}.00"),
                                  reference=ref).id
         store.fail(item, _lease(store, item), "test", kind, code, message)
         if kind is ExceptionType.APPLICATION:  # out of attempts: FAILED for a person
@@ -109,17 +123,52 @@ def test_figures_from_the_store(store: Store, tmp_path: Path) -> None:
     seed(store, write_ap_config(tmp_path))
     result = report_from_store(store, PROCESS, "reporter", now=NOW)
     f = result.figures
-    assert (f.posted, f.straight_through, f.human_validated) == (4, 3, 1)
-    assert f.straight_through_rate == 0.75
+    assert (f.posted, f.human_validated) == (4, 1)
+    # One definition, per invoice at the consumer: 8 dealt with, 3 with no person involved
+    # (the approved one and the 4 waiting for a person needed one).
+    assert (f.invoices, f.straight_through, f.human_intervention) == (8, 3, 5)
+    assert (f.straight_through_rate, f.human_intervention_rate) == (0.375, 0.625)
+    assert "per invoice" in f.rate_definition
     assert (f.cycle_times.p50_hours, f.cycle_times.p95_hours) == (2.5, 8.95)
+    assert (f.cycle_times.p50, f.cycle_times.p95) == ("2.5 h", "8.9 h")
     assert f.exceptions_by_code == {"UNKNOWN_VENDOR": 2, "ERP_UNAVAILABLE": 1, "PO_MISMATCH": 1}
     assert f.postings_per_day == {"2026-11-18": 2, "2026-11-19": 2}
     assert f.queues["consumer"] == {"DONE": 4, "FAILED": 4}
+    assert f.posted_amounts == {"EUR": Decimal("6540.49")}
+    assert f.waiting_amounts == {"EUR": Decimal("1000.00")}
+    assert (f.due_within_7_days, f.overdue_waiting) == (1, 1)
+    assert f.wrong_postings is None, "no truth known: not claimed"
     human = next(p for p in result.posted if not p.straight_through)
     assert human.vendor == "Blue Ocean Ltd (checked)", "a person's values are what was posted"
     assert str(human.total) == "5000.00" and human.document_number == "51BO-3"
     aged = {e.code: e.age_days for e in result.exceptions}
     assert aged["PO_MISMATCH"] == 2.0
+
+
+def test_the_manager_tables(store: Store, tmp_path: Path) -> None:
+    seed(store, write_ap_config(tmp_path))
+    result = report_from_store(store, PROCESS, "reporter", now=NOW)
+    vendors = [(v.vendor, v.invoices, v.amount) for v in amounts_by_vendor(result.posted)]
+    assert vendors[0] == ("Blue Ocean Ltd (checked)", 1, Decimal("5000.00"))
+    assert ("Nordwind GmbH", 2, Decimal("1289.99")) in vendors
+    codes = {c.code: c for c in exceptions_by_code_and_age(result.exceptions)}
+    assert (codes["UNKNOWN_VENDOR"].items, codes["UNKNOWN_VENDOR"].amount) == (2, Decimal(300))
+    assert codes["PO_MISMATCH"].days_1_to_3 == 1 and codes["PO_MISMATCH"].oldest_days == 2.0
+    due = [(d.invoice_number, d.days_left, d.status) for d in due_invoices(result)]
+    assert due == [("X-0", -1, "UNKNOWN_VENDOR"), ("NW-1", 3, "posted")]
+    assert [readable_hours(h) for h in (0.01, 0.2, 2.5, 80)] == ["36 s", "12 min", "2.5 h",
+                                                                 "3.3 d"]
+
+
+def test_postings_are_checked_against_the_true_values(store: Store, tmp_path: Path) -> None:
+    seed(store, write_ap_config(tmp_path))
+    truth = {"a" * 64: {"invoice_number": "NW-1", "total": "1190.00", "currency": "EUR"},
+             "b" * 64: {"invoice_number": "AS-7", "total": "205.50"},  # a misread total
+             "9" * 64: {"invoice_number": "never posted"}}
+    f = report_from_store(store, PROCESS, "reporter", now=NOW, truth=truth).figures
+    assert (f.wrong_postings, f.postings_checked) == (1, 2)
+    [wrong] = f.wrong_posting_details
+    assert wrong.fields == {"total": ("250.50", "205.50")} and wrong.filename == "AS-7.pdf"
 
 
 def test_without_a_store_the_inputs_are_reported_and_the_scope_says_so() -> None:
@@ -134,20 +183,33 @@ def test_without_a_store_the_inputs_are_reported_and_the_scope_says_so() -> None
 
 def check_workbook(folder: Path) -> dict:
     book = load_workbook(folder / "ap-report.xlsx")
-    assert book.sheetnames == ["Summary", "Posted", "Exceptions"]
+    assert book.sheetnames == ["Summary", "Due", "Exceptions by code", "By vendor",
+                               "Cycle times", "Posted", "Exceptions"]
+    for sheet in book.worksheets:
+        assert len(sheet.tables) == 1, f"{sheet.title}: a table, with its filters"
     summary = book["Summary"]
-    figures = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(5, 12)}
-    assert figures["Invoices posted"] == 4 and figures["Straight-through rate"] == 0.75
-    assert summary.cell(8, 2).number_format == "0.0%"
-    assert figures["Cycle time p95 (hours)"] == 8.95 and figures["Open exceptions"] == 4
+    rows = {summary.cell(r, 1).value: (summary.cell(r, 2), summary.cell(r, 3).value)
+            for r in range(5, summary.max_row + 1) if summary.cell(r, 1).value}
+    rate, how = rows["Straight-through rate"]
+    assert rate.value == 0.375 and rate.number_format == "0.0%"
+    assert "3 of 8 invoices" in how and "per invoice" in how.lower()
+    assert rows["Invoices posted"][0].value == 4 and rows["Open exceptions"][0].value == 4
+    assert rows["Posted, EUR"][0].value == 6540.49
+    assert rows["Cycle time, 95th percentile"][0].value == "8.9 h"
     charts = summary._charts
-    assert len(charts) == 2 and all(isinstance(c, BarChart) for c in charts)
-    codes = {summary.cell(r, 4).value: summary.cell(r, 5).value for r in range(5, 8)}
-    assert codes == {"UNKNOWN_VENDOR": 2, "ERP_UNAVAILABLE": 1, "PO_MISMATCH": 1}
+    assert len(charts) == 3 and all(isinstance(c, BarChart) for c in charts)
+    codes = book["Exceptions by code"]
+    assert [c.value for c in codes[1]][:4] == ["Exception code", "Value waiting", "Currency",
+                                                "Items"]
+    assert {codes.cell(r, 1).value: codes.cell(r, 4).value for r in range(2, 5)} == {
+        "UNKNOWN_VENDOR": 2, "ERP_UNAVAILABLE": 1, "PO_MISMATCH": 1}
+    cycles = book["Cycle times"]
+    assert {cycles.cell(r, 1).value: cycles.cell(r, 2).value for r in range(2, 11)}[
+        "1-4 h"] == 3
 
     posted = book["Posted"]
     assert list(posted.tables) == ["PostedInvoices"]
-    assert posted.tables["PostedInvoices"].ref == "A1:N5"
+    assert posted.tables["PostedInvoices"].ref == "A1:P5"
     headers = [c.value for c in posted[1]]
     row = {h: c for h, c in zip(headers, posted[2], strict=True)}
     assert row["Vendor"].value == "Nordwind GmbH" and row["Total"].value == 1190.0
@@ -155,9 +217,10 @@ def check_workbook(folder: Path) -> dict:
     assert row["Invoice date"].number_format == "yyyy-mm-dd"
     assert isinstance(row["Posted (UTC)"].value, datetime)
     assert row["Validation"].value == "straight-through"
-    assert posted.column_dimensions["N"].width >= 60, "the sha256 column is readable"
+    assert (row["Cycle time"].value, row["Cycle time (min)"].value) == ("60 min", 60.0)
+    assert posted.column_dimensions["P"].width >= 60, "the sha256 column is readable"
     exceptions = book["Exceptions"]
-    assert exceptions.tables["OpenExceptions"].ref == "A1:J5"
+    assert exceptions.tables["OpenExceptions"].ref == "A1:N5"
     assert exceptions.freeze_panes == "A2"
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
 
@@ -166,16 +229,16 @@ def test_the_workbook_and_summary(store: Store, tmp_path: Path) -> None:
     seed(store, write_ap_config(tmp_path))
     write_report(report_from_store(store, PROCESS, "reporter", now=NOW), tmp_path / "out")
     summary = check_workbook(tmp_path / "out")
-    assert summary["straight_through_rate"] == 0.75
+    assert summary["straight_through_rate"] == 0.375
     assert summary["cycle_times"] == {"count": 4, "p50_hours": 2.5, "p95_hours": 8.95,
-                                      "mean_hours": 4.0}
+                                      "mean_hours": 4.0, "p50": "2.5 h", "p95": "8.9 h"}
 
 
 def test_an_empty_store_gives_a_valid_empty_report(store: Store, tmp_path: Path) -> None:
     register(store, write_ap_config(tmp_path))
     write_report(report_from_store(store, PROCESS, "reporter", now=NOW), tmp_path / "out")
     book = load_workbook(tmp_path / "out" / "ap-report.xlsx")
-    assert book["Posted"].tables["PostedInvoices"].ref == "A1:N2"
+    assert book["Posted"].tables["PostedInvoices"].ref == "A1:P2"
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["posted"] == 0 and summary["straight_through_rate"] is None
 
@@ -194,7 +257,7 @@ def test_the_reporter_runs_through_the_worker(store: Store, store_url: str,
     assert all(reporter["abc"[n] * 64].state is ItemState.DONE for n in range(3))
     bad = reporter[None]
     assert (bad.state, bad.exception_code) == (ItemState.FAILED, "INVALID_PAYLOAD")
-    assert "4 posted, straight-through 75%" in run.console
+    assert "4 posted, straight-through 38% (3 of 8 invoices)" in run.console
 
     # The morning report starts without a trigger: an empty queue still gets a report.
     (out / "summary.json").unlink()

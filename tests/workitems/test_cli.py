@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,12 @@ from workitems.cli import app
 from workitems.processes import REPO_ROOT
 
 runner = CliRunner()
+
+
+def listed_ids(output: str) -> list[int]:
+    """The item ids of a `workitems list` table."""
+    return [int(line.split()[0]) for line in output.splitlines()
+            if line.split() and line.split()[0].isdigit()]
 
 
 def cli(store_url: str, *args: str) -> str:
@@ -77,3 +84,56 @@ def test_seed_refuses_path_file_names(tmp_path: Path, name: str) -> None:
                            str(tmp_path / "in")], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "INVALID_FILE_NAME" in done.stdout
+
+
+def test_workitems_env_names_the_database_for_every_command(store: Store, store_url: str,
+                                                            tmp_path: Path) -> None:
+    """`make demo` writes workitems.env; commands run in that folder then open its database,
+    and $WORKITEMS_DB still wins over the file."""
+    from workitems.config import write_env_file
+
+    item = store.create_item("ap", "consumer", {"n": 1}).id
+    write_env_file({"WORKITEMS_DB": store_url}, "for the test", tmp_path / "workitems.env")
+    env = {k: v for k, v in os.environ.items() if k != "WORKITEMS_DB"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    listed = subprocess.run([sys.executable, "-m", "workitems", "list"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert listed_ids(listed.stdout) == [item], listed.stdout
+    assert "workitems.env" in listed.stdout, "the table says which database it shows"
+    env["WORKITEMS_DB"] = f"sqlite:///{tmp_path / 'other.db'}"
+    other = subprocess.run([sys.executable, "-m", "workitems", "list"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0 and listed_ids(other.stdout) == [], other.stdout
+
+
+def test_list_shows_the_configured_payload_columns_in_80_columns(store: Store, store_url: str,
+                                                                 tmp_path: Path) -> None:
+    from workitems.room.demo import DemoInvoice, seed_failed_invoice
+
+    item = seed_failed_invoice(store, DemoInvoice(
+        vendor_name="Kessler Logistik GmbH & Co. KG Spedition", invoice_number="RE-2024-0999"))
+    env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(REPO_ROOT)}
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "workitems", "--db", store_url, *args],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    listed = run("list", "--state", "FAILED")
+    assert max(len(line) for line in listed.splitlines()) <= 80, listed
+    header, row = listed.splitlines()[:2]
+    assert header.split()[:8] == ["id", "state", "code", "vendor", "invoice", "amount", "cur",
+                                  "updated"], "AP's columns, from tasks/processes.yaml"
+    assert row.split()[:3] == [str(item), "FAILED", "LOW_CONFIDENCE"]
+    assert "RE-2024-0999" in row and "311.54" in row and "EUR" in row and "Kessler" in row
+
+    shown = run("show", str(item))
+    assert len(shown.splitlines()) < 30, "a summary, not the payload"
+    assert "LOW_CONFIDENCE" in shown and "RE-2024-0999" in shown and "invoice.pdf" in shown
+    assert f"workitems show {item} --json" in shown
+    whole = json.loads(run("show", str(item), "--json"))
+    assert whole["payload"]["extracted"]["fields"]["invoice_number"]["value"] == "RE-2024-0999"
+    assert [e["kind"] for e in whole["events"]][-1] == "FAILED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 import signal
 import subprocess
 import sys
@@ -191,3 +192,36 @@ def test_an_empty_queue_ends_the_worker_at_once(store: Store, store_url: str,
     out = run_worker(store_url, config, tmp_path / "logs", slots=2)
     assert time.monotonic() - started < 60 and "0 done, 0 failed" in out
     assert not (tmp_path / "logs" / "a-slot1" / "log.html").exists(), "no bot run was started"
+
+
+def _retry_config(path: Path) -> Path:
+    text = write_config(path).read_text(encoding="utf-8").replace(
+        "retry: {max_attempts: 3, initial_seconds: 0, jitter: 0}",
+        "retry: {max_attempts: 2, initial_seconds: 3, jitter: 0}")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_exit_when_empty_waits_for_a_retry_due_within_the_window(store: Store, store_url: str,
+                                                                 tmp_path: Path) -> None:
+    config = _retry_config(tmp_path / "p.yaml")
+    item = store.create_item(P, STEP, {"fail": "APPLICATION"}).id
+    out = run_worker(store_url, config, tmp_path / "logs")
+    assert store.get_item(item).attempts == 2, "the retry due in 3 s was waited for"
+    assert store.get_item(item).state is ItemState.FAILED
+    assert "0 pending." in out
+
+
+def test_a_worker_says_why_items_are_still_pending(store: Store, store_url: str,
+                                                   tmp_path: Path) -> None:
+    config = _retry_config(tmp_path / "p.yaml")
+    item = store.create_item(P, STEP, {"fail": "APPLICATION"}).id
+    done = subprocess.run([*worker_command(store_url, config, tmp_path / "logs"),
+                           "--retry-window", "1s"], cwd=REPO_ROOT, timeout=300,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = " ".join(done.stdout.split())
+    assert store.get_item(item).attempts == 1, "a retry beyond the window is left for later"
+    assert "1 pending:" in out
+    assert re.search(rf"item {item}: next retry in [0-3]s after TEST_APP: flaky on purpose "
+                     r"\(1 attempt\(s\) so far\)", out), out

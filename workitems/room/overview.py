@@ -5,11 +5,10 @@ Everything else is measured over a time window (1 h, 24 h, 7 d, 30 d), from the
 bots' and people's events in it, so the cost grows with the window's traffic,
 not with the size of the history:
 
-- straight-through rate: items completed with no person involved (COMPLETED
-  with no earlier RETRIED, APPROVED or MARKED_DONE event) / all items completed (COMPLETED,
-  or closed by a person: MARKED_DONE);
-- human-intervention rate: items a bot sent to a person (a FAILED event) /
-  items a bot finished or failed (COMPLETED or FAILED events);
+- straight-through and human-intervention rates: one definition for the whole
+  product (``workitems.rates``), per item of the process's measured step
+  (``measure_at`` in the process configuration; AP: per invoice, at the consumer),
+  over the items that step finished or sent to a person in the window;
 - processing time per step: from a worker's RESERVED event to the COMPLETED
   event that follows it (p50/p95/p99);
 - throughput: COMPLETED events per time bucket;
@@ -22,6 +21,7 @@ through ``events_kind_at`` as range reads.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from typing import Any
@@ -29,6 +29,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from workitems import Store
+from workitems.processes import measured_steps
+from workitems.rates import DEFINITION, Rates, rates_of
 
 WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600),
            "30d": (30 * 86400, 86400)}  # name: (seconds, bucket seconds)
@@ -42,9 +44,7 @@ class StepFigures(BaseModel):
     step: str
     states: dict[str, int]  # now, whole store
     completed: int = 0  # in the window: COMPLETED + MARKED_DONE
-    completed_with_person: int = 0
-    finished_by_bot: int = 0  # distinct items with a COMPLETED or FAILED event
-    failed_to_person: int = 0  # distinct items with a FAILED event
+    rates: Rates = Field(default_factory=Rates)  # in the window, see workitems.rates
     durations: list[float] = Field(default_factory=list, exclude=True)
     p50: float | None = None
     p95: float | None = None
@@ -56,36 +56,44 @@ class StepFigures(BaseModel):
 
     @property
     def straight_through(self) -> float | None:
-        if not self.completed:
-            return None
-        return (self.completed - self.completed_with_person) / self.completed
+        return self.rates.straight_through_rate
 
     @property
     def human_intervention(self) -> float | None:
-        return self.failed_to_person / self.finished_by_bot if self.finished_by_bot else None
+        return self.rates.human_intervention_rate
 
 
 class Overview(BaseModel):
     window: str
     now: float
     steps: list[StepFigures]
+    measured: dict[str, str] = {}  # process -> the step its headline rates are measured at
     throughput: list[tuple[float, int]]  # (bucket start, items completed)
     bucket_seconds: int
     oldest_pending_at: float | None
     oldest_failed_at: float | None
+    definition: str = DEFINITION
 
     def total(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.steps)
 
     @property
+    def headline(self) -> Rates:
+        """The measured steps' rates together: the figure shown as the process's rate."""
+        return sum((s.rates for s in self.steps if self.measured.get(s.process) == s.step),
+                   Rates())
+
+    @property
+    def measured_label(self) -> str:
+        return ", ".join(f"{p} / {s}" for p, s in sorted(self.measured.items()))
+
+    @property
     def straight_through(self) -> float | None:
-        done = self.total("completed")
-        return (done - self.total("completed_with_person")) / done if done else None
+        return self.headline.straight_through_rate
 
     @property
     def human_intervention(self) -> float | None:
-        finished = self.total("finished_by_bot")
-        return self.total("failed_to_person") / finished if finished else None
+        return self.headline.human_intervention_rate
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -147,28 +155,37 @@ def window_events(store: Store, since: float, limit: int = EVENT_SAMPLE) -> list
 
 def _figures(rows: list[dict[str, Any]]) -> dict[tuple[str, str], StepFigures]:
     by_step: dict[tuple[str, str], StepFigures] = {}
-    finished: dict[tuple[str, str], set[int]] = defaultdict(set)
-    failed: dict[tuple[str, str], set[int]] = defaultdict(set)
+    kinds: dict[tuple[str, str], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in rows:
         key = (r["process"], r["step"])
         fig = by_step.setdefault(key, StepFigures(process=key[0], step=key[1], states={}))
+        kinds[key][r["item_id"]].add(r["kind"])
         if r["kind"] == "MARKED_DONE":
             fig.completed += 1
-            fig.completed_with_person += 1
-            continue
-        finished[key].add(r["item_id"])
-        if r["kind"] == "FAILED":
-            failed[key].add(r["item_id"])
-            continue
-        fig.completed += 1
-        fig.completed_with_person += int(r["by_person"])
-        if r["reserved_at"] is not None:
-            fig.durations.append(float(r["at"]) - float(r["reserved_at"]))
+        elif r["kind"] == "COMPLETED":
+            fig.completed += 1
+            if r["by_person"]:  # sent back by a person before the window's completion
+                kinds[key][r["item_id"]].add("RETRIED")
+            if r["reserved_at"] is not None:
+                fig.durations.append(float(r["at"]) - float(r["reserved_at"]))
     for key, fig in by_step.items():
-        fig.finished_by_bot, fig.failed_to_person = len(finished[key]), len(failed[key])
+        fig.rates = rates_of(kinds[key])
         values = sorted(fig.durations)
         fig.p50, fig.p95, fig.p99 = (percentile(values, q) for q in (50, 95, 99))
     return by_step
+
+
+@functools.cache
+def _configured_steps() -> dict[str, str]:
+    return measured_steps()  # read once per server: the configuration changes with a restart
+
+
+def _measured(steps: list[StepFigures], configured: dict[str, str]) -> dict[str, str]:
+    """The configured step of each process, else its step that dealt with most items."""
+    out: dict[str, str] = {}
+    for fig in sorted(steps, key=lambda f: -f.rates.dealt_with):
+        out.setdefault(fig.process, configured.get(fig.process, fig.step))
+    return out
 
 
 def _throughput(store: Store, since: float, bucket: int, now: float) -> list[tuple[float, int]]:
@@ -202,7 +219,10 @@ def db_now(store: Store) -> float:
         return float(cur.execute("SELECT {now} AS t")[0]["t"])
 
 
-def overview(store: Store, window: str = "24h", *, throughput: bool = True) -> Overview:
+def overview(store: Store, window: str = "24h", *, throughput: bool = True,
+             measured: dict[str, str] | None = None) -> Overview:
+    """The figures; ``measured`` names each process's measured step (default: the
+    process configuration's ``measure_at``)."""
     seconds, bucket = WINDOWS.get(window, WINDOWS["24h"])
     window = window if window in WINDOWS else "24h"
     now = db_now(store)
@@ -214,7 +234,8 @@ def overview(store: Store, window: str = "24h", *, throughput: bool = True) -> O
         fig.states = states
         steps.append(fig)
     oldest_pending, oldest_failed = _oldest(store)
-    return Overview(window=window, now=now, steps=steps,
+    configured = _configured_steps() if measured is None else measured
+    return Overview(window=window, now=now, steps=steps, measured=_measured(steps, configured),
                     throughput=_throughput(store, since, bucket, now) if throughput else [],
                     bucket_seconds=bucket, oldest_pending_at=oldest_pending,
                     oldest_failed_at=oldest_failed)
@@ -226,11 +247,14 @@ def as_json(o: Overview) -> dict[str, Any]:
         "window": o.window,
         "straight_through_rate": o.straight_through,
         "human_intervention_rate": o.human_intervention,
+        "measured_at": o.measured,
+        "definition": o.definition,
         "oldest_pending_age_seconds": (o.now - o.oldest_pending_at) if o.oldest_pending_at
         else None,
         "oldest_failed_age_seconds": (o.now - o.oldest_failed_at) if o.oldest_failed_at
         else None,
-        "steps": [{**s.model_dump(), "completions": s.completions,
+        "steps": [{**s.model_dump(exclude={"rates"}), "dealt_with": s.rates.dealt_with,
+                   "straight_through": s.rates.straight_through, "completions": s.completions,
                    "straight_through_rate": s.straight_through,
                    "human_intervention_rate": s.human_intervention} for s in o.steps],
         "throughput": [{"from": t, "completed": n} for t, n in o.throughput],

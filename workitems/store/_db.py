@@ -223,7 +223,7 @@ class PostgresDatabase(Database):
             return self._psycopg.connect(self.url, autocommit=False, connect_timeout=10)
         except self._psycopg.Error as exc:
             raise StoreUnavailable(
-                f"cannot reach PostgreSQL at {_redact(self.url)}: {exc}".strip()) from exc
+                f"cannot reach PostgreSQL at {redact_url(self.url)}: {exc}".strip()) from exc
 
     def _is_usable(self, conn: Any) -> bool:
         return not conn.closed
@@ -241,7 +241,7 @@ class PostgresDatabase(Database):
         except self._psycopg.OperationalError as exc:
             self._local.conn = None
             conn.close()
-            raise StoreUnavailable(f"PostgreSQL at {_redact(self.url)} failed: {exc}") from exc
+            raise StoreUnavailable(f"PostgreSQL at {redact_url(self.url)} failed: {exc}") from exc
 
     def json_param(self, value: Any) -> Any:
         from psycopg.types.json import Jsonb
@@ -252,7 +252,8 @@ class PostgresDatabase(Database):
     def json_value(self, value: Any) -> Any:
         return value
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
+    """A database URL fit to print: its password replaced by ***."""
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
@@ -263,6 +264,6 @@ def connect(url: str) -> Database:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
     raise StoreUnavailable(
-        f"unsupported database URL {_redact(url)!r}: use sqlite:///path/to/file.db "
+        f"unsupported database URL {redact_url(url)!r}: use sqlite:///path/to/file.db "
         "or postgresql://user@host:5432/dbname"
     )

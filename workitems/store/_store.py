@@ -573,6 +573,17 @@ class Store:
                 {"p": process, "s": step})
         return int(rows[0]["n"])
 
+    def pending_waits(self, process: str, step: str, limit: int = 10) -> list[tuple[Item, float]]:
+        """The step's PENDING items, soonest due first, each with the seconds until a
+        worker may take it (0 when it may now; a retry's backoff otherwise)."""
+        with self.db.transaction(write=False) as cur:
+            rows = cur.execute(
+                f"SELECT {_ITEM_COLUMNS}, {{now}} AS db_now FROM items WHERE process = :p AND "
+                "step = :s AND state = 'PENDING' AND draft = 0 ORDER BY available_at, id "
+                "LIMIT :limit", {"p": process, "s": step, "limit": limit})
+        return [(self._item(r), max(0.0, float(r["available_at"]) - float(r["db_now"])))
+                for r in rows]
+
     def events(self, item_id: int | None = None, *, after_id: int = 0,
                limit: int = 1000) -> list[Event]:
         where = "id > :after" + (" AND item_id = :item" if item_id is not None else "")

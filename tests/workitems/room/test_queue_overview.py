@@ -97,10 +97,13 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     figures = ov.overview(s, "1h")
     [step] = figures.steps
     assert step.states == {"DONE": 4, "FAILED": 1}
-    assert (step.completed, step.completed_with_person) == (4, 1)
-    assert (step.finished_by_bot, step.failed_to_person) == (5, 2)
-    assert step.straight_through == pytest.approx(3 / 4)
+    assert step.completed == 4
+    # one definition (workitems.rates): of the 5 invoices dealt with, 3 had no person
+    assert (step.rates.dealt_with, step.rates.straight_through) == (5, 3)
+    assert step.straight_through == pytest.approx(3 / 5)
     assert step.human_intervention == pytest.approx(2 / 5)
+    assert figures.measured == {"ap": "consumer"}  # tasks/processes.yaml's measure_at
+    assert figures.straight_through == step.straight_through
     assert step.completions == 4 and step.p50 is not None and step.p50 >= 0
     assert step.p50 <= step.p95 <= step.p99  # type: ignore[operator]
     assert sum(n for _, n in figures.throughput) == 4
@@ -111,7 +114,7 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     assert 'workitems_items{process="ap",step="consumer",state="DONE"} 4' in text
     assert 'workitems_step_duration_seconds_count{process="ap",step="consumer"} 4' in text
     assert 'workitems_exception_queue{code="LOW_CONFIDENCE"} 1' in text
-    assert 'workitems_straight_through_ratio{process="ap",step="consumer"} 0.75' in text
+    assert 'workitems_straight_through_ratio{process="ap",step="consumer"} 0.6' in text
     # 3 bot attempts on invoices carried extracted fields (2 failures, 1 completion)
     assert 'workitems_field_confidence_count{field="total"} 3' in text
     assert 'workitems_field_confidence_bucket{field="total",le="0.5"} 3' in text
@@ -137,3 +140,27 @@ def test_items_given_up_after_retries_are_in_the_queue(room_store: Store) -> Non
     s.fail(created.id, res.token, "w", ExceptionType.BUSINESS, "ERP_UNAVAILABLE", "down")
     [row] = q.queue_page(s, q.QueueFilter()).rows
     assert (row.id, row.exception_code, row.vendor) == (created.id, "ERP_UNAVAILABLE", None)
+
+
+def test_the_overview_headline_is_the_measured_step_with_its_definition(
+        room_store: Store, make_client) -> None:  # noqa: ANN001
+    """Reporter items do not dilute the headline: it is the consumer's figure, per invoice,
+    and the page says how it is counted."""
+    s = room_store
+    s.register_process("ap", STEPS)
+    for step in ("consumer", "reporter", "reporter", "reporter"):
+        created = s.create_item("ap", step, {})
+        res = s.reserve("ap", step, "w")
+        assert res is not None
+        s.complete(created.id, res.token, "w")
+    seed_failed_invoice(s)  # a consumer item sent to a person
+    figures = ov.overview(s, "24h")
+    assert figures.measured == {"ap": "consumer"}
+    assert (figures.headline.dealt_with, figures.headline.straight_through) == (2, 1)
+    assert figures.straight_through == 0.5 and figures.human_intervention == 0.5
+    assert ov.overview(s, "24h", measured={}).measured == {"ap": "reporter"}, \
+        "without a configured step, the busiest one"
+    page = make_client("sup").get("/overview").text
+    assert '<span class="big" id="stp">50.0 %</span>' in page
+    assert "1 of 2 items at ap / consumer" in page
+    assert "How the rates are counted: per item of the measured step" in page
