@@ -139,13 +139,22 @@ def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> d
             lines.append(Decimal(item.amount))
         except InvalidOperation:
             continue
+    rate = _decimal(fields.get("tax_rate"))
     if amounts_close(net, tax, total, lines):
-        return {}
+        if rate is None or net is None or tax is None or _matches_rate(net, tax, rate):
+            return {}
+        reason = f"the tax is not {rate.normalize()} % of the net, the rate printed"
+        return dict.fromkeys(AMOUNTS, reason)
     if total is not None and net is None and tax is None and lines and abs(
             sum(lines) - total) <= Decimal("0.011"):
         return {}  # no tax printed (a receipt): the lines make the total
     reason = "the amounts do not add up (net + tax = total) on this document"
     return dict.fromkeys(AMOUNTS, reason)
+
+
+def _matches_rate(net: Decimal, tax: Decimal, rate: Decimal) -> bool:
+    """tax = net × rate, to the cent per line rounded (half a percent of the tax)."""
+    return abs(net * rate / 100 - tax) <= max(Decimal("0.02"), abs(tax) * Decimal("0.005"))
 
 
 def _role_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:

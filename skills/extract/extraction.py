@@ -242,7 +242,7 @@ def _share_out(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[st
 
 
 # How much less likely a net, tax and total that do not add up are taken to be together.
-_UNBALANCED = 0.25
+_UNBALANCED = 0.05
 
 
 def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int]) -> None:
@@ -253,6 +253,7 @@ def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, 
     tops = {n: _likeliest(ranked.get(n, []), 4) for n in names}
     if not all(tops.values()):
         return
+    _add_closing_values(ranked, tops)
 
     def joint(pick: tuple) -> float:
         (_, pn, vn), (_, pt, vt), (_, ps, vs) = pick
@@ -267,6 +268,25 @@ def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, 
     if None in current or joint(best) > joint(current):
         for n, (index, _, _) in zip(names, best, strict=True):
             choice[n] = index
+
+
+def _add_closing_values(ranked: dict[str, list[tuple[float, Candidate]]],
+                        tops: dict[str, list[tuple[int, float, Decimal]]]) -> None:
+    """Add to each amount's likeliest values any value printed that closes net + tax =
+    total with the likeliest values of the other two: the tax of a layout the model
+    scores low is still the amount that makes the sum."""
+    net, tax, total = "net_amount", "tax_amount", "total"
+    wanted = {
+        tax: {vs - vn for _, _, vn in tops[net] for _, _, vs in tops[total]},
+        net: {vs - vt for _, _, vt in tops[tax] for _, _, vs in tops[total]},
+        total: {vn + vt for _, _, vn in tops[net] for _, _, vt in tops[tax]},
+    }
+    for name, values in wanted.items():
+        have = {v for _, _, v in tops[name]}
+        for option in _likeliest(ranked.get(name, []), len(ranked.get(name, []))):
+            if option[2] in values and option[2] not in have:
+                tops[name].append(option)
+                have.add(option[2])
 
 
 def _likeliest(options: list[tuple[float, Candidate]], k: int) -> list[tuple[int, float, Decimal]]:

@@ -8,8 +8,8 @@ from decimal import Decimal
 import numpy as np
 
 from skills.doctype import DocumentType, document_type, title_kind
-from skills.extract import Extraction, Field, extract
-from skills.extract.candidates import build_candidates
+from skills.extract import Extraction, Field, decide, extract
+from skills.extract.candidates import Candidate, build_candidates
 from skills.extract.checks import (
     CHECK_CAP,
     _in_sentence,
@@ -280,3 +280,24 @@ def test_a_vat_id_under_another_companys_name_is_not_sure() -> None:
     # Without one, it is not suggested as the vendor's either.
     bare = extract(_doc(rows + [("NL991293964B01", 50, 142)]))
     assert bare.fields["vendor_vat"].value is None
+
+
+def test_the_tax_that_closes_the_sum_is_taken_though_the_model_scores_it_low() -> None:
+    # On a layout it never saw, the model ranks the real tax fifth: net + tax = total
+    # still picks it out of every amount printed, not only the four likeliest.
+    def cand(field: str, value: str, y: float) -> Candidate:
+        return Candidate(field, value, value, 1, (400.0, y, 450.0, y + 9), 1.0, "text")
+
+    scored = [(cand("net_amount", "100.00", 300), 0.9), (cand("total", "119.00", 340), 0.9)]
+    scored += [(cand("tax_amount", v, 400 + i * 12), p) for i, (v, p) in enumerate(
+        [("55.00", 0.5), ("42.00", 0.4), ("33.00", 0.3), ("21.00", 0.2), ("19.00", 0.05)])]
+    decisions = decide([c for c, _ in scored], np.array([p for _, p in scored]))
+    assert decisions["tax_amount"].value == "19.00"
+
+
+def test_a_tax_that_is_not_the_printed_rate_of_the_net_is_not_sure() -> None:
+    rows = [(t.replace("MwSt. 19 %:", "MwSt. 7 %:"), x, y) for t, x, y in INVOICE]
+    result = extract(_doc(rows))
+    assert result.fields["tax_rate"].value == "7.00"
+    total = result.fields["total"]
+    assert total.confidence <= CHECK_CAP and "7 %" in (total.check or "")
