@@ -164,6 +164,59 @@ def test_an_expired_lease_returns_the_item_and_fences_the_old_worker(store: Stor
     assert kinds(store, item_id).count("COMPLETED") == 1
 
 
+def test_a_paused_holder_cannot_overwrite_an_item_another_worker_finished(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {"posting": None}, {"invoice.pdf": b"%PDF"}).id
+    paused = store.reserve(P, "consumer", "paused-worker", lease_seconds=0.2)
+    assert paused is not None
+    draft = store.create_output(item_id, {"from": "paused"}, "paused-worker", token=paused.token)
+    store.save_payload(item_id, {"posting": None, "started": 1}, "paused-worker",
+                       token=paused.token)  # allowed while the lease holds
+    time.sleep(0.3)  # the holder is stopped past its lease
+    store.reclaim_expired()
+    other = store.reserve(P, "consumer", "w2")
+    assert other is not None and other.item_id == item_id
+    store.save_payload(item_id, {"posting": {"document_number": "5100001"}}, "w2",
+                       token=other.token)
+    store.complete(item_id, other.token, "w2")
+    finished = store.get_item(item_id)
+
+    # The paused holder resumes: every write it tries is refused, the DONE item is unchanged.
+    writes = [
+        lambda: store.save_payload(item_id, {"posting": None}, "paused-worker",
+                                   token=paused.token),
+        lambda: store.add_file(item_id, "late.txt", b"x", "paused-worker", token=paused.token),
+        lambda: store.remove_file(item_id, "invoice.pdf", "paused-worker", token=paused.token),
+        lambda: store.create_output(item_id, {"late": True}, "paused-worker",
+                                    token=paused.token),
+    ]
+    for write in writes:
+        with pytest.raises(LeaseLost, match="DONE"):
+            write()
+    with pytest.raises(ItemNotFound):  # its draft went with its attempt
+        store.save_payload(draft, {"x": 1}, "paused-worker", token=paused.token)
+    after = store.get_item(item_id)
+    assert after == finished and after.state is ItemState.DONE
+    assert after.payload == {"posting": {"document_number": "5100001"}}
+    assert after.files == ["invoice.pdf"]
+    assert store.list_items(process=P, step="reporter") == [], "no output of the paused one"
+
+
+def test_a_draft_output_is_written_under_its_parents_lease(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {}).id
+    res = store.reserve(P, "consumer", "w1", lease_seconds=0.2)
+    assert res is not None
+    out = store.create_output(item_id, {"n": 1}, "w1", token=res.token)
+    store.save_payload(out, {"n": 2}, "w1", token=res.token)
+    store.add_file(out, "report.txt", b"ok", "w1", token=res.token)
+    with pytest.raises(LeaseLost):
+        store.save_payload(out, {"n": 3}, "w1", token="not-the-token")
+    time.sleep(0.3)
+    store.reclaim_expired()
+    with pytest.raises((LeaseLost, ItemNotFound)):
+        store.save_payload(out, {"n": 4}, "w1", token=res.token)
+    assert store.get_item(item_id).state is ItemState.PENDING
+
+
 def test_a_poison_item_fails_after_its_attempts(store: Store) -> None:
     item_id = store.create_item(P, "consumer", {}).id
     for _ in range(3):

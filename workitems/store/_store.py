@@ -3,6 +3,9 @@
 Guarantees, whichever backend:
 - an item is leased to one worker at a time (SKIP LOCKED on PostgreSQL, the single
   writer on SQLite), and only the holder of the lease token can release it;
+- every write by a worker (payload, files, outputs) carries its lease token and is
+  refused with LeaseLost once the lease is gone: a paused or cut-off worker cannot
+  overwrite an item another worker has since finished;
 - a worker that dies stops renewing its lease; when the lease expires the item goes
   back to the queue (and counts an attempt, so a poison item cannot loop forever);
 - outputs created during an attempt stay drafts, invisible to the next step, until
@@ -167,17 +170,20 @@ class Store:
                         details={"reference": reference, "files": sorted(files)})
         return Created(id=item_id, created=True)
 
-    def create_output(self, parent_id: int, payload: Any = None, actor: str = "system") -> int:
+    def create_output(self, parent_id: int, payload: Any = None, actor: str = "system", *,
+                      token: str | None = None) -> int:
         """A draft output of the parent's current attempt, for the parent's next step.
 
         It joins the next step's queue when the parent completes; a top-level string
-        ``reference`` in the payload is its unique reference there.
+        ``reference`` in the payload is its unique reference there. With ``token`` (a
+        worker's write) it is refused unless the parent is still leased under it.
         """
         payload = check_payload(payload)
         parent = self.get_item(parent_id)
         next_step = self.step(parent.process, parent.step).next_step or f"{parent.step}.output"
         reference = payload.get("reference")
         with self.db.transaction() as cur:
+            self._fence(cur, parent_id, token)
             item_id = self._insert_item(
                 cur, parent.process, next_step, payload, parent_id=parent_id, draft=True,
                 reference=reference if isinstance(reference, str) else None,
@@ -291,6 +297,19 @@ class Store:
                          "attempt": row["attempts"], "retry_in_seconds": round(delay, 3)})
         return state
 
+    def _fence(self, cur: Cursor, item_id: int, token: str | None) -> None:
+        """A worker's write must come from the lease holder: the item itself, or for a
+        draft output its parent, is still IN_PROGRESS under ``token``; else LeaseLost.
+        ``token=None`` is a person's or the system's write, checked by other means."""
+        if token is None:
+            return
+        rows = cur.execute("SELECT draft, parent_id FROM items WHERE id = :id", {"id": item_id})
+        if not rows:
+            raise ItemNotFound(item_id)
+        row = rows[0]
+        leased = row["parent_id"] if row["draft"] and row["parent_id"] is not None else item_id
+        self._check_lease(cur, leased, token)
+
     def _check_lease(self, cur: Cursor, item_id: int, token: str) -> Row:
         lock = " FOR UPDATE" if self.dialect == "postgres" else ""
         rows = cur.execute(
@@ -301,7 +320,8 @@ class Store:
         row = rows[0]
         if row["state"] != ItemState.IN_PROGRESS or row["lease_token"] != token:
             raise LeaseLost(f"item {item_id} is no longer leased to this worker (state "
-                            f"{row['state']}); its lease expired and it went back to the queue")
+                            f"{row['state']}): its lease expired and it went back to the queue "
+                            "or to another worker; this worker's change was refused")
         return row
 
     def _publish_outputs(self, cur: Cursor, parent_id: int, actor: str) -> None:
@@ -443,9 +463,12 @@ class Store:
         return self.db.json_value(rows[0]["payload"])
 
     def save_payload(self, item_id: int, payload: Any, actor: str,
-                     expected_version: int | None = None) -> None:
+                     expected_version: int | None = None, *, token: str | None = None) -> None:
+        """Replace an item's payload. A person passes ``expected_version``, a worker its
+        lease ``token`` (see :meth:`_fence`)."""
         payload = check_payload(payload)
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             rows = cur.execute("SELECT version, state FROM items WHERE id = :id", {"id": item_id})
             if not rows:
                 raise ItemNotFound(item_id)
@@ -472,9 +495,11 @@ class Store:
             {"id": item_id, "name": name, "content": content, "size": len(content),
              "sha": hashlib.sha256(content).hexdigest()})
 
-    def add_file(self, item_id: int, name: str, content: bytes, actor: str) -> None:
+    def add_file(self, item_id: int, name: str, content: bytes, actor: str, *,
+                 token: str | None = None) -> None:
         content = self._checked_files({name: content})[name]
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             if not cur.execute("SELECT 1 AS x FROM items WHERE id = :id", {"id": item_id}):
                 raise ItemNotFound(item_id)
             self._insert_file(cur, item_id, name, content)
@@ -498,9 +523,11 @@ class Store:
                                {"id": item_id})
         return [r["name"] for r in rows]
 
-    def remove_file(self, item_id: int, name: str, actor: str) -> None:
+    def remove_file(self, item_id: int, name: str, actor: str, *,
+                    token: str | None = None) -> None:
         check_file_name(name)
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             cur.execute("DELETE FROM item_files WHERE item_id = :id AND name = :name",
                         {"id": item_id, "name": name})
             if cur.rowcount == 0:
