@@ -225,6 +225,24 @@ def test_a_poison_item_fails_after_its_attempts(store: Store) -> None:
         store.reclaim_expired()
     item = store.get_item(item_id)
     assert item.state is ItemState.FAILED and item.exception_code == "LEASE_EXPIRED"
+    assert "stopped 3 times" in item.exception_message
+
+
+def test_lease_expired_counts_the_expiries_not_all_attempts(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {}).id
+    for _ in range(2):  # two ordinary retryable failures
+        res = store.reserve(P, "consumer", "w")
+        assert res is not None
+        store.fail(item_id, res.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+        with store.db.transaction() as cur:
+            cur.execute("UPDATE items SET available_at = 0 WHERE id = :id", {"id": item_id})
+    assert store.reserve(P, "consumer", "w", lease_seconds=0.05) is not None
+    time.sleep(0.1)
+    store.reclaim_expired()  # the third and last attempt: the worker died
+    item = store.get_item(item_id)
+    assert item.exception_code == "LEASE_EXPIRED"
+    assert "stopped once" in item.exception_message
+    assert "3 attempts in all; the other 2 ended in retryable errors" in item.exception_message
 
 
 def test_heartbeat_keeps_the_lease(store: Store) -> None:

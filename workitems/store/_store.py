@@ -381,12 +381,27 @@ class Store:
                     {"state": state.value, "id": row["id"],
                      "etype": ExceptionType.APPLICATION.value if give_up else None,
                      "code": "LEASE_EXPIRED" if give_up else None,
-                     "msg": (f"the worker holding this item stopped {row['attempts']} times; "
-                             "check the worker logs, then retry") if give_up else None})
+                     "msg": self._lease_expired_message(cur, row["id"], row["attempts"])
+                     if give_up else None})
                 self._event(cur, row["id"], actor, EventKind.LEASE_EXPIRED,
                             ItemState.IN_PROGRESS, state,
                             {"owner": row["lease_owner"], "attempt": row["attempts"]})
         return len(rows)
+
+    def _lease_expired_message(self, cur: Cursor, item_id: int, attempts: int) -> str:
+        """Say how many attempts really ended in a lease expiry (this one included), from
+        the history since a person last retried the item; the others failed otherwise."""
+        rows = cur.execute(
+            "SELECT count(*) AS n FROM events WHERE item_id = :id AND kind = :kind AND id > "
+            "(SELECT coalesce(max(id), 0) FROM events WHERE item_id = :id AND kind = :retried)",
+            {"id": item_id, "kind": EventKind.LEASE_EXPIRED.value,
+             "retried": EventKind.RETRIED.value})
+        expiries = int(rows[0]["n"]) + 1
+        times = "once" if expiries == 1 else f"{expiries} times"
+        others = attempts - expiries
+        rest = f"; the other {others} ended in retryable errors" if others > 0 else ""
+        return (f"the worker holding this item stopped {times} without finishing it "
+                f"({attempts} attempts in all{rest}); check the worker logs, then retry")
 
     # -- people's actions ----------------------------------------------------------------
 
