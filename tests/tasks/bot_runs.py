@@ -19,10 +19,12 @@ from workitems.processes import REPO_ROOT, load_config
 PROCESS = "ap"
 
 
-def write_ap_config(folder: Path, producer_attempts: int = 2) -> Path:
+def write_ap_config(folder: Path, producer_attempts: int = 2,
+                    consumer_attempts: int | None = None) -> Path:
     """The ap process of tasks/processes.yaml with retries that do not wait."""
     path = folder / "processes.yaml"
     retry = "{max_attempts: %d, initial_seconds: 0, jitter: 0}"
+    consumer_retry = f"\n        retry: {retry % consumer_attempts}" if consumer_attempts else ""
     path.write_text(f"""
 processes:
   ap:
@@ -34,7 +36,7 @@ processes:
         retry: {retry % producer_attempts}
       - name: consumer
         task: tasks/consumer.py::consume
-        next: reporter
+        next: reporter{consumer_retry}
       - name: reporter
         task: tasks/reporter.py::report
         lease: 2m

@@ -280,6 +280,25 @@ def test_people_retry_claim_and_close_failed_items(store: Store) -> None:
     assert store.events(item_id)[-1].actor == "user:alice"
 
 
+def test_an_item_settled_outside_the_bots_gets_its_payload_and_outputs(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {"reference": "inv-1", "done": False}).id
+    res = store.reserve(P, "consumer", "w", lease_seconds=0.05)
+    assert res is not None
+    store.create_output(item_id, {"reference": "inv-1", "from": "dead attempt"}, "w",
+                        token=res.token)
+    store.fail(item_id, res.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+    store.mark_done(item_id, "reconciliation", reason="found elsewhere",
+                    payload={"reference": "inv-1", "done": True},
+                    outputs=[{"reference": "inv-1", "done": True}])
+    item = store.get_item(item_id)
+    assert item.state is ItemState.DONE and item.payload["done"] is True
+    [output] = store.list_items(step="reporter")
+    assert output.parent_id == item_id and output.payload == {"reference": "inv-1", "done": True}
+    assert output.state is ItemState.PENDING
+    done = store.events(item_id)[-1]
+    assert done.kind == "MARKED_DONE" and done.details["previous_code"] == "ERP_UNAVAILABLE"
+
+
 @pytest.mark.parametrize("name", ["../../x", "a/b.pdf", "a\\b.pdf", "nul\x00.pdf", "..", "",
                                   "x..pdf"])
 def test_file_names_that_are_paths_are_refused(store: Store, name: str) -> None:

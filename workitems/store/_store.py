@@ -343,6 +343,22 @@ class Store:
             self._event(cur, d["id"], actor, EventKind.CREATED, None, ItemState.PENDING,
                         {"parent_id": parent_id, "reference": d["reference"]})
 
+    def _add_outputs(self, cur: Cursor, parent_id: int, payloads: list[JSON], actor: str
+                     ) -> None:
+        """Outputs of an item closed outside an attempt: drafts, published at once."""
+        self._discard_outputs(cur, parent_id, actor)  # a dead attempt's drafts never count
+        rows = cur.execute("SELECT process, step, priority FROM items WHERE id = :id",
+                           {"id": parent_id})
+        parent = rows[0]
+        next_step = self._step_in(cur, parent["process"], parent["step"]).next_step or \
+            f"{parent['step']}.output"
+        for payload in payloads:
+            reference = payload.get("reference")
+            self._insert_item(cur, parent["process"], next_step, payload, parent_id=parent_id,
+                              draft=True, priority=parent["priority"],
+                              reference=reference if isinstance(reference, str) else None)
+        self._publish_outputs(cur, parent_id, actor)
+
     def _discard_outputs(self, cur: Cursor, parent_id: int, actor: str) -> None:
         drafts = cur.execute("SELECT id FROM items WHERE parent_id = :p AND draft = 1",
                              {"p": parent_id})
@@ -423,16 +439,29 @@ class Store:
                          "previous_code": row["exception_code"]})
 
     def mark_done(self, item_id: int, actor: str, *, reason: str = "",
-                  expected_version: int | None = None) -> None:
-        """Close a FAILED or PENDING item by hand (handled outside the bots)."""
+                  expected_version: int | None = None, payload: Any = None,
+                  outputs: list[Any] = ()) -> None:
+        """Close a FAILED or PENDING item by hand (handled outside the bots).
+
+        A reconciliation that found the item's work already done elsewhere passes the
+        item's final ``payload`` and the ``outputs`` the bot would have made; they join
+        the next step's queue in the same transaction (merged by reference, as a bot's).
+        """
+        new_payload = check_payload(payload) if payload is not None else None
+        made = [check_payload(o) for o in outputs]
         with self.db.transaction() as cur:
             row = self._row_for_change(cur, item_id, expected_version,
                                        {ItemState.FAILED, ItemState.PENDING})
+            sets = "payload = :payload, " if new_payload is not None else ""
             cur.execute(
-                "UPDATE items SET state = 'DONE', assignee = NULL, version = version + 1, "
-                "updated_at = {now} WHERE id = :id", {"id": item_id})
+                f"UPDATE items SET {sets}state = 'DONE', assignee = NULL, version = version + 1, "
+                "updated_at = {now} WHERE id = :id",
+                {"id": item_id, "payload": self.db.json_param(new_payload)})
             self._event(cur, item_id, actor, EventKind.MARKED_DONE, row["state"], ItemState.DONE,
-                        {"reason": reason})
+                        {"reason": reason, "payload_changed": new_payload is not None,
+                         "previous_code": row["exception_code"], "outputs": len(made)})
+            if made:
+                self._add_outputs(cur, item_id, made, actor)
 
     def claim(self, item_id: int, actor: str, *, expected_version: int | None = None) -> None:
         """A person takes a FAILED item; nobody else can act on it until released."""
