@@ -15,12 +15,9 @@ import pytest
 from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
 from devdata.master import load_master
-from tasks.payloads import InvoicePayload, Review
-from tests.tasks.bot_runs import run_step, write_ap_config
-from tests.workitems.room.test_approval_posts_to_erp import an_invoice_the_erp_expects
+from tests.tasks.bot_runs import approved_invoices, run_step, write_ap_config
 from workitems import ItemState, Store, open_store
 from workitems.processes import REPO_ROOT
-from workitems.room.demo import seed_failed_invoice
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 VENDOR_SCREENS_DOWN = Chaos(down_paths=("/vendors",))  # the lookup screen still answers
@@ -33,15 +30,7 @@ def store(tmp_path: Path):  # noqa: ANN201
 
 
 def approved_item(store: Store) -> int:
-    """An invoice a clerk approved with its true fields: the consumer posts it as is."""
-    invoice = an_invoice_the_erp_expects()
-    item_id = seed_failed_invoice(store, invoice)
-    payload = InvoicePayload.model_validate(store.get_item(item_id).payload)
-    fields = {name: f.value for name, f in payload.extracted.fields.items()}
-    fields["total"] = str(invoice.total)
-    payload.review = Review(action="approve", fields=fields, by="clerk", at=datetime.now(UTC))
-    payload.findings = []
-    store.retry(item_id, "clerk", payload=payload.model_dump(mode="json"))
+    [item_id] = approved_invoices(store, ["RE-7781"])
     return item_id
 
 

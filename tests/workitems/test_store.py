@@ -7,6 +7,7 @@ import time
 import pytest
 
 from workitems import (
+    BreakerPolicy,
     Conflict,
     DuplicateReference,
     Duplicates,
@@ -368,3 +369,67 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:
         open_store(f"sqlite:///{blocker / 'sub' / 'w.db'}")
     with pytest.raises(StoreUnavailable, match="unsupported database URL"):
         open_store("mysql://x")
+
+
+BREAKER = BreakerPolicy(target="erp", codes=["ERP_UNAVAILABLE"], after=2, open_seconds=0.3,
+                        factor=2, max_open_seconds=0.5)
+
+
+def _fail_next(store: Store, code: str = "ERP_UNAVAILABLE") -> int:
+    res = store.reserve(P, "guarded", "w")
+    assert res is not None, "an item was handed out"
+    store.fail(res.item_id, res.token, "w", ExceptionType.APPLICATION, code, "down")
+    return res.item_id
+
+
+def test_a_circuit_breaker_holds_the_queue_while_the_target_is_down(store: Store) -> None:
+    store.register_process(P, [Step(process=P, name="guarded", retry=RetryPolicy(
+        max_attempts=2, initial_seconds=60, jitter=0, breaker=BREAKER))])
+    ids = [store.create_item(P, "guarded", {"n": n}).id for n in range(4)]
+    first = _fail_next(store)  # below the threshold: an ordinary retry, attempt spent
+    assert store.get_item(first).attempts == 1
+    second = _fail_next(store)  # the threshold: the breaker opens
+    assert second != first
+    [breaker] = store.breakers()
+    assert (breaker.state, breaker.target, breaker.failures) == ("OPEN", "erp", 2)
+    item = store.get_item(second)
+    assert item.state is ItemState.PENDING and item.attempts == 0, "its attempt was refunded"
+    assert store.events(second)[-1].details["attempt_refunded"] is True
+
+    # Open: nothing is handed out, nothing spends an attempt, no worker is started.
+    assert store.reserve(P, "guarded", "w") is None and store.available(P, "guarded") == 0
+    time.sleep(0.35)
+    assert store.available(P, "guarded") == 1, "one probe, not the whole queue"
+    probe = store.reserve(P, "guarded", "w")
+    assert probe is not None and store.breakers()[0].state == "HALF_OPEN"
+    assert store.reserve(P, "guarded", "w2") is None, "one probe at a time"
+    store.fail(probe.item_id, probe.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+    reopened = store.breakers()[0]
+    assert reopened.state == "OPEN" and reopened.open_seconds == 0.5  # 0.3 x 2, capped
+    assert store.get_item(probe.item_id).state is ItemState.PENDING
+
+    time.sleep(0.55)
+    probe = store.reserve(P, "guarded", "w")
+    assert probe is not None
+    store.complete(probe.item_id, probe.token, "w")  # the target answers again
+    assert store.breakers()[0].state == "CLOSED" and store.breakers()[0].failures == 0
+    assert store.events(probe.item_id)[-1].details == {"breaker_closed": True}
+    while (res := store.reserve(P, "guarded", "w")) is not None:
+        store.complete(res.item_id, res.token, "w")
+    states = [store.get_item(i).state for i in ids]
+    assert states == [ItemState.PENDING] + [ItemState.DONE] * 3, "the first waits its backoff"
+
+
+def test_only_the_breakers_codes_count_and_a_success_resets_it(store: Store) -> None:
+    store.register_process(P, [Step(process=P, name="guarded", retry=RetryPolicy(
+        max_attempts=5, initial_seconds=0, jitter=0, breaker=BREAKER))])
+    for n in range(4):
+        store.create_item(P, "guarded", {"n": n})
+    _fail_next(store, "LOCATOR_NOT_FOUND")  # the item's own trouble, not the target's
+    _fail_next(store)
+    ok = store.reserve(P, "guarded", "w")
+    assert ok is not None
+    store.complete(ok.item_id, ok.token, "w")
+    _fail_next(store)  # one after a success: still closed
+    assert store.breakers()[0].state == "CLOSED" and store.breakers()[0].failures == 1
+    assert store.reserve(P, "guarded", "w") is not None

@@ -14,7 +14,8 @@ not with the size of the history:
   event that follows it (p50/p95/p99);
 - throughput: COMPLETED events per time bucket;
 - oldest waiting: creation time of the oldest PENDING item (waiting for a
-  worker) and of the oldest FAILED item (waiting for a person).
+  worker) and of the oldest FAILED item (waiting for a person);
+- circuit breakers: per step and target system, whether workers take items.
 
 Events in the window, the reservations before them and person actions all come
 through ``events_kind_at`` as range reads.
@@ -29,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from workitems import Store
+from workitems.store import Breaker
 
 WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600),
            "30d": (30 * 86400, 86400)}  # name: (seconds, bucket seconds)
@@ -73,6 +75,7 @@ class Overview(BaseModel):
     bucket_seconds: int
     oldest_pending_at: float | None
     oldest_failed_at: float | None
+    breakers: list[Breaker] = Field(default_factory=list)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.steps)
@@ -217,7 +220,7 @@ def overview(store: Store, window: str = "24h", *, throughput: bool = True) -> O
     return Overview(window=window, now=now, steps=steps,
                     throughput=_throughput(store, since, bucket, now) if throughput else [],
                     bucket_seconds=bucket, oldest_pending_at=oldest_pending,
-                    oldest_failed_at=oldest_failed)
+                    oldest_failed_at=oldest_failed, breakers=store.breakers())
 
 
 def as_json(o: Overview) -> dict[str, Any]:
@@ -234,4 +237,5 @@ def as_json(o: Overview) -> dict[str, Any]:
                    "straight_through_rate": s.straight_through,
                    "human_intervention_rate": s.human_intervention} for s in o.steps],
         "throughput": [{"from": t, "completed": n} for t, n in o.throughput],
+        "breakers": [b.model_dump(mode="json") for b in o.breakers],
     }

@@ -44,6 +44,7 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
+from workitems.store import _breakers
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import check_file_name, check_file_size, check_payload
 from workitems.store._schema import migrate
@@ -219,11 +220,16 @@ class Store:
                 ) -> Reservation | None:
         """Lease the most urgent pending item of a step, or None if there is none."""
         self._maybe_reclaim()
-        lease = lease_seconds or self.step(process, step).lease_seconds
+        settings = self.step(process, step)
+        lease = lease_seconds or settings.lease_seconds
+        breaker = settings.retry.breaker
         token = secrets.token_hex(16)
         # Not durable: if the server crashed and lost this lease, the item is simply
         # PENDING again and this worker's completion is refused (unknown token).
         with self.db.transaction(durable=False) as cur:
+            allowed, probe = _breakers.gate(self.db, cur, process, step, breaker)
+            if not allowed:
+                return None  # the step's target system is taken for down: items wait
             rows = cur.execute(
                 "UPDATE items SET state = 'IN_PROGRESS', lease_owner = :owner, "
                 "lease_token = :token, lease_expires_at = {now} + :lease, "
@@ -238,8 +244,13 @@ class Store:
             if not rows:
                 return None
             row = rows[0]
+            details: JSON = {"attempt": row["attempts"]}
+            if probe:
+                assert breaker is not None
+                _breakers.probe_taken(cur, process, step, breaker, row["id"])
+                details["breaker_probe"] = breaker.target
             self._event(cur, row["id"], owner, EventKind.RESERVED, ItemState.PENDING,
-                        ItemState.IN_PROGRESS, {"attempt": row["attempts"]})
+                        ItemState.IN_PROGRESS, details)
         return Reservation(item_id=row["id"], token=token, attempt=row["attempts"],
                            lease_expires_at=row["lease_expires_at"])
 
@@ -264,11 +275,14 @@ class Store:
                 "lease_expires_at = NULL, exception_type = NULL, exception_code = NULL, "
                 "exception_message = NULL, version = version + 1, updated_at = {now} "
                 "WHERE id = :id AND lease_token = :token AND state = 'IN_PROGRESS' "
-                "RETURNING id", {"id": item_id, "token": token})
+                "RETURNING process, step", {"id": item_id, "token": token})
             if not done:
                 self._check_lease(cur, item_id, token)  # raises: says what happened
+            process, step = done[0]["process"], done[0]["step"]
+            closed = _breakers.on_success(cur, process, step,
+                                         self._step_in(cur, process, step).retry.breaker)
             self._event(cur, item_id, actor, EventKind.COMPLETED, ItemState.IN_PROGRESS,
-                        ItemState.DONE)
+                        ItemState.DONE, {"breaker_closed": True} if closed else None)
             self._publish_outputs(cur, item_id, actor)
 
     def fail(self, item_id: int, token: str, actor: str, exception_type: ExceptionType,
@@ -280,21 +294,30 @@ class Store:
             row = self._check_lease(cur, item_id, token)
             self._discard_outputs(cur, item_id, actor)
             policy = self._step_in(cur, row["process"], row["step"]).retry
-            retry = (exception_type is ExceptionType.APPLICATION
-                     and not policy.gives_up_after(row["attempts"]))
+            breaker = _breakers.on_failure(
+                self.db, cur, row["process"], row["step"], policy.breaker,
+                code if exception_type is ExceptionType.APPLICATION else None)
+            # The target is down: not this item's fault. It keeps its attempt and waits in
+            # the queue; the breaker decides when items flow again.
+            refund = breaker is _breakers.BreakerState.OPEN
+            retry = refund or (exception_type is ExceptionType.APPLICATION
+                               and not policy.gives_up_after(row["attempts"]))
             state = ItemState.PENDING if retry else ItemState.FAILED
-            delay = policy.delay(row["attempts"], self._rng) if retry else 0.0
+            delay = policy.delay(row["attempts"], self._rng) if retry and not refund else 0.0
             cur.execute(
                 "UPDATE items SET state = :state, lease_owner = NULL, lease_token = NULL, "
                 "lease_expires_at = NULL, exception_type = :etype, exception_code = :code, "
                 "exception_message = :msg, available_at = {now} + :delay, "
-                "version = version + 1, updated_at = {now} WHERE id = :id",
+                "attempts = attempts - :refund, version = version + 1, updated_at = {now} "
+                "WHERE id = :id",
                 {"state": state.value, "etype": exception_type.value, "code": code,
-                 "msg": message, "delay": delay, "id": item_id})
+                 "msg": message, "delay": delay, "refund": int(refund), "id": item_id})
             kind = EventKind.RETRY_SCHEDULED if retry else EventKind.FAILED
-            self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state,
-                        {"type": exception_type.value, "code": code, "message": message,
-                         "attempt": row["attempts"], "retry_in_seconds": round(delay, 3)})
+            details: JSON = {"type": exception_type.value, "code": code, "message": message,
+                             "attempt": row["attempts"], "retry_in_seconds": round(delay, 3)}
+            if refund:
+                details.update(breaker_open=policy.breaker.target, attempt_refunded=True)
+            self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state, details)
         return state
 
     def _fence(self, cur: Cursor, item_id: int, token: str | None) -> None:
@@ -626,13 +649,23 @@ class Store:
         return out
 
     def available(self, process: str, step: str) -> int:
-        """How many items a worker could take from the step's queue right now."""
+        """How many items a worker could take from the step's queue right now (at most
+        the one probe while the step's circuit breaker is not closed)."""
+        breaker = self.step(process, step).retry.breaker
         with self.db.transaction(write=False) as cur:
+            allowed, probe = _breakers.gate(self.db, cur, process, step, breaker, lock=False)
+            if not allowed:
+                return 0
             rows = cur.execute(
                 "SELECT count(*) AS n FROM items WHERE process = :p AND step = :s AND "
                 "state = 'PENDING' AND draft = 0 AND available_at <= {now}",
                 {"p": process, "s": step})
-        return int(rows[0]["n"])
+        return min(int(rows[0]["n"]), 1) if probe else int(rows[0]["n"])
+
+    def breakers(self) -> list[_breakers.Breaker]:
+        """Every circuit breaker that has counted a failure, and its state."""
+        with self.db.transaction(write=False) as cur:
+            return _breakers.all_breakers(cur)
 
     def events(self, item_id: int | None = None, *, after_id: int = 0,
                limit: int = 1000) -> list[Event]:
