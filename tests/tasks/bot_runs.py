@@ -11,14 +11,14 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from devdata.approved_invoices import approved_invoices
 from workitems import Store
 from workitems.processes import REPO_ROOT, load_config
-from workitems.room.demo import seed_failed_invoice
 
 PROCESS = "ap"
+__all__ = ["PROCESS", "StepRun", "approved_invoices", "register", "run_step", "write_ap_config"]
 
 
 def write_ap_config(folder: Path, producer_attempts: int = 2,
@@ -73,22 +73,3 @@ def run_step(store_url: str, config: Path, step: str, logs: Path,
     assert done.returncode == 0, done.stdout + done.stderr + console
     return StepRun(done.stdout, console)
 
-
-def approved_invoices(store: Store, numbers: list[str]) -> list[int]:
-    """Consumer items for invoices the development ERP expects (a real vendor, its PO),
-    approved by a clerk with their true fields: the consumer posts them as they are."""
-    from tasks.payloads import InvoicePayload, Review
-    from tests.workitems.room.test_approval_posts_to_erp import an_invoice_the_erp_expects
-
-    invoice = an_invoice_the_erp_expects()
-    seeded = [(seed_failed_invoice(store, invoice.model_copy(update={"invoice_number": n})),
-               invoice) for n in numbers]  # all seeded first: seeding takes the next item
-    for item_id, invoice in seeded:
-        payload = InvoicePayload.model_validate(store.get_item(item_id).payload)
-        fields = {name: f.value for name, f in payload.extracted.fields.items()}
-        fields["total"] = str(invoice.total)
-        payload.review = Review(action="approve", fields=fields, by="clerk",
-                                at=datetime.now(UTC))
-        payload.findings = []
-        store.retry(item_id, "clerk", payload=payload.model_dump(mode="json"))
-    return [item_id for item_id, _ in seeded]
