@@ -10,7 +10,8 @@ Faults, in this order, each as soon as an item is in a bot's hands:
   must die with it;
 - ``pause-bot``: a bot stopped (SIGSTOP) past its lease, so another worker finishes its
   item, then resumed: its writes must be refused;
-- ``erp-restart``: the ERP stopped for a few seconds, then started on the same port;
+- ``erp-restart``: the ERP stopped (4 s, or ``--erp-down`` seconds), then started on
+  the same port; the consumer's circuit breaker keeps items waiting meanwhile;
 - ``kill-after-post`` once more.
 
 The ERP runs with light chaos throughout (500s, dropped sessions, latency). When the
@@ -19,7 +20,7 @@ it, and the run is checked: every invoice in the ERP exactly once (none lost, no
 twice), every item DONE with the ERP's document number of its invoice, no item
 completed twice and nothing written to an item after it was done, no bot left over.
 
-    python -m bench.chaos [--invoices 12] [--pg postgresql://... | --sqlite]
+    python -m bench.chaos [--invoices 12] [--erp-down 60] [--pg postgresql://... | --sqlite]
 
 Prints a table, then one JSON line of the figures.
 """
@@ -77,8 +78,8 @@ console = Console(stderr=True)
 class Run:
     """The workers, the ERP and the faults of one chaos run."""
 
-    def __init__(self, workdir: Path, db_url: str) -> None:
-        self.workdir, self.db_url = workdir, db_url
+    def __init__(self, workdir: Path, db_url: str, erp_down: float) -> None:
+        self.workdir, self.db_url, self.erp_down = workdir, db_url, erp_down
         self.config = workdir / "processes.yaml"
         self.config.write_text(CONFIG, encoding="utf-8")
         self.erp_db = workdir / "erp.db"
@@ -164,7 +165,7 @@ class Run:
         if self.holder(store) is None:
             return False
         self.erp.stop()
-        time.sleep(4)
+        time.sleep(self.erp_down)
         self.erp = ErpServer(self.erp_db, chaos=CHAOS, page_delay_ms=100, port=self.port)
         self.erp.start()
         return True
@@ -240,12 +241,12 @@ def _refusals(workdir: Path) -> int:
                for log in workdir.glob("logs-*/*/console.log"))
 
 
-def run(db_url: str, invoices: int, workdir: Path) -> dict[str, float]:
+def run(db_url: str, invoices: int, workdir: Path, erp_down: float) -> dict[str, float]:
     started = time.monotonic()
     store = open_store(db_url)
     numbers = [f"CH-{secrets.token_hex(2).upper()}-{n:03d}" for n in range(invoices)]
     ids = approved_invoices(store, numbers)
-    chaos = Run(workdir, db_url)
+    chaos = Run(workdir, db_url, erp_down)
     try:
         for _ in range(2):
             chaos.start_worker()
@@ -260,6 +261,7 @@ def run(db_url: str, invoices: int, workdir: Path) -> dict[str, float]:
     chaos.erp.stop()
     figures = check(store, chaos.erp_db, ids, numbers)
     figures["refusals_logged"] = _refusals(workdir)
+    figures["breaker_opened"] = sum(b.times_opened for b in store.breakers())
     store.close()
     figures.update({f"fault_{k.replace('-', '_')}": v for k, v in chaos.injected.items()},
                    orphan_bots=len(chaos.orphans), seconds=round(time.monotonic() - started, 1))
@@ -272,13 +274,18 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get(
         "WORKITEMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--erp-down", type=float, default=4.0,
+                        help="seconds the ERP stays down when it is restarted")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
         workdir = Path(tmp)
         if args.sqlite:
-            figures = run(f"sqlite:///{workdir / 'items.db'}", args.invoices, workdir)
+            figures = run(f"sqlite:///{workdir / 'items.db'}", args.invoices, workdir,
+                          args.erp_down)
         else:
-            figures = _on_fresh_schema(args.pg, lambda url: run(url, args.invoices, workdir))
+            figures = _on_fresh_schema(args.pg, lambda url: run(url, args.invoices, workdir,
+                                                                args.erp_down))
+    figures["erp_down_seconds"] = args.erp_down
     table = Table(title="chaos run: exactly once, from the ERP's database and the event log")
     table.add_column("figure")
     table.add_column("value", justify="right")
