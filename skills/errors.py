@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     SESSION_EXPIRED = "SESSION_EXPIRED"  # the ERP logged the bot out mid-entry
     LOCATOR_NOT_FOUND = "LOCATOR_NOT_FOUND"  # no locator (nor its fallbacks) found the element
     LEASE_EXPIRED = "LEASE_EXPIRED"  # a worker died holding the item too many times
+    POSTING_UNCONFIRMED = "POSTING_UNCONFIRMED"  # posting may have reached an ERP that did
+    # not answer whether it has it; `python -m tasks.reconcile` settles it later
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"  # no document source (folder, mailbox, portal)
     UNEXPECTED_ERROR = "UNEXPECTED_ERROR"  # a bug or an unforeseen failure; see log.html
 
@@ -75,6 +77,8 @@ _EXPLANATIONS: dict[ErrorCode, str] = {
     ErrorCode.SESSION_EXPIRED: "The ERP session expired during entry; the bot will try again.",
     ErrorCode.LOCATOR_NOT_FOUND: "A screen element was not found; the ERP screen may have changed.",
     ErrorCode.LEASE_EXPIRED: "Workers stopped while holding this item too many times.",
+    ErrorCode.POSTING_UNCONFIRMED: ("The invoice may already be in the ERP, which could not "
+                                    "confirm it; reconciliation settles it when the ERP answers."),
     ErrorCode.SOURCE_UNAVAILABLE: "No document source could be reached; the bot will try again.",
     ErrorCode.UNEXPECTED_ERROR: "The bot met an unexpected error; a developer should look.",
 }

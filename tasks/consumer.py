@@ -46,8 +46,10 @@ from tasks.payloads import (
     InvoicePayload,
     LineItem,
     Posting,
+    PostingTarget,
 )
 from tasks.payloads import Finding as PayloadFinding
+from tasks.reconcile import ask_erp, is_unsettled, settled
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
 
@@ -115,6 +117,14 @@ class InvoiceJob:
         self.unsure_no_order: str | None = None
 
     def run(self) -> None:
+        try:
+            self._work()
+        except ApplicationException as exc:
+            if not is_unsettled(self.payload):
+                raise
+            self._settle_from_erp(exc)
+
+    def _work(self) -> None:
         fields, lines, by_person = self._fields()
         vendor, po = self._vendor_and_order(fields)
         order = po and _po_facts(po)
@@ -132,8 +142,30 @@ class InvoiceJob:
         self.payload.posting = Posting(document_number=document_number,
                                        posted_at=datetime.now(UTC), vendor_id=vendor.vendor_id,
                                        straight_through=not by_person)
+        self._finish()
+
+    def _finish(self) -> None:
         self._save()
         workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
+
+    def _settle_from_erp(self, failure: ApplicationException) -> None:
+        """An attempt failed after a submit that may have reached the ERP: the ERP's records,
+        not the failure, decide. Posted: the item is done with the ERP's document number.
+        Not posted: the failure stands (retried, or failed at the last attempt). No answer:
+        POSTING_UNCONFIRMED, which ``python -m tasks.reconcile`` settles later."""
+        try:
+            document = ask_erp(self.erp, self.payload)
+        except ApplicationException as unanswered:
+            raise application_error(
+                ErrorCode.POSTING_UNCONFIRMED,
+                f"{failure}; the invoice may already be in the ERP, which could not be asked "
+                f"({unanswered}); reconciliation settles it when the ERP answers") from failure
+        if document is None:
+            raise failure
+        LOGGER.warning("the ERP has this invoice as document %s although the attempt failed "
+                       "(%s): settled from the ERP's records", document, failure)
+        self.payload = settled(self.payload, document)
+        self._finish()
 
     # -- fields: from a person's review, or read from the document -------------------------
 
@@ -274,6 +306,8 @@ class InvoiceJob:
                                     f"already posted as ERP document {existing}",
                                     "invoice_number")])
             self.payload.posting_started = datetime.now(UTC)
+            self.payload.posting_target = PostingTarget(vendor_id=entry.vendor_id,
+                                                        invoice_number=entry.invoice_number)
             self._save()  # durable before the submit: a retry will know the ERP may have it
             return None
 

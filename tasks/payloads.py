@@ -102,6 +102,16 @@ class Posting(BaseModel):
     posted_at: datetime
     vendor_id: str | None = None
     straight_through: bool = True  # False when a person validated the fields
+    # True when settled from the ERP's records (the bot's own submit reached the ERP but
+    # its answer was lost to a crash or an outage); posted_at is then when it was settled.
+    reconciled: bool = False
+
+
+class PostingTarget(BaseModel):
+    """What the ERP knows a posting by: the vendor and the vendor's invoice number."""
+
+    vendor_id: str
+    invoice_number: str
 
 
 class InvoicePayload(BaseModel):
@@ -117,4 +127,5 @@ class InvoicePayload(BaseModel):
     # Set (and saved) just before the bot submits to the ERP: on a retry after a crash, an
     # invoice the ERP already has is then known to be this item's own posting, not a duplicate.
     posting_started: datetime | None = None
+    posting_target: PostingTarget | None = None  # saved with posting_started
     posting: Posting | None = None

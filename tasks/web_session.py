@@ -190,6 +190,7 @@ class WebSession:
         self._ready: set[str] = set()  # screens whose tab shows them, ready for input
         self._loading: dict[str, Any] = {}  # screen path -> the wait for its preload
         self._last = page  # the tab used last: a failure's screenshot shows it
+        self._redirected: dict[Page, bool] = {}  # whether a tab's last page came by redirect
         self._setup_page(page)
 
     def _setup_page(self, page: Page) -> Page:
@@ -198,8 +199,12 @@ class WebSession:
         errors = self._errors[page] = []
 
         def on_response(response: Response) -> None:
-            if response.request.resource_type == "document" and response.status >= 500:
+            if response.request.resource_type != "document":
+                return
+            if response.status >= 500:
                 errors.append(response.status)
+            if response.frame == page.main_frame and response.status < 300:
+                self._redirected[page] = response.request.redirected_from is not None
 
         page.on("response", on_response)
         return page
@@ -251,10 +256,17 @@ class WebSession:
                 time.sleep(pause)
 
     def login(self) -> None:
-        """Log on (raises Transient on 5xx/timeouts, SESSION_EXPIRED when refused)."""
+        """Log on (raises Transient on 5xx/timeouts, SESSION_EXPIRED when refused, LoggedOut
+        when the system accepted the log-on but ended the session at once)."""
         self.open(self.login_path, allow_login_page=True)
         self._fill_login()
         if self._path(self.page.url) == self.login_path:
+            if self._redirected.get(self.page):
+                # The system took the password and sent us on, and the page we were sent
+                # to sent us back: the new session died at once. Not a refusal; _run logs
+                # on again (a refused log-on answers the form itself, no redirect).
+                log.info("%s: the session ended right after logging on", self.system)
+                raise LoggedOut()
             alert = self.page.get_by_role("alert").all_inner_texts()
             raise application_error(
                 ErrorCode.SESSION_EXPIRED,

@@ -60,7 +60,8 @@ def test_every_process_step_names_a_real_task() -> None:
 def test_the_public_api_of_workitems_is_pinned() -> None:
     # Adding a public name is a decision: change this list on purpose, never by accident.
     assert sorted(workitems.__all__) == [
-        "Conflict", "Created", "DuplicateReference", "Duplicates", "Event", "EventKind",
+        "BreakerPolicy", "Conflict", "Created", "DuplicateReference", "Duplicates", "Event",
+        "EventKind",
         "ExceptionType", "FileTooLarge", "InvalidFileName", "InvalidInput", "InvalidPayload",
         "Item", "ItemNotFound", "ItemState", "LeaseLost", "Reservation", "RetryPolicy", "Run",
         "Settings", "Step", "Store", "StoreUnavailable", "WorkItemsError", "open_store",

@@ -30,10 +30,11 @@ from workitems.models import (
     Run,
     Step,
 )
-from workitems.retry import RetryPolicy
+from workitems.retry import BreakerPolicy, RetryPolicy
 from workitems.store import Store, open_store
 
 __all__ = [
+    "BreakerPolicy",
     "Conflict",
     "Created",
     "DuplicateReference",

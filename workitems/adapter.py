@@ -36,6 +36,7 @@ from robocorp.workitems import BaseAdapter, EmptyQueue, State
 
 from workitems.config import Settings
 from workitems.errors import LeaseLost
+from workitems.lifeline import watch_parent
 from workitems.models import ExceptionType, Reservation
 from workitems.store import Store, open_store
 
@@ -65,6 +66,7 @@ class StoreAdapter(BaseAdapter):
                                            name="workitems-heartbeat")
         self._heartbeat.start()
         self._install_sigterm()
+        watch_parent()  # started by a worker: end with it (a kill -9 forwards nothing)
         atexit.register(self.close)
 
     # -- BaseAdapter -------------------------------------------------------------------
@@ -98,14 +100,19 @@ class StoreAdapter(BaseAdapter):
             code=exception.get("code"), message=exception.get("message"))
         self.failed += 1
 
+    # Every write carries the lease token of the item in hand: once the lease is gone
+    # (the bot was paused past it, another worker finished the item) the store refuses
+    # the write with LeaseLost, exactly as it refuses the release.
+
     def create_output(self, parent_id: str, payload: Any = None) -> str:
-        return str(self.store.create_output(int(parent_id), payload, actor=self.worker))
+        return str(self.store.create_output(int(parent_id), payload, actor=self.worker,
+                                            token=self._token()))
 
     def load_payload(self, item_id: str) -> Any:
         return self.store.load_payload(int(item_id))
 
     def save_payload(self, item_id: str, payload: Any) -> None:
-        self.store.save_payload(int(item_id), payload, actor=self.worker)
+        self.store.save_payload(int(item_id), payload, actor=self.worker, token=self._token())
 
     def list_files(self, item_id: str) -> list[str]:
         return self.store.list_files(int(item_id))
@@ -114,10 +121,10 @@ class StoreAdapter(BaseAdapter):
         return self.store.get_file(int(item_id), name)
 
     def add_file(self, item_id: str, name: str, content: bytes) -> None:
-        self.store.add_file(int(item_id), name, content, actor=self.worker)
+        self.store.add_file(int(item_id), name, content, actor=self.worker, token=self._token())
 
     def remove_file(self, item_id: str, name: str) -> None:
-        self.store.remove_file(int(item_id), name, actor=self.worker)
+        self.store.remove_file(int(item_id), name, actor=self.worker, token=self._token())
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -136,6 +143,15 @@ class StoreAdapter(BaseAdapter):
             self.store.finish_run(self.run_id, status, self.done, self.failed)
         finally:
             self.store.close()
+
+    def _token(self) -> str:
+        """The lease token of the item in hand (an output is written under its parent's)."""
+        with self._lock:
+            current = self._current
+        if current is None:
+            raise LeaseLost("this worker holds no item: a write outside an item's attempt "
+                            "is refused")
+        return current.token
 
     def _take_current(self, item_id: str) -> Reservation:
         with self._lock:

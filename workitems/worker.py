@@ -5,7 +5,8 @@ the bot is exactly what a citizen developer runs from the desktop. The worker
 restarts a slot that ended (a crash, or its run reached WORKITEMS_MAX_ITEMS so
 that logs stay small), forwards SIGTERM so each slot finishes the item in hand,
 and in ``exit_when_empty`` mode ends when every slot found the queue empty (waiting
-first for retries due within ``retry_window_seconds``).
+first for retries due within ``retry_window_seconds``). A bot never outlives its
+worker (see :mod:`workitems.lifeline`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workitems.lifeline import PARENT_ENV, die_with_parent
 from workitems.models import Step
 from workitems.processes import REPO_ROOT
 
@@ -171,6 +174,7 @@ class Worker:
             "WORKITEMS_POLL_SECONDS": str(self.options.poll_seconds),
             "WORKITEMS_MAX_ITEMS": "0" if self.options.exit_when_empty
             else str(self.options.max_items_per_run),
+            PARENT_ENV: str(os.getpid()),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
                                                         os.environ.get("PYTHONPATH")])),
         }
@@ -180,5 +184,6 @@ class Worker:
                    "-t", task, "-o", str(out), "--console-colors", "plain"]
         with open(out / "console.log", "ab") as log:
             slot.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=REPO_ROOT)
+                                            cwd=REPO_ROOT,
+                                            preexec_fn=partial(die_with_parent, os.getpid()))
         slot.started = time.monotonic()

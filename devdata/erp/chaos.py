@@ -14,7 +14,7 @@ import random
 import threading
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 _ERROR_PAGE = (
     "<!doctype html><html><head><title>{status} {reason}</title></head>"
@@ -28,11 +28,20 @@ class Chaos(BaseModel):
     timeout_rate: float = Field(0.0, ge=0, le=1)  # share that hang, then answer 504
     hang_seconds: float = Field(10.0, ge=0)  # how long a timed-out request hangs
     expiry_rate: float = Field(0.0, ge=0, le=1)  # share whose session is dropped first
+    # Screens that are down: requests whose path starts with one of these answer 503
+    # (one part of the ERP broken while the rest works). Env: comma-separated.
+    down_paths: tuple[str, ...] = ()
     seed: int = 0
+
+    @field_validator("down_paths", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return tuple(p for p in value.split(",") if p) if isinstance(value, str) else value
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.timeout_rate or self.expiry_rate)
+        return bool(self.latency_ms or self.error_rate or self.timeout_rate or self.expiry_rate
+                    or self.down_paths)
 
     @classmethod
     def from_env(cls, prefix: str) -> Chaos:
@@ -64,6 +73,9 @@ class ChaosMiddleware:
             await self.app(scope, receive, send)
             return
         latency, error, timeout, expire = self._draw()
+        if any(scope["path"].startswith(p) for p in self.chaos.down_paths):
+            await _error(send, 503, "Service Unavailable", "This screen is not available.")
+            return
         delay = self.page_delay_ms / 1000 + latency * self.chaos.latency_ms / 1000
         if delay:
             await asyncio.sleep(delay)

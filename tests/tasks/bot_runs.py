@@ -13,16 +13,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from devdata.approved_invoices import approved_invoices
 from workitems import Store
 from workitems.processes import REPO_ROOT, load_config
 
 PROCESS = "ap"
+__all__ = ["PROCESS", "StepRun", "approved_invoices", "register", "run_step", "write_ap_config"]
 
 
-def write_ap_config(folder: Path, producer_attempts: int = 2) -> Path:
+def write_ap_config(folder: Path, producer_attempts: int = 2,
+                    consumer_attempts: int | None = None) -> Path:
     """The ap process of tasks/processes.yaml with retries that do not wait."""
     path = folder / "processes.yaml"
     retry = "{max_attempts: %d, initial_seconds: 0, jitter: 0}"
+    consumer_retry = f"\n        retry: {retry % consumer_attempts}" if consumer_attempts else ""
     path.write_text(f"""
 processes:
   ap:
@@ -34,7 +38,7 @@ processes:
         retry: {retry % producer_attempts}
       - name: consumer
         task: tasks/consumer.py::consume
-        next: reporter
+        next: reporter{consumer_retry}
       - name: reporter
         task: tasks/reporter.py::report
         lease: 2m
@@ -68,3 +72,4 @@ def run_step(store_url: str, config: Path, step: str, logs: Path,
     console = console_log.read_text(errors="replace") if console_log.exists() else ""
     assert done.returncode == 0, done.stdout + done.stderr + console
     return StepRun(done.stdout, console)
+

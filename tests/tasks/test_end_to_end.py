@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import yaml
 
 from devdata.demo_inbox import POSTED, InboxPlan
 from devdata.erp.chaos import Chaos
@@ -83,12 +84,12 @@ def test_the_main_job_posts_or_queues_every_document(tmp_path: Path) -> None:
 
 def _short_leases(tmp_path: Path) -> Path:
     """The real process definition with test-sized leases and retry delays."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace("lease: 2m", "lease: 6s").replace(
-        "retry: {max_attempts: 4, initial_seconds: 5, factor: 3, max_seconds: 600}",
-        "retry: {max_attempts: 8, initial_seconds: 1, factor: 2, max_seconds: 4}")
-    assert "lease: 6s" in text and "max_attempts: 8" in text
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    [consumer] = [s for s in config["processes"]["ap"]["steps"] if s["name"] == "consumer"]
+    consumer["lease"] = "6s"
+    consumer["retry"].update(max_attempts=8, initial_seconds=1, factor=2, max_seconds=4)
     path = tmp_path / "processes.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 

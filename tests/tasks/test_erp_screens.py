@@ -201,6 +201,30 @@ def test_session_ended_between_items_is_renewed(browser: Browser, tmp_path: Path
         session.close()
 
 
+def test_a_session_dropped_right_after_log_on_logs_on_again(browser: Browser,
+                                                            tmp_path: Path) -> None:
+    with ErpServer(tmp_path / "erp.db") as erp:
+        session = _session(browser, erp, tmp_path)
+        dropped = []
+
+        def drop_after_log_on(route: Route) -> None:
+            # The ERP accepts the password; the page its redirect leads to finds the new
+            # session gone.
+            if route.request.method != "POST" or dropped:
+                route.continue_()
+                return
+            accepted = route.fetch(max_redirects=0)
+            erp.expire_sessions()
+            dropped.append(accepted.status)
+            route.fulfill(response=accepted)
+
+        session.page.context.route("**/login*", drop_after_log_on)
+        vendors = session.find_vendor(name="Brenner")
+        assert dropped == [303], "the session was dropped on the log-on's redirect"
+        assert [v.name for v in vendors] and session.logins == 1
+        session.close()
+
+
 @pytest.mark.slow
 def test_chaos_500s_and_timeouts_still_post_each_invoice_once(
     browser: Browser, tmp_path: Path

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from workitems import (
+    BreakerPolicy,
     Conflict,
     DuplicateReference,
     Duplicates,
@@ -164,6 +165,59 @@ def test_an_expired_lease_returns_the_item_and_fences_the_old_worker(store: Stor
     assert kinds(store, item_id).count("COMPLETED") == 1
 
 
+def test_a_paused_holder_cannot_overwrite_an_item_another_worker_finished(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {"posting": None}, {"invoice.pdf": b"%PDF"}).id
+    paused = store.reserve(P, "consumer", "paused-worker", lease_seconds=0.2)
+    assert paused is not None
+    draft = store.create_output(item_id, {"from": "paused"}, "paused-worker", token=paused.token)
+    store.save_payload(item_id, {"posting": None, "started": 1}, "paused-worker",
+                       token=paused.token)  # allowed while the lease holds
+    time.sleep(0.3)  # the holder is stopped past its lease
+    store.reclaim_expired()
+    other = store.reserve(P, "consumer", "w2")
+    assert other is not None and other.item_id == item_id
+    store.save_payload(item_id, {"posting": {"document_number": "5100001"}}, "w2",
+                       token=other.token)
+    store.complete(item_id, other.token, "w2")
+    finished = store.get_item(item_id)
+
+    # The paused holder resumes: every write it tries is refused, the DONE item is unchanged.
+    writes = [
+        lambda: store.save_payload(item_id, {"posting": None}, "paused-worker",
+                                   token=paused.token),
+        lambda: store.add_file(item_id, "late.txt", b"x", "paused-worker", token=paused.token),
+        lambda: store.remove_file(item_id, "invoice.pdf", "paused-worker", token=paused.token),
+        lambda: store.create_output(item_id, {"late": True}, "paused-worker",
+                                    token=paused.token),
+    ]
+    for write in writes:
+        with pytest.raises(LeaseLost, match="DONE"):
+            write()
+    with pytest.raises(ItemNotFound):  # its draft went with its attempt
+        store.save_payload(draft, {"x": 1}, "paused-worker", token=paused.token)
+    after = store.get_item(item_id)
+    assert after == finished and after.state is ItemState.DONE
+    assert after.payload == {"posting": {"document_number": "5100001"}}
+    assert after.files == ["invoice.pdf"]
+    assert store.list_items(process=P, step="reporter") == [], "no output of the paused one"
+
+
+def test_a_draft_output_is_written_under_its_parents_lease(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {}).id
+    res = store.reserve(P, "consumer", "w1", lease_seconds=0.2)
+    assert res is not None
+    out = store.create_output(item_id, {"n": 1}, "w1", token=res.token)
+    store.save_payload(out, {"n": 2}, "w1", token=res.token)
+    store.add_file(out, "report.txt", b"ok", "w1", token=res.token)
+    with pytest.raises(LeaseLost):
+        store.save_payload(out, {"n": 3}, "w1", token="not-the-token")
+    time.sleep(0.3)
+    store.reclaim_expired()
+    with pytest.raises((LeaseLost, ItemNotFound)):
+        store.save_payload(out, {"n": 4}, "w1", token=res.token)
+    assert store.get_item(item_id).state is ItemState.PENDING
+
+
 def test_a_poison_item_fails_after_its_attempts(store: Store) -> None:
     item_id = store.create_item(P, "consumer", {}).id
     for _ in range(3):
@@ -172,6 +226,24 @@ def test_a_poison_item_fails_after_its_attempts(store: Store) -> None:
         store.reclaim_expired()
     item = store.get_item(item_id)
     assert item.state is ItemState.FAILED and item.exception_code == "LEASE_EXPIRED"
+    assert "stopped 3 times" in item.exception_message
+
+
+def test_lease_expired_counts_the_expiries_not_all_attempts(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {}).id
+    for _ in range(2):  # two ordinary retryable failures
+        res = store.reserve(P, "consumer", "w")
+        assert res is not None
+        store.fail(item_id, res.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+        with store.db.transaction() as cur:
+            cur.execute("UPDATE items SET available_at = 0 WHERE id = :id", {"id": item_id})
+    assert store.reserve(P, "consumer", "w", lease_seconds=0.05) is not None
+    time.sleep(0.1)
+    store.reclaim_expired()  # the third and last attempt: the worker died
+    item = store.get_item(item_id)
+    assert item.exception_code == "LEASE_EXPIRED"
+    assert "stopped once" in item.exception_message
+    assert "3 attempts in all; the other 2 ended in retryable errors" in item.exception_message
 
 
 def test_heartbeat_keeps_the_lease(store: Store) -> None:
@@ -207,6 +279,25 @@ def test_people_retry_claim_and_close_failed_items(store: Store) -> None:
     assert store.get_item(item_id).state is ItemState.DONE
     assert kinds(store, item_id)[-3:] == ["CLAIMED", "RETRIED", "MARKED_DONE"]
     assert store.events(item_id)[-1].actor == "user:alice"
+
+
+def test_an_item_settled_outside_the_bots_gets_its_payload_and_outputs(store: Store) -> None:
+    item_id = store.create_item(P, "consumer", {"reference": "inv-1", "done": False}).id
+    res = store.reserve(P, "consumer", "w", lease_seconds=0.05)
+    assert res is not None
+    store.create_output(item_id, {"reference": "inv-1", "from": "dead attempt"}, "w",
+                        token=res.token)
+    store.fail(item_id, res.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+    store.mark_done(item_id, "reconciliation", reason="found elsewhere",
+                    payload={"reference": "inv-1", "done": True},
+                    outputs=[{"reference": "inv-1", "done": True}])
+    item = store.get_item(item_id)
+    assert item.state is ItemState.DONE and item.payload["done"] is True
+    [output] = store.list_items(step="reporter")
+    assert output.parent_id == item_id and output.payload == {"reference": "inv-1", "done": True}
+    assert output.state is ItemState.PENDING
+    done = store.events(item_id)[-1]
+    assert done.kind == "MARKED_DONE" and done.details["previous_code"] == "ERP_UNAVAILABLE"
 
 
 @pytest.mark.parametrize("name", ["../../x", "a/b.pdf", "a\\b.pdf", "nul\x00.pdf", "..", "",
@@ -278,3 +369,67 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:
         open_store(f"sqlite:///{blocker / 'sub' / 'w.db'}")
     with pytest.raises(StoreUnavailable, match="unsupported database URL"):
         open_store("mysql://x")
+
+
+BREAKER = BreakerPolicy(target="erp", codes=["ERP_UNAVAILABLE"], after=2, open_seconds=0.3,
+                        factor=2, max_open_seconds=0.5)
+
+
+def _fail_next(store: Store, code: str = "ERP_UNAVAILABLE") -> int:
+    res = store.reserve(P, "guarded", "w")
+    assert res is not None, "an item was handed out"
+    store.fail(res.item_id, res.token, "w", ExceptionType.APPLICATION, code, "down")
+    return res.item_id
+
+
+def test_a_circuit_breaker_holds_the_queue_while_the_target_is_down(store: Store) -> None:
+    store.register_process(P, [Step(process=P, name="guarded", retry=RetryPolicy(
+        max_attempts=2, initial_seconds=60, jitter=0, breaker=BREAKER))])
+    ids = [store.create_item(P, "guarded", {"n": n}).id for n in range(4)]
+    first = _fail_next(store)  # below the threshold: an ordinary retry, attempt spent
+    assert store.get_item(first).attempts == 1
+    second = _fail_next(store)  # the threshold: the breaker opens
+    assert second != first
+    [breaker] = store.breakers()
+    assert (breaker.state, breaker.target, breaker.failures) == ("OPEN", "erp", 2)
+    item = store.get_item(second)
+    assert item.state is ItemState.PENDING and item.attempts == 0, "its attempt was refunded"
+    assert store.events(second)[-1].details["attempt_refunded"] is True
+
+    # Open: nothing is handed out, nothing spends an attempt, no worker is started.
+    assert store.reserve(P, "guarded", "w") is None and store.available(P, "guarded") == 0
+    time.sleep(0.35)
+    assert store.available(P, "guarded") == 1, "one probe, not the whole queue"
+    probe = store.reserve(P, "guarded", "w")
+    assert probe is not None and store.breakers()[0].state == "HALF_OPEN"
+    assert store.reserve(P, "guarded", "w2") is None, "one probe at a time"
+    store.fail(probe.item_id, probe.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE")
+    reopened = store.breakers()[0]
+    assert reopened.state == "OPEN" and reopened.open_seconds == 0.5  # 0.3 x 2, capped
+    assert store.get_item(probe.item_id).state is ItemState.PENDING
+
+    time.sleep(0.55)
+    probe = store.reserve(P, "guarded", "w")
+    assert probe is not None
+    store.complete(probe.item_id, probe.token, "w")  # the target answers again
+    assert store.breakers()[0].state == "CLOSED" and store.breakers()[0].failures == 0
+    assert store.events(probe.item_id)[-1].details == {"breaker_closed": True}
+    while (res := store.reserve(P, "guarded", "w")) is not None:
+        store.complete(res.item_id, res.token, "w")
+    states = [store.get_item(i).state for i in ids]
+    assert states == [ItemState.PENDING] + [ItemState.DONE] * 3, "the first waits its backoff"
+
+
+def test_only_the_breakers_codes_count_and_a_success_resets_it(store: Store) -> None:
+    store.register_process(P, [Step(process=P, name="guarded", retry=RetryPolicy(
+        max_attempts=5, initial_seconds=0, jitter=0, breaker=BREAKER))])
+    for n in range(4):
+        store.create_item(P, "guarded", {"n": n})
+    _fail_next(store, "LOCATOR_NOT_FOUND")  # the item's own trouble, not the target's
+    _fail_next(store)
+    ok = store.reserve(P, "guarded", "w")
+    assert ok is not None
+    store.complete(ok.item_id, ok.token, "w")
+    _fail_next(store)  # one after a success: still closed
+    assert store.breakers()[0].state == "CLOSED" and store.breakers()[0].failures == 1
+    assert store.reserve(P, "guarded", "w") is not None

@@ -134,6 +134,57 @@ def test_a_worker_killed_mid_item_loses_nothing(store: Store, store_url: str,
     assert len(store.list_items(step="b")) == 1, "one output, not one per attempt"
 
 
+def test_a_bot_dies_with_its_worker(store: Store, store_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "p.yaml", lease="2s")
+    victim = store.create_item(P, STEP, {"sleep": 60}).id
+    spare = store.create_item(P, STEP, {}).id
+    worker = subprocess.Popen(worker_command(store_url, config, tmp_path / "logs",
+                                             exit_when_empty=False), cwd=REPO_ROOT)
+    try:
+        wait_for(lambda: store.get_item(victim).state is ItemState.IN_PROGRESS)
+        bots = psutil.Process(worker.pid).children(recursive=True)
+        assert bots, "the worker started a bot"
+        worker.send_signal(signal.SIGKILL)  # only the worker: it can forward nothing
+    finally:
+        worker.wait(10)
+    gone, alive = psutil.wait_procs(bots, timeout=5)
+    assert not alive, f"bots outlived their worker: {[p.pid for p in alive]}"
+    time.sleep(2.5)
+    store.reclaim_expired()
+    assert store.get_item(victim).state is ItemState.PENDING, "the item returned to the queue"
+    assert store.get_item(spare).state is ItemState.PENDING, "no orphan bot took more work"
+
+
+def test_a_paused_bot_cannot_overwrite_what_another_worker_finished(
+        store: Store, store_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "p.yaml", lease="2s")
+    item_id = store.create_item(P, STEP, {"sleep": 3, "save": True}).id
+    first = subprocess.Popen(worker_command(store_url, config, tmp_path / "logs1"),
+                             cwd=REPO_ROOT)
+    try:
+        wait_for(lambda: store.get_item(item_id).state is ItemState.IN_PROGRESS)
+        [bot] = psutil.Process(first.pid).children()
+        bot.suspend()  # SIGSTOP: its heartbeat stops too, the lease runs out
+        time.sleep(2.5)
+        run_worker(store_url, config, tmp_path / "logs2")  # another worker finishes the item
+        finished = store.get_item(item_id)
+        assert finished.state is ItemState.DONE
+        bot.resume()  # the paused bot wakes up and saves its payload
+        first.wait(60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    after = store.get_item(item_id)
+    assert after == finished, "the DONE item is unchanged"
+    assert after.payload["saved_by"].endswith("slot1") and after.payload["saved_by"] \
+        != store.events(item_id)[1].actor, "the payload is the second worker's"
+    events = store.events(item_id)
+    completed = next(e.id for e in events if e.kind == "COMPLETED")
+    assert not [e for e in events if e.id > completed], "nothing was written after DONE"
+    log = (tmp_path / "logs1" / "a-slot1" / "console.log").read_text(encoding="utf-8")
+    assert "LEASE_LOST" in log or "LeaseLost" in log
+
+
 def test_sigterm_finishes_the_item_in_hand(store: Store, store_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path / "p.yaml")
     first = store.create_item(P, STEP, {"sleep": 2}).id

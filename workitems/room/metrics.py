@@ -27,6 +27,7 @@ from typing import Any
 from tasks.payloads import HEADER_FIELDS
 from workitems import Store
 from workitems.room import overview as ov
+from workitems.store import BreakerState
 
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
@@ -179,6 +180,16 @@ def render(store: Store, histograms: EventHistograms) -> str:
     lines += _gauge("workitems_oldest_waiting_seconds",
                     "Age of the oldest item waiting for a worker (PENDING) or a person "
                     "(FAILED).", oldest)
+    lines += _gauge("workitems_circuit_breaker",
+                    "1 for the state each step's circuit breaker is in (CLOSED: items flow; "
+                    "OPEN: workers take none; HALF_OPEN: one probe is out).",
+                    [({"process": b.process, "step": b.step, "target": b.target,
+                       "state": state}, float(b.state == state))
+                     for b in figures.breakers for state in BreakerState])
+    lines += _gauge("workitems_circuit_breaker_failures",
+                    "Consecutive failures that count towards opening the breaker.",
+                    [({"process": b.process, "step": b.step, "target": b.target},
+                      b.failures) for b in figures.breakers])
     lines += ["# HELP workitems_step_duration_seconds Time from a worker's reservation to "
               "completion.", "# TYPE workitems_step_duration_seconds histogram"]
     lines += histograms.durations.lines("workitems_step_duration_seconds", ("process", "step"))

@@ -13,7 +13,8 @@ not with the size of the history:
   event that follows it (p50/p95/p99);
 - throughput: COMPLETED events per time bucket;
 - oldest waiting: creation time of the oldest PENDING item (waiting for a
-  worker) and of the oldest FAILED item (waiting for a person).
+  worker) and of the oldest FAILED item (waiting for a person);
+- circuit breakers: per step and target system, whether workers take items.
 
 Events in the window, the reservations before them and person actions all come
 through ``events_kind_at`` as range reads.
@@ -31,6 +32,7 @@ from pydantic import BaseModel, Field
 from workitems import Store
 from workitems.processes import measured_steps
 from workitems.rates import DEFINITION, Rates, rates_of
+from workitems.store import Breaker
 
 WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600),
            "30d": (30 * 86400, 86400)}  # name: (seconds, bucket seconds)
@@ -73,6 +75,7 @@ class Overview(BaseModel):
     oldest_pending_at: float | None
     oldest_failed_at: float | None
     definition: str = DEFINITION
+    breakers: list[Breaker] = Field(default_factory=list)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.steps)
@@ -238,7 +241,7 @@ def overview(store: Store, window: str = "24h", *, throughput: bool = True,
     return Overview(window=window, now=now, steps=steps, measured=_measured(steps, configured),
                     throughput=_throughput(store, since, bucket, now) if throughput else [],
                     bucket_seconds=bucket, oldest_pending_at=oldest_pending,
-                    oldest_failed_at=oldest_failed)
+                    oldest_failed_at=oldest_failed, breakers=store.breakers())
 
 
 def as_json(o: Overview) -> dict[str, Any]:
@@ -258,4 +261,5 @@ def as_json(o: Overview) -> dict[str, Any]:
                    "straight_through_rate": s.straight_through,
                    "human_intervention_rate": s.human_intervention} for s in o.steps],
         "throughput": [{"from": t, "completed": n} for t, n in o.throughput],
+        "breakers": [b.model_dump(mode="json") for b in o.breakers],
     }

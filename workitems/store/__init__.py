@@ -1,6 +1,7 @@
 """The work-item store: one interface, SQLite or PostgreSQL chosen by a URL."""
 
+from workitems.store._breakers import Breaker, BreakerState
 from workitems.store._db import redact_url
 from workitems.store._store import Store, open_store
 
-__all__ = ["Store", "open_store", "redact_url"]
+__all__ = ["Breaker", "BreakerState", "Store", "open_store", "redact_url"]

@@ -173,6 +173,24 @@ _V2 = [
     "CREATE INDEX events_kind_at ON events (kind, at)",
 ]
 
+# Circuit breakers: one per step and the system its bots depend on (see
+# workitems.retry.BreakerPolicy and workitems.store._breakers).
+_V3 = [
+    """CREATE TABLE breakers (
+        process TEXT NOT NULL,
+        step TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('CLOSED', 'OPEN', 'HALF_OPEN')),
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_code TEXT,
+        open_seconds {real},
+        open_until {real},
+        probe_item_id {bigint},
+        times_opened INTEGER NOT NULL DEFAULT 0,
+        changed_at {real} NOT NULL,
+        PRIMARY KEY (process, step, target))""",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -194,7 +212,8 @@ def _migrations(dialect: str) -> list[list[str]]:
     types = _TYPES[dialect]
     v1 = [s.format(**types) for s in _V1] + _APPEND_ONLY[dialect]
     v2 = [s.format(**types) for s in _V2]
-    return [v1, v2]
+    v3 = [s.format(**types) for s in _V3]
+    return [v1, v2, v3]
 
 
 LATEST = len(_migrations("sqlite"))

@@ -3,6 +3,9 @@
 Guarantees, whichever backend:
 - an item is leased to one worker at a time (SKIP LOCKED on PostgreSQL, the single
   writer on SQLite), and only the holder of the lease token can release it;
+- every write by a worker (payload, files, outputs) carries its lease token and is
+  refused with LeaseLost once the lease is gone: a paused or cut-off worker cannot
+  overwrite an item another worker has since finished;
 - a worker that dies stops renewing its lease; when the lease expires the item goes
   back to the queue (and counts an attempt, so a poison item cannot loop forever);
 - outputs created during an attempt stay drafts, invisible to the next step, until
@@ -41,6 +44,7 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
+from workitems.store import _breakers
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import check_file_name, check_file_size, check_payload
 from workitems.store._schema import migrate
@@ -167,17 +171,20 @@ class Store:
                         details={"reference": reference, "files": sorted(files)})
         return Created(id=item_id, created=True)
 
-    def create_output(self, parent_id: int, payload: Any = None, actor: str = "system") -> int:
+    def create_output(self, parent_id: int, payload: Any = None, actor: str = "system", *,
+                      token: str | None = None) -> int:
         """A draft output of the parent's current attempt, for the parent's next step.
 
         It joins the next step's queue when the parent completes; a top-level string
-        ``reference`` in the payload is its unique reference there.
+        ``reference`` in the payload is its unique reference there. With ``token`` (a
+        worker's write) it is refused unless the parent is still leased under it.
         """
         payload = check_payload(payload)
         parent = self.get_item(parent_id)
         next_step = self.step(parent.process, parent.step).next_step or f"{parent.step}.output"
         reference = payload.get("reference")
         with self.db.transaction() as cur:
+            self._fence(cur, parent_id, token)
             item_id = self._insert_item(
                 cur, parent.process, next_step, payload, parent_id=parent_id, draft=True,
                 reference=reference if isinstance(reference, str) else None,
@@ -213,11 +220,16 @@ class Store:
                 ) -> Reservation | None:
         """Lease the most urgent pending item of a step, or None if there is none."""
         self._maybe_reclaim()
-        lease = lease_seconds or self.step(process, step).lease_seconds
+        settings = self.step(process, step)
+        lease = lease_seconds or settings.lease_seconds
+        breaker = settings.retry.breaker
         token = secrets.token_hex(16)
         # Not durable: if the server crashed and lost this lease, the item is simply
         # PENDING again and this worker's completion is refused (unknown token).
         with self.db.transaction(durable=False) as cur:
+            allowed, probe = _breakers.gate(self.db, cur, process, step, breaker)
+            if not allowed:
+                return None  # the step's target system is taken for down: items wait
             rows = cur.execute(
                 "UPDATE items SET state = 'IN_PROGRESS', lease_owner = :owner, "
                 "lease_token = :token, lease_expires_at = {now} + :lease, "
@@ -232,8 +244,13 @@ class Store:
             if not rows:
                 return None
             row = rows[0]
+            details: JSON = {"attempt": row["attempts"]}
+            if probe:
+                assert breaker is not None
+                _breakers.probe_taken(cur, process, step, breaker, row["id"])
+                details["breaker_probe"] = breaker.target
             self._event(cur, row["id"], owner, EventKind.RESERVED, ItemState.PENDING,
-                        ItemState.IN_PROGRESS, {"attempt": row["attempts"]})
+                        ItemState.IN_PROGRESS, details)
         return Reservation(item_id=row["id"], token=token, attempt=row["attempts"],
                            lease_expires_at=row["lease_expires_at"])
 
@@ -258,11 +275,14 @@ class Store:
                 "lease_expires_at = NULL, exception_type = NULL, exception_code = NULL, "
                 "exception_message = NULL, version = version + 1, updated_at = {now} "
                 "WHERE id = :id AND lease_token = :token AND state = 'IN_PROGRESS' "
-                "RETURNING id", {"id": item_id, "token": token})
+                "RETURNING process, step", {"id": item_id, "token": token})
             if not done:
                 self._check_lease(cur, item_id, token)  # raises: says what happened
+            process, step = done[0]["process"], done[0]["step"]
+            closed = _breakers.on_success(cur, process, step,
+                                         self._step_in(cur, process, step).retry.breaker)
             self._event(cur, item_id, actor, EventKind.COMPLETED, ItemState.IN_PROGRESS,
-                        ItemState.DONE)
+                        ItemState.DONE, {"breaker_closed": True} if closed else None)
             self._publish_outputs(cur, item_id, actor)
 
     def fail(self, item_id: int, token: str, actor: str, exception_type: ExceptionType,
@@ -274,22 +294,44 @@ class Store:
             row = self._check_lease(cur, item_id, token)
             self._discard_outputs(cur, item_id, actor)
             policy = self._step_in(cur, row["process"], row["step"]).retry
-            retry = (exception_type is ExceptionType.APPLICATION
-                     and not policy.gives_up_after(row["attempts"]))
+            breaker = _breakers.on_failure(
+                self.db, cur, row["process"], row["step"], policy.breaker,
+                code if exception_type is ExceptionType.APPLICATION else None)
+            # The target is down: not this item's fault. It keeps its attempt and waits in
+            # the queue; the breaker decides when items flow again.
+            refund = breaker is _breakers.BreakerState.OPEN
+            retry = refund or (exception_type is ExceptionType.APPLICATION
+                               and not policy.gives_up_after(row["attempts"]))
             state = ItemState.PENDING if retry else ItemState.FAILED
-            delay = policy.delay(row["attempts"], self._rng) if retry else 0.0
+            delay = policy.delay(row["attempts"], self._rng) if retry and not refund else 0.0
             cur.execute(
                 "UPDATE items SET state = :state, lease_owner = NULL, lease_token = NULL, "
                 "lease_expires_at = NULL, exception_type = :etype, exception_code = :code, "
                 "exception_message = :msg, available_at = {now} + :delay, "
-                "version = version + 1, updated_at = {now} WHERE id = :id",
+                "attempts = attempts - :refund, version = version + 1, updated_at = {now} "
+                "WHERE id = :id",
                 {"state": state.value, "etype": exception_type.value, "code": code,
-                 "msg": message, "delay": delay, "id": item_id})
+                 "msg": message, "delay": delay, "refund": int(refund), "id": item_id})
             kind = EventKind.RETRY_SCHEDULED if retry else EventKind.FAILED
-            self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state,
-                        {"type": exception_type.value, "code": code, "message": message,
-                         "attempt": row["attempts"], "retry_in_seconds": round(delay, 3)})
+            details: JSON = {"type": exception_type.value, "code": code, "message": message,
+                             "attempt": row["attempts"], "retry_in_seconds": round(delay, 3)}
+            if refund:
+                details.update(breaker_open=policy.breaker.target, attempt_refunded=True)
+            self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state, details)
         return state
+
+    def _fence(self, cur: Cursor, item_id: int, token: str | None) -> None:
+        """A worker's write must come from the lease holder: the item itself, or for a
+        draft output its parent, is still IN_PROGRESS under ``token``; else LeaseLost.
+        ``token=None`` is a person's or the system's write, checked by other means."""
+        if token is None:
+            return
+        rows = cur.execute("SELECT draft, parent_id FROM items WHERE id = :id", {"id": item_id})
+        if not rows:
+            raise ItemNotFound(item_id)
+        row = rows[0]
+        leased = row["parent_id"] if row["draft"] and row["parent_id"] is not None else item_id
+        self._check_lease(cur, leased, token)
 
     def _check_lease(self, cur: Cursor, item_id: int, token: str) -> Row:
         lock = " FOR UPDATE" if self.dialect == "postgres" else ""
@@ -301,7 +343,8 @@ class Store:
         row = rows[0]
         if row["state"] != ItemState.IN_PROGRESS or row["lease_token"] != token:
             raise LeaseLost(f"item {item_id} is no longer leased to this worker (state "
-                            f"{row['state']}); its lease expired and it went back to the queue")
+                            f"{row['state']}): its lease expired and it went back to the queue "
+                            "or to another worker; this worker's change was refused")
         return row
 
     def _publish_outputs(self, cur: Cursor, parent_id: int, actor: str) -> None:
@@ -322,6 +365,22 @@ class Store:
                         "WHERE id = :id", {"id": d["id"]})
             self._event(cur, d["id"], actor, EventKind.CREATED, None, ItemState.PENDING,
                         {"parent_id": parent_id, "reference": d["reference"]})
+
+    def _add_outputs(self, cur: Cursor, parent_id: int, payloads: list[JSON], actor: str
+                     ) -> None:
+        """Outputs of an item closed outside an attempt: drafts, published at once."""
+        self._discard_outputs(cur, parent_id, actor)  # a dead attempt's drafts never count
+        rows = cur.execute("SELECT process, step, priority FROM items WHERE id = :id",
+                           {"id": parent_id})
+        parent = rows[0]
+        next_step = self._step_in(cur, parent["process"], parent["step"]).next_step or \
+            f"{parent['step']}.output"
+        for payload in payloads:
+            reference = payload.get("reference")
+            self._insert_item(cur, parent["process"], next_step, payload, parent_id=parent_id,
+                              draft=True, priority=parent["priority"],
+                              reference=reference if isinstance(reference, str) else None)
+        self._publish_outputs(cur, parent_id, actor)
 
     def _discard_outputs(self, cur: Cursor, parent_id: int, actor: str) -> None:
         drafts = cur.execute("SELECT id FROM items WHERE parent_id = :p AND draft = 1",
@@ -361,12 +420,27 @@ class Store:
                     {"state": state.value, "id": row["id"],
                      "etype": ExceptionType.APPLICATION.value if give_up else None,
                      "code": "LEASE_EXPIRED" if give_up else None,
-                     "msg": (f"the worker holding this item stopped {row['attempts']} times; "
-                             "check the worker logs, then retry") if give_up else None})
+                     "msg": self._lease_expired_message(cur, row["id"], row["attempts"])
+                     if give_up else None})
                 self._event(cur, row["id"], actor, EventKind.LEASE_EXPIRED,
                             ItemState.IN_PROGRESS, state,
                             {"owner": row["lease_owner"], "attempt": row["attempts"]})
         return len(rows)
+
+    def _lease_expired_message(self, cur: Cursor, item_id: int, attempts: int) -> str:
+        """Say how many attempts really ended in a lease expiry (this one included), from
+        the history since a person last retried the item; the others failed otherwise."""
+        rows = cur.execute(
+            "SELECT count(*) AS n FROM events WHERE item_id = :id AND kind = :kind AND id > "
+            "(SELECT coalesce(max(id), 0) FROM events WHERE item_id = :id AND kind = :retried)",
+            {"id": item_id, "kind": EventKind.LEASE_EXPIRED.value,
+             "retried": EventKind.RETRIED.value})
+        expiries = int(rows[0]["n"]) + 1
+        times = "once" if expiries == 1 else f"{expiries} times"
+        others = attempts - expiries
+        rest = f"; the other {others} ended in retryable errors" if others > 0 else ""
+        return (f"the worker holding this item stopped {times} without finishing it "
+                f"({attempts} attempts in all{rest}); check the worker logs, then retry")
 
     # -- people's actions ----------------------------------------------------------------
 
@@ -398,16 +472,29 @@ class Store:
                          "previous_code": row["exception_code"]})
 
     def mark_done(self, item_id: int, actor: str, *, reason: str = "",
-                  expected_version: int | None = None) -> None:
-        """Close a FAILED or PENDING item by hand (handled outside the bots)."""
+                  expected_version: int | None = None, payload: Any = None,
+                  outputs: list[Any] = ()) -> None:
+        """Close a FAILED or PENDING item by hand (handled outside the bots).
+
+        A reconciliation that found the item's work already done elsewhere passes the
+        item's final ``payload`` and the ``outputs`` the bot would have made; they join
+        the next step's queue in the same transaction (merged by reference, as a bot's).
+        """
+        new_payload = check_payload(payload) if payload is not None else None
+        made = [check_payload(o) for o in outputs]
         with self.db.transaction() as cur:
             row = self._row_for_change(cur, item_id, expected_version,
                                        {ItemState.FAILED, ItemState.PENDING})
+            sets = "payload = :payload, " if new_payload is not None else ""
             cur.execute(
-                "UPDATE items SET state = 'DONE', assignee = NULL, version = version + 1, "
-                "updated_at = {now} WHERE id = :id", {"id": item_id})
+                f"UPDATE items SET {sets}state = 'DONE', assignee = NULL, version = version + 1, "
+                "updated_at = {now} WHERE id = :id",
+                {"id": item_id, "payload": self.db.json_param(new_payload)})
             self._event(cur, item_id, actor, EventKind.MARKED_DONE, row["state"], ItemState.DONE,
-                        {"reason": reason})
+                        {"reason": reason, "payload_changed": new_payload is not None,
+                         "previous_code": row["exception_code"], "outputs": len(made)})
+            if made:
+                self._add_outputs(cur, item_id, made, actor)
 
     def claim(self, item_id: int, actor: str, *, expected_version: int | None = None) -> None:
         """A person takes a FAILED item; nobody else can act on it until released."""
@@ -453,9 +540,12 @@ class Store:
         return self.db.json_value(rows[0]["payload"])
 
     def save_payload(self, item_id: int, payload: Any, actor: str,
-                     expected_version: int | None = None) -> None:
+                     expected_version: int | None = None, *, token: str | None = None) -> None:
+        """Replace an item's payload. A person passes ``expected_version``, a worker its
+        lease ``token`` (see :meth:`_fence`)."""
         payload = check_payload(payload)
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             rows = cur.execute("SELECT version, state FROM items WHERE id = :id", {"id": item_id})
             if not rows:
                 raise ItemNotFound(item_id)
@@ -482,9 +572,11 @@ class Store:
             {"id": item_id, "name": name, "content": content, "size": len(content),
              "sha": hashlib.sha256(content).hexdigest()})
 
-    def add_file(self, item_id: int, name: str, content: bytes, actor: str) -> None:
+    def add_file(self, item_id: int, name: str, content: bytes, actor: str, *,
+                 token: str | None = None) -> None:
         content = self._checked_files({name: content})[name]
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             if not cur.execute("SELECT 1 AS x FROM items WHERE id = :id", {"id": item_id}):
                 raise ItemNotFound(item_id)
             self._insert_file(cur, item_id, name, content)
@@ -508,9 +600,11 @@ class Store:
                                {"id": item_id})
         return [r["name"] for r in rows]
 
-    def remove_file(self, item_id: int, name: str, actor: str) -> None:
+    def remove_file(self, item_id: int, name: str, actor: str, *,
+                    token: str | None = None) -> None:
         check_file_name(name)
         with self.db.transaction() as cur:
+            self._fence(cur, item_id, token)
             cur.execute("DELETE FROM item_files WHERE item_id = :id AND name = :name",
                         {"id": item_id, "name": name})
             if cur.rowcount == 0:
@@ -565,13 +659,23 @@ class Store:
         return out
 
     def available(self, process: str, step: str) -> int:
-        """How many items a worker could take from the step's queue right now."""
+        """How many items a worker could take from the step's queue right now (at most
+        the one probe while the step's circuit breaker is not closed)."""
+        breaker = self.step(process, step).retry.breaker
         with self.db.transaction(write=False) as cur:
+            allowed, probe = _breakers.gate(self.db, cur, process, step, breaker, lock=False)
+            if not allowed:
+                return 0
             rows = cur.execute(
                 "SELECT count(*) AS n FROM items WHERE process = :p AND step = :s AND "
                 "state = 'PENDING' AND draft = 0 AND available_at <= {now}",
                 {"p": process, "s": step})
-        return int(rows[0]["n"])
+        return min(int(rows[0]["n"]), 1) if probe else int(rows[0]["n"])
+
+    def breakers(self) -> list[_breakers.Breaker]:
+        """Every circuit breaker that has counted a failure, and its state."""
+        with self.db.transaction(write=False) as cur:
+            return _breakers.all_breakers(cur)
 
     def pending_waits(self, process: str, step: str, limit: int = 10) -> list[tuple[Item, float]]:
         """The step's PENDING items, soonest due first, each with the seconds until a

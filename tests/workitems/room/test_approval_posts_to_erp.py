@@ -15,31 +15,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from devdata.approved_invoices import an_invoice_the_erp_expects
 from devdata.erp.server import ErpServer
-from devdata.master import load_master
 from workitems import ItemState
 from workitems.processes import REPO_ROOT
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
+from workitems.room.demo import seed_failed_invoice
 
 from .conftest import PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def an_invoice_the_erp_expects() -> DemoInvoice:
-    """A real vendor's invoice for what it delivered on one of its purchase orders."""
-    master = load_master()
-    po = next(o for o in master.purchase_orders
-              if all(line.quantity == int(line.quantity) for line in o.lines))
-    vendor = master.vendor(po.vendor_id)
-    assert vendor is not None
-    return DemoInvoice(
-        vendor_name=vendor.name, vendor_vat=vendor.vat_id, vendor_iban=vendor.iban or "",
-        invoice_number="RE-7781", invoice_date="2026-10-20", due_date="2026-11-19",
-        po_number=po.po_number, currency=po.currency, tax_rate=str(vendor.tax_rate),
-        lines=[(line.description, int(po.received_quantity(line.line)), str(line.unit_price))
-               for line in po.lines if po.received_quantity(line.line) > 0],
-        printed_total="8O8.08")  # a smudged total: the bot stopped on it
 
 
 def test_an_approved_correction_is_posted_with_the_corrected_total(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.payloads import Finding
-from workitems import ExceptionType, Store
+from workitems import BreakerPolicy, ExceptionType, RetryPolicy, Store
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import review
@@ -164,3 +164,29 @@ def test_the_overview_headline_is_the_measured_step_with_its_definition(
     assert '<span class="big" id="stp">50.0 %</span>' in page
     assert "1 of 2 items at ap / consumer" in page
     assert "How the rates are counted: per item of the measured step" in page
+
+
+def test_an_open_circuit_breaker_shows_on_the_overview_and_metrics(room_store: Store,
+                                                                    make_client) -> None:
+    s = room_store
+    breaker = BreakerPolicy(target="erp", codes=["ERP_UNAVAILABLE"], after=2, open_seconds=600)
+    s.register_process("ap", [STEPS[0].model_copy(update={"retry": RetryPolicy(
+        initial_seconds=600, breaker=breaker)})])
+    for n in range(3):
+        s.create_item("ap", STEPS[0].name, {"n": n})
+    for _ in range(2):
+        res = s.reserve("ap", STEPS[0].name, "w")
+        assert res is not None
+        s.fail(res.item_id, res.token, "w", ExceptionType.APPLICATION, "ERP_UNAVAILABLE", "down")
+
+    [shown] = ov.overview(s, "1h").breakers
+    assert (shown.step, shown.target, shown.state, shown.failures) == (
+        STEPS[0].name, "erp", "OPEN", 2)
+    page = make_client("sup").get("/overview").text
+    assert "Circuit breakers" in page and "open: workers take no items" in page
+    assert "ERP_UNAVAILABLE" in page
+    text = render(s, EventHistograms(settle_seconds=0))
+    labels = f'process="ap",step="{STEPS[0].name}",target="erp"'
+    assert f'workitems_circuit_breaker{{{labels},state="OPEN"}} 1' in text
+    assert f'workitems_circuit_breaker{{{labels},state="CLOSED"}} 0' in text
+    assert f"workitems_circuit_breaker_failures{{{labels}}} 2" in text
