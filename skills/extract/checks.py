@@ -220,10 +220,11 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 def _in_sentence(before: str) -> bool:
     """The text before a value reads as a sentence, not as a label: it holds a word, no
-    colon or leader dots, and does not begin with a label or a document title the
+    colon, leader dots or digits, and does not begin with a label or a document title the
     extractor knows."""
-    if not _WORD.search(before) or ":" in before or _LEADERS.search(before):
-        return False
+    if not _WORD.search(before) or ":" in before or _LEADERS.search(before) or any(
+            ch.isdigit() for ch in before):
+        return False  # no words, a label's colon or leaders, or other values on the line
     head = squash(before)
     # Short phrases ("an", "no") only whole: "Annule et remplace" does not begin with "An".
     return head not in _SENTENCE_SAFE_STARTS and not any(
@@ -333,9 +334,10 @@ OPTIONAL = ("due_date", "po_number", "vendor_vat", "vendor_iban")
 _EXACT_LABEL_FIELDS = ("invoice_number", "invoice_date", "due_date", "po_number")
 
 
-# Label words: each begins with a letter and may hold dots ("Nr.", "Ust.-IdNr.") but no
-# leader dots; one space between words, so a line is matched in one way only.
-_WORD_RE = r"[^\W\d_](?:[\w'’/&-]|\.(?! ?\.))*"
+# Label words: letters, which may hold dots ("Nr.", "Ust.-IdNr.") but no leader dots and
+# no digits ("INV-20261" left of a date is a value); one space between words, so a line
+# is matched in one way only.
+_WORD_RE = r"[^\W\d_](?:[^\W\d]|['’/&-]|\.(?! ?\.))*"
 _WORDS = "(?:" + _WORD_RE + ")(?: " + _WORD_RE + "){{0,{n}}}"
 _LEADER_RUN = r"(?:(?:\. ?){3,}|_{3,}|…)"
 
@@ -348,11 +350,15 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
         cand = decisions[name].candidate if name in decisions else None
         if cand is None or decisions[name].value is None:
             continue
-        label = (_label_before(doc, cand.page, cand.box)
-                 or _label_alone_near(doc, cand.page, cand.box))
+        label = _label_before(doc, cand.page, cand.box)
+        if label is None and _starts_line(doc, cand.page, cand.box):
+            label = _label_alone_near(doc, cand.page, cand.box)
         if label is None:
             continue
-        named = fields_named_by(squash(label))
+        key = squash(label)
+        named = fields_named_by(key)
+        if name == "invoice_number" and key in _TITLE_KEYS:
+            continue  # a title line: "TAX INVOICE INV-794628", "Rechnung 2024-0815"
         if not named:
             failed[name] = f"its label {label.strip()!r} is not one the bot knows"
         elif name not in named:
@@ -375,13 +381,23 @@ _MAX_LABEL_WORDS = 6
 
 
 def _words_before(line: Line, box: tuple[float, ...]) -> str | None:
-    """The words before ``box`` on ``line``, back to the nearest number or sign."""
+    """The words before ``box`` on ``line``, back to the nearest number or sign; a sign
+    right before the value belongs to its label ("Invoice # INV-1", "Nr. - 12")."""
     words: list[str] = []
-    for word in reversed([w for w in line.words if w.box[2] <= box[0] + 1]):
-        if any(ch.isdigit() for ch in word.text) or not any(ch.isalpha() for ch in word.text):
+    before = [w.text for w in line.words if w.box[2] <= box[0] + 1]
+    while before and not any(ch.isalnum() for ch in before[-1]):
+        before.pop()
+    for text in reversed(before):
+        if any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
             break
-        words.insert(0, word.text)
+        words.insert(0, text)
     return " ".join(words) if 0 < len(words) <= _MAX_LABEL_WORDS else None
+
+
+def _starts_line(doc: Document, page_number: int, box: tuple[float, ...]) -> bool:
+    """Nothing is printed before ``box`` on its line."""
+    line = _line_of(doc, page_number, box)
+    return line is None or not any(w.box[2] <= box[0] + 1 for w in line.words)
 
 
 # A line that is a label alone: "Prélèvement à partir du :" above its value; left of its
@@ -403,9 +419,13 @@ def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -
     for nearest, pattern in ((max(left, key=lambda ln: ln.box[2], default=None), _KEY_ALONE),
                              (max(above, key=lambda ln: ln.box[3], default=None), _LABEL_ALONE)):
         m = pattern.match(nearest.text) if nearest is not None else None
-        if m:
+        if m and _WORD4.search(m.group(1)):
             return m.group(1)
     return None
+
+
+# A key has a word of four letters or more: "EUR" or "AB" left of a value is a value.
+_WORD4 = re.compile(r"[^\W\d_]{4,}")
 
 
 def _line_of(doc: Document, page_number: int, box: tuple[float, ...]) -> Line | None:
@@ -493,13 +513,14 @@ _LONG_PHRASE = re.compile("|".join(
     re.escape(p) for p in sorted((p for p in ALL_PHRASES if len(p) >= 4), key=len, reverse=True)))
 
 
-def _sentence_safe_starts() -> frozenset[str]:
-    """Known label phrases and document titles: a line starting with one is a label or a
-    title line ("Rechnung Nr. 12 vom 3.5.2024"), not a sentence."""
+def _title_keys() -> frozenset[str]:
+    """Document titles, squashed ("taxinvoice", "gutschrift")."""
     from skills.doctype import TITLES  # skills.doctype imports the extract package
 
-    titles = {squash(t) for phrases in TITLES.values() for t in phrases}
-    return frozenset(p for p in ALL_PHRASES | titles if len(p) >= 2)
+    return frozenset(squash(t) for phrases in TITLES.values() for t in phrases)
 
 
-_SENTENCE_SAFE_STARTS = _sentence_safe_starts()
+_TITLE_KEYS = _title_keys()
+# Known label phrases and document titles: a line starting with one is a label or a title
+# line ("Rechnung Nr. 12 vom 3.5.2024"), not a sentence.
+_SENTENCE_SAFE_STARTS = frozenset(p for p in ALL_PHRASES | _TITLE_KEYS if len(p) >= 2)

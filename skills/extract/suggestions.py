@@ -109,7 +109,9 @@ def other_company_above(value: Candidate, candidates: Sequence[Candidate],
              if c.field == "vendor_name" and c.page == value.page
              and 0 < value.box[1] - c.box[1] <= BLOCK_DEPTH
              and abs(c.box[0] - value.box[0]) <= SAME_COLUMN]
-    companies = [(c, ours) for c, ours in above if ours or c.features.get("name_suffix")]
+    # A company name: a legal form and no digits ("5611 AB Eindhoven" is an address).
+    companies = [(c, ours) for c, ours in above if ours or (
+        c.features.get("name_suffix") and not c.features.get("name_digits"))]
     if not companies:
         return None
     nearest, ours = max(companies, key=lambda co: co[0].box[1])
