@@ -57,6 +57,13 @@ def open_frames(
         yield upright, _dpi(frame)
 
 
+def open_checked(data: bytes, max_pixels: int) -> Image.Image:
+    """The image's first page, header read and size checked, no pixel decoded yet."""
+    image = _open(data, max_pixels)
+    _check_pixels(image.size, max_pixels, 1)
+    return image
+
+
 def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Image, float]:
     """Scale a high-resolution scan down to ``target`` dpi: OCR needs no more, and it is faster."""
     if dpi <= target * 1.1:
