@@ -114,6 +114,13 @@ def many_paths(count: int = 1_000_000) -> bytes:
     return build_pdf(deflated(repeated(b"1 1 1 1 re f\n", count * 13)), compressed=True)
 
 
+def slow_render(count: int = 500) -> bytes:
+    """A page of ``count`` large overlapping polygons: few operations, slow to paint
+    (about 4 ms each here), and no text, so a reader renders it for OCR."""
+    polygon = b"0 0 m 500 800 l 10 700 l 590 10 l 300 842 l f\n"
+    return build_pdf(deflated(repeated(polygon, count * len(polygon))), compressed=True)
+
+
 def plain_invoice() -> bytes:
     """A harmless one-page invoice, the baseline the hostile files are measured against."""
     text = b"".join(b"BT /F1 11 Tf 72 %d Td (%s) Tj ET\n" % (780 - 16 * i, line) for i, line in

@@ -75,7 +75,7 @@ def run(job: str, data: bytes, args: dict[str, Any], *, seconds: float,
 class Pool:
     """Idle children kept for the next job; a job takes one, or starts one if none is idle."""
 
-    def __init__(self, memory_bytes: int = DEFAULT_MEMORY_BYTES, keep_idle: int = 2) -> None:
+    def __init__(self, memory_bytes: int = DEFAULT_MEMORY_BYTES, keep_idle: int = 4) -> None:
         self.memory_bytes = memory_bytes
         self.keep_idle = keep_idle
         self._idle: list[_Child] = []
@@ -110,11 +110,19 @@ class Pool:
         for child in idle:
             child.stop()
 
+    def warm(self, count: int) -> None:
+        """Start children until ``count`` are idle (they import while the caller goes on)."""
+        with self._lock:
+            missing = max(min(count, self.keep_idle) - len(self._idle), 0)
+            self._idle += [_Child.start(self.memory_bytes) for _ in range(missing)]
+
     def _take(self) -> _Child:
         with self._lock:
             while self._idle:
                 child = self._idle.pop()
                 if child.alive():
+                    if not self._idle:  # a spare for the next caller, starting meanwhile
+                        self._idle.append(_Child.start(self.memory_bytes))
                     return child
         return _Child.start(self.memory_bytes)
 

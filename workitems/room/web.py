@@ -4,6 +4,7 @@ checks the form's CSRF token (:func:`auth.checked_form`)."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
+from skills.errors import UnreadableDocument
 from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
 from workitems.room import auth, charts, metrics, review, views
@@ -23,6 +25,7 @@ from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
 from workitems.room.repository import ROLES, User
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Clerk = Annotated[User, Depends(require("clerk"))]
 Supervisor = Annotated[User, Depends(require("supervisor"))]
@@ -266,7 +269,11 @@ def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Resp
             sha, number, lambda: store.get_file(item_id, name))
     except IndexError:
         return PlainTextResponse("no such page", status_code=404)
+    except UnreadableDocument as exc:
+        return PlainTextResponse(f"The document cannot be shown. {exc.message}",
+                                 status_code=422)
     except Exception:
+        log.exception("rendering page %s of item %s failed", number, item_id)
         return PlainTextResponse("the document cannot be rendered", status_code=422)
     return Response(content, media_type=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
