@@ -48,6 +48,10 @@ class ReadOptions(BaseModel):
     max_pages: int = Field(50, ge=1)
     max_file_bytes: int = Field(50_000_000, ge=1)
     max_image_pixels: int = Field(40_000_000, ge=1, description="per page, decoded")
+    max_ocr_pixels: int = Field(
+        12_000_000, ge=1, description="a page is OCRed at most this large (A2 at 150 dpi); "
+        "a larger page or image is read at a lower resolution, which keeps OCR's memory "
+        "bounded")
     time_limit: float = Field(300.0, gt=0, description="seconds for the whole document")
     min_text_chars: int = Field(
         20, ge=1, description="a PDF page with fewer text-layer characters is OCRed"
@@ -162,7 +166,8 @@ class _Reader:
 
     def _sandboxed(self, job: str, data: bytes):
         args = {"max_pages": self.options.max_pages, "dpi": self.options.dpi,
-                "max_image_pixels": self.options.max_image_pixels,
+                "max_image_pixels": min(self.options.max_image_pixels,
+                                        self.options.max_ocr_pixels),
                 "min_text_chars": self.options.min_text_chars,
                 "min_picture_share": self.options.min_picture_share,
                 "max_attachment_bytes": _MAX_ATTACHMENT_BYTES}
@@ -218,6 +223,7 @@ class _Reader:
             self._check_time(index)
             start = time.perf_counter()
             image, dpi = image_files.at_most_dpi(image, dpi, self.options.dpi)
+            image, dpi = image_files.at_most_pixels(image, dpi, self.options.max_ocr_pixels)
             yield self._ocr_page(image, index + 1, dpi / 72.0, start)
 
     def _ocr_page(self, image: Image.Image, number: int, px_per_pt: float, start: float) -> Page:

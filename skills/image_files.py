@@ -73,6 +73,17 @@ def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Imag
     return image.resize(size, Image.Resampling.LANCZOS), float(target)
 
 
+def at_most_pixels(image: Image.Image, dpi: float,
+                   max_pixels: int) -> tuple[Image.Image, float]:
+    """Scale an image down to at most ``max_pixels``, keeping its aspect and its dpi true."""
+    pixels = image.width * image.height
+    if pixels <= max_pixels:
+        return image, dpi
+    factor = (max_pixels / pixels) ** 0.5
+    size = (max(int(image.width * factor), 1), max(int(image.height * factor), 1))
+    return image.resize(size, Image.Resampling.LANCZOS), dpi * factor
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only

@@ -56,7 +56,7 @@ JOBS = {
 
 # How much a child may grow above what it holds after start-up (its address space,
 # which bounds its resident memory too). A born-digital page needs a few MB; a page
-# rendered for OCR within ReadOptions.max_image_pixels needs up to about 200.
+# rendered for OCR within ReadOptions.max_ocr_pixels needs up to about 60.
 DEFAULT_MEMORY_BYTES = 300 * 1024 * 1024
 _HEADER = struct.Struct(">IQ")  # header length, blob length
 _MAX_HEADER = 64 * 1024 * 1024
