@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from robocorp.tasks import task
 
 from skills.errors import ErrorCode, business_error
+from tasks import workbooks
 from tasks.browser import launch_browser
 from tasks.form_matching import CellError, FormField, field_value, match_columns
 
@@ -314,7 +315,7 @@ def write_results(path: Path, sheet: Sheet, results: list[RowResult]) -> Path:
         out.append([*(row.get(h) for h in sheet.headers),
                     result.status if result else "ERROR", result.answer if result else ""])
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    workbooks.save(book, path)
     return path
 
 
