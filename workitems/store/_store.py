@@ -388,11 +388,13 @@ class Store:
                          "previous_code": row["exception_code"]})
 
     def mark_done(self, item_id: int, actor: str, *, reason: str = "",
-                  expected_version: int | None = None) -> None:
-        """Close a FAILED or PENDING item by hand (handled outside the bots)."""
+                  expected_version: int | None = None, respect_claim: bool = True) -> None:
+        """Close a FAILED or PENDING item by hand (handled outside the bots); an item
+        someone else has claimed is refused unless ``respect_claim`` is False."""
         with self.db.transaction() as cur:
             row = self._row_for_change(cur, item_id, expected_version,
-                                       {ItemState.FAILED, ItemState.PENDING})
+                                       {ItemState.FAILED, ItemState.PENDING},
+                                       actor=actor if respect_claim else None)
             cur.execute(
                 "UPDATE items SET state = 'DONE', assignee = NULL, version = version + 1, "
                 "updated_at = {now} WHERE id = :id", {"id": item_id})
