@@ -21,6 +21,7 @@ from workitems.room import auth, charts, metrics, review, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
+from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
 from workitems.room.repository import ROLES, User
@@ -151,7 +152,8 @@ def _queue_filter(request: Request) -> tuple[q.QueueFilter, str]:
     try:
         return q.QueueFilter.model_validate({k: v for k, v in raw.items() if v is not None}), ""
     except ValueError:
-        return q.QueueFilter(), "Some filters were not numbers and were ignored."
+        return q.QueueFilter(), ("Some filters were not valid (a number out of range, or "
+                                 "characters a filter cannot hold) and were ignored.")
 
 
 @router.get("/queue")
@@ -179,7 +181,7 @@ def _validation(request: Request, user: User, item_id: int, status: int = 200, *
 
 
 @router.get("/items/{item_id}")
-def item_view(request: Request, item_id: int, user: Clerk, notice: str = "") -> Response:
+def item_view(request: Request, item_id: ItemId, user: Clerk, notice: str = "") -> Response:
     return _validation(request, user, item_id, notice=notice)
 
 
@@ -204,20 +206,20 @@ def _act(request: Request, user: User, item_id: int, action: Any, done: str, *,
 
 
 @router.post("/items/{item_id}/claim")
-def claim(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def claim(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id,
                 lambda: review.claim(_store(request), user, item_id, _version(form)),
                 "You are working on this item; nobody else can change it until you release it.")
 
 
 @router.post("/items/{item_id}/release")
-def release(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def release(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id, lambda: review.release(_store(request), user, item_id),
                 "Released.")
 
 
 @router.post("/items/{item_id}/approve")
-def approve(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def approve(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     typed = {name: str(form.get(f"field_{name}") or "") for name in HEADER_FIELDS}
     try:
         errors = review.approve(_store(request), user, item_id, _version(form), typed)
@@ -235,21 +237,21 @@ def _next_or_queue(request: Request, item_id: int, notice: str) -> Response:
 
 
 @router.post("/items/{item_id}/reject")
-def reject(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def reject(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.reject(
         _store(request), user, item_id, _version(form), reason), "Rejected.", then_next=True)
 
 
 @router.post("/items/{item_id}/retry")
-def retry(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def retry(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id, lambda: review.retry(
         _store(request), user, item_id, _version(form)), "Sent back to the bot unchanged.",
         then_next=True)
 
 
 @router.post("/items/{item_id}/done")
-def mark_done(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def mark_done(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.mark_done(
         _store(request), user, item_id, _version(form), reason), "Marked done.",
@@ -257,7 +259,7 @@ def mark_done(request: Request, item_id: int, user: Clerk, form: Form) -> Respon
 
 
 @router.get("/items/{item_id}/pages/{number}.png")
-def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Response:
+def page_image(request: Request, item_id: ItemId, number: PageNumber, user: Clerk) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
     name = views.documents.document_name(item, review.invoice_of(item))
@@ -280,7 +282,7 @@ def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Resp
 
 
 @router.get("/items/{item_id}/files/{name}")
-def download(request: Request, item_id: int, name: str, user: Clerk) -> Response:
+def download(request: Request, item_id: ItemId, name: str, user: Clerk) -> Response:
     """Only a file the item itself carries: the name is looked up among its own files."""
     store = _store(request)
     if name not in store.list_files(item_id):
@@ -297,7 +299,7 @@ def download(request: Request, item_id: int, name: str, user: Clerk) -> Response
 
 
 @router.get("/items/{item_id}/detail")
-def item_detail(request: Request, item_id: int, user: Supervisor) -> Response:
+def item_detail(request: Request, item_id: ItemId, user: Supervisor) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
     parent = store.get_item(item.parent_id) if item.parent_id else None
@@ -376,12 +378,15 @@ def create_user(request: Request, user: Admin, form: Form) -> Response:
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(request: Request, user_id: int, user: Admin, form: Form) -> Response:
+def update_user(request: Request, user_id: UserId, user: Admin, form: Form) -> Response:
     store = _store(request)
     target = repo.get_user(store, user_id)
     if target is None:
         return _back("/admin/users", "No such user.")
     role = str(form.get("role") or target.role)
+    if role not in ROLES:
+        return PlainTextResponse(f"User not updated: {role[:40]!r} is not a role "
+                                 f"({', '.join(ROLES)}).", status_code=400)
     active = form.get("active") == "1"
     demotes_admin = target.role == "admin" and (role != "admin" or not active)
     if demotes_admin and repo.count_admins(store) <= 1:
