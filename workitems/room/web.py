@@ -21,9 +21,9 @@ from workitems.room import auth, charts, metrics, review, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
-from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
+from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.repository import ROLES, User
 
 log = logging.getLogger(__name__)
