@@ -15,6 +15,7 @@ from workitems.errors import (
     InvalidPayload,
     ItemNotFound,
     LeaseLost,
+    ParentReleased,
     StoreUnavailable,
     WorkItemsError,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "ItemNotFound",
     "ItemState",
     "LeaseLost",
+    "ParentReleased",
     "Reservation",
     "RetryPolicy",
     "Run",

@@ -88,6 +88,21 @@ def check_password_strength(password: str) -> str | None:
     return None
 
 
+MAX_USERNAME_LENGTH = 64
+
+
+def check_username(username: str) -> str | None:
+    """A reason the user name is refused, or None: short, printable, one line, and no
+    characters that reorder text (a name must read the same in every list)."""
+    if not username.strip():
+        return "a user name is required"
+    if len(username) > MAX_USERNAME_LENGTH:
+        return f"a user name has at most {MAX_USERNAME_LENGTH} characters"
+    if any(not c.isprintable() for c in username):
+        return "a user name cannot hold control or invisible formatting characters"
+    return None
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

@@ -15,7 +15,7 @@ import typer
 
 from workitems import open_store
 from workitems.room import repository as repo
-from workitems.room.auth import RoomSettings, check_password_strength, hash_password
+from workitems.room.auth import RoomSettings, check_password_strength, check_username, hash_password
 
 room_app = typer.Typer(help="The Control Room web app: exception queue, overview, metrics.",
                        no_args_is_help=True)
@@ -59,6 +59,9 @@ def create_admin(
         help="read the password from this environment variable instead of asking")] = None,
 ) -> None:
     """Create an administrator (the first user, or another one)."""
+    problem = check_username(username)
+    if problem:
+        raise typer.BadParameter(problem)
     if password_env:
         password = os.environ.get(password_env, "")
     else:

@@ -365,8 +365,8 @@ def create_user(request: Request, user: Admin, form: Form) -> Response:
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     role = str(form.get("role") or "clerk")
-    problem = (auth.check_password_strength(password)
-               or ("a user name is required" if not username else None)
+    problem = (auth.check_username(username)
+               or auth.check_password_strength(password)
                or ("that user name is taken" if repo.user_exists(store, username) else None)
                or (None if role in ROLES else "unknown role"))
     if problem:

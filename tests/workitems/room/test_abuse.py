@@ -35,3 +35,14 @@ def test_an_unknown_role_is_refused(make_client, room_store: Store) -> None:
     assert answer.status_code == 400 and "not a role" in answer.text
     assert repo.get_user(room_store, clerk_id).role == "clerk"
     assert not re.search("superuser", str(repo.audit_entries(room_store)))
+
+
+def test_user_names_are_short_and_printable(make_client, room_store: Store) -> None:
+    admin = make_client("admin")
+    for name, reason in (("x" * 100_000, "at most 64"), ("eve\u202egnp.exe", "formatting"),
+                         ("  ", "required")):
+        token = csrf_of(admin.get("/admin/users").text)
+        answer = admin.post("/admin/users", data={"csrf_token": token, "username": name,
+                                                  "password": "long enough pw", "role": "clerk"})
+        assert reason in answer.text, name[:20]
+        assert not repo.user_exists(room_store, name)
