@@ -16,7 +16,8 @@ Each file is read with ``read_document`` (the product's limits, ``--time-limit``
 document) and, when it reads, its fields are extracted. Any outcome other than a
 result or ``UnreadableDocument`` is a crash (target 0). Reported: crashes, the outcome
 of each kind, the worst time, and the peak resident memory of the reading process and
-of the sandbox children (``resource.getrusage``). ``--keep DIR`` saves crashing files.
+of the sandbox children (``resource.getrusage``; each child's own VmHWM). ``--keep DIR``
+saves crashing files.
 
 Prints a table and, last, one JSON line of its figures.
 """
@@ -216,7 +217,7 @@ def _report(tally: Tally, seconds: float, options: ReadOptions) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = sandbox.peak_child_rss_mb()
     table = Table(title=f"{tally.files} fuzzed files through read_document and extract")
     for column in ("kind", "files", "read", "unreadable", "crash", "raised peak RSS (MB)"):
         table.add_column(column, justify="left" if column == "kind" else "right")

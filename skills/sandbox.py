@@ -197,6 +197,7 @@ class _Child:
             raise _memory_error(label) from None
 
     def stop(self) -> None:
+        _note_peak(self.process.pid)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -204,6 +205,27 @@ class _Child:
         for pipe in (self.stdin, self.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
+
+
+_peak_kb = 0  # the largest resident peak of a child seen when it was stopped
+
+
+def peak_child_rss_mb() -> float:
+    """The highest peak resident memory of a child stopped so far (stop the pool first to
+    count the idle ones). Measured in the child itself: the usual RUSAGE_CHILDREN figure
+    counts the parent's memory at the moment the child was forked, not the child's."""
+    return _peak_kb / 1024
+
+
+def _note_peak(pid: int) -> None:
+    global _peak_kb
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    _peak_kb = max(_peak_kb, int(line.split()[1]))
+    except OSError:
+        pass  # gone already, or no /proc: nothing to note
 
 
 # -- the wire: a fixed header, a JSON header, a blob ---------------------------------------

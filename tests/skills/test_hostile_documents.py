@@ -41,7 +41,8 @@ outcome["seconds"] = time.monotonic() - start
 outcome["after"] = len(read_document(hostile.plain_invoice(), "plain.pdf").pages[0].lines)
 sandbox.POOL.close()
 outcome["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-outcome["children_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+outcome["children_rss_mb"] = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                                 sandbox.peak_child_rss_mb())
 print(json.dumps(outcome))
 """
 
