@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 
 from workitems import Store
 from workitems.room import repository as repo
+from workitems.room import throttle
 from workitems.room.repository import User
 
 SESSION_COOKIE = "room_session"
@@ -41,7 +42,10 @@ class RoomSettings(BaseModel):
     secure_cookies: bool = False  # set when served over HTTPS
     session_seconds: float = 8 * 3600
     login_window_seconds: float = 15 * 60
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # one account from one client: then locked for the window
+    login_slow_after: int = 3  # one account from one client: then each try waits longer
+    login_client_max: int = 50  # one client, any accounts: then locked for the window
+    trusted_proxies: list[str] = []  # addresses / networks whose X-Forwarded-For is believed
 
 
 class LoginRequired(Exception):
@@ -58,8 +62,7 @@ class ApiUnauthorized(Exception):
     """No valid bearer token on an API call."""
 
 
-class TooManyAttempts(Exception):
-    pass
+TooManyAttempts = throttle.TooManyAttempts
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
@@ -113,9 +116,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def authenticate(store: Store, settings: RoomSettings, username: str, password: str,
                  address: str) -> User | None:
     """The user if the password is right; raises TooManyAttempts when rate-limited."""
-    failures = repo.recent_failures(store, username, address, settings.login_window_seconds)
-    if failures >= settings.login_max_failures:
-        raise TooManyAttempts()
+    throttle.check(store, settings, username, address)
     found = repo.password_hash_of(store, username)
     ok = _verify(found[1] if found else _dummy(), password) and bool(found)
     user = found[0] if found else None

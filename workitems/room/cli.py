@@ -15,6 +15,7 @@ import typer
 
 from workitems import open_store
 from workitems.room import repository as repo
+from workitems.room import throttle
 from workitems.room.auth import RoomSettings, check_password_strength, check_username, hash_password
 
 room_app = typer.Typer(help="The Control Room web app: exception queue, overview, metrics.",
@@ -25,8 +26,26 @@ DbOption = Annotated[str | None, typer.Option("--db", help="database URL (defaul
 
 
 def settings_from_env(secure_cookies: bool = False) -> RoomSettings:
+    proxies = os.environ.get("WORKITEMS_ROOM_TRUSTED_PROXIES", "")
     return RoomSettings(secret_key=os.environ.get("WORKITEMS_ROOM_SECRET")
-                        or secrets.token_urlsafe(32), secure_cookies=secure_cookies)
+                        or secrets.token_urlsafe(32), secure_cookies=secure_cookies,
+                        trusted_proxies=[p.strip() for p in proxies.split(",") if p.strip()])
+
+
+@room_app.command()
+def unlock(
+    user: Annotated[str | None, typer.Option(help="the account to unlock")] = None,
+    address: Annotated[str | None, typer.Option(help="the client address to unlock")] = None,
+    db: DbOption = None,
+) -> None:
+    """Lift a login lock: forget the failed logins of an account and/or a client address."""
+    if user is None and address is None:
+        raise typer.BadParameter("name --user, --address, or both")
+    with open_store(db) as store:
+        forgotten = throttle.unlock(store, username=user, address=address)
+        repo.audit(store, "cli", "unlock_login", details={"username": user, "address": address,
+                                                          "failures_forgotten": forgotten})
+    typer.echo(f"Unlocked ({forgotten} failed logins forgotten).")
 
 
 @room_app.command()

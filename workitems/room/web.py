@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from skills.errors import UnreadableDocument
 from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
-from workitems.room import auth, charts, metrics, review, views
+from workitems.room import auth, charts, metrics, review, throttle, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
@@ -56,7 +56,9 @@ def _back(path: str, notice: str = "") -> RedirectResponse:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return throttle.client_address(request.client.host if request.client else None,
+                                   request.headers.get("x-forwarded-for"),
+                                   _room(request).settings.trusted_proxies)
 
 
 # -- login -----------------------------------------------------------------------------
@@ -97,11 +99,10 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")
     try:
         user = auth.authenticate(room.store, room.settings, username, password, _client(request))
-    except auth.TooManyAttempts:
+    except auth.TooManyAttempts as exc:
         repo.audit(room.store, username or "?", "login_throttled",
-                   details={"address": _client(request)})
-        return _login_page(request, 429, "Too many failed logins. Wait 15 minutes and try "
-                           "again, or ask an administrator.", next_path)
+                   details={"address": _client(request), "locked": exc.locked})
+        return _login_page(request, 429, exc.message, next_path)
     if user is None:
         repo.audit(room.store, username or "?", "login_failed",
                    details={"address": _client(request)})
