@@ -279,7 +279,21 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _exit_with_parent() -> None:
+    """End this child when its parent dies (a worker killed with -9 cannot stop it), even
+    in the middle of a slow page."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="sandbox-parent-watch").start()
+
+
 def _serve() -> None:
+    _exit_with_parent()
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     wire_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
