@@ -216,7 +216,7 @@ def _report(tally: Tally, seconds: float, options: ReadOptions) -> None:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = sandbox.peak_rss_mb() or _rss_mb()  # its own peak (VmHWM), where /proc exists
     children = sandbox.peak_child_rss_mb()
     table = Table(title=f"{tally.files} fuzzed files through read_document and extract")
     for column in ("kind", "files", "read", "unreadable", "crash", "raised peak RSS (MB)"):

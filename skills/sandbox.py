@@ -219,13 +219,21 @@ def peak_child_rss_mb() -> float:
 
 def _note_peak(pid: int) -> None:
     global _peak_kb
+    _peak_kb = max(_peak_kb, int(peak_rss_mb(pid) * 1024))
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's own peak resident memory (VmHWM; 0 when unknown). Unlike
+    ``getrusage``'s ru_maxrss it starts afresh at exec, so a process started by a large
+    one does not inherit its parent's figure."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
-                    _peak_kb = max(_peak_kb, int(line.split()[1]))
+                    return int(line.split()[1]) / 1024
     except OSError:
-        pass  # gone already, or no /proc: nothing to note
+        pass  # gone already, or no /proc
+    return 0.0
 
 
 # -- the wire: a fixed header, a JSON header, a blob ---------------------------------------

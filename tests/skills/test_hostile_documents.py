@@ -2,7 +2,8 @@
 
 Each case builds its file and reads it in a fresh Python process, which reports the
 error and the peak resident memory of itself and of the sandbox children it started
-(``resource.getrusage``), so one case's memory never hides in another's.
+(``resource.getrusage`` for the children, VmHWM for itself), so one case's memory
+never hides in another's.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ outcome["seconds"] = time.monotonic() - start
 # The next document must still be read: a child that died is replaced.
 outcome["after"] = len(read_document(hostile.plain_invoice(), "plain.pdf").pages[0].lines)
 sandbox.POOL.close()
-outcome["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# This process's own peak: ru_maxrss of RUSAGE_SELF would count the test runner's
+# memory at the moment it forked this process.
+outcome["rss_mb"] = sandbox.peak_rss_mb()
 outcome["children_rss_mb"] = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                                  sandbox.peak_child_rss_mb())
 print(json.dumps(outcome))
