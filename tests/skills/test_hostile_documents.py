@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,38 @@ def test_ordinary_documents_still_read_with_their_einvoice():
 
     assert doc.einvoice is not None and doc.einvoice["invoice_number"] == "INV-7"
     assert "Invoice number: INV-2024-001" in doc.text
+
+
+_READER = """
+import json, os, subprocess, threading, time
+from devdata import hostile
+from skills.documents import read_document
+threading.Thread(target=read_document, args=(hostile.slow_render(20_000), "slow.pdf"),
+                 daemon=True).start()
+time.sleep(2)
+print(json.dumps(subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True,
+                                text=True).stdout.split()), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_reading_child_ends_when_its_worker_is_killed():
+    reader = subprocess.Popen([sys.executable, "-c", _READER], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE)
+    children = [int(pid) for pid in json.loads(reader.stdout.readline())]
+    assert children, "the reader started no sandbox child"
+    reader.kill()  # as kill -9 on a worker
+    reader.wait()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in children):
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in children)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "State:\tZ" not in status.read()
+    except OSError:
+        return False
