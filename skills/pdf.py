@@ -1,4 +1,5 @@
-"""PDF access with pypdfium2: open safely, read the text layer, render, list attachments.
+"""PDF access with pypdfium2: open safely, check limits, read the text layer, render, list
+attachments.
 
 The text layer is read character by character (pdfium's own char boxes), turned into
 the page's displayed frame (``/Rotate`` and a mediabox that does not start at 0,0 are
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
 
 from skills.errors import UnreadableDocument
 from skills.schema import Line, Word
@@ -183,15 +183,6 @@ def image_boxes(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]
         if x1 > x0 and y1 > y0:
             boxes.append((x0, y0, x1, y1))
     return boxes
-
-
-def render_page(page: pdfium.PdfPage, dpi: int) -> Image.Image:
-    """Render the displayed page (``/Rotate`` applied) as an RGB image."""
-    bitmap = page.render(scale=dpi / 72.0, may_draw_forms=True)
-    try:
-        return bitmap.to_pil().convert("RGB")
-    finally:
-        bitmap.close()
 
 
 def render_rgb(page: pdfium.PdfPage, dpi: int) -> pdfium.PdfBitmap:
