@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from skills import einvoice, image_files, pdf
+from skills import image_files, pdf, pdf_jobs, sandbox
 from skills.errors import UnreadableDocument
 from skills.schema import Document, Line, Page, ReadMethod, Word
 
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 PDF = "application/pdf"
 XML = "application/xml"
 _MAX_ATTACHMENT_BYTES = 10_000_000  # an e-invoice XML is kilobytes; anything bigger is ignored
-_MAX_PICTURES = 4  # pictures OCRed per text page (each at least min_picture_share of it)
 
 
 class ReadOptions(BaseModel):
@@ -49,6 +48,10 @@ class ReadOptions(BaseModel):
     max_pages: int = Field(50, ge=1)
     max_file_bytes: int = Field(50_000_000, ge=1)
     max_image_pixels: int = Field(40_000_000, ge=1, description="per page, decoded")
+    max_ocr_pixels: int = Field(
+        12_000_000, ge=1, description="a page is OCRed at most this large (A2 at 150 dpi); "
+        "a larger page or image is read at a lower resolution, which keeps OCR's memory "
+        "bounded")
     time_limit: float = Field(300.0, gt=0, description="seconds for the whole document")
     min_text_chars: int = Field(
         20, ge=1, description="a PDF page with fewer text-layer characters is OCRed"
@@ -67,7 +70,7 @@ def read_document(data: bytes, filename: str, options: ReadOptions | None = None
     _check_size(data, options)
     media_type = sniff(data)
     doc = Document(filename=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type)
-    reader = _Reader(options)
+    reader = _Reader(options, name)
     try:
         if media_type == PDF:
             doc.pages, doc.einvoice = reader.pdf(data)
@@ -131,8 +134,9 @@ def _check_size(data: bytes, options: ReadOptions) -> None:
 class _Reader:
     """Reads pages one by one, keeping the time limit and noting which readers ran."""
 
-    def __init__(self, options: ReadOptions) -> None:
+    def __init__(self, options: ReadOptions, label: str = "The document") -> None:
         self.options = options
+        self.label = label
         self.deadline = time.monotonic() + options.time_limit
         self.used: dict[str, str] = {}
 
@@ -140,68 +144,69 @@ class _Reader:
         return "; ".join(f"{kind}: {what}" for kind, what in self.used.items())
 
     def pdf(self, data: bytes) -> tuple[list[Page], dict[str, object] | None]:
-        """The PDF's pages, and the fields of an e-invoice attached to it."""
-        with pdf.open_pdf(data) as document:
-            count = len(document)
-            if count == 0:
-                raise UnreadableDocument("The PDF has no pages. Ask the sender to send it again.")
-            self._check_page_count(count)
-            pages = []
-            for index in range(count):
-                self._check_time(index)
-                page = document[index]
-                try:
-                    pages.append(self._pdf_page(page, index + 1))
-                finally:
-                    page.close()
-            attachments = pdf.embedded_files(document, _MAX_ATTACHMENT_BYTES)
-        return pages, self._attached_einvoice(attachments)
+        """The PDF's pages, and the fields of an e-invoice attached to it.
 
-    def _pdf_page(self, page, number: int) -> Page:
-        start = time.perf_counter()
-        width, height = pdf.page_size(page, number)
-        layer = pdf.read_text_layer(page)
-        chars = sum(len(w.text) for line in layer.lines for w in line.words)
-        if chars >= self.options.min_text_chars:
-            self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
-            lines = layer.lines
-            if layer.rotation == 0:  # pictures are found in the displayed page's frame
-                lines = self._with_picture_text(page, lines, width, height)
-            return Page(
-                number,
-                layer.width,
-                layer.height,
-                ReadMethod.TEXT,
-                lines,
-                rotation=layer.rotation,
-                seconds=time.perf_counter() - start,
-            )
-        # No usable text layer: a scanned page. Render it within the pixel budget.
-        dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
-        image = pdf.render_page(page, dpi)
-        return self._ocr_page(image, number, dpi / 72.0, start)
+        pdfium runs in a sandboxed child (see :mod:`skills.sandbox`): it sends each page's
+        text-layer lines, or an image to OCR here, where the models are loaded."""
+        pages: list[Page] = []
+        found = None
+        for header, blob in self._sandboxed("read_pdf", data):
+            if header["kind"] == "page":
+                self._check_time(len(pages))
+                pages.append(self._pdf_page(header, blob))
+            elif header["kind"] == "einvoice":
+                found = header["found"]
+        return pages, self._einvoice(found, "embedded {name}")
 
-    def _with_picture_text(self, page, lines: list[Line], width: float,
-                           height: float) -> list[Line]:
-        """The text layer's lines plus the OCRed text of large pictures with no text over
-        them, each picture's lines marked as read by OCR."""
-        area = width * height
-        words = [w for line in lines for w in line.words]
-        pictures = [b for b in pdf.image_boxes(page)
-                    if (b[2] - b[0]) * (b[3] - b[1]) >= self.options.min_picture_share * area
-                    and not any(_inside(w.box, b) for w in words)]
-        if not pictures:
-            return lines
-        # The largest few only: a hostile page may carry thousands of pictures.
-        pictures = sorted(pictures, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
-                          reverse=True)[:_MAX_PICTURES]
+    def xml_einvoice(self, data: bytes) -> dict[str, object]:
+        found = None
+        for header, _ in self._sandboxed("read_xml", data):
+            found = header["found"]
+        return self._einvoice(found, "e-invoice XML")
+
+    def _sandboxed(self, job: str, data: bytes):
+        args = {"max_pages": self.options.max_pages, "dpi": self.options.dpi,
+                "max_image_pixels": min(self.options.max_image_pixels,
+                                        self.options.max_ocr_pixels),
+                "min_text_chars": self.options.min_text_chars,
+                "min_picture_share": self.options.min_picture_share,
+                "max_attachment_bytes": _MAX_ATTACHMENT_BYTES}
+        seconds = max(self.deadline - time.monotonic(), 0.001)
+        return sandbox.run(job, data, args, seconds=seconds, label=self.label,
+                           limit=self.options.time_limit)
+
+    def _einvoice(self, found: dict | None, where: str) -> dict[str, object] | None:
+        if found is None:
+            return None
+        fields = found["fields"]
+        self.used["xml"] = f"{where.format(name=found['name'])} ({fields['syntax']})"
+        return fields
+
+    def _pdf_page(self, header: dict, blob: bytes) -> Page:
+        number = header["number"]
+        start = time.perf_counter() - header["seconds"]
+        image = None
+        if blob:
+            image = Image.frombuffer("RGB", tuple(header["image_size"]), blob, "raw", "RGB",
+                                     header["stride"], 1)
+        if header["method"] == "ocr":
+            return self._ocr_page(image, number, header["dpi"] / 72.0, start)
+        self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
+        lines = [pdf_jobs.line_in(raw) for raw in header["lines"]]
+        if image is not None:
+            lines = self._with_picture_text(image, header["dpi"] / 72.0, lines,
+                                            header["pictures"])
+        return Page(number, header["layer_width"], header["layer_height"], ReadMethod.TEXT,
+                    lines, rotation=header["rotation"], seconds=time.perf_counter() - start)
+
+    def _with_picture_text(self, image: Image.Image, scale: float, lines: list[Line],
+                           pictures: list[list[float]]) -> list[Line]:
+        """The text layer's lines plus the OCRed text of the page's large pictures, each
+        picture's lines marked as read by OCR."""
         from skills.ocr import get_engine  # noqa: PLC0415 - heavy, only when needed
 
         engine = get_engine(self.options.ocr_engine)
         self.used["ocr"] = engine.version
-        dpi = min(self.options.dpi, _dpi_within(width, height, self.options.max_image_pixels))
-        scale = dpi / 72.0
-        image = pdf.render_page(page, dpi)
         found = []
         for x0, y0, x1, y1 in pictures:
             crop = image.crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1,
@@ -209,43 +214,6 @@ class _Reader:
             result = engine.read_page(np.asarray(crop))
             found += [_placed(line, 1 / scale, x0, y0, ReadMethod.OCR) for line in result.lines]
         return _merged(lines, found)
-
-    def _attached_einvoice(self, files: dict[str, bytes]) -> dict[str, object] | None:
-        """Fields of a ZUGFeRD / Factur-X / XRechnung XML among the attachments, if any.
-
-        The standard names first, then other ``.xml`` files, then every other attachment:
-        senders attach UBL and CII under names of their own, and any of them that parses
-        as an e-invoice is used. Hostile XML (a DTD or entities) refuses the document when
-        it is named as XML; a damaged file refuses it only under a standard name.
-        """
-        for name in sorted(files, key=_attachment_rank):
-            rank = _attachment_rank(name)
-            try:
-                fields = einvoice.parse_einvoice(files[name])
-            except einvoice.NotAnEInvoice:
-                continue
-            except einvoice.HostileXml:
-                if rank < 2:
-                    raise
-                continue  # never expanded; a file not named XML is not taken for the invoice
-            except einvoice.BrokenXml:
-                if rank == 0:
-                    raise
-                continue  # some other attachment (notes, a picture), not the invoice
-            self.used["xml"] = f"embedded {name} ({fields['syntax']})"
-            return fields
-        return None
-
-    def xml_einvoice(self, data: bytes) -> dict[str, object]:
-        try:
-            fields = einvoice.parse_einvoice(data)
-        except einvoice.NotAnEInvoice as exc:
-            raise UnreadableDocument(
-                f"The XML file is not an e-invoice ({exc}). Send the invoice as PDF, or as "
-                "XRechnung / ZUGFeRD XML (CII or UBL)."
-            ) from None
-        self.used["xml"] = f"e-invoice XML ({fields['syntax']})"
-        return fields
 
     def image_pages(self, data: bytes) -> Iterator[Page]:
         frames = image_files.open_frames(
@@ -255,6 +223,7 @@ class _Reader:
             self._check_time(index)
             start = time.perf_counter()
             image, dpi = image_files.at_most_dpi(image, dpi, self.options.dpi)
+            image, dpi = image_files.at_most_pixels(image, dpi, self.options.max_ocr_pixels)
             yield self._ocr_page(image, index + 1, dpi / 72.0, start)
 
     def _ocr_page(self, image: Image.Image, number: int, px_per_pt: float, start: float) -> Page:
@@ -274,32 +243,12 @@ class _Reader:
             seconds=time.perf_counter() - start,
         )
 
-    def _check_page_count(self, count: int) -> None:
-        if count > self.options.max_pages:
-            raise UnreadableDocument(
-                f"The document has {count} pages, more than the {self.options.max_pages} "
-                "allowed for one invoice. Split it into single invoices and send them again."
-            )
-
     def _check_time(self, index: int) -> None:
         if time.monotonic() > self.deadline:
             raise UnreadableDocument(
                 f"Reading stopped after {index} pages: the {self.options.time_limit:.0f} s time "
                 "limit for one document was reached. Split the document or read it by hand."
             )
-
-
-def _attachment_rank(name: str) -> int:
-    """0 for the names the e-invoice standards use, 1 for other XML files, 2 for the rest."""
-    lowered = name.lower()
-    if lowered in einvoice.ATTACHMENT_NAMES:
-        return 0
-    return 1 if lowered.endswith(".xml") else 2
-
-
-def _dpi_within(width_pt: float, height_pt: float, max_pixels: int) -> int:
-    """The highest resolution at which the page stays within the pixel budget."""
-    return max(int(72.0 * (max_pixels / (width_pt * height_pt)) ** 0.5), 1)
 
 
 def _merged(lines: list[Line], found: list[Line]) -> list[Line]:
@@ -310,11 +259,6 @@ def _merged(lines: list[Line], found: list[Line]) -> list[Line]:
         at = next((i for i, ln in enumerate(merged) if ln.box[1] > line.box[1]), len(merged))
         merged.insert(at, line)
     return merged
-
-
-def _inside(box: tuple[float, ...], outer: tuple[float, ...]) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _placed(line: Line, scale: float, dx: float = 0.0, dy: float = 0.0,

@@ -57,6 +57,13 @@ def open_frames(
         yield upright, _dpi(frame)
 
 
+def open_checked(data: bytes, max_pixels: int) -> Image.Image:
+    """The image's first page, header read and size checked, no pixel decoded yet."""
+    image = _open(data, max_pixels)
+    _check_pixels(image.size, max_pixels, 1)
+    return image
+
+
 def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Image, float]:
     """Scale a high-resolution scan down to ``target`` dpi: OCR needs no more, and it is faster."""
     if dpi <= target * 1.1:
@@ -64,6 +71,17 @@ def at_most_dpi(image: Image.Image, dpi: float, target: int) -> tuple[Image.Imag
     factor = target / dpi
     size = (max(round(image.width * factor), 1), max(round(image.height * factor), 1))
     return image.resize(size, Image.Resampling.LANCZOS), float(target)
+
+
+def at_most_pixels(image: Image.Image, dpi: float,
+                   max_pixels: int) -> tuple[Image.Image, float]:
+    """Scale an image down to at most ``max_pixels``, keeping its aspect and its dpi true."""
+    pixels = image.width * image.height
+    if pixels <= max_pixels:
+        return image, dpi
+    factor = (max_pixels / pixels) ** 0.5
+    size = (max(int(image.width * factor), 1), max(int(image.height * factor), 1))
+    return image.resize(size, Image.Resampling.LANCZOS), dpi * factor
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:

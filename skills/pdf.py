@@ -1,4 +1,5 @@
-"""PDF access with pypdfium2: open safely, read the text layer, render, list attachments.
+"""PDF access with pypdfium2: open safely, check limits, read the text layer, render, list
+attachments.
 
 The text layer is read character by character (pdfium's own char boxes), turned into
 the page's displayed frame (``/Rotate`` and a mediabox that does not start at 0,0 are
@@ -11,6 +12,8 @@ detector sees separate text blocks.
 from __future__ import annotations
 
 import ctypes
+import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
 
 from skills.errors import UnreadableDocument
 from skills.schema import Line, Word
@@ -30,6 +32,24 @@ PDFIUM_VERSION = f"pypdfium2 {pdfium.version.PYPDFIUM_INFO}"
 # spec's own limit (200 inches), and rendering anything bigger would be a memory bomb.
 MAX_PAGE_SIDE_PT = 14_400.0
 
+# What one page may hold. A dense A4 page of 6 pt text has about 20,000 characters and
+# a detailed vector drawing some tens of thousands of objects; a page over these limits
+# is an attack on the reader's memory and time, not an invoice.
+MAX_PAGE_CHARS = 100_000
+MAX_PAGE_OBJECTS = 100_000
+
+# How far compressed data may expand. Pictures may be large (a 300 dpi colour scan is
+# about 26 MB); page contents, fonts and attachments of an invoice are a few MB at most.
+MAX_PICTURE_STREAM = 256 * 1024 * 1024
+MAX_OTHER_STREAM = 32 * 1024 * 1024
+MAX_OTHER_TOTAL = 128 * 1024 * 1024
+
+_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+# Operators that each make a page object: text shown (Tj, TJ, ' and ") and paths
+# painted (f, S, B, n and their variants, counted by their usual spelling).
+_OPERATORS = (b"Tj", b"TJ", b"' ", b"\" ", b" f\n", b" f ", b" S\n", b" S ", b" n\n",
+              b" B\n", b" f*", b" B*", b" b\n", b" s\n")
+_PICTURE = re.compile(rb"/Subtype\s*/Image")
 _WHITESPACE = frozenset(" \t\r\n\u00a0\u2002\u2003\u2009\u200b\u3000\x00")
 
 
@@ -165,28 +185,101 @@ def image_boxes(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]
     return boxes
 
 
-def render_page(page: pdfium.PdfPage, dpi: int) -> Image.Image:
-    """Render the displayed page (``/Rotate`` applied) as an RGB image."""
-    bitmap = page.render(scale=dpi / 72.0, may_draw_forms=True)
-    try:
-        return bitmap.to_pil().convert("RGB")
-    finally:
-        bitmap.close()
+def render_rgb(page: pdfium.PdfPage, dpi: int) -> pdfium.PdfBitmap:
+    """Render the displayed page into a bitmap of RGB bytes (3 per pixel, rows
+    ``bitmap.stride`` bytes apart); the caller closes it. The least memory a colour
+    page can take."""
+    return page.render(scale=dpi / 72.0, may_draw_forms=True,
+                       force_bitmap_format=pdfium_c.FPDFBitmap_BGR, rev_byteorder=True)
 
 
 def embedded_files(pdf: pdfium.PdfDocument, max_bytes: int) -> dict[str, bytes]:
-    """The document's embedded files by name, skipping any larger than ``max_bytes``."""
+    """The document's embedded files by name, skipping any larger than ``max_bytes``, and
+    keeping at most ``max_bytes`` in all (an e-invoice XML is one small file)."""
     files: dict[str, bytes] = {}
+    kept = 0
     for index in range(pdf.count_attachments()):
+        if kept >= max_bytes:
+            break
         attachment = pdf.get_attachment(index)
         try:
             name = attachment.get_name()
             data = bytes(attachment.get_data())
         except pdfium.PdfiumError:
             continue  # an unreadable attachment is not a reason to refuse the invoice
-        if len(data) <= max_bytes:
+        if kept + len(data) <= max_bytes:
             files[name] = data
+            kept += len(data)
     return files
+
+
+def check_streams(data: bytes) -> None:
+    """Refuse a PDF whose compressed (Flate) streams expand beyond the limits above.
+
+    pdfium inflates a stream whole before anyone can look at its size, so a 1 MB file
+    can make it allocate gigabytes. Every stream is inflated here first, piece by piece
+    and thrown away, stopping as soon as a limit is passed: about 1 MB of memory,
+    whatever the file holds. Streams with other filters are bounded by the process
+    limits of :mod:`skills.sandbox`.
+    """
+    other_total = 0
+    for found in _STREAM.finditer(data):
+        start = found.end()
+        picture = _PICTURE.search(data, max(data.rfind(b"obj", 0, found.start()),
+                                            found.start() - 4096), found.start()) is not None
+        limit = MAX_PICTURE_STREAM if picture else min(MAX_OTHER_STREAM,
+                                                       MAX_OTHER_TOTAL - other_total)
+        size, operators = _inflated_size(data, start, limit)
+        if size > limit:
+            if picture or limit == MAX_OTHER_STREAM:
+                what = "a picture" if picture else "a compressed part"
+            else:
+                what, limit = "its compressed parts together", MAX_OTHER_TOTAL
+            raise UnreadableDocument(
+                f"The PDF was refused: {what} would expand to more than {limit // 2**20} MB "
+                "in memory (the file may be a decompression bomb). Ask the sender for a "
+                "normal PDF of the invoice.")
+        if operators > MAX_PAGE_OBJECTS:
+            raise UnreadableDocument(
+                f"The PDF was refused: a page draws more than {MAX_PAGE_OBJECTS:,} text or "
+                "drawing operations, far more than an invoice has; the file may be built to "
+                "exhaust the reader. Open it by hand, or ask the sender for a plain PDF.")
+        if not picture:
+            other_total += size
+
+
+def _inflated_size(data: bytes, start: int, limit: int) -> tuple[int, int]:
+    """Bytes the zlib stream at ``start`` inflates to (counting stops past ``limit``), and
+    about how many text and path operators it holds (pdfium makes an object of each)."""
+    head = data[start:start + 2]
+    if len(head) < 2 or head[0] & 0x0F != 8 or (head[0] << 8 | head[1]) % 31:
+        return 0, 0  # not a zlib stream: not ours to measure
+    inflater = zlib.decompressobj()
+    size, operators, at, step = 0, 0, start, 1 << 16
+    pending = b""
+    while size <= limit and not inflater.eof:
+        if not pending:
+            if at >= len(data):
+                break
+            pending, at = data[at:at + step], at + step
+        try:
+            out = inflater.decompress(pending, 1 << 20)
+        except zlib.error:
+            break  # damaged data: pdfium copes or refuses; it cannot expand
+        size += len(out)
+        operators += sum(map(out.count, _OPERATORS))
+        pending = inflater.unconsumed_tail
+    return size, operators
+
+
+def check_page(page: pdfium.PdfPage, number: int) -> None:
+    """Refuse a page drawn with more objects than any invoice needs."""
+    objects = pdfium_c.FPDFPage_CountObjects(page.raw)
+    if objects > MAX_PAGE_OBJECTS:
+        raise UnreadableDocument(
+            f"Page {number} of the PDF draws {objects:,} objects, more than the "
+            f"{MAX_PAGE_OBJECTS:,} an invoice page can have; the file may be built to "
+            "exhaust the reader. Open it by hand, or ask the sender for a plain PDF.")
 
 
 # -- characters --------------------------------------------------------------------------
@@ -203,6 +296,11 @@ def _page_chars(page: pdfium.PdfPage) -> list[_Char]:
         count = textpage.count_chars()
         if count <= 0:
             return []
+        if count > MAX_PAGE_CHARS:
+            raise UnreadableDocument(
+                f"A page of the PDF holds {count:,} characters, more than the "
+                f"{MAX_PAGE_CHARS:,} an invoice page can have; the file may be built to "
+                "exhaust the reader. Open it by hand, or ask the sender for a plain PDF.")
         to_display = _display_transform(page)
         raw = textpage.raw
         rect = pdfium_c.FS_RECTF()

@@ -42,6 +42,7 @@ from pydantic import BaseModel
 from robocorp.tasks import task
 
 from skills.errors import ErrorCode, business_error
+from tasks import workbooks
 from tasks.browser import launch_browser
 from tasks.form_matching import CellError, FormField, field_value, match_columns
 
@@ -389,7 +390,7 @@ def write_results(path: Path, sheet: Sheet, results: list[RowResult],
         summary.append([status, sum(r.status == status for r in results)])
     summary.append(["Final message", final_message])
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    workbooks.save(book, path)
     return path
 
 

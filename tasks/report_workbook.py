@@ -28,6 +28,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from skills.errors import ErrorCode
+from tasks import workbooks
 from tasks.report_data import (
     Report,
     amounts_by_vendor,
@@ -151,7 +152,7 @@ def write_workbook(report: Report, path: Path) -> Path:
     _summary_sheet(summary, report, sheets)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".xlsx", delete=False) as tmp:
-        book.save(tmp.name)
+        workbooks.save(book, tmp.name)
     os.replace(tmp.name, path)
     return path
 

@@ -63,11 +63,12 @@ def test_the_public_api_of_workitems_is_pinned() -> None:
         "BreakerPolicy", "Conflict", "Created", "DuplicateReference", "Duplicates", "Event",
         "EventKind",
         "ExceptionType", "FileTooLarge", "InvalidFileName", "InvalidInput", "InvalidPayload",
-        "Item", "ItemNotFound", "ItemState", "LeaseLost", "Reservation", "RetryPolicy", "Run",
+        "Item", "ItemNotFound", "ItemState", "LeaseLost", "ParentReleased", "Reservation",
+        "RetryPolicy", "Run",
         "Settings", "Step", "Store", "StoreUnavailable", "WorkItemsError", "open_store",
     ]
     for name in workitems.__all__:
         assert getattr(workitems, name) is not None
     assert all(issubclass(getattr(workitems, n), workitems.WorkItemsError) for n in (
         "Conflict", "DuplicateReference", "FileTooLarge", "InvalidFileName", "InvalidInput",
-        "InvalidPayload", "ItemNotFound", "LeaseLost", "StoreUnavailable"))
+        "InvalidPayload", "ItemNotFound", "LeaseLost", "ParentReleased", "StoreUnavailable"))

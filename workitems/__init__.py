@@ -15,6 +15,7 @@ from workitems.errors import (
     InvalidPayload,
     ItemNotFound,
     LeaseLost,
+    ParentReleased,
     StoreUnavailable,
     WorkItemsError,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ItemNotFound",
     "ItemState",
     "LeaseLost",
+    "ParentReleased",
     "Reservation",
     "RetryPolicy",
     "Run",

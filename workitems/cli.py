@@ -94,7 +94,7 @@ def seed(
     with _store() as store:
         entries = [(f, e) for f in files for e in json.loads(f.read_text(encoding="utf-8"))]
         for path, entry in _progress(entries, "seeding"):
-            attached = {name: (path.parent / rel).read_bytes()
+            attached = {name: _seed_file(folder, path, rel)
                         for name, rel in (entry.get("files") or {}).items()}
             payload = entry.get("payload") or {}
             created = store.create_item(process, step, payload, attached, actor=_actor(),
@@ -102,6 +102,19 @@ def seed(
                                         duplicates=Duplicates.MERGE)
             new, merged = (new + 1, merged) if created.created else (new, merged + 1)
     console.print(f"{new} new items in {process}/{step}; {merged} already there (merged)")
+
+
+def _seed_file(folder: Path, listing: Path, relative: str) -> bytes:
+    """A file a work-items.json names, which must lie inside the work-items folder: a
+    listing must not attach ``../../secret.txt`` for every clerk to download."""
+    root = folder.resolve()
+    path = (listing.parent / relative).resolve()
+    if not path.is_relative_to(root):
+        raise typer.BadParameter(f"{listing} names {relative!r}, which is outside {folder}; "
+                                 "only files inside the work-items folder can be attached")
+    if not path.is_file():
+        raise typer.BadParameter(f"{listing} names {relative!r}, which does not exist")
+    return path.read_bytes()
 
 
 @app.command()
@@ -121,7 +134,7 @@ def list_items(
     step: Annotated[str | None, typer.Option()] = None,
     process: Annotated[str | None, typer.Option()] = None,
     code: Annotated[str | None, typer.Option(help="exception code")] = None,
-    limit: int = 50,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """A table of items, newest first, with the payload columns the process configures
@@ -258,10 +271,22 @@ def retry(item_id: int) -> None:
 
 
 @app.command()
-def done(item_id: int, reason: Annotated[str, typer.Option()] = "") -> None:
-    """Close an item by hand (handled outside the bots)."""
+def done(item_id: int, reason: Annotated[str, typer.Option()] = "",
+         force: Annotated[bool, typer.Option(
+             help="close it even if a clerk has claimed it in the Control Room")] = False,
+         ) -> None:
+    """Close an item by hand (handled outside the bots); audited like the room's decisions."""
+    from workitems.room import repository as room_repo  # noqa: PLC0415
+
+    actor = _actor()
     with _store() as store:
-        store.mark_done(item_id, _actor(), reason=reason)
+        item = store.get_item(item_id)
+        store.mark_done(item_id, actor, reason=reason, respect_claim=not force)
+        room_repo.audit(store, actor, "done", item_id=item_id,
+                        before={"state": item.state.value, "code": item.exception_code,
+                                "assignee": item.assignee},
+                        after={"state": ItemState.DONE.value, "reason": reason,
+                               "via": "command line"})
     console.print(f"item {item_id} marked done")
 
 

@@ -6,12 +6,14 @@ message that names the problem in words a person understands::
     WorkItemsError
     ├── ItemNotFound          no item with that id
     ├── InvalidInput          the caller's data is wrong (never retried)
-    │   ├── InvalidPayload    not JSON, or not a JSON object
+    │   ├── InvalidPayload    not a JSON value, too large or too deeply nested
     │   ├── InvalidFileName   empty, "..", "/", "\\" or NUL in a file name
     │   └── FileTooLarge      over the configured limit
     ├── DuplicateReference    an item with this reference already exists in the step
     ├── Conflict              the item is not in a state that allows the action
-    │   └── LeaseLost         the worker's lease expired and someone else holds the item
+    │   ├── LeaseLost         the worker's lease expired and someone else holds the item
+    │   └── ParentReleased    an output for an input already released (also a ValueError,
+    │                         as Robocorp's adapters raise)
     └── StoreUnavailable      the database cannot be reached (retryable)
 """
 
@@ -71,6 +73,10 @@ class Conflict(WorkItemsError):
 
 class LeaseLost(Conflict):
     code = "LEASE_LOST"
+
+
+class ParentReleased(Conflict, ValueError):
+    code = "PARENT_RELEASED"
 
 
 class StoreUnavailable(WorkItemsError):

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from workitems.retry import RetryPolicy
 
 JSON = dict[str, Any]
+# A work item's payload: any JSON value, as in Robocorp (an object, a list, a string, a
+# number, true/false or null), stored and returned exactly as the bot saved it.
+Payload = Any
 
 
 class ItemState(StrEnum):
@@ -34,7 +37,7 @@ class Item(BaseModel):
     process: str
     step: str
     state: ItemState
-    payload: JSON
+    payload: Payload
     parent_id: int | None = None
     reference: str | None = None
     priority: int = 0

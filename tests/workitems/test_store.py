@@ -312,12 +312,10 @@ def test_bad_payloads_and_sizes_are_refused(tmp_path) -> None:
     with open_store(f"sqlite:///{tmp_path / 'w.db'}", Settings(max_file_bytes=10)) as s:
         with pytest.raises(FileTooLarge, match="limit"):
             s.create_item(P, "consumer", {}, {"big.pdf": b"x" * 11})
-        with pytest.raises(InvalidPayload, match="not valid JSON"):
-            s.create_item(P, "consumer", "{not json")
-        with pytest.raises(InvalidPayload, match="JSON object"):
-            s.create_item(P, "consumer", [1, 2])
         with pytest.raises(InvalidPayload):
             s.create_item(P, "consumer", {"x": float("nan")})
+        with pytest.raises(InvalidPayload, match="cannot be stored as JSON"):
+            s.create_item(P, "consumer", {"x": {1, 2}})
         assert s.list_items() == []
 
 
@@ -433,3 +431,18 @@ def test_only_the_breakers_codes_count_and_a_success_resets_it(store: Store) -> 
     _fail_next(store)  # one after a success: still closed
     assert store.breakers()[0].state == "CLOSED" and store.breakers()[0].failures == 1
     assert store.reserve(P, "guarded", "w") is not None
+
+
+def test_payload_limits_and_file_names_that_disguise_their_type(store: Store) -> None:
+    deep: list = []
+    for _ in range(100_000):  # deeper than Python's recursion limit
+        deep = [deep]
+    with pytest.raises(InvalidPayload, match="nested more than") as caught:
+        store.create_item(P, "consumer", {"x": deep})
+    assert caught.value.code == "INVALID_PAYLOAD"
+    with pytest.raises(InvalidPayload, match="limit is 5 MB"):
+        store.create_item(P, "consumer", {"blob": "x" * 6_000_000})
+    for name in ("invoice\u202efdp.exe", "a\u2066b.pdf", "x\u200f.pdf", "bell\x7f.pdf"):
+        with pytest.raises(InvalidFileName):
+            store.create_item(P, "consumer", {}, {name: b"%PDF"})
+    assert store.list_items() == []

@@ -20,6 +20,7 @@ from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import review
 from workitems.room.auth import require_api
+from workitems.room.params import ItemId
 from workitems.room.repository import User
 
 router = APIRouter(prefix="/api/v1")
@@ -43,7 +44,7 @@ def queue(request: Request, user: ApiClerk, flt: Annotated[q.QueueFilter, Depend
 
 
 @router.get("/items/{item_id}")
-def item(request: Request, item_id: int, user: ApiClerk) -> dict[str, Any]:
+def item(request: Request, item_id: ItemId, user: ApiClerk) -> dict[str, Any]:
     return _store(request).get_item(item_id).model_dump(mode="json")
 
 
@@ -56,12 +57,12 @@ def _decide(action: Any) -> JSONResponse:
 
 
 @router.post("/items/{item_id}/retry")
-def retry(request: Request, item_id: int, body: Decision, user: ApiClerk) -> JSONResponse:
+def retry(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
     return _decide(lambda: review.retry(_store(request), user, item_id, body.version))
 
 
 @router.post("/items/{item_id}/done")
-def done(request: Request, item_id: int, body: Decision, user: ApiClerk) -> JSONResponse:
+def done(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
     return _decide(lambda: review.mark_done(_store(request), user, item_id, body.version,
                                             body.reason))
 

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from skills import sandbox
 from workitems import ItemNotFound, Store
 from workitems.room.auth import ApiUnauthorized, Forbidden, LoginRequired, RoomSettings
 from workitems.room.documents import RenderCache, WordCache
@@ -59,6 +60,7 @@ def create_app(store: Store, settings: RoomSettings) -> FastAPI:
 
     app = FastAPI(title="Control Room", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.room = Room(store=store, settings=settings, templates=_templates())
+    sandbox.POOL.warm(2)  # document views render in these; started now, not at a first view
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(web.router)
     app.include_router(api.router)

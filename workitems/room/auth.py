@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 
 from workitems import Store
 from workitems.room import repository as repo
+from workitems.room import throttle
 from workitems.room.repository import User
 
 SESSION_COOKIE = "room_session"
@@ -41,7 +42,10 @@ class RoomSettings(BaseModel):
     secure_cookies: bool = False  # set when served over HTTPS
     session_seconds: float = 8 * 3600
     login_window_seconds: float = 15 * 60
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # one account from one client: then locked for the window
+    login_slow_after: int = 3  # one account from one client: then each try waits longer
+    login_client_max: int = 50  # one client, any accounts: then locked for the window
+    trusted_proxies: list[str] = []  # addresses / networks whose X-Forwarded-For is believed
     # Four eyes: approvals of totals above this need a second person (None: only the AP
     # rules' own cases, such as a changed bank account), who needs this role.
     four_eyes_amount: float | None = None
@@ -62,8 +66,7 @@ class ApiUnauthorized(Exception):
     """No valid bearer token on an API call."""
 
 
-class TooManyAttempts(Exception):
-    pass
+TooManyAttempts = throttle.TooManyAttempts
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
@@ -92,6 +95,21 @@ def check_password_strength(password: str) -> str | None:
     return None
 
 
+MAX_USERNAME_LENGTH = 64
+
+
+def check_username(username: str) -> str | None:
+    """A reason the user name is refused, or None: short, printable, one line, and no
+    characters that reorder text (a name must read the same in every list)."""
+    if not username.strip():
+        return "a user name is required"
+    if len(username) > MAX_USERNAME_LENGTH:
+        return f"a user name has at most {MAX_USERNAME_LENGTH} characters"
+    if any(not c.isprintable() for c in username):
+        return "a user name cannot hold control or invisible formatting characters"
+    return None
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -102,9 +120,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def authenticate(store: Store, settings: RoomSettings, username: str, password: str,
                  address: str) -> User | None:
     """The user if the password is right; raises TooManyAttempts when rate-limited."""
-    failures = repo.recent_failures(store, username, address, settings.login_window_seconds)
-    if failures >= settings.login_max_failures:
-        raise TooManyAttempts()
+    throttle.check(store, settings, username, address)
     found = repo.password_hash_of(store, username)
     ok = _verify(found[1] if found else _dummy(), password) and bool(found)
     user = found[0] if found else None

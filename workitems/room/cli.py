@@ -15,7 +15,8 @@ import typer
 
 from workitems import open_store
 from workitems.room import repository as repo
-from workitems.room.auth import RoomSettings, check_password_strength, hash_password
+from workitems.room import throttle
+from workitems.room.auth import RoomSettings, check_password_strength, check_username, hash_password
 
 room_app = typer.Typer(help="The Control Room web app: exception queue, overview, metrics.",
                        no_args_is_help=True)
@@ -25,14 +26,33 @@ DbOption = Annotated[str | None, typer.Option("--db", help="database URL (defaul
 
 
 def settings_from_env(secure_cookies: bool = False) -> RoomSettings:
-    """WORKITEMS_ROOM_SECRET, and WORKITEMS_ROOM_FOUR_EYES_AMOUNT (totals above it need a
+    """WORKITEMS_ROOM_SECRET, WORKITEMS_ROOM_TRUSTED_PROXIES (addresses whose
+    X-Forwarded-For is believed), WORKITEMS_ROOM_FOUR_EYES_AMOUNT (totals above it need a
     second approval) and WORKITEMS_ROOM_APPROVER_ROLE (the second person's role)."""
     amount = os.environ.get("WORKITEMS_ROOM_FOUR_EYES_AMOUNT")
+    proxies = os.environ.get("WORKITEMS_ROOM_TRUSTED_PROXIES", "")
     return RoomSettings(secret_key=os.environ.get("WORKITEMS_ROOM_SECRET")
                         or secrets.token_urlsafe(32), secure_cookies=secure_cookies,
+                        trusted_proxies=[p.strip() for p in proxies.split(",") if p.strip()],
                         four_eyes_amount=float(amount) if amount else None,
                         approver_role=os.environ.get("WORKITEMS_ROOM_APPROVER_ROLE")
                         or "supervisor")
+
+
+@room_app.command()
+def unlock(
+    user: Annotated[str | None, typer.Option(help="the account to unlock")] = None,
+    address: Annotated[str | None, typer.Option(help="the client address to unlock")] = None,
+    db: DbOption = None,
+) -> None:
+    """Lift a login lock: forget the failed logins of an account and/or a client address."""
+    if user is None and address is None:
+        raise typer.BadParameter("name --user, --address, or both")
+    with open_store(db) as store:
+        forgotten = throttle.unlock(store, username=user, address=address)
+        repo.audit(store, "cli", "unlock_login", details={"username": user, "address": address,
+                                                          "failures_forgotten": forgotten})
+    typer.echo(f"Unlocked ({forgotten} failed logins forgotten).")
 
 
 @room_app.command()
@@ -65,6 +85,9 @@ def create_admin(
         help="read the password from this environment variable instead of asking")] = None,
 ) -> None:
     """Create an administrator (the first user, or another one)."""
+    problem = check_username(username)
+    if problem:
+        raise typer.BadParameter(problem)
     if password_env:
         password = os.environ.get(password_env, "")
     else:

@@ -6,26 +6,34 @@ Boxes are in PDF points from the top-left, so the page overlay is an SVG whose
 viewBox is the page size in points: the browser scales boxes with the image.
 For an image, one pixel at the image's own DPI (72 if it has none) is
 1/dpi inch, so its size in points is pixels * 72 / dpi.
+
+The documents are the ones the bots read, hostile ones included, so they are
+opened and rendered the way the bots read them: in :mod:`skills.sandbox`'s
+children, bounded in memory and time, each view on its own child (no lock shared
+between clerks). A page is rendered once: the result, or the reason it cannot be
+shown, is cached by the file's hash, and clerks asking for a page being rendered
+wait for that one rendering.
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
-import pypdfium2 as pdfium
-from PIL import Image
 from pydantic import BaseModel
 
+from skills import sandbox
+from skills.errors import UnreadableDocument
 from tasks.payloads import InvoicePayload
 from workitems import Item, Store
 
 RENDER_SCALE = 1.5  # 108 dpi: sharp enough to read, small enough to load fast
 MAX_PIXELS = 4000 * 4000  # a page asking for more is rendered smaller
-# pdfium is not thread-safe and the web server renders in a thread pool.
-_PDFIUM = threading.Lock()
+MAX_IMAGE_PIXELS = 40_000_000  # an image file larger than this is not shown (as in reading)
+RENDER_SECONDS = 10.0  # a page that takes longer is not shown
 
 
 class PageInfo(BaseModel):
@@ -55,46 +63,31 @@ def is_pdf(content: bytes) -> bool:
 
 
 def page_infos(content: bytes) -> list[PageInfo]:
-    if is_pdf(content):
-        with _PDFIUM:
-            pdf = pdfium.PdfDocument(content)
-            try:
-                sizes = [pdf[i].get_size() for i in range(len(pdf))]
-            finally:
-                pdf.close()
-        return [PageInfo(number=i + 1, width=w, height=h) for i, (w, h) in enumerate(sizes)]
-    with Image.open(io.BytesIO(content)) as image:
-        dpi = float((image.info.get("dpi") or (72, 72))[0]) or 72.0
-        return [PageInfo(number=1, width=image.width * 72 / dpi, height=image.height * 72 / dpi)]
+    """Each page's size; raises :class:`UnreadableDocument` for a file that cannot be shown."""
+    sizes = _SIZES.get((hashlib.sha256(content).hexdigest(), 0), lambda: _sizes(content))
+    return [PageInfo(number=i + 1, width=w, height=h) for i, (w, h) in enumerate(sizes)]
 
 
 def render_page(content: bytes, number: int) -> tuple[bytes, str]:
-    """(image bytes, media type) of one 1-based page; raises IndexError past the end."""
-    if not is_pdf(content):
-        if number != 1:
+    """(image bytes, media type) of one 1-based page; raises IndexError past the end and
+    :class:`UnreadableDocument` for a file that cannot be shown."""
+    for header, blob in _sandboxed("render_view", content, {"number": number}):
+        if header["kind"] == "missing":
             raise IndexError(number)
-        with Image.open(io.BytesIO(content)) as image:
-            if image.format in ("PNG", "JPEG"):
-                return content, f"image/{image.format.lower()}"
-            return _png(image.convert("RGB")), "image/png"
-    with _PDFIUM:
-        pdf = pdfium.PdfDocument(content)
-        try:
-            if not 1 <= number <= len(pdf):
-                raise IndexError(number)
-            page = pdf[number - 1]
-            width, height = page.get_size()
-            scale = min(RENDER_SCALE, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
-            image = page.render(scale=scale).to_pil()
-        finally:
-            pdf.close()
-    return _png(image), "image/png"
+        return bytes(blob), header["type"]
+    raise UnreadableDocument("The document could not be rendered.")
 
 
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
+def _sizes(content: bytes) -> list[tuple[float, float]]:
+    for header, _ in _sandboxed("page_sizes", content, {}):
+        return [tuple(size) for size in header["sizes"]]
+    return []
+
+
+def _sandboxed(job: str, content: bytes, args: dict[str, Any]):
+    args = {"scale": RENDER_SCALE, "max_pixels": MAX_PIXELS if is_pdf(content)
+            else MAX_IMAGE_PIXELS, **args}
+    return sandbox.run(job, content, args, seconds=RENDER_SECONDS, label="The document")
 
 
 def confidence_level(confidence: float, threshold: float) -> str:
@@ -167,27 +160,67 @@ class WordCache:
         return words
 
 
+class _Once:
+    """Results computed once per key, the last ``size`` kept; failures are kept too (a
+    hostile document is refused once, not at every view). Callers asking for a key
+    being computed wait for that computation; other keys never wait."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._done: OrderedDict[tuple[str, int], tuple[bool, Any]] = OrderedDict()
+        self._running: dict[tuple[str, int], threading.Event] = {}
+        self._lock = threading.Lock()  # guards the two dicts only, never a computation
+
+    def get(self, key: tuple[str, int], compute: Callable[[], Any]) -> Any:
+        while True:
+            with self._lock:
+                if key in self._done:
+                    self._done.move_to_end(key)
+                    ok, value = self._done[key]
+                    if ok:
+                        return value
+                    raise value
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            running.wait()
+        try:
+            outcome = (True, compute())
+        except (IndexError, UnreadableDocument) as exc:
+            outcome = (False, exc)
+        except BaseException:
+            self._finish(key, running, None)  # not kept: the next caller tries again
+            raise
+        self._finish(key, running, outcome)
+        ok, value = outcome
+        if ok:
+            return value
+        raise value
+
+    def _finish(self, key: tuple[str, int], running: threading.Event,
+                outcome: tuple[bool, Any] | None) -> None:
+        with self._lock:
+            if outcome is not None:
+                self._done[key] = outcome
+                while len(self._done) > self._size:
+                    self._done.popitem(last=False)
+            del self._running[key]
+        running.set()
+
+
+_SIZES = _Once(256)
+
+
 class RenderCache:
-    """The last few rendered pages, so paging back and forth does not re-render."""
+    """Rendered pages by file hash and page number, each rendered once."""
 
     def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._pages: OrderedDict[tuple[str, int], tuple[bytes, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pages = _Once(size)
 
     def get(self, sha256: str, number: int, load: Callable[[], bytes]) -> tuple[bytes, str]:
         """The page of the file with this hash; ``load`` reads the file only on a miss."""
-        key = (sha256, number)
-        with self._lock:
-            if key in self._pages:
-                self._pages.move_to_end(key)
-                return self._pages[key]
-        rendered = render_page(load(), number)
-        with self._lock:
-            self._pages[key] = rendered
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
-        return rendered
+        return self._pages.get((sha256, number), lambda: render_page(load(), number))
 
 
 def file_sha256(store: Store, item_id: int, name: str) -> str | None:

@@ -18,14 +18,18 @@ from workitems import Store
 PAGE_SIZE = 50
 
 
+# Text filters: printable, short (PostgreSQL refuses a NUL in text; nobody types 200).
+_TEXT = Field(None, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+
 class QueueFilter(BaseModel):
-    code: str | None = None
-    vendor: str | None = None  # a part of the vendor name, any case
-    min_amount: float | None = None
-    max_amount: float | None = None
-    older_than_days: float | None = Field(None, ge=0)
-    assignee: str | None = None  # a user name, or "-" for nobody
-    page: int = Field(1, ge=1)
+    code: str | None = _TEXT
+    vendor: str | None = _TEXT  # a part of the vendor name, any case
+    min_amount: float | None = Field(None, allow_inf_nan=False, ge=-1e15, le=1e15)
+    max_amount: float | None = Field(None, allow_inf_nan=False, ge=-1e15, le=1e15)
+    older_than_days: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False)
+    assignee: str | None = _TEXT  # a user name, or "-" for nobody
+    page: int = Field(1, ge=1, le=1_000_000)  # far past the last page, never an overflow
 
 
 class QueueRow(BaseModel):

@@ -225,19 +225,6 @@ def record_login_attempt(store: Store, username: str, address: str, ok: bool) ->
                     "VALUES (:u, :a, {now}, :ok)", {"u": username, "a": address, "ok": int(ok)})
 
 
-def recent_failures(store: Store, username: str, address: str, window_seconds: float) -> int:
-    """Failed logins in the window, for this user name or from this address (whichever is
-    higher): guessing one password from many places, or many names from one place."""
-    with store.db.transaction() as cur:
-        by_user = cur.execute(
-            "SELECT count(*) AS n FROM room_login_attempts WHERE username = :u AND ok = 0 "
-            "AND at > {now} - :w", {"u": username, "w": window_seconds})
-        by_address = cur.execute(
-            "SELECT count(*) AS n FROM room_login_attempts WHERE address = :a AND ok = 0 "
-            "AND at > {now} - :w", {"a": address, "w": window_seconds})
-    return max(int(by_user[0]["n"]), int(by_address[0]["n"]))
-
-
 # -- audit log -------------------------------------------------------------------------
 
 

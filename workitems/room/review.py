@@ -196,10 +196,16 @@ def _record_first_approval(store: Store, user: User, item: Item, version: int,
                       **({"overrides": review.overrides} if review.overrides else {})})
 
 
+def _with_review(payload: Any, review: dict[str, Any]) -> Any:
+    """The payload with the decision recorded in it; a payload that is not a JSON object
+    is left as the bot saved it (the decision is in the audit log either way)."""
+    return {**payload, "review": review} if isinstance(payload, dict) else payload
+
+
 def _close(store: Store, user: User, item: Item, version: int, action: str,
            reason: str) -> None:
     """Record the decision in the payload, then close the item (done, not posted)."""
-    payload = {**item.payload, "review": _review(action, user, reason=reason)}
+    payload = _with_review(item.payload, _review(action, user, reason=reason))
     _refuse_conflicts(lambda: store.save_payload(item.id, payload, user.username,
                                                  expected_version=version))
     _refuse_conflicts(lambda: store.mark_done(item.id, user.username, reason=reason,

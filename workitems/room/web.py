@@ -4,6 +4,7 @@ checks the form's CSRF token (:func:`auth.checked_form`)."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,18 +20,21 @@ from fastapi.responses import (
 )
 from starlette.datastructures import FormData
 
+from skills.errors import UnreadableDocument
 from tasks.approval_policy import OVERRIDABLE
 from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
-from workitems.room import auth, charts, metrics, review, views
+from workitems.room import auth, charts, metrics, review, throttle, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
 from workitems.room.locale import from_accept_language
+from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.repository import ROLES, User
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Clerk = Annotated[User, Depends(require("clerk"))]
 Supervisor = Annotated[User, Depends(require("supervisor"))]
@@ -60,7 +64,9 @@ def _back(path: str, notice: str = "") -> RedirectResponse:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return throttle.client_address(request.client.host if request.client else None,
+                                   request.headers.get("x-forwarded-for"),
+                                   _room(request).settings.trusted_proxies)
 
 
 # -- login -----------------------------------------------------------------------------
@@ -101,11 +107,10 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")
     try:
         user = auth.authenticate(room.store, room.settings, username, password, _client(request))
-    except auth.TooManyAttempts:
+    except auth.TooManyAttempts as exc:
         repo.audit(room.store, username or "?", "login_throttled",
-                   details={"address": _client(request)})
-        return _login_page(request, 429, "Too many failed logins. Wait 15 minutes and try "
-                           "again, or ask an administrator.", next_path)
+                   details={"address": _client(request), "locked": exc.locked})
+        return _login_page(request, 429, exc.message, next_path)
     if user is None:
         repo.audit(room.store, username or "?", "login_failed",
                    details={"address": _client(request)})
@@ -156,7 +161,8 @@ def _queue_filter(request: Request) -> tuple[q.QueueFilter, str]:
     try:
         return q.QueueFilter.model_validate({k: v for k, v in raw.items() if v is not None}), ""
     except ValueError:
-        return q.QueueFilter(), "Some filters were not numbers and were ignored."
+        return q.QueueFilter(), ("Some filters were not valid (a number out of range, or "
+                                 "characters a filter cannot hold) and were ignored.")
 
 
 @router.get("/queue")
@@ -184,7 +190,7 @@ def _validation(request: Request, user: User, item_id: int, status: int = 200, *
 
 
 @router.get("/items/{item_id}")
-def item_view(request: Request, item_id: int, user: Clerk, notice: str = "") -> Response:
+def item_view(request: Request, item_id: ItemId, user: Clerk, notice: str = "") -> Response:
     return _validation(request, user, item_id, notice=notice)
 
 
@@ -209,20 +215,20 @@ def _act(request: Request, user: User, item_id: int, action: Any, done: str, *,
 
 
 @router.post("/items/{item_id}/claim")
-def claim(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def claim(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id,
                 lambda: review.claim(_store(request), user, item_id, _version(form)),
                 "You are working on this item; nobody else can change it until you release it.")
 
 
 @router.post("/items/{item_id}/release")
-def release(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def release(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id, lambda: review.release(_store(request), user, item_id),
                 "Released.")
 
 
 @router.post("/items/{item_id}/approve")
-def approve(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def approve(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     typed = {name: str(form.get(f"field_{name}") or "") for name in HEADER_FIELDS}
     overrides = {code: str(form.get(f"override_reason_{code}") or "") for code in OVERRIDABLE
                  if form.get(f"override_{code}")}
@@ -251,21 +257,21 @@ def _next_or_queue(request: Request, item_id: int, notice: str) -> Response:
 
 
 @router.post("/items/{item_id}/reject")
-def reject(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def reject(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.reject(
         _store(request), user, item_id, _version(form), reason), "Rejected.", then_next=True)
 
 
 @router.post("/items/{item_id}/retry")
-def retry(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def retry(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id, lambda: review.retry(
         _store(request), user, item_id, _version(form)), "Sent back to the bot unchanged.",
         then_next=True)
 
 
 @router.post("/items/{item_id}/done")
-def mark_done(request: Request, item_id: int, user: Clerk, form: Form) -> Response:
+def mark_done(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.mark_done(
         _store(request), user, item_id, _version(form), reason), "Marked done.",
@@ -273,7 +279,7 @@ def mark_done(request: Request, item_id: int, user: Clerk, form: Form) -> Respon
 
 
 @router.get("/items/{item_id}/pages/{number}.png")
-def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Response:
+def page_image(request: Request, item_id: ItemId, number: PageNumber, user: Clerk) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
     name = views.documents.document_name(item, review.invoice_of(item))
@@ -285,7 +291,11 @@ def page_image(request: Request, item_id: int, number: int, user: Clerk) -> Resp
             sha, number, lambda: store.get_file(item_id, name))
     except IndexError:
         return PlainTextResponse("no such page", status_code=404)
+    except UnreadableDocument as exc:
+        return PlainTextResponse(f"The document cannot be shown. {exc.message}",
+                                 status_code=422)
     except Exception:
+        log.exception("rendering page %s of item %s failed", number, item_id)
         return PlainTextResponse("the document cannot be rendered", status_code=422)
     return Response(content, media_type=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
@@ -310,7 +320,7 @@ def page_words(request: Request, item_id: int, user: Clerk) -> Response:
 
 
 @router.get("/items/{item_id}/files/{name}")
-def download(request: Request, item_id: int, name: str, user: Clerk) -> Response:
+def download(request: Request, item_id: ItemId, name: str, user: Clerk) -> Response:
     """Only a file the item itself carries: the name is looked up among its own files."""
     store = _store(request)
     if name not in store.list_files(item_id):
@@ -327,7 +337,7 @@ def download(request: Request, item_id: int, name: str, user: Clerk) -> Response
 
 
 @router.get("/items/{item_id}/detail")
-def item_detail(request: Request, item_id: int, user: Supervisor) -> Response:
+def item_detail(request: Request, item_id: ItemId, user: Supervisor) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
     parent = store.get_item(item.parent_id) if item.parent_id else None
@@ -393,8 +403,8 @@ def create_user(request: Request, user: Admin, form: Form) -> Response:
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     role = str(form.get("role") or "clerk")
-    problem = (auth.check_password_strength(password)
-               or ("a user name is required" if not username else None)
+    problem = (auth.check_username(username)
+               or auth.check_password_strength(password)
                or ("that user name is taken" if repo.user_exists(store, username) else None)
                or (None if role in ROLES else "unknown role"))
     if problem:
@@ -406,12 +416,15 @@ def create_user(request: Request, user: Admin, form: Form) -> Response:
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(request: Request, user_id: int, user: Admin, form: Form) -> Response:
+def update_user(request: Request, user_id: UserId, user: Admin, form: Form) -> Response:
     store = _store(request)
     target = repo.get_user(store, user_id)
     if target is None:
         return _back("/admin/users", "No such user.")
     role = str(form.get("role") or target.role)
+    if role not in ROLES:
+        return PlainTextResponse(f"User not updated: {role[:40]!r} is not a role "
+                                 f"({', '.join(ROLES)}).", status_code=400)
     active = form.get("active") == "1"
     demotes_admin = target.role == "admin" and (role != "admin" or not active)
     if demotes_admin and repo.count_admins(store) <= 1:

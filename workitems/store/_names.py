@@ -8,6 +8,12 @@ from typing import Any
 from workitems.errors import FileTooLarge, InvalidFileName, InvalidPayload
 
 MAX_NAME_LENGTH = 255
+MAX_PAYLOAD_BYTES = 5_000_000  # as JSON; documents belong in files, not in the payload
+MAX_PAYLOAD_DEPTH = 64  # nesting of lists and objects; real payloads use fewer than 10
+# Characters that reorder how text is shown: "invoice\u202Efdp.exe" looks like
+# "invoiceexe.pdf" in a browser, so a clerk would not see what they download.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
 
 
 def check_file_name(name: object) -> str:
@@ -23,8 +29,12 @@ def check_file_name(name: object) -> str:
         raise InvalidFileName(f"file name {name!r} is not allowed: it names a folder")
     if ".." in name:
         raise InvalidFileName(f"file name {name!r} contains '..', which could lead out of a folder")
-    if any(ord(c) < 32 for c in name):
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise InvalidFileName(f"file name {name!r} contains control characters")
+    if any(c in _BIDI_CONTROLS for c in name):
+        raise InvalidFileName(
+            f"file name {name!r} contains characters that change the direction of text, "
+            "which can disguise a file's type; rename the file")
     return name
 
 
@@ -37,19 +47,30 @@ def check_file_size(name: str, content: bytes, limit: int) -> None:
             "(set WORKITEMS_MAX_FILE_MB to change it)")
 
 
-def check_payload(payload: Any) -> dict[str, Any]:
-    """Payloads are JSON objects: anything else is refused before it is stored."""
-    if isinstance(payload, str | bytes):
-        try:
-            payload = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidPayload(f"payload is not valid JSON: {exc}") from exc
-    if payload is None:
-        return {}
-    if not isinstance(payload, dict):
-        raise InvalidPayload(f"payload must be a JSON object, not {type(payload).__name__}")
+def check_payload(payload: Any) -> Any:
+    """Any JSON value, as Robocorp allows (an object, a list, a string, a number, a
+    boolean or None), returned unchanged; a value JSON cannot hold, nesting deeper than
+    MAX_PAYLOAD_DEPTH or more than MAX_PAYLOAD_BYTES is refused before it is stored."""
+    _check_depth(payload)
     try:
-        json.dumps(payload, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        size = len(json.dumps(payload, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidPayload(f"payload cannot be stored as JSON: {exc}") from exc
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidPayload(f"payload is {size / 1e6:.1f} MB as JSON; the limit is "
+                             f"{MAX_PAYLOAD_BYTES / 1e6:.0f} MB (attach large data as a file)")
     return payload
+
+
+def _check_depth(payload: Any) -> None:
+    """Refuse nesting deeper than MAX_PAYLOAD_DEPTH, walking without recursion (a deep
+    payload would otherwise exhaust Python's stack in the JSON encoder)."""
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list | tuple):
+            if depth > MAX_PAYLOAD_DEPTH:
+                raise InvalidPayload(f"payload is nested more than {MAX_PAYLOAD_DEPTH} levels "
+                                     "deep")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)

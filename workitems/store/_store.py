@@ -29,6 +29,7 @@ from workitems.errors import (
     InvalidInput,
     ItemNotFound,
     LeaseLost,
+    ParentReleased,
 )
 from workitems.models import (
     JSON,
@@ -182,8 +183,9 @@ class Store:
         payload = check_payload(payload)
         parent = self.get_item(parent_id)
         next_step = self.step(parent.process, parent.step).next_step or f"{parent.step}.output"
-        reference = payload.get("reference")
+        reference = payload.get("reference") if isinstance(payload, dict) else None
         with self.db.transaction() as cur:
+            self._require_unreleased(cur, parent_id)
             self._fence(cur, parent_id, token)
             item_id = self._insert_item(
                 cur, parent.process, next_step, payload, parent_id=parent_id, draft=True,
@@ -192,7 +194,17 @@ class Store:
         assert item_id is not None  # drafts never clash on reference
         return item_id
 
-    def _insert_item(self, cur: Cursor, process: str, step: str, payload: JSON, *,
+    def _require_unreleased(self, cur: Cursor, parent_id: int) -> None:
+        """An output needs its input still in progress: once released (done or failed),
+        a draft would never be published, so it is refused as Robocorp's adapters do."""
+        lock = " FOR UPDATE" if self.dialect == "postgres" else ""
+        rows = cur.execute(f"SELECT state FROM items WHERE id = :id{lock}", {"id": parent_id})
+        if rows and rows[0]["state"] != ItemState.IN_PROGRESS:
+            raise ParentReleased(f"Work item parent ({parent_id}) already released "
+                                 f"(it is {rows[0]['state']}); create outputs before "
+                                 "releasing the input")
+
+    def _insert_item(self, cur: Cursor, process: str, step: str, payload: Any, *,
                      reference: str | None, priority: int, parent_id: int | None,
                      draft: bool) -> int | None:
         rows = cur.execute(
@@ -473,8 +485,9 @@ class Store:
 
     def mark_done(self, item_id: int, actor: str, *, reason: str = "",
                   expected_version: int | None = None, payload: Any = None,
-                  outputs: list[Any] = ()) -> None:
-        """Close a FAILED or PENDING item by hand (handled outside the bots).
+                  outputs: list[Any] = (), respect_claim: bool = True) -> None:
+        """Close a FAILED or PENDING item by hand (handled outside the bots); an item
+        someone else has claimed is refused unless ``respect_claim`` is False.
 
         A reconciliation that found the item's work already done elsewhere passes the
         item's final ``payload`` and the ``outputs`` the bot would have made; they join
@@ -484,7 +497,8 @@ class Store:
         made = [check_payload(o) for o in outputs]
         with self.db.transaction() as cur:
             row = self._row_for_change(cur, item_id, expected_version,
-                                       {ItemState.FAILED, ItemState.PENDING})
+                                       {ItemState.FAILED, ItemState.PENDING},
+                                       actor=actor if respect_claim else None)
             sets = "payload = :payload, " if new_payload is not None else ""
             cur.execute(
                 f"UPDATE items SET {sets}state = 'DONE', assignee = NULL, version = version + 1, "
@@ -532,7 +546,7 @@ class Store:
 
     # -- payloads and files --------------------------------------------------------------
 
-    def load_payload(self, item_id: int) -> JSON:
+    def load_payload(self, item_id: int) -> Any:
         with self.db.transaction(write=False) as cur:
             rows = cur.execute("SELECT payload FROM items WHERE id = :id", {"id": item_id})
         if not rows:
