@@ -35,9 +35,9 @@ from typing import Any
 from robocorp.workitems import BaseAdapter, EmptyQueue, State
 
 from workitems.config import Settings
-from workitems.errors import LeaseLost
+from workitems.errors import LeaseLost, ParentReleased
 from workitems.lifeline import watch_parent
-from workitems.models import ExceptionType, Reservation
+from workitems.models import ExceptionType, ItemState, Reservation
 from workitems.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
@@ -105,6 +105,13 @@ class StoreAdapter(BaseAdapter):
     # the write with LeaseLost, exactly as it refuses the release.
 
     def create_output(self, parent_id: str, payload: Any = None) -> str:
+        """An output of the item in hand; of an input this worker already released, a
+        ParentReleased (a ValueError, as Robocorp's own adapters raise)."""
+        with self._lock:
+            holding = self._current is not None
+        if not holding and self.store.get_item(int(parent_id)).state is not ItemState.IN_PROGRESS:
+            raise ParentReleased(f"Work item parent ({parent_id}) already released; create "
+                                 "outputs before releasing the input")
         return str(self.store.create_output(int(parent_id), payload, actor=self.worker,
                                             token=self._token()))
 

@@ -28,7 +28,7 @@ clerk sees the reason in the exception queue.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -201,14 +201,7 @@ def _running_text_checks(decisions: Mapping[str, Decision], doc: Document) -> di
     before 15/06/2020") is some other document's or event's: labels start their line,
     end with a colon or leader dots, or stand apart; a sentence starts with other words."""
     failed = {}
-    for name in _EXACT_LABEL_FIELDS:
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is None or decisions[name].value is None:
-            continue
-        line = _line_of(doc, cand.page, cand.box)
-        if line is None or cand.raw not in line.text:
-            continue
-        before = line.text[:line.text.index(cand.raw)]
+    for name, _, line, before in _chosen_in_lines(decisions, doc, _EXACT_LABEL_FIELDS):
         if _in_sentence(before):
             failed[name] = (f"it is printed inside a sentence ({line.text.strip()[:50]!r}), "
                             "not beside a label: it may be another document's")
@@ -298,14 +291,7 @@ def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str
     """A value may begin before what was read: letters set apart before a number, a digit
     set apart before a date."""
     failed = {}
-    for name in ("invoice_number", "po_number", "invoice_date", "due_date"):
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is None or decisions[name].value is None:
-            continue
-        line = _line_of(doc, cand.page, cand.box)
-        if line is None or cand.raw not in line.text:
-            continue
-        before = line.text[:line.text.index(cand.raw)]
+    for name, cand, _, before in _chosen_in_lines(decisions, doc, _EXACT_LABEL_FIELDS):
         m = _PREFIX.search(before)
         if name.endswith("_number") and m and m.group(1) not in _NOT_PREFIXES:
             failed[name] = f"the number may begin with {m.group(1)!r} printed before it"
@@ -426,6 +412,19 @@ def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -
 
 # A key has a word of four letters or more: "EUR" or "AB" left of a value is a value.
 _WORD4 = re.compile(r"[^\W\d_]{4,}")
+
+
+def _chosen_in_lines(decisions: Mapping[str, Decision], doc: Document, names: Sequence[str]
+                     ) -> Iterator[tuple[str, Candidate, Line, str]]:
+    """(field, its chosen candidate, the line it is printed in, the text before it on that
+    line) for each of ``names`` that has a value read from a line."""
+    for name in names:
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is None or decisions[name].value is None:
+            continue
+        line = _line_of(doc, cand.page, cand.box)
+        if line is not None and cand.raw in line.text:
+            yield name, cand, line, line.text[:line.text.index(cand.raw)]
 
 
 def _line_of(doc: Document, page_number: int, box: tuple[float, ...]) -> Line | None:

@@ -32,8 +32,11 @@ def test_the_ap_report_writes_hostile_text_as_text_and_numbers_as_numbers(tmp_pa
                                 message="=cmd|' /C calc'!A0", created_at=now, failed_at=now,
                                 age_days=1.0)]
     figures = Figures(generated_at=now, scope="inputs", scope_note="", process="ap",
-                      posted=len(posted), straight_through=len(posted), human_validated=0,
-                      straight_through_rate=1.0, cycle_times=CycleTimes(), exceptions=1,
+                      invoices=len(posted) + 1, posted=len(posted),
+                      straight_through=len(posted), human_intervention=1, human_validated=0,
+                      straight_through_rate=len(posted) / (len(posted) + 1),
+                      human_intervention_rate=1 / (len(posted) + 1),
+                      cycle_times=CycleTimes(), exceptions=1,
                       exceptions_by_code={"LOW_CONFIDENCE": 1}, postings_per_day={})
     path = write_workbook(Report(figures=figures, posted=posted, exceptions=exceptions),
                           tmp_path / "ap-report.xlsx")

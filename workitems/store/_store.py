@@ -185,8 +185,10 @@ class Store:
         next_step = self.step(parent.process, parent.step).next_step or f"{parent.step}.output"
         reference = payload.get("reference") if isinstance(payload, dict) else None
         with self.db.transaction() as cur:
-            self._require_unreleased(cur, parent_id)
+            # A holder whose lease is gone learns that first (LEASE_LOST); a released
+            # input refuses outputs whoever asks (Robocorp's adapters do so too).
             self._fence(cur, parent_id, token)
+            self._require_unreleased(cur, parent_id)
             item_id = self._insert_item(
                 cur, parent.process, next_step, payload, parent_id=parent_id, draft=True,
                 reference=reference if isinstance(reference, str) else None,

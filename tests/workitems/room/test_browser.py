@@ -28,8 +28,9 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
 
 
 def logged_in(browser: Browser, contexts: list[BrowserContext], server: LiveServer,
-              username: str) -> Page:
-    context = browser.new_context(base_url=server.url)
+              username: str, **context_options: object) -> Page:
+    """A page logged in as ``username``, in a new context (``viewport``, ``locale``...)."""
+    context = browser.new_context(base_url=server.url, **context_options)
     contexts.append(context)
     page = context.new_page()
     page.goto("/login")

@@ -14,7 +14,8 @@ from tasks.payloads import Finding
 from workitems import ItemState, Store
 from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
-from .conftest import PASSWORD, LiveServer
+from .conftest import LiveServer
+from .test_browser import logged_in as logged_in_as
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1366, "height": 768}
@@ -30,15 +31,8 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
 
 def logged_in(browser: Browser, contexts: list[BrowserContext], server: LiveServer,
               username: str, locale: str = "en-GB") -> Page:
-    context = browser.new_context(base_url=server.url, viewport=LAPTOP, locale=locale)
-    contexts.append(context)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/queue")
-    return page
+    """Logged in on a 1366x768 laptop, in the clerk's ``locale``."""
+    return logged_in_as(browser, contexts, server, username, viewport=LAPTOP, locale=locale)
 
 
 def in_viewer(page: Page, selector: str) -> bool:
