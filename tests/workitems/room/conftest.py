@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tasks.browser import launch_browser
 from workitems import Store, open_store
@@ -96,6 +96,15 @@ def live_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def live_server(live_store: Store) -> Iterator[LiveServer]:
     with LiveServer(live_store) as server:
         yield server
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """Browser contexts a test opens (one per user), closed after it."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
 
 
 @pytest.fixture(scope="module")

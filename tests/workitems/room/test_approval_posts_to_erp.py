@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 
 from devdata.approved_invoices import an_invoice_the_erp_expects
 from devdata.erp.server import ErpServer
-from workitems import ItemState
+from workitems import ItemState, Store
 from workitems.processes import REPO_ROOT
 from workitems.room.demo import seed_failed_invoice
 
@@ -45,11 +45,7 @@ def test_an_approved_correction_is_posted_with_the_corrected_total(
     page.context.close()
 
     with ErpServer(tmp_path / "erp.db") as erp:
-        env = {**os.environ, "AP_ERP_URL": erp.url, "AP_OUTPUT": str(tmp_path)}
-        subprocess.run([sys.executable, "-m", "workitems", "--db", store.settings.db_url,
-                        "worker", "consumer", "--exit-when-empty", "--quiet", "--logs",
-                        str(tmp_path / "logs")], cwd=REPO_ROOT, env=env, check=True,
-                       timeout=600)
+        run_consumer(store, erp, tmp_path)
         [posting] = erp.postings()
     item = store.get_item(item_id)
     assert item.state is ItemState.DONE, (item.exception_code, item.exception_message)
@@ -98,11 +94,7 @@ def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
                                                    "review": alone.model_dump(mode="json")})
 
     with ErpServer(tmp_path / "erp.db") as erp:
-        env = {**os.environ, "AP_ERP_URL": erp.url, "AP_OUTPUT": str(tmp_path)}
-        subprocess.run([sys.executable, "-m", "workitems", "--db", store.settings.db_url,
-                        "worker", "consumer", "--exit-when-empty", "--quiet", "--logs",
-                        str(tmp_path / "logs")], cwd=REPO_ROOT, env=env, check=True,
-                       timeout=600)
+        run_consumer(store, erp, tmp_path)
         postings = erp.postings()
     posted = store.get_item(ids["both"])
     assert posted.state is ItemState.DONE, (posted.exception_code, posted.exception_message)
@@ -113,3 +105,11 @@ def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
         item = store.get_item(ids[name])
         assert (item.state, item.exception_code) == (ItemState.FAILED, "BANK_ACCOUNT_CHANGED")
         assert words in (item.exception_message or ""), item.exception_message
+
+
+def run_consumer(store: Store, erp: ErpServer, tmp_path: Path) -> None:
+    """One consumer worker against ``erp`` until the queue is empty."""
+    env = {**os.environ, "AP_ERP_URL": erp.url, "AP_OUTPUT": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "workitems", "--db", store.settings.db_url,
+                    "worker", "consumer", "--exit-when-empty", "--quiet", "--logs",
+                    str(tmp_path / "logs")], cwd=REPO_ROOT, env=env, check=True, timeout=600)

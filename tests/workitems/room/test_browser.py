@@ -6,7 +6,6 @@ One browser and one server for the module; each test seeds its own items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -17,14 +16,6 @@ from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from .conftest import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def logged_in(browser: Browser, contexts: list[BrowserContext], server: LiveServer,

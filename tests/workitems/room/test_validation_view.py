@@ -5,7 +5,6 @@ what an approval leaves behind, and four eyes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -19,14 +18,6 @@ from .test_browser import logged_in as logged_in_as
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def logged_in(browser: Browser, contexts: list[BrowserContext], server: LiveServer,
