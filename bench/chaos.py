@@ -70,6 +70,7 @@ processes:
           jitter: 0
           breaker: {{target: erp, codes: [ERP_UNAVAILABLE, POSTING_UNCONFIRMED], after: 3,
                     open_seconds: 2, max_open_seconds: 8}}
+          settling_attempt: true
       - name: reporter
 """
 console = Console(stderr=True)

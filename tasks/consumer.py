@@ -50,6 +50,7 @@ from tasks.payloads import (
 )
 from tasks.payloads import Finding as PayloadFinding
 from tasks.reconcile import ask_erp, is_unsettled, settled
+from workitems.adapter import settling_attempt
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
 
@@ -117,6 +118,9 @@ class InvoiceJob:
         self.unsure_no_order: str | None = None
 
     def run(self) -> None:
+        if settling_attempt():
+            self._settle_last_attempt()
+            return
         try:
             self._work()
         except ApplicationException as exc:
@@ -166,6 +170,17 @@ class InvoiceJob:
                        "(%s): settled from the ERP's records", document, failure)
         self.payload = settled(self.payload, document)
         self._finish()
+
+    def _settle_last_attempt(self) -> None:
+        """The item's last attempt stopped without a word (the bot was killed): this attempt
+        posts nothing. If that bot had started posting, the ERP decides: posted, the item is
+        done with the ERP's document number; not posted, it fails as the stop left it."""
+        stopped = application_error(
+            ErrorCode.LEASE_EXPIRED, "the bot working this invoice stopped on its last "
+            "attempt without finishing it; check the worker logs, then retry")
+        if not is_unsettled(self.payload):
+            raise stopped  # it never reached the posting: nothing to settle
+        self._settle_from_erp(stopped)
 
     # -- fields: from a person's review, or read from the document -------------------------
 

@@ -41,6 +41,15 @@ from workitems.models import ExceptionType, ItemState, Reservation
 from workitems.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
+_settling = threading.Event()  # the item in hand is on its settling attempt
+
+
+def settling_attempt() -> bool:
+    """True while the bot holds an item on its settling attempt: the step's last attempt
+    ended in a lease expiry, and the step's retry policy (``settling_attempt: true``)
+    hands the item out once more. The bot must not redo the work; it only finds out from
+    the target system whether the work was done, and finishes the item or fails it."""
+    return _settling.is_set()
 
 
 class StoreAdapter(BaseAdapter):
@@ -82,6 +91,10 @@ class StoreAdapter(BaseAdapter):
             if reservation is not None:
                 with self._lock:
                     self._current = reservation
+                if reservation.settling:
+                    _settling.set()
+                else:
+                    _settling.clear()
                 return str(reservation.item_id)
             if self.exit_when_empty:
                 raise EmptyQueue(f"no pending items in {self.process}/{self.step}")

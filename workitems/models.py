@@ -62,6 +62,8 @@ class Reservation(BaseModel):
     token: str
     attempt: int
     lease_expires_at: float
+    # Past the step's last attempt, after a lease expiry: the bot settles, it does not redo.
+    settling: bool = False
 
 
 class Event(BaseModel):

@@ -45,6 +45,18 @@ class RetryPolicy(BaseModel):
     jitter: float = Field(0.5, ge=0, le=1, description="share of the delay drawn at random")
     breaker: BreakerPolicy | None = Field(None, description="stop taking items while the "
                                           "system the step depends on is down")
+    settling_attempt: bool = Field(
+        False, description="when the last attempt ends in a lease expiry (the bot was killed), "
+        "hand the item out once more as a settling attempt instead of failing it: the bot "
+        "only asks the target system whether the work was done, and finishes or fails it")
+
+    def settles_after(self, attempt: int) -> bool:
+        """A lease expiry ending ``attempt`` earns the item its one settling attempt."""
+        return self.settling_attempt and attempt == self.max_attempts
+
+    def is_settling(self, attempt: int) -> bool:
+        """Attempt number ``attempt`` is the settling one, past the configured maximum."""
+        return self.settling_attempt and attempt == self.max_attempts + 1
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

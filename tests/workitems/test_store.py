@@ -246,6 +246,56 @@ def test_lease_expired_counts_the_expiries_not_all_attempts(store: Store) -> Non
     assert "3 attempts in all; the other 2 ended in retryable errors" in item.exception_message
 
 
+def _settling_step(store: Store) -> None:
+    store.register_process(P, [Step(process=P, name="settled", retry=RetryPolicy(
+        max_attempts=2, initial_seconds=0, jitter=0, settling_attempt=True))])
+
+
+def _expire_attempts(store: Store, n: int) -> None:
+    for _ in range(n):
+        res = store.reserve(P, "settled", "w", lease_seconds=0.05)
+        assert res is not None and not res.settling
+        time.sleep(0.1)
+        store.reclaim_expired()
+
+
+def test_a_killed_last_attempt_earns_one_settling_attempt(store: Store) -> None:
+    _settling_step(store)
+    done_id = store.create_item(P, "settled", {"n": 1}).id
+    _expire_attempts(store, 2)  # the last attempt's bot was killed
+    item = store.get_item(done_id)
+    assert (item.state, item.attempts) == (ItemState.PENDING, 2), "not failed unasked"
+    assert item.exception_code == "LEASE_EXPIRED", "the expiry is on record meanwhile"
+    assert store.events(done_id)[-1].details["settling_attempt_next"] is True
+    settling = store.reserve(P, "settled", "w")
+    assert settling is not None and settling.settling and settling.attempt == 3
+    assert store.events(done_id)[-1].details == {"attempt": 3, "settling": True}
+    store.complete(done_id, settling.token, "w")  # the target system had the work done
+    assert store.get_item(done_id).state is ItemState.DONE
+
+    failed_id = store.create_item(P, "settled", {"n": 2}).id
+    _expire_attempts(store, 2)
+    settling = store.reserve(P, "settled", "w")
+    assert settling is not None and settling.settling
+    state = store.fail(failed_id, settling.token, "w", ExceptionType.APPLICATION,
+                       "LEASE_EXPIRED", "not done outside either")
+    assert state is ItemState.FAILED, "the settling attempt is never retried"
+
+
+def test_a_settling_attempt_that_dies_too_fails_the_item(store: Store) -> None:
+    _settling_step(store)
+    item_id = store.create_item(P, "settled", {}).id
+    _expire_attempts(store, 2)
+    assert store.reserve(P, "settled", "w", lease_seconds=0.05).settling
+    time.sleep(0.1)
+    store.reclaim_expired()
+    item = store.get_item(item_id)
+    assert (item.state, item.exception_code, item.attempts) == (
+        ItemState.FAILED, "LEASE_EXPIRED", 3)
+    assert "stopped 3 times" in item.exception_message
+    assert store.reserve(P, "settled", "w") is None
+
+
 def test_heartbeat_keeps_the_lease(store: Store) -> None:
     store.create_item(P, "consumer", {})
     res = store.reserve(P, "consumer", "w1", lease_seconds=0.3)

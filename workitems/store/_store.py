@@ -258,7 +258,10 @@ class Store:
             if not rows:
                 return None
             row = rows[0]
+            settling = settings.retry.is_settling(row["attempts"])
             details: JSON = {"attempt": row["attempts"]}
+            if settling:
+                details["settling"] = True
             if probe:
                 assert breaker is not None
                 _breakers.probe_taken(cur, process, step, breaker, row["id"])
@@ -266,7 +269,7 @@ class Store:
             self._event(cur, row["id"], owner, EventKind.RESERVED, ItemState.PENDING,
                         ItemState.IN_PROGRESS, details)
         return Reservation(item_id=row["id"], token=token, attempt=row["attempts"],
-                           lease_expires_at=row["lease_expires_at"])
+                           lease_expires_at=row["lease_expires_at"], settling=settling)
 
     def renew(self, item_id: int, token: str, lease_seconds: float) -> float:
         """Extend a lease (the worker's heartbeat); raises LeaseLost if it is gone."""
@@ -424,8 +427,12 @@ class Store:
             for row in rows:
                 self._discard_outputs(cur, row["id"], actor)
                 policy = self._step_in(cur, row["process"], row["step"]).retry
+                # The last attempt stopped without a word: its work may be half done
+                # outside (a posting submitted). A step that asks for it gets one settling
+                # attempt, recorded as such, before the item is failed.
+                settle = policy.settles_after(row["attempts"])
                 give_up = policy.gives_up_after(row["attempts"])
-                state = ItemState.FAILED if give_up else ItemState.PENDING
+                state = ItemState.FAILED if give_up and not settle else ItemState.PENDING
                 cur.execute(
                     "UPDATE items SET state = :state, lease_owner = NULL, lease_token = NULL, "
                     "lease_expires_at = NULL, available_at = {now}, version = version + 1, "
@@ -436,9 +443,11 @@ class Store:
                      "code": "LEASE_EXPIRED" if give_up else None,
                      "msg": self._lease_expired_message(cur, row["id"], row["attempts"])
                      if give_up else None})
+                details: JSON = {"owner": row["lease_owner"], "attempt": row["attempts"]}
+                if settle:
+                    details["settling_attempt_next"] = True
                 self._event(cur, row["id"], actor, EventKind.LEASE_EXPIRED,
-                            ItemState.IN_PROGRESS, state,
-                            {"owner": row["lease_owner"], "attempt": row["attempts"]})
+                            ItemState.IN_PROGRESS, state, details)
         return len(rows)
 
     def _lease_expired_message(self, cur: Cursor, item_id: int, attempts: int) -> str:
