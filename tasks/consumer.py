@@ -50,9 +50,9 @@ from tasks.payloads import (
 )
 from tasks.payloads import Finding as PayloadFinding
 from tasks.reconcile import ask_erp, is_unsettled, settled
-from workitems.adapter import settling_attempt
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
+from workitems.adapter import settling_attempt
 
 DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
 LOGGER = logging.getLogger(__name__)

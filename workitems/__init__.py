@@ -1,7 +1,9 @@
 """A Control Room-style work-item backbone: queues, leases, workers, schedules.
 
-Bots never import this package: they use ``robocorp.workitems`` and reach the
-store through :mod:`workitems.adapter` (``RC_WORKITEM_ADAPTER=workitems.adapter.StoreAdapter``).
+Bots use ``robocorp.workitems`` and reach the store through :mod:`workitems.adapter`
+(``RC_WORKITEM_ADAPTER=workitems.adapter.StoreAdapter``); the one thing of ours a bot may
+ask is :func:`workitems.adapter.settling_attempt` (whether the item in hand is on its
+settling attempt, see :class:`RetryPolicy`).
 People and schedulers use the ``workitems`` command (:mod:`workitems.cli`).
 """
 
