@@ -176,6 +176,7 @@ class StoreAdapter(BaseAdapter):
     def _take_current(self, item_id: str) -> Reservation:
         with self._lock:
             current, self._current = self._current, None
+        _settling.clear()
         if current is None or str(current.item_id) != str(item_id):
             raise LeaseLost(f"item {item_id} is not the item this worker holds")
         return current
