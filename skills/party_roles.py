@@ -4,7 +4,8 @@ Invoices print both parties with the same labels ("Name:", "USt-IdNr.:", "IBAN")
 section heading tells them apart: "Verkäufer" / "Käufer", "Seller" / "Bill to",
 "Fournisseur" / "Facturé à", "Cedente" / "Cessionario" (the ``seller`` and ``buyer``
 phrases of skills.extract.labels). :func:`role_features` says, for every value on a
-page, how strongly it sits in a block headed by each role.
+page, how strongly it sits in a block headed by each role; where no heading is known,
+:func:`other_company_above` finds the company whose name heads a value's block.
 
 The buyer is usually one of the AP team's own companies, and those are known:
 :class:`OurCompanies` lists their names, VAT ids and IBANs (``AP_OUR_COMPANIES`` names a
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -25,6 +28,9 @@ from pydantic import BaseModel, Field
 from skills.extract.labels import Label
 from skills.normalize import normalize_iban, normalize_text, normalize_vat
 from skills.schema import Page
+
+if TYPE_CHECKING:  # skills.extract.candidates imports this module
+    from skills.extract.candidates import Candidate
 
 # How far below its heading a block reaches, as a share of the page height.
 _BLOCK_REACH = 0.3
@@ -65,6 +71,32 @@ def role_features(boxes: np.ndarray, labels: list[Label], page: Page) -> np.ndar
 
 
 # ------------------------------------------------------------------ our own companies
+
+
+# A party's block where no heading names it: how far under the party's name its values
+# (VAT id, address) are printed, and how near the name's column.
+BLOCK_DEPTH = 120.0
+SAME_COLUMN = 60.0
+
+
+def other_company_above(value: Candidate, candidates: Sequence[Candidate],
+                        vendor: str) -> str | None:
+    """The name of another company printed over ``value`` in its block: the nearest
+    company name above it in its column, when that is not the vendor's."""
+    from skills.extract.extraction import values_match  # extraction imports this module
+
+    above = [(c, values_match("vendor_name", c.value, vendor)) for c in candidates
+             if c.field == "vendor_name" and c.page == value.page
+             and 0 < value.box[1] - c.box[1] <= BLOCK_DEPTH
+             and abs(c.box[0] - value.box[0]) <= SAME_COLUMN]
+    # A company name: a legal form and no digits ("5611 AB Eindhoven" is an address).
+    companies = [(c, ours) for c, ours in above if ours or (
+        c.features.get("name_suffix") and not c.features.get("name_digits"))]
+    if not companies:
+        return None
+    nearest, ours = max(companies, key=lambda co: co[0].box[1])
+    return None if ours else nearest.value
+
 
 
 class OurCompany(BaseModel):

@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from skills.extract.labels import ALL_PHRASES, fields_named_by, find_labels, squash
-from skills.extract.suggestions import other_company_above
+from skills.party_roles import other_company_above
 from skills.schema import Document, Line, ReadMethod
 
 if TYPE_CHECKING:  # extract imports this module
@@ -187,10 +187,8 @@ def _number_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
     cand = decisions["invoice_number"].candidate if "invoice_number" in decisions else None
     if cand is not None and not cand.features.get("has_label"):
         failed["invoice_number"] = "no invoice-number label is printed beside it"
-    for name in ("invoice_number", "po_number", "invoice_date", "due_date"):
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is not None and decisions[name].value is not None and cand.features.get(
-                "other_closer"):
+    for name, cand in _chosen(decisions, _EXACT_LABEL_FIELDS):
+        if cand.features.get("other_closer"):
             failed.setdefault(name, "another value's label (customer number, order, delivery "
                                     "note, another date...) is printed nearer to it")
     return failed
@@ -245,11 +243,9 @@ def _several_rates_checks(decisions: Mapping[str, Decision], doc: Document) -> d
     7,359.56"), and two bases add up like net and tax: an amount read from a line that
     names a rate may be one rate's figure, not the document's."""
     on_rate_line = False
-    for name in ("net_amount", "tax_amount", "total"):
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is not None and decisions[name].value is not None:
-            line = _line_of(doc, cand.page, cand.box)
-            on_rate_line |= line is not None and _RATE.search(line.text) is not None
+    for _, cand in _chosen(decisions, ("net_amount", "tax_amount", "total")):
+        line = _line_of(doc, cand.page, cand.box)
+        on_rate_line |= line is not None and _RATE.search(line.text) is not None
     if not on_rate_line:
         return {}
     rates = sorted(tax_rates_printed(doc))
@@ -332,10 +328,7 @@ def _label_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str,
     """A value printed after a "Label:" on its line must have a label the extractor knows
     whole; a known word at its start is not enough."""
     failed = {}
-    for name in _EXACT_LABEL_FIELDS:
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is None or decisions[name].value is None:
-            continue
+    for name, cand in _chosen(decisions, _EXACT_LABEL_FIELDS):
         label = _label_before(doc, cand.page, cand.box)
         if label is None and _starts_line(doc, cand.page, cand.box):
             label = _label_alone_near(doc, cand.page, cand.box)
@@ -395,8 +388,7 @@ _KEY_ALONE = re.compile(rf"^({_WORDS.format(n=5)})\s?:?\s*{_LEADER_RUN}?\s*$")
 def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -> str | None:
     """The label printed alone on its line left of ``box`` on its row, else right above
     it (within two of its heights, overlapping it across), if there is one."""
-    page = next((p for p in doc.pages if p.number == page_number), None)
-    lines = page.lines if page is not None else []
+    lines = _page_lines(doc, page_number)
     height = max(box[3] - box[1], 1.0)
     mid = (box[1] + box[3]) / 2
     left = [ln for ln in lines if ln.box[1] <= mid <= ln.box[3] and ln.box[2] <= box[0] + 1]
@@ -414,23 +406,33 @@ def _label_alone_near(doc: Document, page_number: int, box: tuple[float, ...]) -
 _WORD4 = re.compile(r"[^\W\d_]{4,}")
 
 
+def _chosen(decisions: Mapping[str, Decision], names: Sequence[str]
+            ) -> Iterator[tuple[str, Candidate]]:
+    """(field, its chosen candidate) for each of ``names`` decided on a printed value."""
+    for name in names:
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is not None and decisions[name].value is not None:
+            yield name, cand
+
+
 def _chosen_in_lines(decisions: Mapping[str, Decision], doc: Document, names: Sequence[str]
                      ) -> Iterator[tuple[str, Candidate, Line, str]]:
     """(field, its chosen candidate, the line it is printed in, the text before it on that
     line) for each of ``names`` that has a value read from a line."""
-    for name in names:
-        cand = decisions[name].candidate if name in decisions else None
-        if cand is None or decisions[name].value is None:
-            continue
+    for name, cand in _chosen(decisions, names):
         line = _line_of(doc, cand.page, cand.box)
         if line is not None and cand.raw in line.text:
             yield name, cand, line, line.text[:line.text.index(cand.raw)]
 
 
+def _page_lines(doc: Document, page_number: int) -> list[Line]:
+    page = next((p for p in doc.pages if p.number == page_number), None)
+    return page.lines if page is not None else []
+
+
 def _line_of(doc: Document, page_number: int, box: tuple[float, ...]) -> Line | None:
     """The line of page ``page_number`` that holds ``box``."""
-    page = next((p for p in doc.pages if p.number == page_number), None)
-    for line in page.lines if page is not None else ():
+    for line in _page_lines(doc, page_number):
         if line.box[0] - 1 <= box[0] and box[2] <= line.box[2] + 1 and (
                 line.box[1] - 1 <= box[1] and box[3] <= line.box[3] + 1):
             return line
@@ -480,7 +482,7 @@ def unknown_labels(doc: Document) -> list[str]:
 # ------------------------------------------------------------------ familiarity
 
 # Dot or underscore leaders between a label and its value: "Datum levering ...... 28".
-_LEADERS = re.compile(r"(?:\.\s?){3,}|_{3,}|…")
+_LEADERS = re.compile(_LEADER_RUN)
 # "Label:" at the start of a line: up to four words, the first of letters, before a colon
 # or leader dots.
 _LABEL_TEXT = re.compile(rf"^({_WORDS.format(n=3)} ?)(?::(?!//)|{_LEADER_RUN})")

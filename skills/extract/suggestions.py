@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skills.normalize import home_currency
+from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
 from skills.schema import Box, Document
 
 if TYPE_CHECKING:  # extraction imports this module
@@ -65,11 +66,8 @@ def _home_currency(fields: dict[str, Field]) -> Suggestion | None:
     return None
 
 
-# A party's block: how far under its name its VAT id may be printed, how near its
-# column, and how much nearer that column than any other VAT id's (the buyer's block
-# sits beside it).
-BLOCK_DEPTH = 120.0
-SAME_COLUMN = 60.0
+# How much nearer the seller's name's column its VAT id must be than any other VAT id
+# printed there (the buyer's block sits beside it).
 _CLEAR_MARGIN = 40.0
 
 
@@ -97,25 +95,6 @@ def _vat_below(page: int, x: float, y: float, vats: list[Candidate]) -> Suggesti
     if rivals and abs(rivals[0].box[0] - x) - abs(nearest.box[0] - x) < _CLEAR_MARGIN:
         return None
     return Suggestion(nearest.value, nearest.page, nearest.box, nearest.raw, nearest)
-
-
-def other_company_above(value: Candidate, candidates: Sequence[Candidate],
-                        vendor: str) -> str | None:
-    """The name of another company printed over ``value`` in its block: the nearest
-    company name above it in its column, when that is not the vendor's."""
-    from skills.extract.extraction import values_match  # extraction imports this module
-
-    above = [(c, values_match("vendor_name", c.value, vendor)) for c in candidates
-             if c.field == "vendor_name" and c.page == value.page
-             and 0 < value.box[1] - c.box[1] <= BLOCK_DEPTH
-             and abs(c.box[0] - value.box[0]) <= SAME_COLUMN]
-    # A company name: a legal form and no digits ("5611 AB Eindhoven" is an address).
-    companies = [(c, ours) for c, ours in above if ours or (
-        c.features.get("name_suffix") and not c.features.get("name_digits"))]
-    if not companies:
-        return None
-    nearest, ours = max(companies, key=lambda co: co[0].box[1])
-    return None if ours else nearest.value
 
 
 # A payment term in days in any of the extractor's languages: "30 Tagen", "20 dagen",
