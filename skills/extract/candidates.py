@@ -265,6 +265,40 @@ def _longest_valid_iban(printed: str) -> str | None:
     return None
 
 
+def _wrapped_ibans(page: Page, found: list[_Span]) -> list[_Span]:
+    """IBANs a narrow column wrapped onto the next line ("IBAN GB22 LJRP 0721 3899" over
+    "6928 32"): the line's unfinished IBAN joined with the line just below it in the same
+    column. The checksum decides, so a join that is not one IBAN adds nothing."""
+    has_iban = {s.line for s in found if s.kind == "iban"}
+    out = []
+    for li, line in enumerate(page.lines):
+        if li in has_iban:
+            continue
+        starts = list(_IBAN_START.finditer(line.text))
+        below = _line_below(page, line) if starts else None
+        if below is None:
+            continue
+        start = starts[-1].start()
+        m = _IBAN.match(f"{line.text[start:]} {below.text}")
+        iban = _longest_valid_iban(m.group(0)) if m else None
+        if iban:
+            first, _ = _span_box(line, _word_offsets(line), start, len(line.text))
+            box = (first[0], first[1], max(first[2], below.box[2]), below.box[3])
+            out.append(_Span("iban", iban, m.group(0), box, li,
+                             min(line.confidence, below.confidence)))
+    return out
+
+
+def _line_below(page: Page, line: Line) -> Line | None:
+    """The line right under ``line`` in its column: left edges within a few points, the
+    gap under one line height."""
+    height = line.box[3] - line.box[1]
+    under = [other for other in page.lines
+             if abs(other.box[0] - line.box[0]) < 0.6 * height
+             and 0 <= other.box[1] - line.box[3] < height]
+    return min(under, key=lambda o: o.box[1], default=None)
+
+
 _VAT_START = re.compile(r"\b(?:CHE|ATU|[A-Z]{2}[A-Z]?)[\s.\-]?\d")
 
 
@@ -410,6 +444,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
         labels = find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR)
         spans = [s for li, line in enumerate(page.lines)
                  for s in _spans_on_line(line, li, dayfirst, sign)]
+        spans += _wrapped_ibans(page, spans)
         if page is doc.pages[0]:  # the seller names itself on the first page
             spans += _name_spans(page, labels, spans)
         contexts.append(PageContext(page, labels, spans))

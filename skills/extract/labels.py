@@ -9,6 +9,7 @@ A label may end inside a word; the rest of that word is then the value itself.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -19,6 +20,36 @@ from skills.schema import Box, Line
 
 # Field → label phrases in English, German, French, Spanish, Dutch and Italian. Generic
 # phrases ("date", "total") are weaker evidence than specific ones; see GENERIC.
+# "Your order" is the buyer's purchase order, "our order" the seller's own sales order,
+# however each language words it ("Ihre Auftrags-Nr.", "Votre réf. commande", "Uw ordernr.",
+# "Unsere Auftrags-Nr.", "Notre n° de commande").
+_YOURS = ("your", "ihre", "ihr", "votre", "vos", "uw", "su", "sus", "vostro", "vostra", "vs")
+_OURS = ("our", "unsere", "unser", "notre", "nos", "ons", "onze", "nuestro", "nuestra",
+         "nostro", "nostra", "ns")
+_ORDER_REFS = (
+    "order", "order no", "order nr", "order number", "order ref", "order reference",
+    "auftrag", "auftrags nr", "auftragsnr", "auftragsnummer", "bestellung", "bestell nr",
+    "bestellnr", "bestellnummer", "ref commande", "reference commande", "commande",
+    "n de commande", "numero de commande", "ordernr", "ordernummer", "bestelling",
+    "bestelnummer", "bestelnr", "pedido", "n de pedido", "numero de pedido", "ref pedido",
+    "ordine", "n ordine", "numero ordine", "rif ordine", "riferimento ordine",
+)
+
+# A date word with the invoice ("Datum factuur", "Fecha factura") is the invoice date; with
+# another event ("PO date", "Datum bestelling", "Date de livraison", "Shipped on") it is not.
+_DATE_WORDS = ("date", "datum", "fecha", "data", "date de", "date de la", "fecha de",
+               "fecha de la", "data di", "data della", "datum der", "datum van de")
+_INVOICE_WORDS = ("invoice", "factuur", "factura", "facture", "fattura", "rechnung")
+_EVENTS = ("order", "po", "purchase order", "delivery", "shipping", "shipment", "dispatch",
+           "service", "supply", "bestelling", "levering", "aflevering", "bestellung",
+           "lieferung", "leistung", "auftrag", "commande", "livraison", "expedition",
+           "prestation", "pedido", "entrega", "envio", "servicio", "ordine", "consegna",
+           "spedizione")
+_EVENT_ON = ("shipped on", "delivered on", "dispatched on", "ordered on", "geliefert am",
+             "versandt am", "bestellt am", "geleverd op", "verzonden op", "besteld op",
+             "livre le", "expedie le", "commande le", "entregado el", "enviado el",
+             "pedido el", "consegnato il", "spedito il", "ordinato il")
+
 LEXICON: dict[str, tuple[str, ...]] = {
     "invoice_number": (
         "invoice no", "invoice number", "invoice #", "invoice nr", "invoice id", "invoice",
@@ -55,6 +86,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "data di emissione", "rechnungs datum", "ausstellungsdatum", "datum der rechnung",
         "date facture", "date de la facture", "fecha de expedicion", "document date",
         "data emissione",
+        *(f"{d} {i}" for d in _DATE_WORDS for i in _INVOICE_WORDS),
+        *(f"{i} {d}" for d in ("date", "datum") for i in _INVOICE_WORDS),
     ),
     "due_date": (
         "due date", "payment due", "due by", "due", "pay by", "payment date",
@@ -64,7 +97,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "payment due date", "due on", "faellig", "zahlungsziel",
         "data di scadenza", "scadenza", "zahlbar bis zum", "faelligkeit", "due date for payment",
         "date d echeance du paiement", "payable le",
-        "data scadenza", "data di pagamento",
+        "data scadenza", "data di pagamento", "vence el", "vence", "vencido el",
+        "payable by", "payable on", "betaalbaar voor", "betaalbaar tot", "a regler avant",
     ),
     "po_number": (
         "po number", "po no", "po #", "purchase order", "purchase order no", "your order no",
@@ -74,6 +108,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "uw referentie",
         "ordine n", "numero ordine", "vostro ordine", "rif ordine", "ihre bestellnummer",
         "bestellung", "ihre bestell nr", "customer po", "buyer order", "purchase order number",
+        *(f"{yours} {order}" for yours in _YOURS for order in _ORDER_REFS),
     ),
     "vendor_vat": (
         "vat no", "vat id", "vat reg no", "vat number", "vat registration", "tax id", "ust idnr",
@@ -185,6 +220,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "date ordered", "commande le", "livre le", "periode de prestation", "periode",
         "periodo de servicio", "periodo", "besteldatum", "afleverdatum", "leveringsperiode",
         "periodo di riferimento", "delivered on", "ordered on",
+        *(f"{d} {e}" for d in _DATE_WORDS for e in _EVENTS),
+        *(f"{e} {d}" for d in ("date", "datum") for e in _EVENTS), *_EVENT_ON,
     ),
     "other_meta": (
         "cashier", "served by", "operator", "salesperson", "staff", "counter", "terminal",
@@ -234,6 +271,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "nostra conferma d ordine", "commessa", "cod fornitore", "c f", "contratto n",
         "numero contratto", "polizza n", "vs riferimento", "vostro rif", "ns riferimento",
         "nostro rif", "ihre referenz",
+        *(f"{ours} {order}" for ours in _OURS for order in _ORDER_REFS),
         # The invoice a credit note or correction refers to: its number is not this one's.
         "storno fattura", "storno zu rechnung", "storno der rechnung", "zu rechnung",
         "zur rechnung", "bezug rechnung", "bezugnehmend auf rechnung", "ursprungsrechnung",
@@ -461,12 +499,20 @@ def _fuzzy_match_at(flat: str, pos: int, chars, line: Line):
     return None
 
 
+_LEADER_WORD = re.compile(r"[:.…_·]{2,}")
+
+
 def _make_label(line: Line, li: int, chars, start: int, end: int, key: str, field: str,
                 generic: bool) -> Label:
     w0, w1 = chars[start][1], chars[end - 1][1]
-    words = line.words[w0:w1 + 1]
     last = line.words[w1].text
     remainder = last[chars[end - 1][2] + 1:].lstrip(":.#°º ")
+    # Leader dots after a label lead the eye to its value: they belong to the label
+    # ("Auftrags-Nr.: ........ B676463" has its value right after them).
+    lead = w1 + 1
+    while lead < len(line.words) and _LEADER_WORD.fullmatch(line.words[lead].text):
+        lead += 1
+    words = line.words[w0:lead]
     box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
            max(w.box[2] for w in words), max(w.box[3] for w in words))
     return Label(field, key, generic, box, li, w0, w1 + 1, remainder)
