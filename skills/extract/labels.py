@@ -50,6 +50,21 @@ _EVENT_ON = ("shipped on", "delivered on", "dispatched on", "ordered on", "gelie
              "livre le", "expedie le", "commande le", "entregado el", "enviado el",
              "pedido el", "consegnato il", "spedito il", "ordinato il")
 
+# The number of the document a page calls an invoice: "Nr. documento", "Documentnummer",
+# "Rg.-Nr.", "N° de document" (the squashed form ignores the spaces between the words).
+_NUMBER_WORDS = ("no", "nr", "number", "nummer", "numero", "num", "#", "n", "n de", "numero de",
+                 "numero del")
+_DOCUMENT_WORDS = ("invoice", "document", "documento", "dokument", "factuur", "factura",
+                   "facture", "fattura", "rechnung", "rechnungs", "beleg")
+_PAY_BEFORE = ("pay before", "payable before", "betalen voor", "betaal voor", "payer avant",
+               "a payer avant", "pagar antes de", "pagar antes del", "pagare entro",
+               "pagare entro il", "zahlen bis", "zu zahlen bis", "bitte zahlen bis")
+
+# The sum of the taxes: "Total cuota", "Summe USt.", "Totale IVA", "BTW totaal".
+_TOTAL_WORDS = ("total", "totaal", "totale", "gesamt", "summe", "importe total", "montant total")
+_TAX_WORDS = ("vat", "tax", "taxes", "mwst", "ust", "steuer", "tva", "taxe", "iva", "cuota",
+              "impuestos", "imposte", "btw", "gst", "sst")
+
 LEXICON: dict[str, tuple[str, ...]] = {
     "invoice_number": (
         "invoice no", "invoice number", "invoice #", "invoice nr", "invoice id", "invoice",
@@ -73,6 +88,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "creditnota nr", "numero nota", "gutschrift nr", "credit note #",
         "n nota credito", "n nota di credito", "numero nota di credito", "n avoir",
         "avoir n", "gutschriftnummer", "gutschrift nummer", "credit note number",
+        *(f"{n} {d}" for n in _NUMBER_WORDS for d in _DOCUMENT_WORDS if n != "n"),
+        *(f"{d} {n}" for n in _NUMBER_WORDS for d in _DOCUMENT_WORDS),
+        "rg nr", "rg nummer", "rgnr",
     ),
     "invoice_date": (
         "invoice date", "date", "date of issue", "issue date", "issued", "bill date", "dated",
@@ -99,6 +117,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "date d echeance du paiement", "payable le",
         "data scadenza", "data di pagamento", "vence el", "vence", "vencido el",
         "payable by", "payable on", "betaalbaar voor", "betaalbaar tot", "a regler avant",
+        *_PAY_BEFORE,
     ),
     "po_number": (
         "po number", "po no", "po #", "purchase order", "purchase order no", "your order no",
@@ -151,6 +170,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "steuerbetrag", "summe mwst", "summe ust", "montant de la tva", "tva totale",
         "mwst gesamt", "vat total", "cuota total", "totaal btw", "totale imposta",
         "tax total", "montant total tva",
+        *(f"{t} {x}" for t in _TOTAL_WORDS for x in _TAX_WORDS),
+        *(f"{x} {t}" for t in _TOTAL_WORDS[:4] for x in _TAX_WORDS),
     ),
     "tax_rate": ("vat rate", "tax rate", "rate", "steuersatz", "taux tva", "tipo iva",
                  "btw tarief",
