@@ -57,7 +57,7 @@ _NUMBER_WORDS = ("no", "nr", "number", "nummer", "numero", "num", "#", "n", "n d
 _DOCUMENT_WORDS = ("invoice", "document", "documento", "dokument", "factuur", "factura",
                    "facture", "fattura", "rechnung", "rechnungs", "beleg")
 _PAY_BEFORE = ("pay before", "payable before", "betalen voor", "betaal voor", "payer avant",
-               "a payer avant", "pagar antes de", "pagar antes del", "pagare entro",
+               "a payer avant", "pagare entro",
                "pagare entro il", "zahlen bis", "zu zahlen bis", "bitte zahlen bis")
 
 # The sum of the taxes: "Total cuota", "Summe USt.", "Totale IVA", "BTW totaal".
