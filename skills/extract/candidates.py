@@ -334,6 +334,7 @@ def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, 
     lb = np.array([lab.box for lab in labels], dtype=np.float64)
     s = boxes[:, None, :]
     lab = lb[None, :, :]
+    reach = np.array([max(lab.reach, lab.box[2]) for lab in labels])[None, :]
     hs = np.maximum(s[..., 3] - s[..., 1], 1)
     hl = np.maximum(lab[..., 3] - lab[..., 1], 1)
     v_overlap = (np.minimum(s[..., 3], lab[..., 3]) - np.maximum(s[..., 1], lab[..., 1]))
@@ -341,8 +342,8 @@ def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, 
     # OCR boxes are padded around the ink and word boxes come from the recogniser's
     # frames, so neighbours may overlap by a few points: allow a third of a line's height.
     slack = np.maximum(2.0, hl / 3)
-    right = same_row & (s[..., 0] >= lab[..., 2] - slack)
-    d_right = np.where(right, np.maximum(s[..., 0] - lab[..., 2], 0) / page.width, 1.0)
+    right = same_row & (s[..., 0] >= reach - slack)
+    d_right = np.where(right, np.maximum(s[..., 0] - reach, 0) / page.width, 1.0)
     h_overlap = (np.minimum(s[..., 2], lab[..., 2]) - np.maximum(s[..., 0], lab[..., 0])) > 0
     aligned = (h_overlap | (np.abs(s[..., 0] - lab[..., 0]) < 15)
                | (np.abs(s[..., 2] - lab[..., 2]) < 15))

@@ -37,14 +37,16 @@ _ORDER_REFS = (
 
 # A date word with the invoice ("Datum factuur", "Fecha factura") is the invoice date; with
 # another event ("PO date", "Datum bestelling", "Date de livraison", "Shipped on") it is not.
-_DATE_WORDS = ("date", "datum", "fecha", "data", "date de", "date de la", "fecha de",
+_DATE_WORDS = ("date", "datum", "fecha", "data", "date de", "date d", "date de la", "fecha de",
                "fecha de la", "data di", "data della", "datum der", "datum van de")
 _INVOICE_WORDS = ("invoice", "factuur", "factura", "facture", "fattura", "rechnung")
 _EVENTS = ("order", "po", "purchase order", "delivery", "shipping", "shipment", "dispatch",
            "service", "supply", "bestelling", "levering", "aflevering", "bestellung",
            "lieferung", "leistung", "auftrag", "commande", "livraison", "expedition",
            "prestation", "pedido", "entrega", "envio", "servicio", "ordine", "consegna",
-           "spedizione")
+           "spedizione", "execution", "ausfuehrung", "uitvoering", "ejecucion", "esecuzione")
+_ISSUED_ON = ("issued on", "issued", "ausgestellt am", "emise le", "emis le", "emitida el",
+              "emitido el", "uitgegeven op", "emessa il", "emesso il")
 _EVENT_ON = ("shipped on", "delivered on", "dispatched on", "ordered on", "geliefert am",
              "versandt am", "bestellt am", "geleverd op", "verzonden op", "besteld op",
              "livre le", "expedie le", "commande le", "entregado el", "enviado el",
@@ -106,6 +108,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "data emissione",
         *(f"{d} {i}" for d in _DATE_WORDS for i in _INVOICE_WORDS),
         *(f"{i} {d}" for d in ("date", "datum") for i in _INVOICE_WORDS),
+        *_ISSUED_ON,
     ),
     "due_date": (
         "due date", "payment due", "due by", "due", "pay by", "payment date",
@@ -425,6 +428,9 @@ class Label:
     word_start: int  # index of the first word of the label in its line
     word_end: int  # index after the last word the label touches
     remainder: str  # text left in the last word after the label ("INV-1" in "InvoiceNo:INV-1")
+    # Where the leader dots after the label end ("Invoice no ....... RE-1"): its value
+    # starts there. The box's right edge when there are none.
+    reach: float = 0.0
 
 
 def _squashed_chars(line: Line) -> list[tuple[str, int, int]]:
@@ -528,12 +534,13 @@ def _make_label(line: Line, li: int, chars, start: int, end: int, key: str, fiel
     w0, w1 = chars[start][1], chars[end - 1][1]
     last = line.words[w1].text
     remainder = last[chars[end - 1][2] + 1:].lstrip(":.#°º ")
-    # Leader dots after a label lead the eye to its value: they belong to the label
-    # ("Auftrags-Nr.: ........ B676463" has its value right after them).
+    # Leader dots after a label lead the eye to its value, which is right after them
+    # ("Auftrags-Nr.: ........ B676463").
     lead = w1 + 1
     while lead < len(line.words) and _LEADER_WORD.fullmatch(line.words[lead].text):
         lead += 1
-    words = line.words[w0:lead]
+    words = line.words[w0:w1 + 1]
     box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
            max(w.box[2] for w in words), max(w.box[3] for w in words))
-    return Label(field, key, generic, box, li, w0, w1 + 1, remainder)
+    reach = max([box[2]] + [w.box[2] for w in line.words[w1 + 1:lead]])
+    return Label(field, key, generic, box, li, w0, w1 + 1, remainder, reach)
