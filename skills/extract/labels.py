@@ -57,7 +57,11 @@ _EVENT_ON = ("shipped on", "delivered on", "dispatched on", "ordered on", "gelie
 _NUMBER_WORDS = ("no", "nr", "number", "nummer", "numero", "num", "#", "n", "n de", "numero de",
                  "numero del")
 _DOCUMENT_WORDS = ("invoice", "document", "documento", "dokument", "factuur", "factura",
-                   "facture", "fattura", "rechnung", "rechnungs", "beleg")
+                   "facture", "fattura", "rechnung", "rechnungs", "beleg",
+                   # and a credit note's ("Credit memo #", "Numéro de l'avoir")
+                   "credit memo", "credit note", "avoir", "l avoir", "gutschrift",
+                   "gutschrifts", "abono", "nota de credito", "creditnota", "credit nota",
+                   "nota di credito", "nota credito", "credit", "serie", "piece")
 _PAY_BEFORE = ("pay before", "payable before", "betalen voor", "betaal voor", "payer avant",
                "a payer avant", "pagare entro",
                "pagare entro il", "zahlen bis", "zu zahlen bis", "bitte zahlen bis")
