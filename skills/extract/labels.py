@@ -385,14 +385,21 @@ def _phrase_table() -> dict[str, list[tuple[str, str, bool]]]:
     for field, phrases in LEXICON.items():
         for phrase in phrases:
             key = squash(phrase)
-            if key:
-                table.setdefault(key[0], []).append((key, field, phrase in GENERIC))
+            entry = (key, field, phrase in GENERIC)
+            if key and entry not in table.get(key[0], ()):
+                table.setdefault(key[0], []).append(entry)
     for entries in table.values():
         entries.sort(key=lambda e: -len(e[0]))
     return table
 
 
 _PHRASES = _phrase_table()
+# The same phrases by their first three characters (and the shorter ones by their first),
+# so that a position is compared with a few phrases, not with all of one letter.
+_BY_PREFIX: dict[str, list[tuple[str, str, bool]]] = {}
+for _entries in _PHRASES.values():
+    for _entry in _entries:
+        _BY_PREFIX.setdefault(_entry[0][:3], []).append(_entry)
 ALL_PHRASES = frozenset(key for entries in _PHRASES.values() for key, _, _ in entries)
 
 
@@ -496,7 +503,10 @@ def _match_at(flat: str, pos: int, chars, line: Line):
     wi, ci = chars[pos][1], chars[pos][2]
     if ci != 0 and any(c.isalnum() for c in line.words[wi].text[:ci]):
         return None
-    for key, field, generic in _PHRASES.get(flat[pos], ()):
+    head = flat[pos:pos + 3]
+    shorter = (_BY_PREFIX.get(head[:2], []) if len(head) > 2 else []) + _BY_PREFIX.get(
+        head[:1], [])
+    for key, field, generic in _BY_PREFIX.get(head, []) + shorter:
         if not flat.startswith(key, pos):
             continue
         end = pos + len(key)
