@@ -40,6 +40,11 @@ REQUIRED_FIELDS = ("vendor_name", "invoice_number", "invoice_date", "currency", 
 _ALWAYS = (*REQUIRED_FIELDS, "net_amount", "tax_amount")
 # An optional field is reported as absent when no candidate scores above this.
 _PRESENT = 0.5
+# A till slip often prints only what was paid: its net and tax may be absent. Reporting
+# them absent is never sure enough to accept alone (this score calibrates below every
+# threshold).
+_OPTIONAL_ON_SLIPS = ("net_amount", "tax_amount")
+_SLIP_ABSENT_SCORE = 0.9
 
 
 class Field(BaseModel):
@@ -195,21 +200,33 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     for first, second in EXCLUSIVE:
         _share_out(ranked, choice, first, second)
     _add_up(ranked, choice)
+    slip = bool(candidates) and _is_slip(candidates[0])
+    always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
     decisions = {}
     for name in FIELDS:
         options = ranked.get(name, [])
         p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
-        if cand is not None and (p >= _PRESENT or name in _ALWAYS):
+        if cand is not None and (p >= _PRESENT or name in always):
             decisions[name] = Decision(field=name, value=cand.value,
                                        score=_with_margin(p, cand, options), kind="value",
                                        candidate=cand)
-        elif name in _ALWAYS:  # every invoice has it: not finding it is never "sure"
+        elif name in always:  # every invoice has it: not finding it is never "sure"
             decisions[name] = Decision(field=name, value=None, score=0.0, kind="missing")
         else:  # absent: as sure as its best candidate (even one another field took) is wrong
             top = options[0][0] if options else 0.0
-            decisions[name] = Decision(field=name, value=None, score=1.0 - top, kind="none")
+            score = 1.0 - top
+            if name in _OPTIONAL_ON_SLIPS:
+                score = min(score, _SLIP_ABSENT_SCORE)
+            decisions[name] = Decision(field=name, value=None, score=score, kind="none")
     _arithmetic(decisions)
     return decisions
+
+
+def _is_slip(candidate: Candidate) -> bool:
+    """The document is a till slip: a tall narrow page, or several till words (cash,
+    change, cashier...), as the candidates' document features say."""
+    feats = candidate.features
+    return feats.get("doc_tall", 0.0) > 0.2 or feats.get("doc_till", 0.0) >= 2 / 3
 
 
 # How much a rival value's score takes off the chosen one's: two likely values for one

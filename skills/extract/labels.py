@@ -94,7 +94,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "creditnota nr", "numero nota", "gutschrift nr", "credit note #",
         "n nota credito", "n nota di credito", "numero nota di credito", "n avoir",
         "avoir n", "gutschriftnummer", "gutschrift nummer", "credit note number",
-        *(f"{n} {d}" for n in _NUMBER_WORDS for d in _DOCUMENT_WORDS if n != "n"),
+        *(f"{n} {d}" for n in _NUMBER_WORDS for d in _DOCUMENT_WORDS),
         *(f"{d} {n}" for n in _NUMBER_WORDS for d in _DOCUMENT_WORDS),
         "rg nr", "rg nummer", "rgnr",
     ),

@@ -1,0 +1,70 @@
+"""How labels are worded and laid out beyond the phrases listed one by one: labels composed
+from their words, leader dots, IBANs a narrow column wraps, receipts without a net."""
+
+from __future__ import annotations
+
+from skills.extract import extract
+from skills.extract.candidates import build_candidates
+from skills.extract.labels import fields_named_by, find_labels, squash
+from skills.schema import Document, Page, ReadMethod
+from tests.skills.test_extract import INVOICE, _doc, _line
+
+
+def _field_of(text: str) -> set[str]:
+    return set(fields_named_by(squash(text)))
+
+
+def test_your_order_is_the_purchase_order_and_our_order_is_not() -> None:
+    for yours in ("Ihre Auftrags-Nr.", "Votre réf. commande", "Uw ordernr.", "Su pedido"):
+        assert _field_of(yours) == {"po_number"}, yours
+    for ours in ("Unsere Auftrags-Nr.", "Notre commande", "Ons ordernummer"):
+        assert _field_of(ours) == {"other_id"}, ours
+
+
+def test_a_date_label_names_its_event() -> None:
+    for invoice in ("Datum factuur", "Fecha factura", "Émise le", "Data fattura"):
+        assert _field_of(invoice) == {"invoice_date"}, invoice
+    for other in ("PO date", "Datum bestelling", "Date d'exécution", "Shipped on",
+                  "Fecha de entrega"):
+        assert _field_of(other) == {"other_date"}, other
+    assert _field_of("Betalen vóór") == {"due_date"}
+
+
+def test_a_document_or_credit_note_number_is_the_invoice_number() -> None:
+    for label in ("Nr. documento", "Documentnummer", "Rg.-Nr.", "Credit memo #",
+                  "Numéro de l'avoir", "N° pièce"):
+        assert _field_of(label) == {"invoice_number"}, label
+    assert _field_of("Total cuota") == {"tax_amount"}
+
+
+def test_leader_dots_lead_to_the_value_on_their_row_only() -> None:
+    rows = [("Ihre Auftrags-Nr.: ........................ B676463", 280, 300),
+            ("Kreditoren-Nr.: ........................... 7333711", 280, 314)]
+    doc = _doc(rows)
+    label = next(lab for lab in find_labels(doc.pages[0].lines) if lab.field == "po_number")
+    assert label.reach > label.box[2] + 50  # the dots are its reach, not its words
+    po = {c.value: c.features for c in build_candidates(doc) if c.field == "po_number"}
+    assert po["B676463"]["d_right"] < 0.02  # right after the dots
+    # The label on the row below is not "above" the value of the row under it.
+    numbers = {c.value: c.features for c in build_candidates(doc)
+               if c.field == "invoice_number"}
+    assert numbers["7333711"]["d_below_other"] == 1.0
+
+
+def test_an_iban_a_narrow_column_wraps_is_joined_and_checked() -> None:
+    rows = [("IBAN GB22 LJRP 0721 3899", 186, 778), ("6928 32", 186, 788),
+            ("IBAN DE89 3704 0044", 300, 778), ("0532 0130 01", 300, 788)]  # wrong check
+    ibans = {c.value for c in build_candidates(_doc(rows)) if c.field == "vendor_iban"}
+    assert ibans == {"GB22LJRP07213899692832"}
+
+
+def test_a_till_slip_may_print_no_net_and_that_is_never_accepted_alone() -> None:
+    rows = [("KEDAI RUNCIT MAJU", 20, 20), ("Cashier: Ali", 20, 40), ("Receipt No: 4711", 20, 52),
+            ("Date: 03/12/2026", 20, 64), ("Milk 2 x 3.50", 20, 90), ("7.00", 160, 90),
+            ("Total RM 7.00", 20, 120), ("Cash 10.00", 20, 132), ("Change 3.00", 20, 144)]
+    page = Page(1, 210.0, 600.0, ReadMethod.TEXT, [_line(t, x, y) for t, x, y in rows])
+    result = extract(Document("slip.pdf", "0" * 64, "application/pdf", [page]))
+    assert result.fields["net_amount"].value is None
+    assert result.fields["net_amount"].confidence < result.threshold_of("net_amount")
+    # An invoice always has a net amount: it is read, not reported absent.
+    assert extract(_doc(INVOICE)).fields["net_amount"].value == "1234.00"
