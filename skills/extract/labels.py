@@ -61,7 +61,7 @@ _DOCUMENT_WORDS = ("invoice", "document", "documento", "dokument", "factuur", "f
                    # and a credit note's ("Credit memo #", "Numéro de l'avoir")
                    "credit memo", "credit note", "avoir", "l avoir", "gutschrift",
                    "gutschrifts", "abono", "nota de credito", "creditnota", "credit nota",
-                   "nota di credito", "nota credito", "credit", "serie", "piece")
+                   "nota di credito", "nota credito", "credit", "piece")
 _PAY_BEFORE = ("pay before", "payable before", "betalen voor", "betaal voor", "payer avant",
                "a payer avant", "pagare entro",
                "pagare entro il", "zahlen bis", "zu zahlen bis", "bitte zahlen bis")
