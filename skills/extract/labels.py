@@ -68,6 +68,8 @@ _PAY_BEFORE = ("pay before", "payable before", "betalen voor", "betaal voor", "p
 
 # The sum of the taxes: "Total cuota", "Summe USt.", "Totale IVA", "BTW totaal".
 _TOTAL_WORDS = ("total", "totaal", "totale", "gesamt", "summe", "importe total", "montant total")
+_WITHOUT = ("excl", "exclusief", "exclusive of", "exclusive", "excluding", "exkl", "ohne",
+            "hors", "sans", "sin", "senza", "zonder", "before", "vor", "avant", "antes de")
 _TAX_WORDS = ("vat", "tax", "taxes", "mwst", "ust", "steuer", "tva", "taxe", "iva", "cuota",
               "impuestos", "imposte", "btw", "gst", "sst")
 
@@ -164,6 +166,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "net ht", "base ht", "totaal netto", "netto totaal", "total neto",
         "totale netto", "taxable amount", "bemessungsgrundlage", "grondslag",
         "importe bruto", "base imposable",
+        # A total without the tax: "Totaal exclusief BTW", "Summe ohne MwSt.", "Total sin IVA".
+        *(f"{t} {w} {x}" for t in _TOTAL_WORDS for w in _WITHOUT for x in _TAX_WORDS),
     ),
     "tax_amount": (
         "vat", "tax", "vat amount", "sales tax", "total vat", "gst", "tax amount", "mwst",

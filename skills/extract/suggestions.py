@@ -7,7 +7,10 @@ person confirms it.
 - the currency: the home currency of the country of the seller's IBAN or VAT id;
 - the seller's VAT id: the one printed in the seller's block, right under its name;
 - the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
-  30 Tagen", "Betaaltermijn 20 dagen", "30 days net").
+  30 Tagen", "Betaaltermijn 20 dagen", "30 days net");
+- a tax of zero when the net and the total read are the same amount, printed in two
+  places (reverse charge, intra-EU supply: "Btw 0 %" often prints no tax amount at all).
+  This one replaces a tax the model read, which cannot be right beside them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from skills.normalize import home_currency
@@ -49,9 +53,27 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
                                  page=found.page, box=found.box, method="inferred",
                                  raw=found.raw)
 
+    if (zero := _zero_tax(fields)) is not None:
+        fields["tax_amount"] = Field(value=zero.value, confidence=INFERRED_CONFIDENCE,
+                                     page=zero.page, box=zero.box, method="inferred",
+                                     raw=zero.raw)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
     fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))
     fill("currency", lambda: _home_currency(fields))
+
+
+def _zero_tax(fields: dict[str, Field]) -> Suggestion | None:
+    """Net and total read as one amount from two printed places, and a tax other than
+    zero: only a zero tax adds up."""
+    net, total, tax = fields["net_amount"], fields["total"], fields["tax_amount"]
+    if net.value is None or total.value is None or (net.page, net.box) == (total.page, total.box):
+        return None
+    if Decimal(net.value) != Decimal(total.value) or Decimal(net.value) == 0:
+        return None
+    if tax.value is not None and Decimal(tax.value) == 0:
+        return None
+    zero = "-0.00" if Decimal(total.value) < 0 else "0.00"
+    return Suggestion(zero, total.page, total.box, f"net_amount {net.value} = total {total.value}")
 
 
 def _home_currency(fields: dict[str, Field]) -> Suggestion | None:

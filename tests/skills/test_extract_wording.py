@@ -68,3 +68,15 @@ def test_a_till_slip_may_print_no_net_and_that_is_never_accepted_alone() -> None
     assert result.fields["net_amount"].confidence < result.threshold_of("net_amount")
     # An invoice always has a net amount: it is read, not reported absent.
     assert extract(_doc(INVOICE)).fields["net_amount"].value == "1234.00"
+
+
+def test_net_equal_to_total_makes_the_tax_zero_for_a_person_to_confirm() -> None:
+    rows = [(text, x, y) for text, x, y in INVOICE if not text.startswith(("MwSt", "234,46"))]
+    rows = [("Gesamtbetrag:", 380, 348), ("1.234,00 EUR", 480, 348)] + [
+        r for r in rows if not r[0].startswith(("Gesamtbetrag", "1.468,46"))]
+    rows.append(("Reverse Charge: Steuerschuldnerschaft des Leistungsempfängers", 50, 400))
+    fields = extract(_doc(rows)).fields
+    assert fields["net_amount"].value == fields["total"].value == "1234.00"
+    tax = fields["tax_amount"]
+    assert (tax.value, tax.method) == ("0.00", "inferred")
+    assert tax.confidence < extract(_doc(rows)).threshold_of("tax_amount")
