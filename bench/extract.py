@@ -41,7 +41,7 @@ from rich.table import Table  # noqa: E402
 from devdata.generator import generate_set  # noqa: E402
 from skills.documents import read_document  # noqa: E402
 from skills.evaluate import Case, invoice2data_cases, sroie_cases, synthetic_cases  # noqa: E402
-from skills.evaluate import _same as same_value  # noqa: E402
+from skills.evaluate import same as same_value  # noqa: E402
 from skills.extract import extract  # noqa: E402
 from skills.extract.labels import find_labels  # noqa: E402
 from skills.extract.model import (  # noqa: E402
