@@ -44,6 +44,7 @@ class FieldValue(BaseModel):
     box: list[float] | None = None  # x0, y0, x1, y1 in PDF points from the top-left
     method: str | None = None  # xml, text, ocr, or human
     raw: str | None = None  # the text as printed
+    layout: str | None = None  # the learned vendor layout that read or confirmed it
 
 
 class LineItem(BaseModel):

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from skills.extract.candidates import Candidate
 from skills.extract.extraction import values_match
-from skills.layouts.fingerprint import fingerprint, merge, similarity
 from skills.layouts.memory import MAX_PLACES, FieldMemory, Layout, LayoutMemory, StaleLayout
 from skills.layouts.places import Place, find, fold, learn_place
+from skills.layouts.printed import fingerprint, merge, similarity
 from skills.normalize import normalize_text, normalize_vat
 from skills.party_roles import OurCompanies
 from skills.schema import Document
@@ -161,10 +161,12 @@ def _same(name: str, got: str | None, value: str | None) -> bool:
 
 def _place_of(doc: Document, candidates: list[Candidate], name: str,
               value: str) -> Place | None:
-    """Where ``value`` is printed as a candidate of ``name``: a place anchored on its
-    line beats one anchored above it, which beats the page alone."""
-    places = [learn_place(doc, c) for c in candidates
-              if c.field == name and _same(name, c.value, value)]
+    """Where ``value`` is printed as a candidate of ``name`` (exactly, if it is: the whole
+    name rather than a part of it): a place anchored on its line beats one anchored above
+    it, which beats the page alone."""
+    found = [c for c in candidates if c.field == name and _same(name, c.value, value)]
+    exact = [c for c in found if values_match(name, c.value, value, strict=True)]
+    places = [learn_place(doc, c) for c in exact or found]
     rank = {"right": 0, "below": 1, "page": 2}
     return min(places, key=lambda p: rank[p.relation], default=None)
 

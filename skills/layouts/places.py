@@ -11,13 +11,15 @@ right-aligned still lands.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from skills.extract.candidates import Candidate
-from skills.layouts.fingerprint import anchor_word
+from skills.layouts.printed import anchor_word
 from skills.schema import Box, Document, Line, Page
+
+if TYPE_CHECKING:  # the candidates module loads the whole extraction
+    from skills.extract.candidates import Candidate
 
 Relation = Literal["right", "below", "page"]
 
@@ -98,8 +100,11 @@ def _find_on(number: int, folded: Folded, candidates: list[Candidate],
     on_page = [c for c in candidates if c.page == number]
     if not on_page:
         return None
-    anchors = ([place.anchor_box] if place.relation == "page"
+    anchors = ([] if place.relation == "page"
                else _occurrences(folded[number - 1], place.anchor))
+    # Anchor words not printed (a credit note's title where the invoice's was): the value
+    # is looked for where it was, relative to the page.
+    anchors = anchors or [place.anchor_box]
     best, best_cost = None, float("inf")
     for box in anchors:
         moved = abs(box[1] - place.anchor_box[1]) + abs(box[0] - place.anchor_box[0])

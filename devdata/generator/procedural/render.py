@@ -95,8 +95,19 @@ def _measure(ctx: Ctx, draw: Callable[[Ctx, float], float]) -> float:
     return max(bottom, dry.c.bottom) - start
 
 
+def _block(ctx: Ctx, name: str) -> None:
+    """On a vendor's recurring layout each block draws its choices from its own seed, so
+    what an invoice's facts made earlier blocks draw (more lines, a due date or not)
+    does not change how the next block looks."""
+    seed = ctx.notes.get("recurring")
+    if seed is not None:
+        ctx.rng.seed(f"{seed}/{name}")
+
+
 def _tail(ctx: Ctx, y: float) -> float:
+    _block(ctx, "totals")
     y = TOTALS[ctx.blocks["totals"]](ctx, y + 8)
+    _block(ctx, "notes")
     return draw_notes(ctx, y + 4)
 
 
@@ -124,6 +135,7 @@ def _page_label(ctx: Ctx, page: int) -> str:
 
 
 def _finish_page(ctx: Ctx, footer_y: float, page: int) -> None:
+    _block(ctx, "footer")
     FOOTERS[ctx.blocks["footer"]](ctx, footer_y)
     lk = ctx.look
     if ctx.pages > 1 or lk.page_numbers != "none":
@@ -155,15 +167,19 @@ def _continuation(ctx: Ctx, page: int) -> float:
 def _header(ctx: Ctx) -> float:
     """Page 1 down to where the line items start."""
     lk, blocks = ctx.look, ctx.blocks
+    _block(ctx, "letterhead")
     y = LETTERHEADS[blocks["letterhead"]](ctx, lk.top)
+    _block(ctx, "parties")
     y, column = PARTIES[blocks["parties"]](ctx, y)
     in_column = column is not None and blocks["meta"] in COLUMN_VARIANTS
+    _block(ctx, "meta")
     if in_column:
         y = max(y, draw_meta(ctx, *column) + 10)
     if blocks["meta"] != "title_line":
         y = _title(ctx, y)
     if not in_column:
         y = draw_meta(ctx, lk.left, y, lk.width) + 6
+    _block(ctx, "intro")
     if ctx.rng.random() < 0.35:
         key = "intro_credit" if ctx.f.doc_type == "credit_note" else "intro"
         y = ctx.c.text(lk.left, y, ctx.w(key), lk.size, width=lk.width) + 8
@@ -193,11 +209,14 @@ def _context(facts: Facts, rng: random.Random, heldout: bool, recurring: bool = 
     wording = Wording(facts.language, random.Random(draw), heldout,
                       keyed=str(draw) if recurring else None)
     ctx = Ctx(sheet, facts, wording, fmt, pick_look(rng), rng, blocks)
+    if recurring:
+        ctx.notes["recurring"] = str(draw)
     home = COUNTRIES.get(facts.seller.country, COUNTRIES["DE"])[1]
     if home != facts.language:
         draw = rng.random()
     ctx.home = wording if home == facts.language else Wording(
         home, random.Random(draw), heldout, keyed=str(draw) if recurring else None)
+    _block(ctx, "choices")
     _choices(ctx)
     footer_columns(ctx)
     return ctx

@@ -1,0 +1,60 @@
+"""The learned layouts (skills.layouts) kept in the work-item store, shared by workers.
+
+Each layout is one record of kind ``layout`` in the store's record table, grouped by
+its vendor key, saved at the version it was read at (the store refuses a save over a
+newer one, and teaching reads it again). A bot run by a worker of the store uses it
+(``open_layouts``); a bot run from the desktop with Robocorp's file adapter has no
+store and reads without a memory. ``AP_LAYOUT_MEMORY=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+
+from skills.layouts.memory import Layout, LayoutMemory, StaleLayout
+from tasks.run_log import on_a_worker
+from workitems import Conflict, Store
+
+KIND = "layout"
+
+
+class StoreLayouts:
+    """:class:`skills.layouts.LayoutMemory` over a work-item store."""
+
+    def __init__(self, store: Store, actor: str = "consumer") -> None:
+        self.store = store
+        self.actor = actor
+
+    def layouts_of(self, vendors: Collection[str]) -> list[Layout]:
+        return [_layout(r.data, r.version) for r in self.store.records(KIND, vendors)]
+
+    def save(self, layout: Layout) -> Layout:
+        data = layout.model_dump(mode="json", exclude={"version"})
+        try:
+            record = self.store.put_record(KIND, layout.id, layout.vendor, data,
+                                           expected_version=layout.version, actor=self.actor)
+        except Conflict as exc:
+            raise StaleLayout(str(exc)) from exc
+        return _layout(record.data, record.version)
+
+    def all(self) -> list[Layout]:
+        return [_layout(r.data, r.version) for r in self.store.records(KIND)]
+
+    def remove(self, layout_id: str) -> bool:
+        return self.store.delete_record(KIND, layout_id)
+
+
+def _layout(data: object, version: int) -> Layout:
+    return Layout.model_validate({**data, "version": version})  # type: ignore[dict-item]
+
+
+def open_layouts() -> LayoutMemory | None:
+    """The store's layouts when the bot runs on a worker of the store, else None."""
+    if os.environ.get("AP_LAYOUT_MEMORY", "on").lower() in ("off", "0", "false", "no"):
+        return None
+    if not on_a_worker():
+        return None
+    from workitems import open_store  # noqa: PLC0415 - only a worker has a store
+
+    return StoreLayouts(open_store())
