@@ -36,6 +36,14 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
     model = _copy(fields)
     checks(model, decisions)
     taken = _taken(recalled, model, fields)
+    if all(field.value == model[name].value for name, (field, _) in taken.items()):
+        # The layout only agrees: no check can turn out otherwise; a value a check
+        # stopped stays stopped, the others take the higher confidence.
+        for name, (field, _) in taken.items():
+            if model[name].check is None:
+                model[name].confidence = max(model[name].confidence, field.confidence)
+                model[name].layout = field.layout
+        return model, decisions
     while taken:
         merged = _copy(fields)
         chosen = dict(decisions)

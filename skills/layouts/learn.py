@@ -26,6 +26,9 @@ from skills.normalize import normalize_text, normalize_vat
 from skills.party_roles import OurCompanies
 from skills.schema import Document
 
+# Fields every invoice prints: looked for where they were even without their anchor words.
+ALWAYS_PRINTED = frozenset({"vendor_name", "invoice_number", "invoice_date", "currency",
+                            "net_amount", "tax_amount", "total"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.45
 _SAVE_ATTEMPTS = 5
@@ -81,7 +84,7 @@ def read_places(layout: Layout, doc: Document,
     out = {}
     for name, memory in layout.fields.items():
         for place in memory.places:
-            cand = find(doc, folded, by_field.get(name, []), place)
+            cand = find(doc, folded, by_field.get(name, []), place, name in ALWAYS_PRINTED)
             if cand is not None:
                 out[name] = cand
                 break
@@ -127,7 +130,7 @@ def _taught(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
                         fingerprint=sorted(printed))
         read: dict[str, Candidate] = {}
     else:
-        layout = found[0]
+        layout = found[0].model_copy(deep=True)
         layout.fingerprint = merge(layout.fingerprint, printed)
         read = read_places(layout, doc, candidates)
     corrected = False

@@ -63,7 +63,8 @@ class StaleLayout(Exception):
 
 class LayoutMemory(Protocol):
     def layouts_of(self, vendors: Collection[str]) -> list[Layout]:
-        """Every layout learned for any of ``vendors`` (keys, see :attr:`Layout.vendor`)."""
+        """Every layout learned for any of ``vendors`` (keys, see :attr:`Layout.vendor`);
+        the caller copies a layout before changing it."""
         ...
 
     def save(self, layout: Layout) -> Layout:
@@ -86,7 +87,7 @@ class InMemoryLayouts:
 
     def layouts_of(self, vendors: Collection[str]) -> list[Layout]:
         wanted = set(vendors)
-        return [x.model_copy(deep=True) for x in self._layouts.values() if x.vendor in wanted]
+        return [x for x in self._layouts.values() if x.vendor in wanted]
 
     def save(self, layout: Layout) -> Layout:
         kept = self._layouts.get(layout.id)

@@ -81,30 +81,32 @@ def fold(doc: Document) -> Folded:
 
 
 def find(doc: Document, folded: Folded, candidates: list[Candidate],
-         place: Place) -> Candidate | None:
+         place: Place, always: bool = False) -> Candidate | None:
     """The candidate (of one field) at ``place`` on ``doc``, or None. ``folded``:
-    :func:`fold` of ``doc``."""
+    :func:`fold` of ``doc``. ``always``: the field is on every invoice, so when the anchor
+    words are not printed (a credit note's title where the invoice's was) the value is
+    looked for where it was on the page; an optional field without its anchor is taken
+    for not printed."""
     pages = [len(doc.pages) + 1 - place.page if place.last else place.page]
     if place.single and len(doc.pages) > 1:
         pages.append(len(doc.pages))
     for number in pages:
         if 1 <= number <= len(doc.pages):
-            found = _find_on(number, folded, candidates, place)
+            found = _find_on(number, folded, candidates, place, always)
             if found is not None:
                 return found
     return None
 
 
 def _find_on(number: int, folded: Folded, candidates: list[Candidate],
-             place: Place) -> Candidate | None:
+             place: Place, always: bool) -> Candidate | None:
     on_page = [c for c in candidates if c.page == number]
     if not on_page:
         return None
     anchors = ([] if place.relation == "page"
                else _occurrences(folded[number - 1], place.anchor))
-    # Anchor words not printed (a credit note's title where the invoice's was): the value
-    # is looked for where it was, relative to the page.
-    anchors = anchors or [place.anchor_box]
+    if not anchors and (always or place.relation == "page"):
+        anchors = [place.anchor_box]
     best, best_cost = None, float("inf")
     for box in anchors:
         moved = abs(box[1] - place.anchor_box[1]) + abs(box[0] - place.anchor_box[0])

@@ -12,6 +12,7 @@ is kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from skills.normalize import normalize_text
 from skills.schema import Document, Page, Word
@@ -22,9 +23,15 @@ _COLUMNS = 4  # horizontal bins of the page
 def anchor_word(word: Word) -> str | None:
     """The folded form of a printed word that can serve as an anchor: no digits, at
     least two letters; None for values ("12.03.2024", "€", "INV-7")."""
-    if any(ch.isdigit() for ch in word.text):
+    return _anchor_text(word.text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _anchor_text(text: str) -> str | None:
+    # Labels repeat on every invoice: each printed form is folded once per process.
+    if any(ch.isdigit() for ch in text):
         return None
-    folded = normalize_text(word.text)
+    folded = normalize_text(text)
     return folded if sum(ch.isalpha() for ch in folded) >= 2 else None
 
 

@@ -126,8 +126,9 @@ def print_replay(summary: dict, title: str) -> None:
         return "-" if value is None else f"{value:.3f}"
 
     table = Table(title=title)
-    for column in ("layout taught", "documents", "recognised", "accuracy", "model alone",
-                   "precision accepted", "model alone ", "accepted share", "wrong accepted"):
+    for column in ("layout taught", "documents", "recognised", "accuracy",
+                   "accuracy, model alone", "precision of accepted",
+                   "precision, model alone", "accepted share", "wrong accepted"):
         table.add_column(column, justify="right")
     rows = [*summary["buckets"].items(), ("all seen before", summary["seen_before"]),
             ("all", summary["overall"])]
@@ -137,8 +138,9 @@ def print_replay(summary: dict, title: str) -> None:
                       f(mem["accuracy"]), f(alone["accuracy"]), f(mem["precision_accepted"]),
                       f(alone["precision_accepted"]), f(mem["accepted_share"]),
                       str(mem["wrong_accepted"]))
-    Console().print(table)
-    Console().print(f"{summary['documents']} documents, {summary['layouts']} layouts; finding "
+    console = Console(width=140)
+    console.print(table)
+    console.print(f"{summary['documents']} documents, {summary['layouts']} layouts; finding "
                     f"the layout and reading its places: {summary['recall_ms_mean']:.2f} ms on "
                     f"average, at most {summary['recall_ms_max']:.2f} ms per document; "
                     f"teaching {summary['teach_ms_mean']:.2f} ms")
