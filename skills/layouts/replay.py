@@ -36,8 +36,10 @@ class Step:
     with_memory: Scored
     alone: Scored
     recognised: bool  # the memory matched a learned layout
-    layout_seconds: float = 0.0
+    layout_seconds: float = 0.0  # finding the layout and reading its places
     teach_seconds: float = 0.0
+    seconds: float = 0.0  # the whole extraction, with the memory
+    alone_seconds: float = 0.0  # the whole extraction, without it
 
 
 @dataclass
@@ -61,10 +63,13 @@ def replay(cases: list[Case], scorer: FieldScorer, cached: bool = False,
         start = time.perf_counter()
         learned = extract(doc, scorer, layouts=memory)
         seconds = time.perf_counter() - start
+        start = time.perf_counter()
         alone = extract(doc, scorer)
+        alone_seconds = time.perf_counter() - start
         step = Step(case, before, score_extraction(case, doc, learned, seconds),
-                    score_extraction(case, doc, alone, seconds), learned.layout is not None,
-                    learned.layout_seconds)
+                    score_extraction(case, doc, alone, alone_seconds),
+                    learned.layout is not None, learned.layout_seconds, seconds=seconds,
+                    alone_seconds=alone_seconds)
         start = time.perf_counter()
         # The clerk approves the true values: every field this set knows the truth of.
         teach(memory, doc, document_candidates(doc).all, case.truth)
@@ -115,6 +120,10 @@ def summarise_replay(result: Replay) -> dict:
         "recall_ms_mean": float(np.mean(layout_ms)) if layout_ms else None,
         "recall_ms_max": float(np.max(layout_ms)) if layout_ms else None,
         "teach_ms_mean": float(np.mean(teach_ms)) if teach_ms else None,
+        "extract_ms_mean": float(np.mean([1000 * s.seconds for s in result.steps]))
+        if result.steps else None,
+        "extract_alone_ms_mean": float(np.mean([1000 * s.alone_seconds for s in result.steps]))
+        if result.steps else None,
     }
 
 
