@@ -58,3 +58,53 @@ def open_layouts() -> LayoutMemory | None:
     from workitems import open_store  # noqa: PLC0415 - only a worker has a store
 
     return StoreLayouts(open_store())
+
+
+def describe(layout: Layout) -> dict[str, object]:
+    """What an admin sees of a layout: vendor, documents seen, last correction, and per
+    field how often its learned place was right (confirmed / read there)."""
+    agreement = {name: f"{f.confirmed}/{f.confirmed + f.contradicted}"
+                 for name, f in sorted(layout.fields.items()) if f.confirmed + f.contradicted}
+    return {"id": layout.id, "vendor": layout.vendor_name or layout.vendor,
+            "key": layout.vendor, "documents": layout.documents,
+            "taught_at": _when(layout.taught_at), "last_correction": _when(layout.corrected_at),
+            "agreement": agreement, "version": layout.version}
+
+
+def _when(at: float | None) -> str | None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tasks.layout_memory [list | remove ID] [--db URL]``: the learned layouts
+    in the store, one JSON object a line, or remove one (its vendor's next invoice is read
+    by the model alone until a clerk's approval teaches it again)."""
+    import argparse  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    from workitems import open_store  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m tasks.layout_memory", description=main.__doc__)
+    parser.add_argument("action", choices=("list", "remove"), nargs="?", default="list")
+    parser.add_argument("layout_id", nargs="?")
+    parser.add_argument("--db", help="work-item store URL (default: $WORKITEMS_DB)")
+    args = parser.parse_args(argv)
+    with open_store(args.db) as store:
+        memory = StoreLayouts(store, actor="admin")
+        if args.action == "remove":
+            if not args.layout_id:
+                parser.error("remove needs the id of a layout (see: list)")
+            if not memory.remove(args.layout_id):
+                print(f"no layout {args.layout_id}")
+                return 1
+            print(f"layout {args.layout_id} removed")
+            return 0
+        for layout in sorted(memory.all(), key=lambda x: -x.taught_at):
+            print(json.dumps(describe(layout), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

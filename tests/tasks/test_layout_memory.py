@@ -81,3 +81,20 @@ def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
         (layout,) = memory.all()
         assert layout.documents == 1 and layout.vendor_name == truth["vendor_name"]
         assert layout.fields["invoice_number"].places
+
+
+def test_an_admin_lists_and_removes_learned_layouts(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    from tasks.layout_memory import main  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'workitems.db'}"
+    with open_store(url) as store:
+        memory = StoreLayouts(store)
+        for index in (0, 1):
+            data, truth = _invoice(index)
+            taught = teach_document(memory, read_document(data, f"{index}.pdf"), truth)
+    assert main(["list", "--db", url]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert '"documents": 2' in line and taught.id in line and '"agreement": {' in line
+    assert main(["remove", taught.id, "--db", url]) == 0
+    assert main(["remove", taught.id, "--db", url]) == 1
