@@ -30,7 +30,7 @@ from skills.schema import Document
 ALWAYS_PRINTED = frozenset({"vendor_name", "invoice_number", "invoice_date", "currency",
                             "net_amount", "tax_amount", "total"})
 # Share of a layout's printed words a page must print to be that layout.
-MIN_SIMILARITY = 0.45
+MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
 
 
