@@ -10,8 +10,10 @@ For each field the layout read:
   often than confirmed.
 
 A value taken from the layout then goes through the same checks as any other; one that
-fails a check the model's own value passed is dropped for the model's, and so are the
-layout's amounts when the model's add up (net + tax = total) and the layout's do not.
+fails a check the model's value passed is dropped for the model's (the tax rate, whose
+right value depends on the content more than on the place, also when both fail and the
+model's scored higher); and the layout's amounts are dropped when the model's add up
+(net + tax = total) and the layout's do not.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
             merged[name] = field.model_copy()
             chosen[name] = decision
         checks(merged, chosen)
-        failed = [n for n in taken if merged[n].check and not model[n].check
-                  and merged[n].value != model[n].value]
+        failed = [n for n in taken if merged[n].check and merged[n].value != model[n].value
+                  and (not model[n].check or n in _BY_CONTENT
+                       and taken[n][0].confidence <= fields[n].confidence)]
         if _adds_up(model) and not _adds_up(merged):
             failed += [n for n in _AMOUNTS if n in taken and n not in failed]
         if not failed:
@@ -63,6 +66,10 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
 
 
 _AMOUNTS = ("net_amount", "tax_amount", "total")
+# Fields whose right value depends on the document's content more than on its place: with
+# several VAT rates printed, which one is "the" rate changes from invoice to invoice.
+# Where both values fail a check, the model's own score decides.
+_BY_CONTENT = frozenset({"tax_rate"})
 
 
 def _adds_up(fields: dict[str, Field]) -> bool:
