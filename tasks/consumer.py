@@ -255,7 +255,8 @@ class InvoiceJob:
         """Teach the vendor's layout the values a person approved, so its next invoice is
         read at the places they were found. The memory only learns: a document that
         cannot be read again, or a memory that cannot be reached, never stops the posting."""
-        if self.layouts is None or self.payload.document.filename not in self.item.files:
+        if (self.layouts is None or self.payload.layout_taught is not None
+                or self.payload.document.filename not in self.item.files):
             return
         from skills.documents import read_document
         from skills.layouts import teach_document
@@ -270,6 +271,8 @@ class InvoiceJob:
         if layout is not None:
             LOGGER.info("layout %s of %s taught (%d documents)", layout.id, layout.vendor,
                         layout.documents)
+            self.payload.layout_taught = layout.id
+            self._save()
 
     def _not_overridden(self, findings: list[Finding]) -> list[Finding]:
         """The checks that still stand after a person's approval: every check runs again

@@ -130,3 +130,6 @@ class InvoicePayload(BaseModel):
     posting_started: datetime | None = None
     posting_target: PostingTarget | None = None  # saved with posting_started
     posting: Posting | None = None
+    # The learned layout this item's approved fields taught (skills.layouts): a retried
+    # attempt does not teach it twice.
+    layout_taught: str | None = None

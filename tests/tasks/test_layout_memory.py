@@ -53,12 +53,16 @@ def _url_of(store: Store) -> str:
 
 
 class _Item:
-    """Stand-in for robocorp's work-item Input: the two things the job asks of it."""
+    """Stand-in for robocorp's work-item Input: the few things the job asks of it."""
 
     def __init__(self, name: str, data: bytes) -> None:
         self.files = [name]
         self._data = {name: data}
         self.payload: dict = {}
+        self.saved = 0
+
+    def save(self) -> None:
+        self.saved += 1
 
     def get_file(self, name: str, path: Path) -> Path:
         path.write_bytes(self._data[name])
@@ -81,6 +85,10 @@ def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
         (layout,) = memory.all()
         assert layout.documents == 1 and layout.vendor_name == truth["vendor_name"]
         assert layout.fields["invoice_number"].places
+        assert item.payload["layout_taught"] == layout.id and item.saved
+        # A retried attempt of the same item does not teach the same approval twice.
+        InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
+        assert memory.all()[0].documents == 1
 
 
 def test_an_admin_lists_and_removes_learned_layouts(tmp_path: Path,
