@@ -64,20 +64,27 @@ def learn_place(doc: Document, cand: Candidate) -> Place:
                  dx1=x1 - box[0], dy=y0 - box[1], height=max(y1 - y0, 1.0))
 
 
-# Per page, per line: the line's anchor words (folded) and their boxes.
-Folded = list[list[tuple[list[str], list[Box]]]]
+class Folded:
+    """Each line's anchor words (folded) and their boxes, per page: a page is folded the
+    first time a place asks for it, so the middle pages of a long invoice are never."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+        self._pages: dict[int, list[tuple[list[str], list[Box]]]] = {}
+
+    def __getitem__(self, index: int) -> list[tuple[list[str], list[Box]]]:
+        if index not in self._pages:
+            lines = []
+            for line in self._doc.pages[index].lines:
+                kept = [(f, w.box) for w in line.words if (f := anchor_word(w)) is not None]
+                lines.append(([f for f, _ in kept], [b for _, b in kept]))
+            self._pages[index] = lines
+        return self._pages[index]
 
 
 def fold(doc: Document) -> Folded:
-    """Every line's anchor words, computed once per document for all the places read."""
-    out: Folded = []
-    for page in doc.pages:
-        lines = []
-        for line in page.lines:
-            kept = [(f, w.box) for w in line.words if (f := anchor_word(w)) is not None]
-            lines.append(([f for f, _ in kept], [b for _, b in kept]))
-        out.append(lines)
-    return out
+    """The anchor words of ``doc``, computed once per document for all the places read."""
+    return Folded(doc)
 
 
 def find(doc: Document, folded: Folded, candidates: list[Candidate],
