@@ -83,6 +83,8 @@ def consume() -> None:
                                            settings.erp_password)
                 _guarded(InvoiceJob(item, erp, settings, layouts).run)
     finally:
+        if layouts is not None:
+            layouts.close()
         if erp is not None:
             erp.close()
         if browser is not None:

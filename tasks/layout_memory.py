@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection
 
-from skills.layouts.memory import Layout, LayoutMemory, StaleLayout
+from skills.layouts.memory import Layout, StaleLayout
 from tasks.run_log import on_a_worker
 from workitems import Conflict, Store
 
@@ -44,12 +44,15 @@ class StoreLayouts:
     def remove(self, layout_id: str) -> bool:
         return self.store.delete_record(KIND, layout_id)
 
+    def close(self) -> None:
+        self.store.close()
+
 
 def _layout(data: object, version: int) -> Layout:
     return Layout.model_validate({**data, "version": version})  # type: ignore[dict-item]
 
 
-def open_layouts() -> LayoutMemory | None:
+def open_layouts() -> StoreLayouts | None:
     """The store's layouts when the bot runs on a worker of the store, else None."""
     if os.environ.get("AP_LAYOUT_MEMORY", "on").lower() in ("off", "0", "false", "no"):
         return None
