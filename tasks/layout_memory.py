@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from typing import Any
 
 from skills.layouts.memory import Layout, StaleLayout
 from tasks.run_log import on_a_worker
@@ -30,7 +31,8 @@ class StoreLayouts:
         return [_layout(r.data, r.version) for r in self.store.records(KIND, vendors)]
 
     def save(self, layout: Layout) -> Layout:
-        data = layout.model_dump(mode="json", exclude={"version"})
+        data = {**layout.model_dump(mode="json", exclude={"version"}),
+                "summary": summary(layout)}
         try:
             record = self.store.put_record(KIND, layout.id, layout.vendor, data,
                                            expected_version=layout.version, actor=self.actor)
@@ -63,7 +65,17 @@ def open_layouts() -> StoreLayouts | None:
     return StoreLayouts(open_store())
 
 
-def describe(layout: Layout) -> dict[str, object]:
+def summary(layout: Layout) -> dict[str, str]:
+    """What the Control Room shows an admin beside the layout's record."""
+    seen = describe(layout)
+    agreement = ", ".join(f"{name} {share}" for name, share in seen["agreement"].items())
+    return {"vendor": str(seen["vendor"]), "documents seen": str(seen["documents"]),
+            "last taught": str(seen["taught_at"]),
+            "last correction": str(seen["last_correction"] or "none"),
+            "fields read right / read at the learned place": agreement or "not read yet"}
+
+
+def describe(layout: Layout) -> dict[str, Any]:
     """What an admin sees of a layout: vendor, documents seen, last correction, and per
     field how often its learned place was right (confirmed / read there)."""
     agreement = {name: f"{f.confirmed}/{f.confirmed + f.contradicted}"

@@ -43,6 +43,8 @@ def test_workers_share_what_one_of_them_learned(store: Store) -> None:
             taught.id, 2, 2)
     (kept,) = StoreLayouts(store).all()
     assert kept.version == 2
+    # What the Control Room's administrators see beside the record.
+    assert store.records("layout")[0].data["summary"]["documents seen"] == "2"
     with pytest.raises(StaleLayout):  # a save over a newer version is refused
         StoreLayouts(store).save(taught)
     assert StoreLayouts(store).remove(taught.id) and StoreLayouts(store).all() == []

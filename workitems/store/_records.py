@@ -1,7 +1,9 @@
 """Keyed records other parts of the product keep in the store, versioned.
 
 A record is a JSON document under (kind, key), in a group it is looked up by
-(for example the learned layouts of one vendor). Every write names the version it
+(for example the learned layouts of one vendor). A record may carry, under
+``summary``, a flat mapping of labels to short texts for people: the Control Room's
+administrators see it beside the record, and may remove the record. Every write names the version it
 read: a write over a record someone changed meanwhile is refused with Conflict, so
 workers on many machines sharing the store never lose each other's changes. The
 store knows nothing of what a record means.
@@ -37,9 +39,13 @@ def _record(db: Database, row: Row) -> Record:
                   updated_by=row["updated_by"])
 
 
-def records(db: Database, cur: Cursor, kind: str,
+def records(db: Database, cur: Cursor, kind: str | None,
             groups: Collection[str] | None = None) -> list[Record]:
-    """Records of ``kind``, only those in ``groups`` when given."""
+    """Records of ``kind`` (of every kind when None), only those in ``groups`` when
+    given."""
+    if kind is None:
+        rows = cur.execute("SELECT * FROM records ORDER BY kind, updated_at DESC, key")
+        return [_record(db, r) for r in rows]
     if groups is None:
         rows = cur.execute("SELECT * FROM records WHERE kind = :k ORDER BY key", {"k": kind})
         return [_record(db, r) for r in rows]

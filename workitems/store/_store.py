@@ -705,8 +705,8 @@ class Store:
 
     # -- keyed records (versioned documents other parts of the product keep here) -----------
 
-    def records(self, kind: str, groups: Collection[str] | None = None) -> list[Record]:
-        """Records of ``kind``; only those in ``groups`` when given."""
+    def records(self, kind: str | None, groups: Collection[str] | None = None) -> list[Record]:
+        """Records of ``kind`` (every kind when None); only those in ``groups`` when given."""
         with self.db.transaction(write=False) as cur:
             return _records.records(self.db, cur, kind, groups)
 
