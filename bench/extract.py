@@ -2,6 +2,7 @@
 the scorer and a plain label-regex baseline.
 
     python -m bench.extract [--count 60] [--receipts 20] [--realdata DIR] [--sroie N]
+                            [--recurring 48 --layout-repeat 6]
 
 Sets: the procedural-heldout family (layouts from a grammar, with block variants and
 wordings no training document has), its credit notes, the fixed held-out layouts,
@@ -14,8 +15,15 @@ The previous scorer runs through today's decision code (its own feature list), s
 comparison isolates the model. All extractors see the same Document (read once).
 Vendor names are compared as skills.evaluate does (fair rule; see VENDOR_RULE).
 "precision (accepted)" is the share of auto-accepted fields that are right, with the
-share of fields accepted in brackets; the rules accept nothing. Prints a table, then
-one JSON line of the figures.
+share of fields accepted in brackets; the rules accept nothing.
+
+Layout memory (skills.layouts): a procedural-heldout set whose vendors each print their
+own layout again and again (``--layout-repeat``) is replayed in order, each invoice taught
+after it is read, as a clerk's approval teaches it. Its figures: what learning costs when
+reading (finding the layout and reading its places, per document, mean and max; target
+10 ms), the whole extraction with and without the memory (the baseline, same documents),
+and the accuracy of all twelve fields on invoices of layouts taught before. Prints the
+tables, then one JSON line of the figures.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from rich.table import Table  # noqa: E402
 from devdata.generator import generate_set  # noqa: E402
 from skills.documents import read_document  # noqa: E402
 from skills.evaluate import Case, invoice2data_cases, sroie_cases, synthetic_cases  # noqa: E402
-from skills.evaluate import _same as same_value  # noqa: E402
+from skills.evaluate import same as same_value  # noqa: E402
 from skills.extract import extract  # noqa: E402
 from skills.extract.labels import find_labels  # noqa: E402
 from skills.extract.model import (  # noqa: E402
@@ -137,6 +145,11 @@ def main() -> int:
     parser.add_argument("--realdata", type=Path, default=Path(os.environ.get(
         "AP_REALDATA", ROOT.parent / "shared" / "realdata")))
     parser.add_argument("--sroie", type=int, default=40, help="SROIE receipts to read (0: none)")
+    parser.add_argument("--recurring", type=int, default=48,
+                        help="invoices of recurring vendor layouts for the layout memory "
+                        "(0: none)")
+    parser.add_argument("--layout-repeat", type=int, default=6,
+                        help="invoices per vendor layout in that set")
     args = parser.parse_args()
     scorer = default_scorer()
     extractors: dict[str, Extractor] = {"model": learned(scorer)}
@@ -171,6 +184,8 @@ def main() -> int:
     if sroie.is_dir() and args.sroie:
         figures["sroie_receipts"] = run(list(sroie_cases(sroie))[:args.sroie], extractors)
     _print_table(figures, extractors, scorer.version, previous)
+    if args.recurring:
+        figures["layout_memory"] = _layout_memory(scorer, args.recurring, args.layout_repeat)
     print(json.dumps({"model": scorer.version, "previous": previous,
                       "baseline": "first label, same line", **figures}))
     return 0
@@ -198,6 +213,48 @@ def _print_table(figures: dict[str, dict], extractors: dict[str, Extractor], ver
                       f"{f['ratio_to_rules']:.2f}x",
                       f"{f['model_ms_per_page']:.1f} ({f['model_ms_per_page_max']:.1f})")
     Console().print(table)
+
+
+def _layout_memory(scorer: FieldScorer, count: int, repeat: int) -> dict:
+    """Replay invoices of recurring layouts with a layout memory (skills.layouts.replay)."""
+    from skills.layouts.replay import replay, summarise_replay  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_set(Path(tmp), count, seed=2025, family="procedural-heldout",
+                     layout_repeat=repeat)
+        summary = summarise_replay(replay(list(synthetic_cases(Path(tmp))), scorer))
+    seen = summary["seen_before"]
+    figures = {
+        "documents": summary["documents"], "layouts": summary["layouts"],
+        "learning_ms_mean": summary["recall_ms_mean"], "learning_ms_max": summary["recall_ms_max"],
+        "extract_ms_with_memory": summary["extract_ms_mean"],
+        "extract_ms_without": summary["extract_alone_ms_mean"],
+        "seen_accuracy_with_memory": seen["with_memory"]["accuracy"],
+        "seen_accuracy_without": seen["model_alone"]["accuracy"],
+        "seen_precision_with_memory": seen["with_memory"]["precision_accepted"],
+        "seen_precision_without": seen["model_alone"]["precision_accepted"],
+    }
+    figures["extract_time_ratio"] = (figures["extract_ms_with_memory"]
+                                     / max(figures["extract_ms_without"], 1e-9))
+    table = Table(title=f"Layout memory: {count} invoices of {summary['layouts']} recurring "
+                        "layouts (procedural held-out), each taught after it is read")
+    for column in ("learning ms/doc (max)", "extract ms with / without (ratio)",
+                   "accuracy, layouts seen before: with / without",
+                   "precision accepted: with / without"):
+        table.add_column(column, justify="right")
+
+    def f(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    table.add_row(f"{figures['learning_ms_mean']:.2f} ({figures['learning_ms_max']:.2f})",
+                  f"{figures['extract_ms_with_memory']:.1f} / {figures['extract_ms_without']:.1f}"
+                  f" ({figures['extract_time_ratio']:.2f}x)",
+                  f"{f(figures['seen_accuracy_with_memory'])} / "
+                  f"{f(figures['seen_accuracy_without'])}",
+                  f"{f(figures['seen_precision_with_memory'])} / "
+                  f"{f(figures['seen_precision_without'])}")
+    Console().print(table)
+    return figures
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Measure extraction on a folder of documents with ground truth.
 
     python -m skills.evaluate DIR [--format synthetic|invoice2data|sroie] [--limit N] [--misses]
-                                  [--cached] [--version V]
+                                  [--cached] [--version V] [--learn]
 
 Formats (detected from the folder when not given):
 - synthetic: ``NAME.pdf|jpg`` + ``NAME.json`` written by ``devdata.generator``
@@ -17,7 +17,10 @@ then one JSON line: per-field accuracy, straight-through rate (documents whose
 every scored required field passes its method's threshold), precision of
 accepted fields, expected calibration error and seconds per page (reading +
 extraction). ``--misses`` first lists every wrong field: what was expected, what was
-read, and whether it would have been accepted.
+read, and whether it would have been accepted. ``--learn`` replays the folder in order
+as a clerk would, teaching each document's true values to a layout memory after
+scoring it (skills.layouts.replay): accuracy on first-seen layouts and after 1, 2 and
+5 corrections of a layout, and the precision of auto-accepted fields at each point.
 """
 
 from __future__ import annotations
@@ -36,9 +39,16 @@ from rich.progress import Progress
 from rich.table import Table
 
 from skills.errors import UnreadableDocument
-from skills.extract import REQUIRED_FIELDS, document_method, extract, values_match
+from skills.extract import REQUIRED_FIELDS, Extraction, document_method, extract, values_match
 from skills.extract.model import MODELS_DIR, FieldScorer, load_scorer
-from skills.normalize import format_decimal, normalize_amount, normalize_date, normalize_identifier
+from skills.normalize import (
+    format_decimal,
+    normalize_amount,
+    normalize_date,
+    normalize_identifier,
+    normalize_text,
+)
+from skills.schema import Document
 from skills.train import expected_calibration_error
 
 console = Console(stderr=True)
@@ -57,6 +67,9 @@ class Case:
     truth: dict[str, str | None]  # only the fields this format scores
     kind: str = ""  # invoice | receipt, when the format says
     document_type: str | None = None  # invoice | credit_note | corrected_invoice, when known
+    # Documents of one group share a layout: the generator's layout and vendor, or the
+    # issuer of a third-party invoice (what ``--learn`` counts corrections by).
+    group: str = ""
 
 
 @dataclass
@@ -104,7 +117,8 @@ def synthetic_cases(folder: Path) -> Iterator[Case]:
         if doc.with_suffix(".json").exists():
             generated = load_truth(doc)
             yield Case(doc.stem, doc, generated.truth.header(), generated.rendering.kind,
-                       generated.truth.document_type)
+                       generated.truth.document_type,
+                       f"{generated.truth.vendor_name}|{generated.rendering.layout}")
 
 
 def invoice2data_cases(folder: Path) -> Iterator[Case]:
@@ -124,7 +138,7 @@ def invoice2data_cases(folder: Path) -> Iterator[Case]:
             truth["total"] = format_decimal(data["amount"])
         if data.get("currency"):
             truth["currency"] = str(data["currency"]).upper()
-        yield Case(pdf.stem, pdf, truth)
+        yield Case(pdf.stem, pdf, truth, group=normalize_text(str(data.get("issuer") or "")))
 
 
 def sroie_cases(folder: Path) -> Iterator[Case]:
@@ -136,7 +150,8 @@ def sroie_cases(folder: Path) -> Iterator[Case]:
         truth = {"vendor_name": data.get("company"),
                  "invoice_date": normalize_date(data.get("date", ""), dayfirst=True),
                  "total": normalize_amount(data.get("total", ""))}
-        yield Case(key.stem, image, {k: v for k, v in truth.items() if v}, "receipt")
+        yield Case(key.stem, image, {k: v for k, v in truth.items() if v}, "receipt",
+                   group=normalize_text(str(data.get("company") or "")))
 
 
 LOADERS = {"synthetic": synthetic_cases, "invoice2data": invoice2data_cases,
@@ -146,27 +161,40 @@ LOADERS = {"synthetic": synthetic_cases, "invoice2data": invoice2data_cases,
 # ------------------------------------------------------------------ scoring
 
 
-def _same(name: str, predicted: str | None, expected: str | None, strict: bool = False) -> bool:
+def same(name: str, predicted: str | None, expected: str | None, strict: bool = False) -> bool:
     if name == "invoice_number" and predicted and expected:
         return predicted.replace(" ", "").upper() == expected.replace(" ", "").upper()
     return values_match(name, predicted, expected, strict=strict)
 
 
-def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
+def read_case(case: Case, cached: bool = False) -> Document:
+    """The case's document, read (or taken from the OCR cache when ``cached``)."""
     from skills.documents import read_document  # noqa: PLC0415
     from skills.train import read_cached  # noqa: PLC0415
 
-    result = Scored(case.name, kind=case.kind)
+    return read_cached(case.path) if cached else read_document(case.path.read_bytes(),
+                                                               case.path.name)
+
+
+def unreadable(case: Case, error: str) -> Scored:
+    return Scored(case.name, kind=case.kind, error=error,
+                  fields={n: FieldScore(False, 0.0, False, False) for n in case.truth})
+
+
+def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
     start = time.perf_counter()
     try:
-        doc = read_cached(case.path) if cached else read_document(case.path.read_bytes(),
-                                                                   case.path.name)
+        doc = read_case(case, cached)
     except UnreadableDocument as exc:
-        result.error = str(exc)
-        result.fields = {n: FieldScore(False, 0.0, False, False) for n in case.truth}
-        return result
+        return unreadable(case, str(exc))
     extraction = extract(doc, scorer)
-    result.seconds = time.perf_counter() - start
+    return score_extraction(case, doc, extraction, time.perf_counter() - start)
+
+
+def score_extraction(case: Case, doc: Document, extraction: Extraction,
+                     seconds: float) -> Scored:
+    """How right each field of ``extraction`` is against the case's truth."""
+    result = Scored(case.name, kind=case.kind, seconds=seconds)
     result.pages = len(doc.pages)
     result.method = document_method(doc)
     accepted = extraction.accepted()
@@ -175,8 +203,8 @@ def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
     for name, expected in case.truth.items():
         got = extraction.fields[name]
         result.fields[name] = FieldScore(
-            _same(name, got.value, expected), got.confidence, name in accepted,
-            _same(name, got.value, expected, strict=True), got.method, got.value, expected)
+            same(name, got.value, expected), got.confidence, name in accepted,
+            same(name, got.value, expected, strict=True), got.method, got.value, expected)
     return result
 
 
@@ -315,13 +343,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="list every wrong field before the summary")
     parser.add_argument("--version", help="an earlier registered version of the scorer "
                                           "(models/registry.json 'previous'), to compare")
+    parser.add_argument("--learn", action="store_true",
+                        help="replay the folder in order, teaching each document's true "
+                             "values to a layout memory after scoring it")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         console.print(f"[red]{args.folder} is not a folder[/red]")
         return 2
+    if args.learn:
+        return _learn(args)
     summary = evaluate(args.folder, args.format, args.limit, args.models_dir, args.cached,
                        misses=args.misses, version=args.version)
     print_table(summary, f"{summary['format']}: {summary['folder']} ({summary['model']})")
+    print(json.dumps(summary))
+    return 0
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from skills.layouts.replay import print_replay, replay, summarise_replay  # noqa: PLC0415
+
+    fmt = args.format or detect_format(args.folder)
+    cases = list(LOADERS[fmt](args.folder))[:args.limit]
+    scorer = load_scorer(args.models_dir, version=args.version)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"Replaying {len(cases)} {fmt} documents", total=len(cases))
+        result = replay(cases, scorer, args.cached, progress=lambda: progress.advance(task))
+    summary = summarise_replay(result)
+    summary.update(format=fmt, folder=args.folder.name, model=f"{scorer.name} {scorer.version}")
+    print_replay(summary, f"learning from corrections: {summary['folder']} "
+                          f"({summary['model']})")
     print(json.dumps(summary))
     return 0
 

@@ -532,6 +532,12 @@ the document does not confirm: amounts that do not add up, an invoice number wit
 its own label or nearer another number's label, a vendor value in the buyer's block, a
 due date before the invoice date, and every field of a page whose printed labels are
 mostly unknown. The held-out figures above include these checks.
+
+Beside the model, `skills.layouts` remembers each vendor's layout once a clerk approved
+one of its invoices (where each field sat next to its printed labels) and reads the next
+invoice of that layout there too. A value read at a learned place is checked like any
+other and its confidence is the layout's own record (how often that place was right, 0.5
+after one example), so the thresholds above still decide what is accepted.
 """
     path.write_text(card.replace("\n\n\n\n", "\n\n"))
     return path

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from robocorp import workitems
@@ -38,6 +39,7 @@ from skills.validate import (
     validate,
 )
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
+from tasks.layout_memory import open_layouts
 from tasks.payloads import (
     REQUIRED_FIELDS,
     ErpContext,
@@ -54,6 +56,9 @@ from tasks.run_log import RunTally
 from tasks.settings import BotSettings
 from workitems.adapter import settling_attempt
 
+if TYPE_CHECKING:
+    from skills.layouts.memory import LayoutMemory
+
 DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
 LOGGER = logging.getLogger(__name__)
 
@@ -65,6 +70,7 @@ def consume() -> None:
     from tasks.erp_screens import ErpSession
 
     settings = BotSettings.from_env()
+    layouts = open_layouts()
     tally = RunTally("posted")
     browser = None
     erp = None
@@ -75,8 +81,10 @@ def consume() -> None:
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
                                            settings.erp_password)
-                _guarded(InvoiceJob(item, erp, settings).run)
+                _guarded(InvoiceJob(item, erp, settings, layouts).run)
     finally:
+        if layouts is not None:
+            layouts.close()
         if erp is not None:
             erp.close()
         if browser is not None:
@@ -106,10 +114,12 @@ def _guarded(job: Callable[[], None]) -> None:
 class InvoiceJob:
     """One invoice item, from payload to posting."""
 
-    def __init__(self, item: workitems.Input, erp, settings: BotSettings) -> None:  # noqa: ANN001
+    def __init__(self, item: workitems.Input, erp, settings: BotSettings,  # noqa: ANN001
+                 layouts: LayoutMemory | None = None) -> None:
         self.item = item
         self.erp = erp
         self.settings = settings
+        self.layouts = layouts  # learned vendor layouts (skills.layouts), None: none kept
         self.payload = _invoice_payload(item)
         # A currency that could not be read, suggested from the seller's country, and what
         # to tell a person if the ERP does not confirm it.
@@ -187,6 +197,7 @@ class InvoiceJob:
     def _fields(self) -> tuple[dict[str, str | None], list[LineItem], bool]:
         review = self.payload.review
         if review is not None and review.action == "approve":
+            self._teach(review.fields)
             return dict(review.fields), list(review.lines or []), True
         from skills.documents import read_document
         from skills.extract import extract
@@ -196,7 +207,7 @@ class InvoiceJob:
             doc = read_document(data, self.payload.document.filename)
         except UnreadableDocument as exc:
             self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
-        extraction = extract(doc)
+        extraction = extract(doc, layouts=self.layouts)
         LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
                     len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
                     "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"
@@ -204,7 +215,7 @@ class InvoiceJob:
         self.payload.extracted = Extracted(
             fields={name: FieldValue(value=f.value, confidence=f.confidence, page=f.page,
                                      box=list(f.box) if f.box else None, method=f.method,
-                                     raw=f.raw)
+                                     raw=f.raw, layout=f.layout)
                     for name, f in extraction.fields.items()},
             lines=[LineItem(description=li.description, quantity=li.quantity,
                             unit_price=li.unit_price, amount=li.amount)
@@ -241,6 +252,29 @@ class InvoiceJob:
         if unsure:
             self._fail(unsure)
         return values, list(self.payload.extracted.lines), False
+
+    def _teach(self, approved: dict[str, str | None]) -> None:
+        """Teach the vendor's layout the values a person approved, so its next invoice is
+        read at the places they were found. The memory only learns: a document that
+        cannot be read again, or a memory that cannot be reached, never stops the posting."""
+        if (self.layouts is None or self.payload.layout_taught is not None
+                or self.payload.document.filename not in self.item.files):
+            return
+        from skills.documents import read_document
+        from skills.layouts import teach_document
+
+        try:
+            doc = read_document(self._document_bytes(), self.payload.document.filename)
+            layout = teach_document(self.layouts, doc, approved)
+        except Exception as exc:  # noqa: BLE001 - learning is never worth a failed item
+            LOGGER.warning("the layout memory did not learn from %s: %s",
+                           self.payload.document.filename, exc)
+            return
+        if layout is not None:
+            LOGGER.info("layout %s of %s taught (%d documents)", layout.id, layout.vendor,
+                        layout.documents)
+            self.payload.layout_taught = layout.id
+            self._save()
 
     def _not_overridden(self, findings: list[Finding]) -> list[Finding]:
         """The checks that still stand after a person's approval: every check runs again

@@ -44,6 +44,7 @@ class FieldValue(BaseModel):
     box: list[float] | None = None  # x0, y0, x1, y1 in PDF points from the top-left
     method: str | None = None  # xml, text, ocr, or human
     raw: str | None = None  # the text as printed
+    layout: str | None = None  # the learned vendor layout that read or confirmed it
 
 
 class LineItem(BaseModel):
@@ -129,3 +130,6 @@ class InvoicePayload(BaseModel):
     posting_started: datetime | None = None
     posting_target: PostingTarget | None = None  # saved with posting_started
     posting: Posting | None = None
+    # The learned layout this item's approved fields taught (skills.layouts): a retried
+    # attempt does not teach it twice.
+    layout_taught: str | None = None

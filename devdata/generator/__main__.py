@@ -2,7 +2,7 @@
 
     python -m devdata.generator --out DIR --count N --seed S
         [--scanned-share 0.3] [--family train|heldout|procedural|procedural-heldout]
-        [--receipt-share 0.3 [--receipt-scanned-share 0.7]]
+        [--receipt-share 0.3 [--receipt-scanned-share 0.7]] [--layout-repeat N]
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendors", type=Path,
                         help="JSON list of vendors {name, vat, iban, address}")
     parser.add_argument("--po-numbers", type=Path, help="text file, one PO number per line")
+    parser.add_argument("--layout-repeat", type=int, default=1,
+                        help="invoices per vendor layout: count/N vendors take turns, each "
+                        "always printing its own layout (to measure learning from corrections)")
     args = parser.parse_args(argv)
     vendors = None
     if args.vendors:
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                              args.einvoice_share, vendors, pos,
                              progress=lambda n: progress.advance(task, n),
                              receipt_share=args.receipt_share,
-                             receipt_scanned_share=args.receipt_scanned_share)
+                             receipt_scanned_share=args.receipt_scanned_share,
+                             layout_repeat=args.layout_repeat)
     print(f"{len(files)} invoices written to {args.out}")
     return 0
 

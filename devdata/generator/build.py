@@ -81,23 +81,26 @@ def render_invoice(
     *,
     country: str | None = None,
     buyer_vat: str | None = None,
+    house: int | None = None,
 ) -> tuple[bytes, str, GeneratedInvoice]:
     """One invoice: (file bytes, file suffix, ground truth). A given ``truth`` is printed
     instead of a sampled one (the demo bills the development ERP's real orders). The
     procedural families embed no e-invoice; printing a given truth, they take the
     seller's ``country`` (else the one its VAT id or IBAN names) and print ``buyer_vat``
-    with the buyer when given."""
+    with the buyer when given. Invoices of one ``house`` share their vendor, layout, style
+    and font (a vendor's recurring layout); their facts differ."""
     if family in procedural.FAMILIES:
         return _render_procedural(seed, index, family, scanned, vendors, po_numbers, truth,
-                                  country, buyer_vat)
+                                  country, buyer_vat, house)
     rng = random.Random(f"{seed}/{index}")
+    looks = rng if house is None else random.Random(f"{seed}/house/{house}")
     layouts = TRAIN_LAYOUTS if family == "train" else HELDOUT_LAYOUTS
-    layout_name = rng.choice(sorted(layouts))
-    vendor = rng.choice(list(vendors)) if vendors else make_vendor(rng)
+    layout_name = looks.choice(sorted(layouts))
+    vendor = looks.choice(list(vendors)) if vendors else make_vendor(looks)
     sampled = make_invoice(rng, vendor, list(po_numbers) if po_numbers else None)
     truth = truth or sampled  # sampled either way, so the layout draws stay the same
-    style = pick_style(rng, _language(rng, vendor.country), truth.currency)
-    font = rng.choice(available_fonts())
+    style = pick_style(looks, _language(looks, vendor.country), truth.currency)
+    font = looks.choice(available_fonts())
     canvas = Canvas(font)
     layouts[layout_name](canvas, truth, style, rng)
     builder = _build_cii() if einvoice and not scanned else None
@@ -120,9 +123,10 @@ def render_invoice(
 def _render_procedural(seed: int, index: int, family: str, scanned: bool,
                        vendors: Sequence[Vendor] | None, po_numbers: Sequence[str] | None,
                        truth: InvoiceTruth | None = None, country: str | None = None,
-                       buyer_vat: str | None = None) -> tuple[bytes, str, GeneratedInvoice]:
+                       buyer_vat: str | None = None,
+                       house: int | None = None) -> tuple[bytes, str, GeneratedInvoice]:
     printed = procedural.render(seed, index, family, scanned, vendors, po_numbers, truth,
-                                country=country, buyer_vat=buyer_vat)
+                                country=country, buyer_vat=buyer_vat, house=house)
     data, suffix = printed.pdf, ".pdf"
     if scanned:
         data, suffix = scan_pdf(data, random.Random(f"{seed}/{index}/scan")), ".jpg"
@@ -184,11 +188,18 @@ def generate_set(
     progress: Callable[[int], None] | None = None,
     receipt_share: float = 0.0,
     receipt_scanned_share: float | None = None,
+    layout_repeat: int = 1,
 ) -> list[Path]:
     """Write ``count`` documents and their ``.json`` truth into ``out``; returns the files.
 
     A ``receipt_share`` of them are till receipts (``receipt_scanned_share`` of those
-    scanned, ``scanned_share`` unless given), the rest invoices."""
+    scanned, ``scanned_share`` unless given), the rest invoices. With ``layout_repeat``
+    N > 1 the invoices come from count/N vendors, each with its own layout, taking turns
+    (document i is vendor i mod count/N's): each layout recurs about N times, as a
+    recurring vendor's invoices do."""
+    if layout_repeat < 1:
+        raise ValueError(f"layout_repeat must be at least 1, not {layout_repeat}")
+    houses = -(-count // layout_repeat) if layout_repeat > 1 else 0
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     out.mkdir(parents=True, exist_ok=True)
@@ -204,7 +215,8 @@ def generate_set(
             scanned = pick < scanned_share
             einvoice = not scanned and pick < scanned_share + einvoice_share
             data, suffix, generated = render_invoice(seed, index, family, scanned, einvoice,
-                                                     vendors, po_numbers)
+                                                     vendors, po_numbers,
+                                                     house=index % houses if houses else None)
             name = f"{family}-{seed}-{index:05d}"
         path = out / f"{name}{suffix}"
         path.write_bytes(data)

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 __all__ = [
     "EXCLUSIVE", "INFERRED_CONFIDENCE", "LEGAL_FORMS", "REQUIRED_FIELDS", "Decision",
-    "Extraction", "Field", "LineItem", "decide", "decision_method", "document_method",
+    "Extraction", "Field", "LineItem", "decide", "decision_method", "document_candidates",
+    "document_method",
     "extract", "feature_matrix", "name_words", "values_match",
 ]
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         LineItem,
         decide,
         decision_method,
+        document_candidates,
         document_method,
         extract,
         feature_matrix,

@@ -433,10 +433,13 @@ def document_dayfirst(doc: Document) -> bool:
 
 def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
                      own: OurCompanies | None = None,
-                     kind: DocumentType | None = None) -> list[Candidate]:
+                     kind: DocumentType | None = None,
+                     unlabelled: list[Candidate] | None = None) -> list[Candidate]:
     """Every candidate of every header field in ``doc``, with features. Amounts of a credit
     note are negative; values that are one of ``own`` companies' are left out. ``kind``:
-    the document's type when the caller knows it already."""
+    the document's type when the caller knows it already. ``unlabelled``, when given,
+    receives the values of NEEDS_LABEL fields left out for printing no label of theirs
+    nearby: a learned layout (skills.layouts) knows their place without the label."""
     dayfirst = document_dayfirst(doc)
     kind = document_type(doc) if kind is None else kind
     sign = -1 if kind == DocumentType.CREDIT_NOTE else 1
@@ -464,6 +467,10 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
             for fld in _KIND_FIELDS[span.kind]:
                 feats = _label_features(rel, ctx.labels, si, fld, span)
                 if fld in NEEDS_LABEL and feats["d_right"] > 0.6 and feats["d_below"] > 0.15:
+                    if unlabelled is not None:
+                        unlabelled.append(Candidate(fld, span.value, span.raw, ctx.page.number,
+                                                    span.box, span.confidence,
+                                                    _method(ctx.page, span), feats))
                     continue
                 feats.update(span.extra)
                 feats.update(doc_feats.get(id(span), {}))

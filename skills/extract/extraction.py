@@ -20,6 +20,7 @@ import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -28,12 +29,16 @@ from pydantic import Field as PydanticField
 from skills.doctype import DocumentType, document_type
 from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
 from skills.extract.checks import apply_checks, balanced, label_familiarity
+from skills.extract.learned import with_learned
 from skills.extract.lines import TableRow, find_line_items
 from skills.extract.model import FieldScorer, default_scorer, threshold_for
 from skills.extract.suggestions import INFERRED_CONFIDENCE, suggest_missing  # noqa: F401 (public)
 from skills.normalize import normalize_field, normalize_text
 from skills.party_roles import OurCompanies, our_companies
 from skills.schema import Document
+
+if TYPE_CHECKING:
+    from skills.layouts import LayoutMemory, Recalled
 
 REQUIRED_FIELDS = ("vendor_name", "invoice_number", "invoice_date", "currency", "total")
 # Fields every invoice has: the best candidate is taken even when its score is low.
@@ -57,6 +62,8 @@ class Field(BaseModel):
     # Why a person must look even if the model is sure: a check the value failed
     # ("net + tax does not make the total"); None when every check passed.
     check: str | None = None
+    # The learned layout (skills.layouts) that read this value or agreed with it.
+    layout: str | None = None
 
 
 class LineItem(BaseModel):
@@ -85,6 +92,10 @@ class Extraction(BaseModel):
     # Share of the document's printed labels ("Kundennummer:") the extractor knows; a page
     # of mostly unknown labels is a layout unlike any it learned from.
     familiarity: float = 1.0
+    # The learned layout the document was recognised as (skills.layouts), if any, and the
+    # time spent finding it and reading its places.
+    layout: str | None = None
+    layout_seconds: float = 0.0
 
     def values(self) -> dict[str, str | None]:
         return {name: f.value for name, f in self.fields.items()}
@@ -115,35 +126,84 @@ class Extraction(BaseModel):
 
 
 def extract(doc: Document, scorer: FieldScorer | None = None,
-            own: OurCompanies | None = None) -> Extraction:
+            own: OurCompanies | None = None,
+            layouts: LayoutMemory | None = None) -> Extraction:
     """The fields of ``doc``. ``own``: the buyer's own companies, never the vendor
-    (default: the list named by ``AP_OUR_COMPANIES``)."""
+    (default: the list named by ``AP_OUR_COMPANIES``). ``layouts``: learned layouts
+    (skills.layouts); a value read at a learned place is taken beside the model's."""
     start = time.perf_counter()
     scorer = scorer or default_scorer()
     own = our_companies() if own is None else own
     familiarity = 1.0
+    recalled: Recalled | None = None
+    layout_seconds = 0.0
     if doc.einvoice:
         fields, line_items = _from_einvoice(doc.einvoice), _einvoice_lines(doc.einvoice)
         kind = str(doc.einvoice.get("document_type") or DocumentType.INVOICE.value)
     else:
-        doc_kind = document_type(doc)
+        found = document_candidates(doc, own)
+        doc_kind, items, candidates = found.kind, found.items, found.scored
         kind = doc_kind.value
-        items = [row for page in doc.pages for row in find_line_items(page)]
-        candidates = build_candidates(doc, [Decimal(r.amount) for r in items], own, doc_kind)
         probs = scorer.probabilities(feature_matrix(candidates, scorer.features))
         decisions = decide(candidates, probs)
         method = document_method(doc)
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
-        apply_checks(fields, decisions, line_items, familiarity, doc, kind, candidates)
+
+        check_seconds: list[float] = []
+
+        def checks(chosen: dict[str, Field], why: dict[str, Decision]) -> None:
+            began = time.perf_counter()
+            apply_checks(chosen, why, line_items, familiarity, doc, kind, candidates)
+            check_seconds.append(time.perf_counter() - began)
+
+        if layouts is not None:
+            from skills.layouts import recall  # noqa: PLC0415 - it imports this module
+
+            layout_start = time.perf_counter()
+            recalled = recall(layouts, doc, found.all)
+            if recalled is not None:
+                fields, decisions = with_learned(recalled, fields, decisions, checks)
+            else:
+                checks(fields, decisions)
+            # Checking the model's own fields is done either way: not the memory's cost.
+            layout_seconds = time.perf_counter() - layout_start - check_seconds[0]
+        else:
+            checks(fields, decisions)
         suggest_missing(fields, candidates, doc)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
         thresholds=dict(scorer.thresholds), seconds=time.perf_counter() - start,
         document_type=kind, familiarity=familiarity,
+        layout=recalled.layout.id if recalled is not None else None,
+        layout_seconds=layout_seconds,
     )
+
+
+class Candidates(NamedTuple):
+    kind: DocumentType
+    items: list[TableRow]  # line items
+    scored: list[Candidate]  # every candidate of every field: what the model scores
+    # Values of fields that need a label, printed without one the extractor knows: never
+    # scored, but a learned layout may know their place.
+    unlabelled: list[Candidate]
+
+    @property
+    def all(self) -> list[Candidate]:
+        return self.scored + self.unlabelled
+
+
+def document_candidates(doc: Document, own: OurCompanies | None = None) -> Candidates:
+    """The document's kind, its line items and its candidate values: what the model
+    scores, and what a learned layout is read from and taught with."""
+    doc_kind = document_type(doc)
+    items = [row for page in doc.pages for row in find_line_items(page)]
+    unlabelled: list[Candidate] = []
+    scored = build_candidates(doc, [Decimal(r.amount) for r in items], own, doc_kind,
+                              unlabelled)
+    return Candidates(doc_kind, items, scored, unlabelled)
 
 
 def document_method(doc: Document) -> str:

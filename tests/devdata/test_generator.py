@@ -161,3 +161,18 @@ def test_receipt_share_mixes_receipts_in_without_changing_the_invoices(tmp_path:
             assert b.suffix == ".jpg" and load_truth(b).rendering.scanned
             with Image.open(b) as image:
                 assert image.format == "JPEG"
+
+
+@pytest.mark.parametrize("family", ["heldout", "procedural-heldout"])
+def test_a_vendor_prints_its_own_layout_again_and_again(tmp_path: Path, family: str) -> None:
+    """--layout-repeat: count/N vendors take turns, each with one layout and wording."""
+    files = generate_set(tmp_path, 4, seed=3, family=family, layout_repeat=2)
+    docs = [load_truth(f) for f in files]
+    for a, b in ((0, 2), (1, 3)):  # the same vendor
+        assert docs[a].truth.vendor_name == docs[b].truth.vendor_name
+        assert docs[a].rendering.layout == docs[b].rendering.layout
+        assert docs[a].truth.invoice_number != docs[b].truth.invoice_number
+        shared = docs[a].rendering.wordings.keys() & docs[b].rendering.wordings.keys()
+        assert all(docs[a].rendering.wordings[k] == docs[b].rendering.wordings[k]
+                   for k in shared)
+    assert docs[0].truth.vendor_name != docs[1].truth.vendor_name

@@ -32,6 +32,24 @@ def test_synthetic_set_is_scored_and_ends_with_a_json_line(tmp_path: Path, capsy
     assert "legal forms" in summary["vendor_comparison"]
 
 
+def test_learn_replays_recurring_layouts_and_counts_corrections(tmp_path: Path,
+                                                                capsys) -> None:
+    """Two vendors, three invoices each, taking turns: each layout is first seen once, then
+    read after one and after two corrections."""
+    generate_set(tmp_path, 6, seed=5, family="procedural-heldout", layout_repeat=3)
+    assert main([str(tmp_path), "--learn"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    buckets = summary["buckets"]
+    assert summary["layouts"] == 2
+    assert [buckets[b]["documents"] for b in ("first seen", "after 1", "after 2")] == [2, 2, 2]
+    assert buckets["first seen"]["recognised"] == 0.0
+    assert buckets["after 1"]["recognised"] == 1.0 and buckets["after 2"]["recognised"] == 1.0
+    first = buckets["first seen"]
+    # Nothing learned yet: the memory changes nothing on a layout's first invoice.
+    assert first["with_memory"] == first["model_alone"]
+    assert summary["recall_ms_mean"] is not None
+
+
 def test_mixed_sets_are_also_scored_per_method_and_kind(tmp_path: Path) -> None:
     generate_set(tmp_path, 4, seed=3, family="heldout", receipt_share=0.5,
                  receipt_scanned_share=0.0)

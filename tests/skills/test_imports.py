@@ -13,7 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ("skills.party_roles", "skills.doctype", "skills.extract.labels",
            "skills.extract.candidates", "skills.extract.checks", "skills.extract",
-           "skills.train", "skills.evaluate", "devdata.demo_inbox", "tasks.demo")
+           "skills.train", "skills.evaluate", "devdata.demo_inbox", "tasks.demo",
+           "skills.layouts.learn", "skills.layouts.replay", "skills.extract.learned",
+           "tasks.layout_memory")
 
 
 @pytest.mark.parametrize("module", MODULES)

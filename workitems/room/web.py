@@ -437,6 +437,26 @@ def update_user(request: Request, user_id: UserId, user: Admin, form: Form) -> R
     return _back("/admin/users", f"User {target.username} updated.")
 
 
+@router.get("/admin/records")
+def records_page(request: Request, user: Admin, notice: str = "") -> Response:
+    """What other parts of the product keep in the store (learned layouts...), each with
+    the summary it carries for people, and a button to remove it."""
+    return page(request, "records.html", records=_store(request).records(None), notice=notice)
+
+
+@router.post("/admin/records/remove")
+def remove_record(request: Request, user: Admin, form: Form) -> Response:
+    store = _store(request)
+    kind, key = str(form.get("kind") or ""), str(form.get("key") or "")
+    found = next((r for r in store.records(kind) if r.key == key), None) if kind else None
+    if found is None or not store.delete_record(kind, key):
+        return _back("/admin/records", "No such record (already removed?).")
+    repo.audit(store, user.username, "remove_record",
+               before={"kind": kind, "key": key, "group": found.group,
+                       "version": found.version})
+    return _back("/admin/records", f"{kind} {key} removed.")
+
+
 @router.post("/admin/tokens")
 def create_token(request: Request, user: Admin, form: Form) -> Response:
     store = _store(request)

@@ -191,6 +191,21 @@ _V3 = [
         PRIMARY KEY (process, step, target))""",
 ]
 
+# Keyed, versioned records kept for other parts of the product (workitems.store._records):
+# learned layouts, looked up by their group (a vendor).
+_V4 = [
+    """CREATE TABLE records (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data {json} NOT NULL,
+        updated_at {real} NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (kind, key))""",
+    "CREATE INDEX records_group ON records (kind, grp)",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -213,7 +228,8 @@ def _migrations(dialect: str) -> list[list[str]]:
     v1 = [s.format(**types) for s in _V1] + _APPEND_ONLY[dialect]
     v2 = [s.format(**types) for s in _V2]
     v3 = [s.format(**types) for s in _V3]
-    return [v1, v2, v3]
+    v4 = [s.format(**types) for s in _V4]
+    return [v1, v2, v3, v4]
 
 
 LATEST = len(_migrations("sqlite"))

@@ -19,7 +19,7 @@ import hashlib
 import random
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from workitems.config import Settings
@@ -45,9 +45,10 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
-from workitems.store import _breakers
+from workitems.store import _breakers, _records
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import check_file_name, check_file_size, check_payload
+from workitems.store._records import Record
 from workitems.store._schema import migrate
 
 _ITEM_COLUMNS = (
@@ -701,6 +702,24 @@ class Store:
         """Every circuit breaker that has counted a failure, and its state."""
         with self.db.transaction(write=False) as cur:
             return _breakers.all_breakers(cur)
+
+    # -- keyed records (versioned documents other parts of the product keep here) -----------
+
+    def records(self, kind: str | None, groups: Collection[str] | None = None) -> list[Record]:
+        """Records of ``kind`` (every kind when None); only those in ``groups`` when given."""
+        with self.db.transaction(write=False) as cur:
+            return _records.records(self.db, cur, kind, groups)
+
+    def put_record(self, kind: str, key: str, group: str, data: JSON, *,
+                   expected_version: int, actor: str = "system") -> Record:
+        """Write a record read at ``expected_version`` (0 for a new one); Conflict if it
+        changed (or, for a new one, exists) meanwhile."""
+        with self.db.transaction() as cur:
+            return _records.put(self.db, cur, kind, key, group, data, expected_version, actor)
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        with self.db.transaction() as cur:
+            return _records.delete(cur, kind, key)
 
     def pending_waits(self, process: str, step: str, limit: int = 10) -> list[tuple[Item, float]]:
         """The step's PENDING items, soonest due first, each with the seconds until a

@@ -21,6 +21,7 @@ from devdata.generator.procedural.facts import (
     Facts,
     facts_from_truth,
     make_facts,
+    make_seller,
     party_from_vendor,
     to_truth,
 )
@@ -94,8 +95,19 @@ def _measure(ctx: Ctx, draw: Callable[[Ctx, float], float]) -> float:
     return max(bottom, dry.c.bottom) - start
 
 
+def _block(ctx: Ctx, name: str) -> None:
+    """On a vendor's recurring layout each block draws its choices from its own seed, so
+    what an invoice's facts made earlier blocks draw (more lines, a due date or not)
+    does not change how the next block looks."""
+    seed = ctx.notes.get("recurring")
+    if seed is not None:
+        ctx.rng.seed(f"{seed}/{name}")
+
+
 def _tail(ctx: Ctx, y: float) -> float:
+    _block(ctx, "totals")
     y = TOTALS[ctx.blocks["totals"]](ctx, y + 8)
+    _block(ctx, "notes")
     return draw_notes(ctx, y + 4)
 
 
@@ -123,6 +135,7 @@ def _page_label(ctx: Ctx, page: int) -> str:
 
 
 def _finish_page(ctx: Ctx, footer_y: float, page: int) -> None:
+    _block(ctx, "footer")
     FOOTERS[ctx.blocks["footer"]](ctx, footer_y)
     lk = ctx.look
     if ctx.pages > 1 or lk.page_numbers != "none":
@@ -154,15 +167,19 @@ def _continuation(ctx: Ctx, page: int) -> float:
 def _header(ctx: Ctx) -> float:
     """Page 1 down to where the line items start."""
     lk, blocks = ctx.look, ctx.blocks
+    _block(ctx, "letterhead")
     y = LETTERHEADS[blocks["letterhead"]](ctx, lk.top)
+    _block(ctx, "parties")
     y, column = PARTIES[blocks["parties"]](ctx, y)
     in_column = column is not None and blocks["meta"] in COLUMN_VARIANTS
+    _block(ctx, "meta")
     if in_column:
         y = max(y, draw_meta(ctx, *column) + 10)
     if blocks["meta"] != "title_line":
         y = _title(ctx, y)
     if not in_column:
         y = draw_meta(ctx, lk.left, y, lk.width) + 6
+    _block(ctx, "intro")
     if ctx.rng.random() < 0.35:
         key = "intro_credit" if ctx.f.doc_type == "credit_note" else "intro"
         y = ctx.c.text(lk.left, y, ctx.w(key), lk.size, width=lk.width) + 8
@@ -182,16 +199,24 @@ def _printable_font(font: str, facts: Facts) -> str:
     return font
 
 
-def _context(facts: Facts, rng: random.Random, heldout: bool) -> Ctx:
-    """Blocks, font, formats, wordings and look for one document."""
+def _context(facts: Facts, rng: random.Random, heldout: bool, recurring: bool = False) -> Ctx:
+    """Blocks, font, formats, wordings and look for one document. ``recurring``: the
+    layout is a vendor's own, printed again and again: its labels stay the same."""
     blocks = choose_blocks(rng, heldout)
     sheet = Sheet(_printable_font(choose_font(rng, heldout), facts))
     fmt = pick_formats(rng, facts.language, facts.currency)
-    wording = Wording(facts.language, random.Random(rng.random()), heldout)
+    draw = rng.random()
+    wording = Wording(facts.language, random.Random(draw), heldout,
+                      keyed=str(draw) if recurring else None)
     ctx = Ctx(sheet, facts, wording, fmt, pick_look(rng), rng, blocks)
+    if recurring:
+        ctx.notes["recurring"] = str(draw)
     home = COUNTRIES.get(facts.seller.country, COUNTRIES["DE"])[1]
+    if home != facts.language:
+        draw = rng.random()
     ctx.home = wording if home == facts.language else Wording(
-        home, random.Random(rng.random()), heldout)
+        home, random.Random(draw), heldout, keyed=str(draw) if recurring else None)
+    _block(ctx, "choices")
     _choices(ctx)
     footer_columns(ctx)
     return ctx
@@ -221,11 +246,12 @@ def _draw_items(ctx: Ctx, table: Table, rows: list[int], y: float, footer_y: flo
     return y
 
 
-def layout(facts: Facts, rng: random.Random, heldout: bool) -> tuple[Sheet, Ctx]:
+def layout(facts: Facts, rng: random.Random, heldout: bool,
+           recurring: bool = False) -> tuple[Sheet, Ctx]:
     """Draw ``facts`` with blocks chosen by ``rng``; returns the sheet and its context.
     The footer and the totals are measured first, so the items can be split over pages
-    knowing the room both need."""
-    ctx = _context(facts, rng, heldout)
+    knowing the room both need. ``recurring``: see :func:`_context`."""
+    ctx = _context(facts, rng, heldout, recurring)
     lk = ctx.look
     footer_y = ctx.c.page_h - lk.bottom - _measure(ctx, FOOTERS[ctx.blocks["footer"]]) - 4
     limit = footer_y - 14
@@ -246,26 +272,35 @@ def layout(facts: Facts, rng: random.Random, heldout: bool) -> tuple[Sheet, Ctx]
 def render(seed: int, index: int, family: str, scanned: bool = False,
            vendors: Sequence[Vendor] | None = None, po_numbers: Sequence[str] | None = None,
            truth: InvoiceTruth | None = None, *, country: str | None = None,
-           buyer_vat: str | None = None) -> Printed:
+           buyer_vat: str | None = None, house: int | None = None) -> Printed:
     """Document ``index`` of a procedural set; scanned documents are kept to one page
     (the scanner takes page 1). A given ``truth`` is printed instead of sampled facts
     (see :func:`facts_from_truth`: ``country`` is the seller's, ``buyer_vat`` printed
-    with the buyer); its header fields are printed exactly."""
+    with the buyer); its header fields are printed exactly. Documents of one ``house``
+    share their seller, language and layout draws: one vendor's recurring layout, with
+    new facts on every invoice."""
     heldout = is_heldout(family)
     rng = random.Random(f"{seed}/{index}/{family}")
+    layout_seed = f"{seed}/{index}/{family}"
+    if house is not None:
+        layout_seed = f"{seed}/house/{house}/{family}"
     if truth is not None:
         facts = facts_from_truth(truth, rng, country=country, buyer_vat=buyer_vat)
     else:
-        seller = party_from_vendor(rng.choice(list(vendors))) if vendors else None
+        # The seller and language come from the house's own draws when there is one.
+        picks = rng if house is None else random.Random(layout_seed)
+        seller = party_from_vendor(picks.choice(list(vendors))) if vendors else None
+        if house is not None and seller is None:
+            seller = make_seller(picks)
         language = None
-        if rng.random() < 0.2:
-            language = rng.choice(LANGUAGES)
+        if picks.random() < 0.2:
+            language = picks.choice(LANGUAGES)
         facts = make_facts(rng, seller=seller, language=language,
                            po_numbers=list(po_numbers) if po_numbers else None,
                            max_lines=4 if scanned else None)
     for attempt in range(6):
-        sheet, ctx = layout(facts, random.Random(f"{seed}/{index}/{family}/layout/{attempt}"),
-                            heldout)
+        sheet, ctx = layout(facts, random.Random(f"{layout_seed}/layout/{attempt}"), heldout,
+                            recurring=house is not None)
         if not scanned or ctx.pages == 1:
             break
     fmt = ctx.fmt

@@ -616,11 +616,16 @@ class Wording:
     heldout: bool
     reserved_share: float = 0.6  # held-out: chance a key with reserved wordings uses them
     used: dict[str, str] = field(default_factory=dict)
+    # When set, each key's wording is drawn from its own seed (this text and the key),
+    # whatever order the keys are asked in: every invoice of a vendor's recurring layout
+    # then prints the same labels, whichever fields it has.
+    keyed: str | None = None
 
     def __call__(self, key: str, **values: object) -> str:
         if key not in self.used:
-            heldout = self.heldout and self.rng.random() < self.reserved_share
-            self.used[key] = self.rng.choice(options(self.language, key, heldout))
+            rng = self.rng if self.keyed is None else random.Random(f"{self.keyed}/{key}")
+            heldout = self.heldout and rng.random() < self.reserved_share
+            self.used[key] = rng.choice(options(self.language, key, heldout))
         text = self.used[key]
         return text.format(**values) if values else text
 

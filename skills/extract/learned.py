@@ -1,0 +1,117 @@
+"""Values read at a learned layout's places (skills.layouts), taken beside the model's.
+
+For each field the layout read:
+- the layout and the model agree: the field keeps the higher of the model's confidence
+  and the layout's own (how often its place was right before);
+- they differ: the likelier value is taken, the model's confidence after its checks
+  against the layout's; where a check stopped the model's value, the layout's. A layout
+  taught once has 0.5, so it never passes an auto-accept threshold on one example;
+- the model found nothing: the layout's value, unless its place was contradicted more
+  often than confirmed.
+
+A value taken from the layout then goes through the same checks as any other; one that
+fails a check the model's value passed is dropped for the model's (the tax rate, whose
+right value depends on the content more than on the place, also when both fail and the
+model's scored higher); and the layout's amounts are dropped when the model's add up
+(net + tax = total) and the layout's do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from skills.extract.checks import balanced
+
+if TYPE_CHECKING:  # extraction imports this module
+    from skills.extract.extraction import Decision, Field
+    from skills.layouts import Recalled
+
+Checks = Callable[[dict[str, "Field"], dict[str, "Decision"]], None]
+
+
+def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[str, Decision],
+                 checks: Checks) -> tuple[dict[str, Field], dict[str, Decision]]:
+    """The checked fields and decisions, with the layout's values where they win.
+    ``fields`` are not checked yet; ``checks`` checks a set of fields in place."""
+    model = _copy(fields)
+    checks(model, decisions)
+    taken = _taken(recalled, model, fields)
+    if all(field.value == model[name].value for name, (field, _) in taken.items()):
+        # The layout only agrees: no check can turn out otherwise; a value a check
+        # stopped stays stopped, the others take the higher confidence.
+        for name, (field, _) in taken.items():
+            if model[name].check is None:
+                model[name].confidence = max(model[name].confidence, field.confidence)
+                model[name].layout = field.layout
+        return model, decisions
+    while taken:
+        merged = _copy(fields)
+        chosen = dict(decisions)
+        for name, (field, decision) in taken.items():
+            merged[name] = field.model_copy()
+            chosen[name] = decision
+        checks(merged, chosen)
+        failed = [n for n in taken if merged[n].check and merged[n].value != model[n].value
+                  and (not model[n].check or n in _BY_CONTENT
+                       and taken[n][0].confidence <= fields[n].confidence)]
+        if _adds_up(model) and not _adds_up(merged):
+            failed += [n for n in _AMOUNTS if n in taken and n not in failed]
+        if not failed:
+            return merged, chosen
+        for name in failed:
+            del taken[name]
+    return model, decisions
+
+
+_AMOUNTS = ("net_amount", "tax_amount", "total")
+# Fields whose right value depends on the document's content more than on its place: with
+# several VAT rates printed, which one is "the" rate changes from invoice to invoice.
+# Where both values fail a check, the model's own score decides.
+_BY_CONTENT = frozenset({"tax_rate"})
+
+
+def _adds_up(fields: dict[str, Field]) -> bool:
+    """Net + tax = total with the values chosen (see skills.extract.checks.balanced)."""
+    values = [fields[n].value if n in fields else None for n in _AMOUNTS]
+    if any(v is None for v in values):
+        return False
+    try:
+        net, tax, total = (Decimal(v) for v in values)  # type: ignore[arg-type]
+    except InvalidOperation:
+        return False
+    return balanced(net, tax, total)
+
+
+def _copy(fields: dict[str, Field]) -> dict[str, Field]:
+    return {name: f.model_copy() for name, f in fields.items()}
+
+
+def _taken(recalled: Recalled, checked: dict[str, Field],
+           unchecked: dict[str, Field]) -> dict[str, tuple[Field, Decision]]:
+    """Per field, the layout's field and decision where it agrees or wins."""
+    from skills.extract.extraction import Decision, Field, values_match  # noqa: PLC0415
+
+    out = {}
+    layout = recalled.layout.id
+    for name, pick in recalled.picks.items():
+        model, cand = unchecked.get(name), pick.candidate
+        if model is None:
+            continue
+        if model.value is not None and values_match(name, model.value, cand.value):
+            confidence = max(model.confidence, pick.confidence)
+            field = model.model_copy(update={"confidence": confidence, "layout": layout})
+        else:
+            if model.value is not None and checked[name].check is None:
+                sure = min(model.confidence, checked[name].confidence)
+                if pick.confidence <= sure:
+                    continue  # the model is surer of its value than the layout's history
+            elif pick.contradicted > pick.confirmed:
+                continue
+            confidence = pick.confidence
+            field = Field(value=cand.value, confidence=confidence, page=cand.page,
+                          box=cand.box, method=cand.method, raw=cand.raw, layout=layout)
+        out[name] = (field, Decision(field=name, value=cand.value, score=confidence,
+                                     kind="value", candidate=cand))
+    return out

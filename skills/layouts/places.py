@@ -1,0 +1,213 @@
+"""Where a field's value sits relative to the printed words around it.
+
+A place is learned from one value the clerk confirmed: the digit-free words printed
+just before it on its line ("Rechnung Nr."), else those just above it ("Invoice date"
+over "12.03.2024"), else the page itself; and the value's offset from them. On another
+invoice of the layout the same anchor words are found again and the field's candidate
+nearest the remembered offset is taken. Offsets are measured from the anchor's left
+edge for left-aligned values and compared to both edges, so a longer amount printed
+right-aligned still lands.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
+
+from skills.layouts.printed import anchor_word
+from skills.schema import Box, Document, Line, Page
+
+if TYPE_CHECKING:  # the candidates module loads the whole extraction
+    from skills.extract.candidates import Candidate
+
+Relation = Literal["right", "below", "page"]
+
+_MAX_ANCHOR_WORDS = 4
+# How far above a value its anchor may be, in the value's heights.
+_ABOVE_HEIGHTS = 3.5
+# How far a candidate may sit from where the place expects it (points, either edge),
+# and how much a moved anchor counts against an occurrence (rows move with the items).
+_SLACK_X = 40.0
+_SLACK_Y_HEIGHTS = 0.8
+_ANCHOR_MOVE_WEIGHT = 0.02
+
+
+class Place(BaseModel):
+    page: int  # 1-based; counted from the end when ``last`` (totals on the last page)
+    last: bool = False
+    # Learned on a one-page invoice: the value may be on the first or the last page of a
+    # longer one (a header field or a total), both are tried.
+    single: bool = False
+    relation: Relation
+    anchor: list[str]  # folded anchor words; empty for "page"
+    anchor_box: Box  # where the anchor was when learned
+    dx0: float  # value x0 - anchor x0
+    dx1: float  # value x1 - anchor x0
+    dy: float  # value y0 - anchor y0
+    height: float
+
+
+def learn_place(doc: Document, cand: Candidate) -> Place:
+    """The place of ``cand`` on its page, anchored to the words before or above it."""
+    page = doc.pages[cand.page - 1]
+    found = _anchor_before(page, cand.box) or _anchor_above(page, cand.box)
+    if found is None:
+        relation: Relation = "page"
+        words, box = [], (0.0, 0.0, 0.0, 0.0)
+    else:
+        relation, words, box = found
+    x0, y0, x1, y1 = cand.box
+    last = len(doc.pages) > 1 and cand.page == len(doc.pages)
+    return Place(page=1 if last else cand.page, last=last, single=len(doc.pages) == 1,
+                 relation=relation, anchor=words, anchor_box=box, dx0=x0 - box[0],
+                 dx1=x1 - box[0], dy=y0 - box[1], height=max(y1 - y0, 1.0))
+
+
+class Folded:
+    """Each line's anchor words (folded) and their boxes, per page: a page is folded the
+    first time a place asks for it, so the middle pages of a long invoice are never."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+        self._pages: dict[int, list[tuple[list[str], list[Box]]]] = {}
+
+    def __getitem__(self, index: int) -> list[tuple[list[str], list[Box]]]:
+        if index not in self._pages:
+            lines = []
+            for line in self._doc.pages[index].lines:
+                kept = [(f, w.box) for w in line.words if (f := anchor_word(w)) is not None]
+                lines.append(([f for f, _ in kept], [b for _, b in kept]))
+            self._pages[index] = lines
+        return self._pages[index]
+
+
+def fold(doc: Document) -> Folded:
+    """The anchor words of ``doc``, computed once per document for all the places read."""
+    return Folded(doc)
+
+
+def find(doc: Document, folded: Folded, candidates: list[Candidate],
+         place: Place, always: bool = False) -> Candidate | None:
+    """The candidate (of one field) at ``place`` on ``doc``, or None. ``folded``:
+    :func:`fold` of ``doc``. ``always``: the field is on every invoice, so when the anchor
+    words are not printed (a credit note's title where the invoice's was) the value is
+    looked for where it was on the page; an optional field without its anchor is taken
+    for not printed."""
+    pages = [len(doc.pages) + 1 - place.page if place.last else place.page]
+    if place.single and len(doc.pages) > 1:
+        pages.append(len(doc.pages))
+    for number in pages:
+        if 1 <= number <= len(doc.pages):
+            found = _find_on(number, folded, candidates, place, always)
+            if found is not None:
+                return found
+    return None
+
+
+def _find_on(number: int, folded: Folded, candidates: list[Candidate],
+             place: Place, always: bool) -> Candidate | None:
+    on_page = [c for c in candidates if c.page == number]
+    if not on_page:
+        return None
+    anchors = ([] if place.relation == "page"
+               else _occurrences(folded[number - 1], place.anchor))
+    if not anchors and (always or place.relation == "page"):
+        anchors = [place.anchor_box]
+    best, best_cost = None, float("inf")
+    for box in anchors:
+        moved = abs(box[1] - place.anchor_box[1]) + abs(box[0] - place.anchor_box[0])
+        for cand in on_page:
+            cost = _distance(cand.box, box, place)
+            if cost is None:
+                continue
+            cost += _ANCHOR_MOVE_WEIGHT * moved
+            if cost < best_cost:
+                best, best_cost = cand, cost
+    return best
+
+
+def _distance(value: Box, anchor: Box, place: Place) -> float | None:
+    """How far ``value`` is from where ``place`` expects it next to ``anchor``; None when
+    it is not there at all."""
+    dy = abs(value[1] - (anchor[1] + place.dy))
+    if dy > _SLACK_Y_HEIGHTS * place.height:
+        return None
+    dx = min(abs(value[0] - (anchor[0] + place.dx0)), abs(value[2] - (anchor[0] + place.dx1)))
+    if dx > _SLACK_X:
+        return None
+    if place.relation == "right" and value[0] < anchor[2] - 1.0:
+        return None
+    return dx + dy
+
+
+def _words_before(line: Line, box: Box) -> list[tuple[str, Box]]:
+    """The digit-free words printed before ``box`` on ``line``, in order, nearest last.
+    Leader dots and other punctuation are passed over, and so are numbers between the
+    label and the value ("MwSt. 19 % ...... 126,86"); a number further left ends it."""
+    run: list[tuple[str, Box]] = []
+    for word in reversed([w for w in line.words if w.box[2] <= box[0] + 1.0]):
+        folded = anchor_word(word)
+        if folded is not None:
+            run.append((folded, word.box))
+            if len(run) == _MAX_ANCHOR_WORDS:
+                break
+        elif run and any(ch.isdigit() for ch in word.text):
+            break
+    return run[::-1]
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _anchor_before(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
+    """The words just left of ``box`` in its row, from the nearest line there (a label
+    and its right-aligned value are often separate lines of one row)."""
+    middle = (box[1] + box[3]) / 2
+    nearest: tuple[float, Line] | None = None
+    for line in page.lines:
+        if not line.box[1] <= middle <= line.box[3]:
+            continue
+        left = [w for w in line.words if w.box[2] <= box[0] + 1.0]
+        if left and (nearest is None or box[0] - left[-1].box[2] < nearest[0]):
+            nearest = (box[0] - left[-1].box[2], line)
+    if nearest is None:
+        return None
+    run = _words_before(nearest[1], box)
+    if not run:
+        return None
+    return "right", [w for w, _ in run], _union([b for _, b in run])
+
+
+def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
+    """The nearest digit-free words above ``box`` that overlap its column."""
+    height = max(box[3] - box[1], 1.0)
+    best: tuple[float, list[tuple[str, Box]]] | None = None
+    for line in page.lines:
+        gap = box[1] - line.box[3]
+        if gap < -1.0 or gap > _ABOVE_HEIGHTS * height:
+            continue
+        over = [(anchor_word(w), w.box) for w in line.words
+                if w.box[0] < box[2] + 10 and w.box[2] > box[0] - 10]
+        run = [(w, b) for w, b in over if w is not None][:_MAX_ANCHOR_WORDS]
+        if run and (best is None or gap < best[0]):
+            best = (gap, run)  # type: ignore[assignment]
+    if best is None:
+        return None
+    return "below", [w for w, _ in best[1]], _union([b for _, b in best[1]])
+
+
+def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],
+                 anchor: list[str]) -> list[Box]:
+    """Boxes of every run of anchor words on a page that reads ``anchor``."""
+    n = len(anchor)
+    found = []
+    for words, boxes in folded_lines:
+        if anchor[0] not in words:
+            continue
+        for i in range(len(words) - n + 1):
+            if words[i:i + n] == anchor:
+                found.append(_union(boxes[i:i + n]))
+    return found

@@ -1,0 +1,110 @@
+"""Learned layouts kept in the work-item store, and the approval that teaches them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from devdata.generator import render_invoice
+from skills.documents import read_document
+from skills.extract import extract
+from skills.layouts import StaleLayout, teach_document
+from tasks.consumer import InvoiceJob
+from tasks.layout_memory import StoreLayouts
+from tasks.payloads import DocumentRef, InvoicePayload, Review, Source
+from tasks.settings import BotSettings
+from workitems import Store, open_store
+
+FAMILY = "procedural-heldout"
+
+
+def _invoice(index: int) -> tuple[bytes, dict[str, str | None]]:
+    """Invoice ``index`` of one vendor (one layout); plain one-page invoices only."""
+    data, _, generated = render_invoice(3, index, FAMILY, house=0)
+    return data, generated.truth.header()
+
+
+def test_workers_share_what_one_of_them_learned(store: Store) -> None:
+    data, truth = _invoice(0)
+    taught = teach_document(StoreLayouts(store, actor="worker-1"),
+                            read_document(data, "a.pdf"), truth)
+    assert taught is not None and taught.version == 1
+    # Another worker, another connection to the same store, reads the next invoice.
+    with open_store(_url_of(store)) as other:
+        memory = StoreLayouts(other, actor="worker-2")
+        nxt, nxt_truth = _invoice(1)
+        doc = read_document(nxt, "b.pdf")
+        result = extract(doc, layouts=memory)
+        assert result.layout == taught.id
+        again = teach_document(memory, doc, nxt_truth)
+        assert again is not None and (again.id, again.version, again.documents) == (
+            taught.id, 2, 2)
+    (kept,) = StoreLayouts(store).all()
+    assert kept.version == 2
+    # What the Control Room's administrators see beside the record.
+    assert store.records("layout")[0].data["summary"]["documents seen"] == "2"
+    with pytest.raises(StaleLayout):  # a save over a newer version is refused
+        StoreLayouts(store).save(taught)
+    assert StoreLayouts(store).remove(taught.id) and StoreLayouts(store).all() == []
+
+
+def _url_of(store: Store) -> str:
+    return store.settings.db_url
+
+
+class _Item:
+    """Stand-in for robocorp's work-item Input: the few things the job asks of it."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.files = [name]
+        self._data = {name: data}
+        self.payload: dict = {}
+        self.saved = 0
+
+    def save(self) -> None:
+        self.saved += 1
+
+    def get_file(self, name: str, path: Path) -> Path:
+        path.write_bytes(self._data[name])
+        return path
+
+
+def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
+    data, truth = _invoice(0)
+    with open_store(f"sqlite:///{tmp_path / 'workitems.db'}") as store:
+        memory = StoreLayouts(store)
+        item = _Item("invoice.pdf", data)
+        item.payload = InvoicePayload(
+            reference="x", source=Source(kind="folder", name="inbox"),
+            document=DocumentRef(filename="invoice.pdf", sha256="x"),
+            review=Review(action="approve", fields=truth, by="clerk",
+                          at=datetime.now(UTC))).model_dump(mode="json")
+        job = InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)  # type: ignore[arg-type]
+        fields, _, by_person = job._fields()
+        assert by_person and fields == truth
+        (layout,) = memory.all()
+        assert layout.documents == 1 and layout.vendor_name == truth["vendor_name"]
+        assert layout.fields["invoice_number"].places
+        assert item.payload["layout_taught"] == layout.id and item.saved
+        # A retried attempt of the same item does not teach the same approval twice.
+        InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
+        assert memory.all()[0].documents == 1
+
+
+def test_an_admin_lists_and_removes_learned_layouts(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    from tasks.layout_memory import main  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'workitems.db'}"
+    with open_store(url) as store:
+        memory = StoreLayouts(store)
+        for index in (0, 1):
+            data, truth = _invoice(index)
+            taught = teach_document(memory, read_document(data, f"{index}.pdf"), truth)
+    assert main(["list", "--db", url]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert '"documents": 2' in line and taught.id in line and '"agreement": {' in line
+    assert main(["remove", taught.id, "--db", url]) == 0
+    assert main(["remove", taught.id, "--db", url]) == 1
