@@ -1,0 +1,1 @@
+"""Inbox triage: what an AP mail is about (intent), and the facts a clerk needs from it."""
