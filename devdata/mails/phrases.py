@@ -157,21 +157,27 @@ SUBJECTS: T = {
 
 CORES: T = {
     "invoice": {
-        "en": ["Please find attached our invoice {inv} dated {date} for {amount} {cur}.",
+        "en": ["Here is the invoice for last month's deliveries: {inv}, {amount} {cur}, due on "
+               "{date}.",
+               "Please find attached our invoice {inv} dated {date} for {amount} {cur}.",
                "Attached is invoice {inv} for order {po}. The amount of {amount} {cur} is due "
                "within {days} days.",
                "We are sending you invoice no. {inv} over {amount} {cur} for the goods "
                "delivered last week.",
                "Enclosed you will find the bill {inv} ({amount} {cur}) for services rendered "
                "in {month}. Payment terms: {days} days net."],
-        "de": ["anbei erhalten Sie unsere Rechnung {inv} vom {date} über {amount} {cur}.",
+        "de": ["hier kommt unsere Rechnung für die Lieferungen im {month}: {inv}, {amount} {cur}, "
+               "fällig am {date}.",
+               "anbei erhalten Sie unsere Rechnung {inv} vom {date} über {amount} {cur}.",
                "im Anhang finden Sie die Rechnung {inv} zur Bestellung {po}. Der Betrag von "
                "{amount} {cur} ist innerhalb von {days} Tagen fällig.",
                "wir übersenden Ihnen hiermit die Rechnung Nr. {inv} in Höhe von {amount} "
                "{cur} für die Lieferung der letzten Woche.",
                "für die im {month} erbrachten Leistungen stellen wir Ihnen {amount} {cur} in "
                "Rechnung (Beleg {inv}), zahlbar netto {days} Tage."],
-        "fr": ["veuillez trouver ci-joint notre facture {inv} du {date} d'un montant de "
+        "fr": ["voici la facture des livraisons du mois de {month} : {inv}, {amount} {cur}, "
+               "échéance le {date}.",
+               "veuillez trouver ci-joint notre facture {inv} du {date} d'un montant de "
                "{amount} {cur}.",
                "vous trouverez en pièce jointe la facture {inv} relative à la commande {po}. "
                "Le montant de {amount} {cur} est payable à {days} jours.",
@@ -179,7 +185,9 @@ CORES: T = {
                "de la semaine dernière.",
                "pour les prestations réalisées en {month}, nous vous facturons {amount} {cur} "
                "(pièce {inv}), règlement à {days} jours."],
-        "es": ["adjuntamos nuestra factura {inv} con fecha {date} por importe de {amount} "
+        "es": ["les hacemos llegar la factura de las entregas de {month}: {inv}, {amount} {cur}, "
+               "vencimiento {date}.",
+               "adjuntamos nuestra factura {inv} con fecha {date} por importe de {amount} "
                "{cur}.",
                "le enviamos en adjunto la factura {inv} correspondiente al pedido {po}. El "
                "importe de {amount} {cur} vence en {days} días.",
@@ -187,7 +195,9 @@ CORES: T = {
                "semana pasada.",
                "por los servicios prestados en {month} les facturamos {amount} {cur} "
                "(documento {inv}), pago a {days} días."],
-        "nl": ["in de bijlage vindt u onze factuur {inv} van {date} ter waarde van {amount} "
+        "nl": ["hierbij de factuur voor de leveringen van {month}: {inv}, {amount} {cur}, te "
+               "betalen vóór {date}.",
+               "in de bijlage vindt u onze factuur {inv} van {date} ter waarde van {amount} "
                "{cur}.",
                "bijgaand ontvangt u factuur {inv} voor order {po}. Het bedrag van {amount} "
                "{cur} dient binnen {days} dagen te worden voldaan.",
@@ -197,7 +207,9 @@ CORES: T = {
                "(stuk {inv}), betaling binnen {days} dagen."],
     },
     "credit_note": {
-        "en": ["Please find attached credit note {inv} for {amount} {cur} relating to invoice "
+        "en": ["We have reversed part of invoice {ref} and issued credit {inv} over {amount} {cur}"
+               " in your favour.",
+               "Please find attached credit note {inv} for {amount} {cur} relating to invoice "
                "{ref}.",
                "As agreed we have issued a credit of {amount} {cur} against invoice {ref} for "
                "the returned goods. The credit note {inv} is attached.",
@@ -205,7 +217,9 @@ CORES: T = {
                "price difference on invoice {ref}.",
                "Attached is our refund document {inv}: {amount} {cur} will be offset against "
                "your next payment (original invoice {ref})."],
-        "de": ["anbei erhalten Sie die Gutschrift {inv} über {amount} {cur} zur Rechnung "
+        "de": ["wir haben die Rechnung {ref} teilweise storniert und Ihnen mit Beleg {inv} "
+               "{amount} {cur} gutgeschrieben.",
+               "anbei erhalten Sie die Gutschrift {inv} über {amount} {cur} zur Rechnung "
                "{ref}.",
                "wie besprochen schreiben wir Ihnen für die Retoure {amount} {cur} gut. Die "
                "Gutschrift {inv} zur Rechnung {ref} finden Sie im Anhang.",
@@ -213,7 +227,9 @@ CORES: T = {
                "Rechnungskorrektur {inv} über {amount} {cur}.",
                "im Anhang unser Korrekturbeleg {inv}: {amount} {cur} werden mit Ihrer "
                "nächsten Zahlung verrechnet (ursprüngliche Rechnung {ref})."],
-        "fr": ["veuillez trouver ci-joint l'avoir {inv} de {amount} {cur} sur la facture "
+        "fr": ["nous avons annulé en partie la facture {ref} et émis en votre faveur l'avoir {inv}"
+               " de {amount} {cur}.",
+               "veuillez trouver ci-joint l'avoir {inv} de {amount} {cur} sur la facture "
                "{ref}.",
                "comme convenu, nous avons émis un avoir de {amount} {cur} pour la marchandise "
                "retournée. L'avoir {inv} (facture {ref}) est joint.",
@@ -221,7 +237,9 @@ CORES: T = {
                "crédit {inv} de {amount} {cur}.",
                "ci-joint notre document de remboursement {inv} : {amount} {cur} seront "
                "déduits de votre prochain règlement (facture d'origine {ref})."],
-        "es": ["adjuntamos la nota de crédito {inv} por {amount} {cur} correspondiente a la "
+        "es": ["hemos anulado parcialmente la factura {ref} y emitido a su favor el abono {inv} de"
+               " {amount} {cur}.",
+               "adjuntamos la nota de crédito {inv} por {amount} {cur} correspondiente a la "
                "factura {ref}.",
                "según lo acordado, hemos emitido un abono de {amount} {cur} por la mercancía "
                "devuelta. Adjuntamos la nota {inv} (factura {ref}).",
@@ -229,7 +247,9 @@ CORES: T = {
                "rectificativa {inv} por {amount} {cur}.",
                "adjunto nuestro documento de reembolso {inv}: {amount} {cur} se "
                "descontarán de su próximo pago (factura original {ref})."],
-        "nl": ["bijgaand ontvangt u creditnota {inv} van {amount} {cur} bij factuur {ref}.",
+        "nl": ["wij hebben factuur {ref} deels geannuleerd en creditnota {inv} van {amount} {cur} "
+               "in uw voordeel opgemaakt.",
+               "bijgaand ontvangt u creditnota {inv} van {amount} {cur} bij factuur {ref}.",
                "zoals afgesproken crediteren wij {amount} {cur} voor de retourgoederen. De "
                "creditnota {inv} bij factuur {ref} zit in de bijlage.",
                "vanwege het prijsverschil op factuur {ref} sturen wij u creditfactuur {inv} "
@@ -238,7 +258,9 @@ CORES: T = {
                "verrekend met uw volgende betaling (oorspronkelijke factuur {ref})."],
     },
     "reminder": {
-        "en": ["According to our records, invoice {inv} of {date} for {amount} {cur} is still "
+        "en": ["Our invoice {inv} for {amount} {cur} was due on {date} and has not been paid. "
+               "Please pay now to avoid further action.",
+               "According to our records, invoice {inv} of {date} for {amount} {cur} is still "
                "unpaid. Please settle it within {days} days.",
                "This is a friendly reminder that invoice {inv} ({amount} {cur}) is now "
                "overdue. We kindly ask for immediate payment.",
@@ -246,7 +268,9 @@ CORES: T = {
                "for invoice {inv}. A late fee will be charged.",
                "Your account shows an overdue balance of {amount} {cur} (invoice {inv}, due "
                "{date}). If payment is not received we will pass the matter to collection."],
-        "de": ["laut unserer Buchhaltung ist die Rechnung {inv} vom {date} über {amount} "
+        "de": ["unsere Rechnung {inv} über {amount} {cur} war am {date} fällig und ist noch nicht "
+               "bezahlt. Bitte zahlen Sie jetzt, um weitere Schritte zu vermeiden.",
+               "laut unserer Buchhaltung ist die Rechnung {inv} vom {date} über {amount} "
                "{cur} noch offen. Bitte begleichen Sie den Betrag innerhalb von {days} "
                "Tagen.",
                "sicher haben Sie übersehen, dass die Rechnung {inv} ({amount} {cur}) "
@@ -256,7 +280,9 @@ CORES: T = {
                "Ihr Konto weist einen überfälligen Saldo von {amount} {cur} auf (Rechnung "
                "{inv}, fällig am {date}). Ohne Zahlungseingang übergeben wir die Forderung "
                "einem Inkassobüro."],
-        "fr": ["sauf erreur de notre part, la facture {inv} du {date} d'un montant de "
+        "fr": ["notre facture {inv} de {amount} {cur} était due le {date} et n'est toujours pas "
+               "payée. Merci de régler sans délai.",
+               "sauf erreur de notre part, la facture {inv} du {date} d'un montant de "
                "{amount} {cur} reste impayée. Merci de la régler sous {days} jours.",
                "nous nous permettons de vous rappeler que la facture {inv} ({amount} {cur}) "
                "est échue. Nous vous remercions de procéder au paiement.",
@@ -265,7 +291,9 @@ CORES: T = {
                "votre compte présente un solde échu de {amount} {cur} (facture {inv}, "
                "échéance {date}). À défaut de paiement, le dossier sera transmis au "
                "recouvrement."],
-        "es": ["según nuestros registros, la factura {inv} del {date} por {amount} {cur} "
+        "es": ["nuestra factura {inv} de {amount} {cur} vencía el {date} y sigue sin pagar. "
+               "Rogamos el pago inmediato.",
+               "según nuestros registros, la factura {inv} del {date} por {amount} {cur} "
                "sigue pendiente de pago. Rogamos la abonen en {days} días.",
                "les recordamos que la factura {inv} ({amount} {cur}) ha vencido. Les "
                "rogamos procedan al pago cuanto antes.",
@@ -274,7 +302,9 @@ CORES: T = {
                "su cuenta presenta un saldo vencido de {amount} {cur} (factura {inv}, "
                "vencimiento {date}). De no recibir el pago, iniciaremos el cobro por vía "
                "judicial."],
-        "nl": ["volgens onze administratie staat factuur {inv} van {date} ter waarde van "
+        "nl": ["onze factuur {inv} van {amount} {cur} moest op {date} betaald zijn en staat nog "
+               "open. Gelieve nu te betalen.",
+               "volgens onze administratie staat factuur {inv} van {date} ter waarde van "
                "{amount} {cur} nog open. Graag binnen {days} dagen voldoen.",
                "wij willen u eraan herinneren dat factuur {inv} ({amount} {cur}) is "
                "vervallen. Wij verzoeken u vriendelijk om direct te betalen.",
@@ -285,7 +315,9 @@ CORES: T = {
                "incassobureau."],
     },
     "remittance": {
-        "en": ["We have today transferred {amount} {cur} to your account. The payment covers "
+        "en": ["Our payment run of {date} included {amount} {cur} for your invoice {inv}; see the "
+               "breakdown below.",
+               "We have today transferred {amount} {cur} to your account. The payment covers "
                "invoice {inv}.",
                "Please be advised that a payment of {amount} {cur} was made on {date} in "
                "settlement of invoices {inv} and {ref}.",
@@ -293,7 +325,9 @@ CORES: T = {
                "value date {date}.",
                "Attached is the statement of account as of {date}: the balance of "
                "{amount} {cur} has been cleared, last item {inv}."],
-        "de": ["wir haben heute {amount} {cur} auf Ihr Konto überwiesen. Die Zahlung betrifft "
+        "de": ["mit unserem Zahlungslauf vom {date} haben wir {amount} {cur} für Ihre Rechnung "
+               "{inv} angewiesen; Details siehe unten.",
+               "wir haben heute {amount} {cur} auf Ihr Konto überwiesen. Die Zahlung betrifft "
                "die Rechnung {inv}.",
                "hiermit teilen wir Ihnen mit, dass am {date} eine Zahlung von {amount} {cur} "
                "zum Ausgleich der Rechnungen {inv} und {ref} erfolgt ist.",
@@ -301,7 +335,9 @@ CORES: T = {
                "Rechnung {inv}, Valuta {date}.",
                "anbei der Kontoauszug zum {date}: der Saldo von {amount} {cur} ist "
                "ausgeglichen, letzter Posten {inv}."],
-        "fr": ["nous avons viré ce jour {amount} {cur} sur votre compte en règlement de la "
+        "fr": ["notre campagne de paiement du {date} comprend {amount} {cur} pour votre facture "
+               "{inv} ; détail ci-dessous.",
+               "nous avons viré ce jour {amount} {cur} sur votre compte en règlement de la "
                "facture {inv}.",
                "nous vous informons qu'un paiement de {amount} {cur} a été effectué le {date} "
                "pour solder les factures {inv} et {ref}.",
@@ -309,7 +345,9 @@ CORES: T = {
                "{inv}, date de valeur {date}.",
                "ci-joint le relevé de compte au {date} : le solde de {amount} {cur} est "
                "réglé, dernière pièce {inv}."],
-        "es": ["hoy hemos transferido {amount} {cur} a su cuenta. El pago corresponde a la "
+        "es": ["nuestra remesa de pagos del {date} incluye {amount} {cur} para su factura {inv}; "
+               "detalle a continuación.",
+               "hoy hemos transferido {amount} {cur} a su cuenta. El pago corresponde a la "
                "factura {inv}.",
                "les informamos que el {date} se realizó un pago de {amount} {cur} para "
                "liquidar las facturas {inv} y {ref}.",
@@ -317,7 +355,9 @@ CORES: T = {
                "{inv}, fecha valor {date}.",
                "adjunto el extracto de cuenta a {date}: el saldo de {amount} {cur} queda "
                "liquidado, última partida {inv}."],
-        "nl": ["wij hebben vandaag {amount} {cur} naar uw rekening overgemaakt. De betaling "
+        "nl": ["onze betaalrun van {date} bevat {amount} {cur} voor uw factuur {inv}; zie de "
+               "specificatie hieronder.",
+               "wij hebben vandaag {amount} {cur} naar uw rekening overgemaakt. De betaling "
                "betreft factuur {inv}.",
                "hierbij laten wij u weten dat op {date} een betaling van {amount} {cur} is "
                "gedaan ter voldoening van de facturen {inv} en {ref}.",
@@ -327,7 +367,9 @@ CORES: T = {
                "vereffend, laatste post {inv}."],
     },
     "bank_change": {
-        "en": ["Please note that our bank details have changed. With immediate effect, "
+        "en": ["Kindly note that we no longer receive payments at {old_iban}. Our account is now "
+               "{iban}.",
+               "Please note that our bank details have changed. With immediate effect, "
                "please pay all invoices to IBAN {iban}.",
                "We have moved our account to a new bank. Kindly update your vendor records: "
                "new IBAN {iban} (previously {old_iban}).",
@@ -335,7 +377,9 @@ CORES: T = {
                "account {iban}. The old account will be closed on {date}.",
                "Our finance department asks you to replace the account on file with {iban} "
                "before the next payment run. Do not use {old_iban} any more."],
-        "de": ["bitte beachten Sie, dass sich unsere Bankverbindung geändert hat. Ab sofort "
+        "de": ["Zahlungen auf das Konto {old_iban} können wir nicht mehr annehmen. Unser Konto "
+               "lautet jetzt {iban}.",
+               "bitte beachten Sie, dass sich unsere Bankverbindung geändert hat. Ab sofort "
                "bitten wir um Zahlung aller Rechnungen auf IBAN {iban}.",
                "wir haben unser Konto zu einer neuen Bank verlegt. Bitte aktualisieren Sie "
                "Ihre Stammdaten: neue IBAN {iban} (bisher {old_iban}).",
@@ -344,7 +388,9 @@ CORES: T = {
                "unsere Finanzabteilung bittet Sie, die hinterlegte Kontoverbindung vor dem "
                "nächsten Zahlungslauf durch {iban} zu ersetzen. {old_iban} bitte nicht mehr "
                "verwenden."],
-        "fr": ["veuillez noter que nos coordonnées bancaires ont changé. Dès à présent, "
+        "fr": ["nous ne recevons plus de paiements sur le compte {old_iban}. Notre compte est "
+               "désormais {iban}.",
+               "veuillez noter que nos coordonnées bancaires ont changé. Dès à présent, "
                "merci de régler toutes les factures sur l'IBAN {iban}.",
                "nous avons transféré notre compte dans une nouvelle banque. Merci de mettre à "
                "jour votre fichier fournisseurs : nouvel IBAN {iban} (ancien {old_iban}).",
@@ -353,7 +399,8 @@ CORES: T = {
                "{date}.",
                "notre service financier vous demande de remplacer le compte enregistré par "
                "{iban} avant la prochaine échéance. N'utilisez plus {old_iban}."],
-        "es": ["les informamos de que nuestros datos bancarios han cambiado. A partir de "
+        "es": ["ya no recibimos pagos en la cuenta {old_iban}. Nuestra cuenta es ahora {iban}.",
+               "les informamos de que nuestros datos bancarios han cambiado. A partir de "
                "ahora, rogamos paguen todas las facturas al IBAN {iban}.",
                "hemos trasladado nuestra cuenta a un nuevo banco. Por favor actualicen sus "
                "datos de proveedor: nuevo IBAN {iban} (antes {old_iban}).",
@@ -361,7 +408,9 @@ CORES: T = {
                "nuestra nueva cuenta {iban}. La cuenta anterior se cerrará el {date}.",
                "nuestro departamento financiero les pide sustituir la cuenta registrada por "
                "{iban} antes de la próxima remesa. No utilicen más {old_iban}."],
-        "nl": ["wij delen u mee dat onze bankgegevens zijn gewijzigd. Met ingang van heden "
+        "nl": ["wij ontvangen geen betalingen meer op rekening {old_iban}. Ons rekeningnummer is "
+               "nu {iban}.",
+               "wij delen u mee dat onze bankgegevens zijn gewijzigd. Met ingang van heden "
                "graag alle facturen betalen op IBAN {iban}.",
                "wij zijn overgestapt naar een nieuwe bank. Wilt u uw leveranciersgegevens "
                "aanpassen: nieuw IBAN {iban} (voorheen {old_iban}).",
@@ -371,7 +420,9 @@ CORES: T = {
                "volgende betaalrun te vervangen door {iban}. Gebruik {old_iban} niet meer."],
     },
     "vendor_update": {
-        "en": ["Please note our new address from {date}: {street}, {city}. All other details "
+        "en": ["Following a merger, our legal entity is now {vendor}. Please change the supplier "
+               "name in your records.",
+               "Please note our new address from {date}: {street}, {city}. All other details "
                "remain unchanged.",
                "We would like to inform you that {old_name} is now trading as {vendor}. Our "
                "VAT number and bank details stay the same.",
@@ -379,7 +430,9 @@ CORES: T = {
                "reach her at {phone}.",
                "Our office has relocated to {street}, {city}. Please update your vendor master "
                "and send future correspondence there."],
-        "de": ["bitte beachten Sie unsere neue Anschrift ab dem {date}: {street}, {city}. "
+        "de": ["nach einer Fusion lautet unser Firmenname nun {vendor}. Bitte ändern Sie den "
+               "Lieferantennamen in Ihrem System.",
+               "bitte beachten Sie unsere neue Anschrift ab dem {date}: {street}, {city}. "
                "Alle übrigen Daten bleiben unverändert.",
                "wir möchten Sie informieren, dass {old_name} ab sofort als {vendor} firmiert. "
                "USt-IdNr. und Bankverbindung bleiben gleich.",
@@ -387,7 +440,9 @@ CORES: T = {
                "erreichbar unter {phone}.",
                "unser Büro ist in die {street}, {city} umgezogen. Bitte passen Sie Ihre "
                "Lieferantenstammdaten an und senden Sie Post künftig dorthin."],
-        "fr": ["veuillez noter notre nouvelle adresse à compter du {date} : {street}, {city}. "
+        "fr": ["suite à une fusion, notre raison sociale est désormais {vendor}. Merci de modifier"
+               " le nom du fournisseur.",
+               "veuillez noter notre nouvelle adresse à compter du {date} : {street}, {city}. "
                "Les autres informations restent inchangées.",
                "nous vous informons que {old_name} s'appelle désormais {vendor}. Notre numéro "
                "de TVA et nos coordonnées bancaires ne changent pas.",
@@ -395,7 +450,9 @@ CORES: T = {
                "comptables, joignable au {phone}.",
                "nos bureaux ont déménagé au {street}, {city}. Merci de mettre à jour votre "
                "fiche fournisseur et d'y adresser votre courrier."],
-        "es": ["tengan en cuenta nuestra nueva dirección a partir del {date}: {street}, "
+        "es": ["tras una fusión, nuestra razón social es ahora {vendor}. Modifiquen el nombre del "
+               "proveedor en su sistema.",
+               "tengan en cuenta nuestra nueva dirección a partir del {date}: {street}, "
                "{city}. El resto de datos no cambia.",
                "les comunicamos que {old_name} pasa a denominarse {vendor}. Nuestro NIF y "
                "datos bancarios siguen siendo los mismos.",
@@ -403,7 +460,9 @@ CORES: T = {
                "teléfono {phone}.",
                "nuestra oficina se ha trasladado a {street}, {city}. Por favor actualicen su "
                "ficha de proveedor y envíen allí la correspondencia."],
-        "nl": ["let op ons nieuwe adres per {date}: {street}, {city}. Alle overige gegevens "
+        "nl": ["na een fusie is onze juridische naam nu {vendor}. Wilt u de leveranciersnaam in uw"
+               " systeem aanpassen.",
+               "let op ons nieuwe adres per {date}: {street}, {city}. Alle overige gegevens "
                "blijven ongewijzigd.",
                "wij laten u weten dat {old_name} voortaan verdergaat als {vendor}. Ons "
                "btw-nummer en bankgegevens blijven gelijk.",
@@ -413,7 +472,9 @@ CORES: T = {
                "bijwerken en post voortaan daarheen sturen."],
     },
     "question": {
-        "en": ["Could you let us know the status of invoice {inv} for {amount} {cur}? We have "
+        "en": ["Quick question: is invoice {inv} on hold for any reason? We cannot see it in the "
+               "last payment advice.",
+               "Could you let us know the status of invoice {inv} for {amount} {cur}? We have "
                "not seen the payment yet.",
                "Can you confirm that you received our invoice {inv}? We would like to know "
                "when it is scheduled for payment.",
@@ -421,7 +482,9 @@ CORES: T = {
                "deduction?",
                "Our customer portal shows invoice {inv} as open. Is anything missing on your "
                "side, e.g. a PO number?"],
-        "de": ["können Sie uns den Stand der Rechnung {inv} über {amount} {cur} mitteilen? "
+        "de": ["kurze Frage: ist die Rechnung {inv} aus irgendeinem Grund gesperrt? Im letzten "
+               "Zahlungsavis fehlt sie.",
+               "können Sie uns den Stand der Rechnung {inv} über {amount} {cur} mitteilen? "
                "Wir haben noch keinen Zahlungseingang gesehen.",
                "können Sie bestätigen, dass unsere Rechnung {inv} bei Ihnen eingegangen ist? "
                "Wann ist die Zahlung geplant?",
@@ -429,7 +492,9 @@ CORES: T = {
                "Können Sie den Abzug erklären?",
                "in unserem System ist die Rechnung {inv} noch offen. Fehlt bei Ihnen etwas, "
                "z. B. eine Bestellnummer?"],
-        "fr": ["pourriez-vous nous indiquer où en est la facture {inv} de {amount} {cur} ? "
+        "fr": ["petite question : la facture {inv} est-elle bloquée pour une raison quelconque ? "
+               "Elle n'apparaît pas dans le dernier avis.",
+               "pourriez-vous nous indiquer où en est la facture {inv} de {amount} {cur} ? "
                "Nous n'avons pas encore vu le paiement.",
                "pouvez-vous confirmer la bonne réception de notre facture {inv} ? Quand "
                "est-elle prévue au paiement ?",
@@ -437,7 +502,9 @@ CORES: T = {
                "Pouvez-vous nous expliquer la différence ?",
                "notre système indique la facture {inv} comme ouverte. Manque-t-il quelque "
                "chose de votre côté, par exemple un numéro de commande ?"],
-        "es": ["¿podrían indicarnos el estado de la factura {inv} por {amount} {cur}? Aún no "
+        "es": ["una pregunta: ¿está bloqueada la factura {inv} por algún motivo? No aparece en el "
+               "último aviso de pago.",
+               "¿podrían indicarnos el estado de la factura {inv} por {amount} {cur}? Aún no "
                "hemos visto el pago.",
                "¿pueden confirmar que recibieron nuestra factura {inv}? Nos gustaría saber "
                "cuándo está prevista su pago.",
@@ -445,7 +512,9 @@ CORES: T = {
                "explicarnos la deducción?",
                "en nuestro sistema la factura {inv} figura como abierta. ¿Les falta algo, por "
                "ejemplo un número de pedido?"],
-        "nl": ["kunt u ons laten weten wat de status is van factuur {inv} van {amount} {cur}? "
+        "nl": ["korte vraag: staat factuur {inv} om een of andere reden geblokkeerd? Wij zien hem "
+               "niet in het laatste betalingsadvies.",
+               "kunt u ons laten weten wat de status is van factuur {inv} van {amount} {cur}? "
                "Wij hebben de betaling nog niet gezien.",
                "kunt u bevestigen dat u onze factuur {inv} heeft ontvangen? Wanneer staat de "
                "betaling gepland?",
@@ -455,7 +524,8 @@ CORES: T = {
                "bijvoorbeeld een ordernummer?"],
     },
     "not_invoice": {
-        "en": ["Thank you for your order {po}. We confirm delivery of the items on {date}. "
+        "en": ["We have received your purchase order {po} and will deliver {qty} units on {date}.",
+               "Thank you for your order {po}. We confirm delivery of the items on {date}. "
                "This is not an invoice.",
                "Please find attached the delivery note {dn} for your order {po}. The goods "
                "left our warehouse today.",
@@ -463,7 +533,8 @@ CORES: T = {
                "{date}.",
                "Your shipment for order {po} is on its way; tracking number {dn}. The invoice "
                "will follow separately."],
-        "de": ["vielen Dank für Ihre Bestellung {po}. Wir bestätigen die Lieferung zum "
+        "de": ["Ihre Bestellung {po} ist bei uns eingegangen; wir liefern {qty} Stück am {date}.",
+               "vielen Dank für Ihre Bestellung {po}. Wir bestätigen die Lieferung zum "
                "{date}. Dies ist keine Rechnung.",
                "anbei der Lieferschein {dn} zu Ihrer Bestellung {po}. Die Ware hat heute unser "
                "Lager verlassen.",
@@ -471,7 +542,9 @@ CORES: T = {
                "gültig bis {date}.",
                "Ihre Sendung zur Bestellung {po} ist unterwegs, Sendungsnummer {dn}. Die "
                "Rechnung folgt separat."],
-        "fr": ["merci pour votre commande {po}. Nous confirmons la livraison pour le {date}. "
+        "fr": ["nous avons bien reçu votre bon de commande {po} et livrerons {qty} unités le "
+               "{date}.",
+               "merci pour votre commande {po}. Nous confirmons la livraison pour le {date}. "
                "Ceci n'est pas une facture.",
                "veuillez trouver ci-joint le bon de livraison {dn} de votre commande {po}. La "
                "marchandise a quitté notre entrepôt aujourd'hui.",
@@ -479,7 +552,8 @@ CORES: T = {
                "jusqu'au {date}.",
                "votre colis de la commande {po} est en route, numéro de suivi {dn}. La facture "
                "suivra séparément."],
-        "es": ["gracias por su pedido {po}. Confirmamos la entrega para el {date}. Esto no es "
+        "es": ["hemos recibido su orden de compra {po} y entregaremos {qty} unidades el {date}.",
+               "gracias por su pedido {po}. Confirmamos la entrega para el {date}. Esto no es "
                "una factura.",
                "adjuntamos el albarán {dn} de su pedido {po}. La mercancía ha salido hoy de "
                "nuestro almacén.",
@@ -487,7 +561,8 @@ CORES: T = {
                "válido hasta el {date}.",
                "su envío del pedido {po} está en camino, número de seguimiento {dn}. La "
                "factura se enviará por separado."],
-        "nl": ["bedankt voor uw bestelling {po}. Wij bevestigen de levering op {date}. Dit is "
+        "nl": ["wij hebben uw inkooporder {po} ontvangen en leveren {qty} stuks op {date}.",
+               "bedankt voor uw bestelling {po}. Wij bevestigen de levering op {date}. Dit is "
                "geen factuur.",
                "bijgaand de pakbon {dn} bij uw bestelling {po}. De goederen hebben vandaag ons "
                "magazijn verlaten.",
@@ -497,7 +572,9 @@ CORES: T = {
                "volgt apart."],
     },
     "spam": {
-        "en": ["Congratulations! Your email was selected in our annual draw. Click here to "
+        "en": ["Dear friend, I am a banker with a confidential business proposal worth {amount} "
+               "{cur}. Reply for details.",
+               "Congratulations! Your email was selected in our annual draw. Click here to "
                "claim your {amount} {cur} prize now!!!",
                "Get a business loan of up to {amount} {cur} in 24 hours, no credit check. "
                "Reply YES to apply.",
@@ -505,7 +582,9 @@ CORES: T = {
                "unsubscribe below.",
                "Your mailbox storage is almost full. Log in at the link below within 24 hours "
                "or your account will be suspended."],
-        "de": ["Herzlichen Glückwunsch! Ihre E-Mail-Adresse wurde ausgelost. Klicken Sie "
+        "de": ["Lieber Freund, ich bin Bankier und habe ein vertrauliches Geschäft über {amount} "
+               "{cur} für Sie. Antworten Sie für Details.",
+               "Herzlichen Glückwunsch! Ihre E-Mail-Adresse wurde ausgelost. Klicken Sie "
                "hier, um {amount} {cur} zu erhalten!!!",
                "Firmenkredit bis {amount} {cur} in 24 Stunden, ohne Bonitätsprüfung. "
                "Antworten Sie mit JA.",
@@ -513,7 +592,9 @@ CORES: T = {
                "Sonderpreis, Abmeldung unten.",
                "Ihr Postfach ist fast voll. Melden Sie sich innerhalb von 24 Stunden über den "
                "Link an, sonst wird Ihr Konto gesperrt."],
-        "fr": ["Félicitations ! Votre adresse a été tirée au sort. Cliquez ici pour recevoir "
+        "fr": ["Cher ami, je suis banquier et j'ai une proposition confidentielle de {amount} "
+               "{cur}. Répondez pour les détails.",
+               "Félicitations ! Votre adresse a été tirée au sort. Cliquez ici pour recevoir "
                "{amount} {cur} !!!",
                "Prêt professionnel jusqu'à {amount} {cur} en 24 heures, sans étude de "
                "dossier. Répondez OUI.",
@@ -521,7 +602,9 @@ CORES: T = {
                "semaine, désabonnement en bas.",
                "Votre messagerie est presque pleine. Connectez-vous via le lien sous 24 heures "
                "ou votre compte sera suspendu."],
-        "es": ["¡Enhorabuena! Su correo ha sido seleccionado en nuestro sorteo. Haga clic "
+        "es": ["Querido amigo, soy banquero y tengo una propuesta confidencial de {amount} {cur}. "
+               "Responda para más detalles.",
+               "¡Enhorabuena! Su correo ha sido seleccionado en nuestro sorteo. Haga clic "
                "aquí para cobrar {amount} {cur}!!!",
                "Préstamo para empresas de hasta {amount} {cur} en 24 horas, sin consultar "
                "ASNEF. Responda SÍ.",
@@ -529,7 +612,9 @@ CORES: T = {
                "semana, darse de baja abajo.",
                "Su buzón está casi lleno. Inicie sesión en el enlace en 24 horas o su cuenta "
                "será suspendida."],
-        "nl": ["Gefeliciteerd! Uw e-mailadres is geselecteerd in onze loterij. Klik hier om "
+        "nl": ["Beste vriend, ik ben bankier met een vertrouwelijk zakelijk voorstel van {amount} "
+               "{cur}. Antwoord voor details.",
+               "Gefeliciteerd! Uw e-mailadres is geselecteerd in onze loterij. Klik hier om "
                "{amount} {cur} te ontvangen!!!",
                "Zakelijke lening tot {amount} {cur} binnen 24 uur, zonder BKR-toets. "
                "Antwoord JA.",
@@ -539,7 +624,8 @@ CORES: T = {
                "account geblokkeerd."],
     },
     "other": {
-        "en": ["I am out of the office until {date} with limited access to email. For urgent "
+        "en": ["Thank you for your visit last week. It was a pleasure to show you our new plant.",
+               "I am out of the office until {date} with limited access to email. For urgent "
                "matters please contact {contact}.",
                "The whole team at {vendor} wishes you happy holidays and a successful new "
                "year.",
@@ -547,7 +633,9 @@ CORES: T = {
                "agreement?",
                "In this issue: our new product range, trade fair dates and an interview with "
                "our CEO. Read online."],
-        "de": ["ich bin bis zum {date} nicht im Büro und lese keine E-Mails. In dringenden "
+        "de": ["vielen Dank für Ihren Besuch letzte Woche. Es war uns eine Freude, Ihnen unser "
+               "neues Werk zu zeigen.",
+               "ich bin bis zum {date} nicht im Büro und lese keine E-Mails. In dringenden "
                "Fällen wenden Sie sich bitte an {contact}.",
                "das gesamte Team von {vendor} wünscht Ihnen frohe Feiertage und einen guten "
                "Start ins neue Jahr.",
@@ -555,7 +643,9 @@ CORES: T = {
                "Rahmenvertrag für nächstes Jahr?",
                "in dieser Ausgabe: unser neues Sortiment, Messetermine und ein Interview mit "
                "unserer Geschäftsführung. Online lesen."],
-        "fr": ["je suis absent du bureau jusqu'au {date}. Pour toute urgence, merci de "
+        "fr": ["merci pour votre visite la semaine dernière. Ce fut un plaisir de vous présenter "
+               "notre nouvelle usine.",
+               "je suis absent du bureau jusqu'au {date}. Pour toute urgence, merci de "
                "contacter {contact}.",
                "toute l'équipe de {vendor} vous souhaite de joyeuses fêtes et une excellente "
                "année.",
@@ -563,7 +653,9 @@ CORES: T = {
                "de l'an prochain ?",
                "au sommaire : notre nouvelle gamme, les dates des salons et un entretien avec "
                "notre directeur. Lire en ligne."],
-        "es": ["estoy fuera de la oficina hasta el {date}. Para asuntos urgentes contacte con "
+        "es": ["gracias por su visita la semana pasada. Fue un placer mostrarles nuestra nueva "
+               "planta.",
+               "estoy fuera de la oficina hasta el {date}. Para asuntos urgentes contacte con "
                "{contact}.",
                "todo el equipo de {vendor} les desea felices fiestas y un próspero año "
                "nuevo.",
@@ -571,7 +663,9 @@ CORES: T = {
                "contrato marco del próximo año?",
                "en este número: nuestra nueva gama de productos, fechas de ferias y una "
                "entrevista con nuestro director. Leer en línea."],
-        "nl": ["ik ben tot {date} afwezig en lees geen e-mail. Voor dringende zaken kunt u "
+        "nl": ["bedankt voor uw bezoek vorige week. Het was een genoegen u onze nieuwe fabriek te "
+               "laten zien.",
+               "ik ben tot {date} afwezig en lees geen e-mail. Voor dringende zaken kunt u "
                "contact opnemen met {contact}.",
                "het hele team van {vendor} wenst u fijne feestdagen en een goed nieuwjaar.",
                "zou dinsdag om 10:00 uur schikken voor een kort gesprek over de "

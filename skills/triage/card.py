@@ -7,7 +7,7 @@ from pathlib import Path
 _SETS = {
     "heldout_generated": "Held-out generated mails (templates never used in training)",
     "handwritten": "Hand-written mails (kept out of training)",
-    "cross_fitted_train": "Training mails, cross-fitted over core wordings",
+    "cross_fitted_train": "Training mails, cross-fitted over subject and core wordings",
 }
 _SHORT = {"invoice": "inv", "credit_note": "cred", "reminder": "rem", "remittance": "remit",
           "bank_change": "bank", "vendor_update": "vend", "question": "quest",

@@ -3,8 +3,8 @@
     python -m skills.triage.train [--train 3000] [--heldout 500] [--seed 7]
 
 1. Embed generated ``train``-family mails with the encoder.
-2. Cross-fit over core wordings (each fold leaves one core template of every intent and
-   language out): out-of-wording logits choose the temperature (least log-loss) and the
+2. Cross-fit over wordings (each fold scores mails whose subject and core templates its
+   head never saw): out-of-wording logits choose the temperature (least log-loss) and the
    threshold (the lowest confidence whose accepted routes are right ``TARGET_PRECISION``
    of the time).
 3. Fit multinomial logistic regression on all training mails; write it as a MatMul+Add
@@ -59,14 +59,21 @@ def fit_head(x: np.ndarray, y: np.ndarray):
     return LogisticRegression(C=C, max_iter=3000).fit(x, y)
 
 
-def cross_fit_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each mail's logits from a head that never saw its core wording."""
+def cross_fit_logits(x: np.ndarray, y: np.ndarray, subjects: np.ndarray,
+                     cores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of mails from a head that saw neither their subject nor their core wording,
+    as the held-out family is new in both; and which mails got such logits."""
     logits = np.zeros((len(y), len(INTENTS)))
-    for group in np.unique(groups):
-        held = groups == group
-        head = fit_head(x[~held], y[~held])
-        logits[held] = head.decision_function(x[held])
-    return logits
+    covered = np.zeros(len(y), bool)
+    n_subjects = int(subjects.max()) + 1
+    for core in np.unique(cores):
+        subject = core % n_subjects
+        test = (cores == core) & (subjects == subject)
+        fit = (cores != core) & (subjects != subject)
+        head = fit_head(x[fit], y[fit])
+        logits[test] = head.decision_function(x[test])
+        covered |= test
+    return logits[covered], covered
 
 
 def choose_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -125,12 +132,15 @@ def train(train_count: int, heldout_count: int, seed: int, models_dir: Path) -> 
     mails = generate_mails(train_count, seed, "train")
     x = encoder.encode_many([mail_message(m).model_text() for m in mails])
     y = np.array([INTENTS.index(m.intent) for m in mails])
-    groups = np.array([int(m.template.rsplit(".", 1)[1]) for m in mails])
-    oof = cross_fit_logits(x, y, groups)
-    temperature = choose_temperature(oof, y)
+    wording = [m.template.rsplit("/", 1)[1].split(".") for m in mails]
+    oof, covered = cross_fit_logits(x, y, np.array([int(s) for s, _ in wording]),
+                                    np.array([int(c) for _, c in wording]))
+    y_oof = y[covered]
+    temperature = choose_temperature(oof, y_oof)
     oof_probs = softmax(oof / temperature)
-    threshold = choose_threshold(oof_probs.max(axis=1), oof_probs.argmax(axis=1) == y)
-    cross_fitted = report([INTENTS[i] for i in y], [INTENTS[i] for i in oof.argmax(axis=1)],
+    threshold = choose_threshold(oof_probs.max(axis=1), oof_probs.argmax(axis=1) == y_oof)
+    cross_fitted = report([INTENTS[i] for i in y_oof],
+                          [INTENTS[i] for i in oof.argmax(axis=1)],
                           oof_probs.max(axis=1), list(INTENTS), threshold)
     head = fit_head(x, y)
     head_onnx(head, models_dir / HEAD_FILE)
@@ -150,8 +160,8 @@ def train(train_count: int, heldout_count: int, seed: int, models_dir: Path) -> 
         "training": {
             "generator": "devdata.mails", "family": "train", "seed": seed,
             "messages": train_count, "head": f"multinomial logistic regression, C={C}",
-            "calibration": "temperature on logits cross-fitted over core wordings "
-                           "(each fold leaves one core template of every intent out)",
+            "calibration": "temperature on cross-fitted logits: each fold's head saw "
+                           "neither the subject nor the core wording of the mails it scores",
             "threshold_rule": f"lowest confidence whose accepted routes are right "
                               f"{TARGET_PRECISION:.0%} of the time, cross-fitted",
             "code_revision": _revision()},
