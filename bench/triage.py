@@ -1,0 +1,204 @@
+"""Inbox triage: quality, per-message latency on one core, and model memory, beside a
+TF-IDF + logistic-regression baseline trained in the same run on the same mails.
+
+    python bench/triage.py [--heldout 500] [--latency 200]
+
+- Training mails: the registered model's own (``devdata.mails``, family ``train``, the
+  seed and count in ``models/registry.json``); the baseline (word 1-2-grams and
+  character 2-5-grams, TF-IDF, multinomial logistic regression) is fitted on them here.
+- Sets: held-out-family generated mails (wordings never trained on; the registry's
+  seed) and the hand-written mails.
+- Latency: wall time of one mail's classification as the product runs it (tokenise,
+  encoder, head), the process pinned to one core, ``--latency`` mails; target p95 <= 100 ms.
+  Its CPU time is printed too: on a shared machine the wall time includes the wait.
+- Memory: a fresh process's resident set before and after loading the model and
+  classifying one mail, and its peak (VmHWM).
+
+Prints a table, then one JSON line of the figures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script: the repository root, not bench/, comes first
+
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import numpy as np
+
+TARGET_P95_MS = 100.0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python bench/triage.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--heldout", type=int, default=500)
+    parser.add_argument("--latency", type=int, default=200, help="mails timed")
+    parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _status() -> dict[str, float]:
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values
+
+
+def child_memory() -> dict:
+    """Run in a fresh process: RSS with the runtime imported, then with the model loaded
+    and one mail classified."""
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+
+    from skills.triage.message import Message
+    from skills.triage.model import load_model
+
+    before = _status()
+    model = load_model()
+    model.predict_text(Message(subject="Invoice 123", body="Please find attached.")
+                       .model_text())
+    after = _status()
+    return {"rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"],
+            "model_mb": after["VmRSS"] - before["VmRSS"], "peak_mb": after["VmHWM"],
+            "torch_imported": "torch" in sys.modules}
+
+
+def measure_memory() -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child-memory"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def baseline(texts: list[str], labels: list[str]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                          TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                          sublinear_tf=True, min_df=2))
+    return make_pipeline(features, LogisticRegression(C=20.0, max_iter=3000)).fit(texts,
+                                                                                  labels)
+
+
+def timed(predict, texts: list[str]) -> tuple[list, list[float], list[float]]:
+    """Results, wall milliseconds and CPU milliseconds per text. On a shared machine the
+    wall time includes waiting for the core; the CPU time is the work itself."""
+    results, wall, cpu = [], [], []
+    for text in texts:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        results.append(predict(text))
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return results, wall, cpu
+
+
+def _percentiles(ms: list[float], cpu: list[float]) -> dict:
+    return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
+            "max_ms": float(np.max(ms)), "cpu_p50_ms": float(np.percentile(cpu, 50)),
+            "cpu_p95_ms": float(np.percentile(cpu, 95)), "timed": len(ms)}
+
+
+def main() -> None:
+    args = _arguments()
+    if args.child_memory:
+        print(json.dumps(child_memory()))
+        return
+    from devdata.mails import INTENTS, generate_mails
+    from skills.triage.metrics import report
+    from skills.triage.model import default_model, registry_entry
+    from skills.triage.train import handwritten_set, mail_message
+
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one worker has
+    entry = registry_entry()
+    seed, count = entry["training"]["seed"], entry["training"]["messages"]
+    train_mails = generate_mails(count, seed, "train")
+    train_texts = [mail_message(m).model_text() for m in train_mails]
+    train_labels = [m.intent for m in train_mails]
+    heldout_mails = generate_mails(args.heldout, seed + 4, "heldout")
+    hand, hand_truth, _ = handwritten_set()
+    sets = {"heldout_generated": ([mail_message(m).model_text() for m in heldout_mails],
+                                  [m.intent for m in heldout_mails]),
+            "handwritten": ([m.model_text() for m in hand], hand_truth)}
+
+    start = time.perf_counter()
+    tfidf = baseline(train_texts, train_labels)
+    fit_s = time.perf_counter() - start
+    model = default_model()
+    model.predict_text("warm up")
+    intents = list(INTENTS)
+    figures: dict = {"model": entry["version"], "training_messages": count, "sets": {}}
+    latency_texts = (sets["handwritten"][0] + sets["heldout_generated"][0])[:args.latency]
+    for name, (texts, truth) in sets.items():
+        preds, _, _ = timed(model.predict_text, texts)
+        ours = report(truth, [p.intent for p in preds], np.array([p.confidence for p in preds]),
+                      intents, model.threshold)
+        proba = tfidf.predict_proba(texts)
+        classes = list(tfidf.classes_)
+        base = report(truth, [classes[i] for i in proba.argmax(axis=1)], proba.max(axis=1),
+                      intents, model.threshold)
+        figures["sets"][name] = {
+            "messages": len(texts), "encoder_macro_f1": ours["macro_f1"],
+            "baseline_macro_f1": base["macro_f1"], "encoder_accuracy": ours["accuracy"],
+            "baseline_accuracy": base["accuracy"], "encoder_ece": ours["ece"],
+            "encoder_accepted_share": ours["accepted_share"],
+            "encoder_precision_of_accepted": ours["precision_of_accepted"],
+            "f1_ratio": ours["macro_f1"] / base["macro_f1"] if base["macro_f1"] else None}
+    _, ours_ms, ours_cpu = timed(model.predict_text, latency_texts)
+    _, base_ms, base_cpu = timed(lambda t: tfidf.predict_proba([t]), latency_texts)
+    figures["latency"] = {"encoder": _percentiles(ours_ms, ours_cpu),
+                          "baseline": _percentiles(base_ms, base_cpu),
+                          "p95_ratio": float(np.percentile(ours_ms, 95)
+                                             / np.percentile(base_ms, 95)),
+                          "target_p95_ms": TARGET_P95_MS, "baseline_fit_s": fit_s,
+                          "load_average": os.getloadavg()[0]}
+    figures["memory"] = measure_memory()
+    _print_table(figures)
+    print(json.dumps(figures))
+
+
+def _print_table(f: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Inbox triage {f['model']} vs TF-IDF + logistic regression "
+                        f"(both trained on {f['training_messages']} generated mails)")
+    for column in ("set", "mails", "encoder macro-F1", "baseline macro-F1", "ratio",
+                   "encoder accepted / precision"):
+        table.add_column(column)
+    for name, s in f["sets"].items():
+        table.add_row(name, str(s["messages"]), f"{s['encoder_macro_f1']:.4f}",
+                      f"{s['baseline_macro_f1']:.4f}",
+                      f"{s['f1_ratio']:.2f}" if s["f1_ratio"] else "-",
+                      f"{s['encoder_accepted_share']:.1%} / "
+                      f"{s['encoder_precision_of_accepted']:.1%}")
+    lat, mem = f["latency"], f["memory"]
+    console = Console()
+    console.print(table)
+    console.print(
+        f"latency on one core ({lat['encoder']['timed']} mails, load average "
+        f"{lat['load_average']:.2f}): encoder p50 {lat['encoder']['p50_ms']:.1f} ms, p95 "
+        f"{lat['encoder']['p95_ms']:.1f} ms (target {lat['target_p95_ms']:.0f}); baseline p50 "
+        f"{lat['baseline']['p50_ms']:.2f} ms, p95 {lat['baseline']['p95_ms']:.2f} ms; "
+        f"p95 ratio {lat['p95_ratio']:.1f}x")
+    console.print(
+        f"CPU time per mail: encoder p50 {lat['encoder']['cpu_p50_ms']:.1f} ms, p95 "
+        f"{lat['encoder']['cpu_p95_ms']:.1f} ms; baseline p50 {lat['baseline']['cpu_p50_ms']:.2f}"
+        f" ms, p95 {lat['baseline']['cpu_p95_ms']:.2f} ms")
+    console.print(f"memory: model {mem['model_mb']:.1f} MB (RSS {mem['rss_before_mb']:.0f} -> "
+                  f"{mem['rss_after_mb']:.0f} MB, peak {mem['peak_mb']:.0f} MB); torch imported: "
+                  f"{mem['torch_imported']}")
+
+
+if __name__ == "__main__":
+    main()

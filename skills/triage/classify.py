@@ -1,0 +1,28 @@
+"""One mail in, its triage out: intent, calibrated confidence, whether a person decides,
+and the extracted facts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from skills.triage.entities import Entities, extract
+from skills.triage.message import Message
+from skills.triage.model import TriageModel, default_model
+from skills.validate import Vendor
+
+
+class Triage(BaseModel):
+    intent: str
+    confidence: float
+    needs_person: bool  # the confidence is below the model's calibrated threshold
+    model_version: str
+    entities: Entities
+
+
+def triage(message: Message, vendors: list[Vendor] | None = None,
+           model: TriageModel | None = None) -> Triage:
+    model = model or default_model()
+    prediction = model.predict_text(message.model_text())
+    return Triage(intent=prediction.intent, confidence=round(prediction.confidence, 4),
+                  needs_person=prediction.needs_person, model_version=model.version,
+                  entities=extract(message.full_text(), vendors, message.sender))
