@@ -49,6 +49,7 @@ Job = Callable[[bytes, dict[str, Any]], Iterator[Message]]
 # What a child may run: name -> "module:function". Only these are ever imported there.
 JOBS = {
     "read_pdf": "skills.pdf_jobs:read_pdf",
+    "read_image": "skills.pdf_jobs:read_image",
     "read_xml": "skills.pdf_jobs:read_xml",
     "page_sizes": "skills.pdf_jobs:page_sizes",
     "render_view": "skills.pdf_jobs:render_view",
