@@ -58,20 +58,38 @@ def ocr_frames(data: bytes, max_pixels: int, max_frames: int, target_dpi: int,
         if factor < 1.0:
             frame.draft(None, (math.ceil(frame.width * factor), math.ceil(frame.height * factor)))
             dpi *= frame.width / width  # a JPEG decoded at a reduced scale
-        turn = _turn(frame)
         _load(frame, number)
-        page = frame if frame.mode in _RESIZABLE else frame.convert(
-            _RESIZABLE_AS.get(frame.mode, "RGB"))
+        turn = _turn(frame)
+        factor = min(_dpi_factor(dpi, target_dpi), _pixel_factor(frame.size, max_ocr_pixels))
+        page, dpi = _scalable(frame, dpi, factor)
         page, dpi = at_most_dpi(page, dpi, target_dpi)
         page, dpi = at_most_pixels(page, dpi, max_ocr_pixels)
         page = page.convert("RGB") if page.mode != "RGB" else page
         yield (page.transpose(turn) if turn is not None else page), dpi
 
 
-# Modes Pillow scales with the filter asked for (others fall back to the nearest pixel,
-# which would break thin strokes): scaled as they are, converted to RGB afterwards.
-_RESIZABLE = {"RGB", "L", "RGBA"}
-_RESIZABLE_AS = {"1": "L", "LA": "L", "I;16": "L"}  # a fax or grey scan stays one byte a pixel
+def _scalable(frame: Image.Image, dpi: float, factor: float) -> tuple[Image.Image, float]:
+    """The frame in a mode Pillow scales with the filter asked for (others fall back to
+    the nearest pixel, which breaks thin strokes), and its resolution.
+
+    RGB and grey are scaled as they are and converted to RGB afterwards. Converting an
+    image with alpha, or scaling it, makes a full-size copy first (Pillow keeps 4 bytes
+    a pixel), so its colour channels are scaled one at a time and then joined."""
+    if frame.mode in ("RGB", "L"):
+        return frame, dpi
+    if frame.mode in ("RGBA", "LA"):
+        size = (max(int(frame.width * factor), 1), max(int(frame.height * factor), 1))
+        bands = [_scaled(frame.getchannel(band), size) for band in frame.mode[:-1]]
+        joined = Image.merge("RGB", bands if len(bands) == 3 else bands * 3)
+        return joined, dpi * size[0] / frame.width
+    return frame.convert(_SCALABLE_AS.get(frame.mode, "RGB")), dpi
+
+
+def _scaled(band: Image.Image, size: tuple[int, int]) -> Image.Image:
+    return band if band.size == size else band.resize(size, Image.Resampling.LANCZOS)
+
+
+_SCALABLE_AS = {"1": "L", "I;16": "L"}  # a fax or grey scan stays one byte a pixel
 _ORIENTATION = 0x0112  # the EXIF tag
 _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
               4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
@@ -84,7 +102,7 @@ def _turn(frame: Image.Image) -> Image.Transpose | None:
     try:
         return _TRANSPOSE.get(frame.getexif().get(_ORIENTATION, 1))
     except (OSError, ValueError, SyntaxError, KeyError, TypeError, struct.error):
-        return None  # damaged EXIF: the pixels may still be fine, read them as they are
+        return None  # damaged EXIF: the pixels decoded fine, read them as they are
 
 
 def _dpi_factor(dpi: float, target: int) -> float:

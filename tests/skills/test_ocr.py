@@ -165,8 +165,8 @@ def test_detection_in_strips_finds_the_same_lines_in_a_fraction_of_the_memory(mo
     monkeypatch.setattr(detect, "_STRIP_PIXELS", 10**9)
     whole = detect.detect(engine.det, image, engine.det_max_side)
 
-    # Each strip is at most 512 rows of 928, against the page's 1280 in one run.
-    assert max(rows for rows in runs[0]) <= 512 and len(runs[0]) >= 3
+    # Each strip is at most 640 rows of 928, against the page's 1280 in one run.
+    assert max(rows for rows in runs[0]) <= 640 and len(runs[0]) >= 3
     assert len(in_strips) == len(whole)
     for box in whole:
         nearest = min(in_strips, key=lambda b: abs(b.cx - box.cx) + abs(b.cy - box.cy))
