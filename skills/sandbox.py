@@ -57,7 +57,9 @@ JOBS = {
 
 # How much a child may grow above what it holds after start-up (its address space,
 # which bounds its resident memory too). A born-digital page needs a few MB; a page
-# rendered for OCR within ReadOptions.max_ocr_pixels needs up to about 60.
+# rendered for OCR within ReadOptions.max_ocr_pixels needs up to about 60; an image file
+# of ReadOptions.max_image_pixels (40 megapixels), decoded and scaled down for OCR, up
+# to about 200 (a PNG with alpha: Pillow keeps 4 bytes a pixel).
 DEFAULT_MEMORY_BYTES = 300 * 1024 * 1024
 _HEADER = struct.Struct(">IQ")  # header length, blob length
 _MAX_HEADER = 64 * 1024 * 1024
