@@ -94,9 +94,8 @@ def detect(session: ort.InferenceSession, image: np.ndarray, max_side: int) -> l
     in_h, in_w = max(round(stack_h * scale), 1), max(round(stack_w * scale), 1)
     resized = cv2.resize(stacked, (in_w, in_h), interpolation=cv2.INTER_AREA)
     # The model wants sides in multiples of 32: pad with paper rather than stretch.
-    tensor = _normalized(resized, -in_h % 32, -in_w % 32, paper)
-    prob = _probability(session, tensor)
-    del tensor
+    prob = _probability(session, resized, -in_h % 32, -in_w % 32, paper)
+    del resized
     sx, sy = stack_w / in_w, stack_h / in_h
     tops = np.array([band.top for band in bands])
     boxes = []
@@ -109,19 +108,23 @@ def detect(session: ort.InferenceSession, image: np.ndarray, max_side: int) -> l
     return boxes
 
 
-def _probability(session: ort.InferenceSession, tensor: np.ndarray) -> np.ndarray:
-    """The model's text probability map of ``tensor`` (1 x 3 x H x W, sides multiples of
-    32), run in strips of at most :data:`_STRIP_PIXELS` input pixels."""
+def _probability(session: ort.InferenceSession, image: np.ndarray, pad_h: int, pad_w: int,
+                 fill: int) -> np.ndarray:
+    """The model's text probability map of ``image`` padded to sides in multiples of 32,
+    run in strips of at most :data:`_STRIP_PIXELS` input pixels, each normalised only
+    when it runs."""
     name = session.get_inputs()[0].name
-    height, width = tensor.shape[2:]
+    height, width = image.shape[0] + pad_h, image.shape[1] + pad_w
     rows = max(_STRIP_PIXELS // width // 32 * 32, 2 * _STRIP_CONTEXT + 64)
     if height <= rows:
-        return session.run(None, {name: tensor})[0][0, 0]
+        return session.run(None, {name: _normalized(image, pad_h, pad_w, fill)})[0][0, 0]
     core = rows - 2 * _STRIP_CONTEXT
     prob = np.empty((height, width), dtype=np.float32)
     for top in range(0, height, core):
         start, end = max(top - _STRIP_CONTEXT, 0), min(top + core + _STRIP_CONTEXT, height)
-        part = session.run(None, {name: np.ascontiguousarray(tensor[:, :, start:end])})[0]
+        piece = image[start:end]
+        tensor = _normalized(piece, end - start - piece.shape[0], pad_w, fill)
+        part = session.run(None, {name: tensor})[0]
         kept = min(core, height - top)
         prob[top : top + kept] = part[0, 0, top - start : top - start + kept]
     return prob

@@ -176,7 +176,7 @@ def test_detection_in_strips_finds_the_same_lines_in_a_fraction_of_the_memory(mo
 
 def _counting(probability, runs):
     """``detect._probability`` noting the rows of each model run it makes."""
-    def counted(session, tensor):
+    def counted(session, *args):
         seen = []
 
         class Session:
@@ -188,7 +188,7 @@ def _counting(probability, runs):
                 return session.run(names, feeds)
 
         runs.append(seen)
-        return probability(Session(), tensor)
+        return probability(Session(), *args)
 
     return counted
 
