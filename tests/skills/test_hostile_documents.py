@@ -149,8 +149,9 @@ def _running(pid: int) -> bool:
         return False
 
 
-# A worker holds about 240 MB with every model loaded (bench/memory.py); one page's OCR
-# must fit in what is left of MAX_RSS_MB.
+# What the largest page's OCR may add to a process with the models loaded (91 MB
+# measured; 333 MB when a page was detected in one model run and image files were
+# decoded in the worker). A worker that has read scans holds more (bench/memory.py).
 OCR_PAGE_MB = 150
 
 _LARGE_SCAN = """
