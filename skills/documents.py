@@ -19,12 +19,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Literal
 
 import numpy as np
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from skills import image_files, pdf, pdf_jobs, sandbox
@@ -77,7 +75,7 @@ def read_document(data: bytes, filename: str, options: ReadOptions | None = None
         elif media_type == XML:
             doc.einvoice = reader.xml_einvoice(data)
         else:
-            doc.pages = list(reader.image_pages(data))
+            doc.pages = reader.image_pages(data)
     except UnreadableDocument:
         raise
     except MemoryError:
@@ -153,7 +151,7 @@ class _Reader:
         for header, blob in self._sandboxed("read_pdf", data):
             if header["kind"] == "page":
                 self._check_time(len(pages))
-                pages.append(self._pdf_page(header, blob))
+                pages.append(self._page(header, blob))
             elif header["kind"] == "einvoice":
                 found = header["found"]
         return pages, self._einvoice(found, "embedded {name}")
@@ -170,7 +168,9 @@ class _Reader:
                                         self.options.max_ocr_pixels),
                 "min_text_chars": self.options.min_text_chars,
                 "min_picture_share": self.options.min_picture_share,
-                "max_attachment_bytes": _MAX_ATTACHMENT_BYTES}
+                "max_attachment_bytes": _MAX_ATTACHMENT_BYTES,
+                "max_file_pixels": self.options.max_image_pixels,
+                "max_ocr_pixels": self.options.max_ocr_pixels}
         seconds = max(self.deadline - time.monotonic(), 0.001)
         return sandbox.run(job, data, args, seconds=seconds, label=self.label,
                            limit=self.options.time_limit)
@@ -182,13 +182,11 @@ class _Reader:
         self.used["xml"] = f"{where.format(name=found['name'])} ({fields['syntax']})"
         return fields
 
-    def _pdf_page(self, header: dict, blob: bytes) -> Page:
+    def _page(self, header: dict, blob: bytearray) -> Page:
         number = header["number"]
         start = time.perf_counter() - header["seconds"]
-        image = None
-        if blob:
-            image = Image.frombuffer("RGB", tuple(header["image_size"]), blob, "raw", "RGB",
-                                     header["stride"], 1)
+        image = _pixels(blob, header) if blob else None
+        del blob  # the pixels are the blob's own memory, or a copy that replaces it
         if header["method"] == "ocr":
             return self._ocr_page(image, number, header["dpi"] / 72.0, start)
         self.used["text"] = f"pdf text layer ({pdf.PDFIUM_VERSION})"
@@ -199,7 +197,7 @@ class _Reader:
         return Page(number, header["layer_width"], header["layer_height"], ReadMethod.TEXT,
                     lines, rotation=header["rotation"], seconds=time.perf_counter() - start)
 
-    def _with_picture_text(self, image: Image.Image, scale: float, lines: list[Line],
+    def _with_picture_text(self, image: np.ndarray, scale: float, lines: list[Line],
                            pictures: list[list[float]]) -> list[Line]:
         """The text layer's lines plus the OCRed text of the page's large pictures, each
         picture's lines marked as read by OCR."""
@@ -209,29 +207,27 @@ class _Reader:
         self.used["ocr"] = engine.version
         found = []
         for x0, y0, x1, y1 in pictures:
-            crop = image.crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1,
-                               int(y1 * scale) + 1))
-            result = engine.read_page(np.asarray(crop))
+            crop = image[max(int(y0 * scale), 0) : int(y1 * scale) + 1,
+                         max(int(x0 * scale), 0) : int(x1 * scale) + 1]
+            result = engine.read_page(np.ascontiguousarray(crop))
             found += [_placed(line, 1 / scale, x0, y0, ReadMethod.OCR) for line in result.lines]
         return _merged(lines, found)
 
-    def image_pages(self, data: bytes) -> Iterator[Page]:
-        frames = image_files.open_frames(
-            data, self.options.max_image_pixels, self.options.max_pages
-        )
-        for index, (image, dpi) in enumerate(frames):
-            self._check_time(index)
-            start = time.perf_counter()
-            image, dpi = image_files.at_most_dpi(image, dpi, self.options.dpi)
-            image, dpi = image_files.at_most_pixels(image, dpi, self.options.max_ocr_pixels)
-            yield self._ocr_page(image, index + 1, dpi / 72.0, start)
+    def image_pages(self, data: bytes) -> list[Page]:
+        """The pages of a PNG, JPEG or TIFF file: decoded and scaled down for OCR in a
+        sandboxed child (a large image takes far more memory to decode than to OCR)."""
+        pages: list[Page] = []
+        for header, blob in self._sandboxed("read_image", data):
+            self._check_time(len(pages))
+            pages.append(self._page(header, blob))
+        return pages
 
-    def _ocr_page(self, image: Image.Image, number: int, px_per_pt: float, start: float) -> Page:
+    def _ocr_page(self, image: np.ndarray, number: int, px_per_pt: float, start: float) -> Page:
         from skills.ocr import get_engine
 
         engine = get_engine(self.options.ocr_engine)
         self.used["ocr"] = engine.version
-        result = engine.read_page(np.asarray(image.convert("RGB")))
+        result = engine.read_page(image)
         scale = 1.0 / px_per_pt
         return Page(
             number=number,
@@ -249,6 +245,17 @@ class _Reader:
                 f"Reading stopped after {index} pages: the {self.options.time_limit:.0f} s time "
                 "limit for one document was reached. Split the document or read it by hand."
             )
+
+
+def _pixels(blob: bytearray, header: dict) -> np.ndarray:
+    """A rendered page as an H x W x 3 array: the sandbox's bytes themselves, no copy,
+    unless its rows are padded (then one compact copy)."""
+    width, height = header["image_size"]
+    stride = header["stride"]
+    rows = np.frombuffer(blob, dtype=np.uint8, count=stride * height).reshape(height, stride)
+    if stride == width * 3:
+        return rows.reshape(height, width, 3)
+    return np.ascontiguousarray(rows[:, : width * 3]).reshape(height, width, 3)
 
 
 def _merged(lines: list[Line], found: list[Line]) -> list[Line]:

@@ -1,13 +1,14 @@
 """The parsing of untrusted files that runs inside :mod:`skills.sandbox`'s children.
 
 Each job gets the file's bytes and a dict of arguments and yields messages (a JSON-able
-header, a blob). Everything pdfium or the XML parser touches happens here, so the
-sandbox's memory and time bounds cover it; OCR, which needs the models, runs in the
-caller on the page images these jobs send.
+header, a blob). Everything pdfium, the image decoders or the XML parser touch happens
+here, so the sandbox's memory and time bounds cover it; OCR, which needs the models, runs
+in the caller on the page images these jobs send.
 
 - ``read_pdf``: per page either its text-layer lines, or a rendered image to OCR (and
   the boxes of pictures on a text page worth OCRing), then the fields of an e-invoice
   attached to the PDF;
+- ``read_image``: per page of an image file, the page scaled down for OCR;
 - ``read_xml``: the fields of an e-invoice XML file;
 - ``page_sizes`` and ``render_view``: what the Control Room shows of a document.
 """
@@ -57,6 +58,28 @@ def read_pdf(data: bytes, args: dict[str, Any]) -> Iterator[Message]:
         attachments = pdf.embedded_files(document, args["max_attachment_bytes"])
     found = attached_einvoice(attachments)
     yield {"kind": "einvoice", "found": found}, b""
+
+
+def read_image(data: bytes, args: dict[str, Any]) -> Iterator[Message]:
+    """Messages ``page`` (one per page of a PNG, JPEG or TIFF file), each with the RGB
+    image to OCR, already within the OCR resolution and pixel budget: decoding a large
+    image takes far more memory than the page OCR reads, so it is done here."""
+    frames = image_files.ocr_frames(data, args["max_file_pixels"], args["max_pages"],
+                                    args["dpi"], args["max_ocr_pixels"])
+    number = 0
+    while True:
+        start = time.perf_counter()
+        found = next(frames, None)
+        if found is None:
+            return
+        image, dpi = found
+        number += 1
+        header = {"kind": "page", "number": number, "method": "ocr", "dpi": dpi,
+                  "image_size": [image.width, image.height], "stride": image.width * 3}
+        pixels = image.tobytes()
+        del image, found
+        header["seconds"] = time.perf_counter() - start
+        yield header, pixels
 
 
 def read_xml(data: bytes, args: dict[str, Any]) -> Iterator[Message]:

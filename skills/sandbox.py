@@ -49,6 +49,7 @@ Job = Callable[[bytes, dict[str, Any]], Iterator[Message]]
 # What a child may run: name -> "module:function". Only these are ever imported there.
 JOBS = {
     "read_pdf": "skills.pdf_jobs:read_pdf",
+    "read_image": "skills.pdf_jobs:read_image",
     "read_xml": "skills.pdf_jobs:read_xml",
     "page_sizes": "skills.pdf_jobs:page_sizes",
     "render_view": "skills.pdf_jobs:render_view",
@@ -56,7 +57,9 @@ JOBS = {
 
 # How much a child may grow above what it holds after start-up (its address space,
 # which bounds its resident memory too). A born-digital page needs a few MB; a page
-# rendered for OCR within ReadOptions.max_ocr_pixels needs up to about 60.
+# rendered for OCR within ReadOptions.max_ocr_pixels needs up to about 60; an image file
+# of ReadOptions.max_image_pixels (40 megapixels), decoded and scaled down for OCR, up
+# to about 200 (a PNG with alpha: Pillow keeps 4 bytes a pixel).
 DEFAULT_MEMORY_BYTES = 300 * 1024 * 1024
 _HEADER = struct.Struct(">IQ")  # header length, blob length
 _MAX_HEADER = 64 * 1024 * 1024

@@ -23,7 +23,7 @@ import numpy as np
 from skills.ocr import models, orient
 from skills.ocr.base import OcrEngine, OcrPage
 from skills.ocr.detect import TextBox, detect
-from skills.ocr.recognize import crop, recognize
+from skills.ocr.recognize import recognize
 from skills.schema import Line, Word
 from skills.textlines import make_line, order_lines
 
@@ -92,8 +92,7 @@ class OnnxOcrEngine(OcrEngine):
         """Recognise every box; place its words in the page frame turned back by ``angle``."""
         if not boxes:
             return []
-        crops = [crop(image, b) for b in boxes]
-        read = recognize(self.rec, crops, self.characters, self.recognizer.space_rules)
+        read = recognize(self.rec, image, boxes, self.characters, self.recognizer.space_rules)
         height, width = image.shape[:2]
         cos, sin = math.cos(angle), math.sin(angle)
         lines = []

@@ -49,9 +49,14 @@ class RecLine:
     crop_width: int
 
 
+def crop_width(box: TextBox) -> int:
+    """The width of the line's crop at the model's height."""
+    return int(min(max(round(HEIGHT * box.width / max(box.height, 1.0)), 8), _MAX_WIDTH))
+
+
 def crop(image: np.ndarray, box: TextBox) -> np.ndarray:
     """The line straightened along its angle, already at the model's height."""
-    width = int(min(max(round(HEIGHT * box.width / max(box.height, 1.0)), 8), _MAX_WIDTH))
+    width = crop_width(box)
     target = np.array([[0, 0], [width, 0], [0, HEIGHT]], dtype=np.float32)
     matrix = cv2.getAffineTransform(box.corners(), target)
     return cv2.warpAffine(
@@ -61,13 +66,18 @@ def crop(image: np.ndarray, box: TextBox) -> np.ndarray:
 
 def recognize(
     session: ort.InferenceSession,
-    crops: list[np.ndarray],
+    image: np.ndarray,
+    boxes: list[TextBox],
     characters: list[str],
     space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
 ) -> list[RecLine]:
-    """Words with positions for every crop, in the order given."""
-    results: list[RecLine | None] = [None] * len(crops)
-    for batch in _batches([c.shape[1] for c in crops]):
+    """Words with positions for every box's line in ``image``, in the order given.
+
+    Lines are cut out one batch at a time: a page of a thousand long lines would need
+    hundreds of MB for all its crops at once."""
+    results: list[RecLine | None] = [None] * len(boxes)
+    for batch in _batches([crop_width(b) for b in boxes]):
+        crops = {index: crop(image, boxes[index]) for index in batch}
         padded_width = max(crops[i].shape[1] for i in batch)
         tensor = np.zeros((len(batch), 3, HEIGHT, padded_width), dtype=np.float32)
         for row, index in enumerate(batch):

@@ -70,3 +70,21 @@ def test_tiff_with_too_many_pages_is_refused():
 def test_a_blank_image_reads_as_a_page_without_lines():
     doc = read_document(image_bytes(Image.new("RGB", (1240, 1754), "white")), "blank.png")
     assert len(doc.pages) == 1 and doc.pages[0].lines == []
+
+
+@pytest.mark.parametrize(("mode", "fmt", "dpi"), [
+    ("RGBA", "PNG", 300), ("LA", "PNG", 600), ("RGB", "JPEG", 600), ("1", "TIFF", 300)])
+def test_large_scans_are_scaled_down_for_ocr_as_they_are_decoded(mode, fmt, dpi):
+    from skills import image_files
+
+    side = (8 * dpi, 10 * dpi)  # an 8 x 10 inch scan
+    image = Image.new("RGB", side, "white")
+    image.paste((20, 20, 20), (dpi, dpi, 2 * dpi, dpi + dpi // 10))  # a black bar
+    data = image_bytes(image.convert(mode), fmt, dpi=(dpi, dpi))
+
+    [(page, page_dpi)] = image_files.ocr_frames(data, 100_000_000, 1, 150, 12_000_000)
+
+    assert page.mode == "RGB" and page_dpi == pytest.approx(150, abs=1)
+    assert page.size == pytest.approx((8 * 150, 10 * 150), abs=2)
+    # The bar is where it was, as dark: scaled with a filter, not dropped or smeared.
+    assert page.getpixel((225, 157))[0] < 60 and page.getpixel((225, 100))[0] > 200

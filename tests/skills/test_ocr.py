@@ -144,6 +144,7 @@ def test_detection_skips_blank_paper_but_finds_the_same_lines(monkeypatch):
     # Header, table and footer are separate bands; together far less than the page.
     assert len(bands) >= 2 and stacked.size < 0.6 * image.size
     assert x0 > 0 and stacked.shape[1] < image.shape[1]
+    monkeypatch.setattr(detect, "_STRIP_PIXELS", 10**9)  # one model run each: bands only
     in_bands = detect.detect(engine.det, image, engine.det_max_side)
     monkeypatch.setattr(detect, "_WORTH_STACKING", 0.0)  # always the whole page
     whole = detect.detect(engine.det, image, engine.det_max_side)
@@ -152,6 +153,44 @@ def test_detection_skips_blank_paper_but_finds_the_same_lines(monkeypatch):
         nearest = min(in_bands, key=lambda b: abs(b.cx - box.cx) + abs(b.cy - box.cy))
         assert abs(nearest.cx - box.cx) < 4 and abs(nearest.cy - box.cy) < 4
         assert abs(nearest.width - box.width) < 8 and abs(nearest.height - box.height) < 4
+
+
+def test_detection_in_strips_finds_the_same_lines_in_a_fraction_of_the_memory(monkeypatch):
+    image = _scanned_page(2)
+    engine = get_engine("onnx")
+    monkeypatch.setattr(detect, "_WORTH_STACKING", 0.0)  # the whole page: 928 x 1280
+    runs = []
+    monkeypatch.setattr(detect, "_probability", _counting(detect._probability, runs))
+    in_strips = detect.detect(engine.det, image, engine.det_max_side)
+    monkeypatch.setattr(detect, "_STRIP_PIXELS", 10**9)
+    whole = detect.detect(engine.det, image, engine.det_max_side)
+
+    # Each strip is at most 640 rows of 928, against the page's 1280 in one run.
+    assert max(rows for rows in runs[0]) <= 640 and len(runs[0]) >= 3
+    assert len(in_strips) == len(whole)
+    for box in whole:
+        nearest = min(in_strips, key=lambda b: abs(b.cx - box.cx) + abs(b.cy - box.cy))
+        assert abs(nearest.cx - box.cx) < 4 and abs(nearest.cy - box.cy) < 4
+        assert abs(nearest.width - box.width) < 8 and abs(nearest.height - box.height) < 4
+
+
+def _counting(probability, runs):
+    """``detect._probability`` noting the rows of each model run it makes."""
+    def counted(session, *args):
+        seen = []
+
+        class Session:
+            def get_inputs(self):
+                return session.get_inputs()
+
+            def run(self, names, feeds):
+                seen.append(next(iter(feeds.values())).shape[2])
+                return session.run(names, feeds)
+
+        runs.append(seen)
+        return probability(Session(), *args)
+
+    return counted
 
 
 def test_a_page_full_of_ink_or_blank_is_detected_whole():
