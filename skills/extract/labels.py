@@ -386,24 +386,32 @@ def squash(text: str) -> str:
 def _phrase_table() -> dict[str, list[tuple[str, str, bool]]]:
     """First character → (squashed phrase, field, generic), longest phrases first."""
     table: dict[str, list[tuple[str, str, bool]]] = {}
-    for field, phrases in LEXICON.items():
-        for phrase in phrases:
-            key = squash(phrase)
-            entry = (key, field, phrase in GENERIC)
-            if key and entry not in table.get(key[0], ()):
-                table.setdefault(key[0], []).append(entry)
+    # Composed phrases repeat listed ones ("date de facture"): each entry once, in order.
+    entries = dict.fromkeys((squash(phrase), field, phrase in GENERIC)
+                            for field, phrases in LEXICON.items() for phrase in phrases)
+    for entry in entries:
+        if entry[0]:
+            table.setdefault(entry[0][0], []).append(entry)
     for entries in table.values():
         entries.sort(key=lambda e: -len(e[0]))
     return table
 
 
 _PHRASES = _phrase_table()
-# The same phrases by their first three characters (and the shorter ones by their first),
-# so that a position is compared with a few phrases, not with all of one letter.
+# The same phrases by their first three characters (the shorter ones by themselves), so
+# that a position is compared with a few phrases, not with all of one letter.
 _BY_PREFIX: dict[str, list[tuple[str, str, bool]]] = {}
 for _entries in _PHRASES.values():
     for _entry in _entries:
         _BY_PREFIX.setdefault(_entry[0][:3], []).append(_entry)
+
+
+@lru_cache(maxsize=1 << 14)
+def _phrases_at(head: str) -> tuple[tuple[str, str, bool], ...]:
+    """The phrases that may start with ``head`` (a line's next three squashed characters),
+    longest first: those starting with all of it, then the two- and one-letter ones."""
+    shorter = [head[:n] for n in (2, 1) if n < len(head)]
+    return (*_BY_PREFIX.get(head, ()), *(e for h in shorter for e in _BY_PREFIX.get(h, ())))
 ALL_PHRASES = frozenset(key for entries in _PHRASES.values() for key, _, _ in entries)
 
 
@@ -507,10 +515,7 @@ def _match_at(flat: str, pos: int, chars, line: Line):
     wi, ci = chars[pos][1], chars[pos][2]
     if ci != 0 and any(c.isalnum() for c in line.words[wi].text[:ci]):
         return None
-    head = flat[pos:pos + 3]
-    shorter = (_BY_PREFIX.get(head[:2], []) if len(head) > 2 else []) + _BY_PREFIX.get(
-        head[:1], [])
-    for key, field, generic in _BY_PREFIX.get(head, []) + shorter:
+    for key, field, generic in _phrases_at(flat[pos:pos + 3]):
         if not flat.startswith(key, pos):
             continue
         end = pos + len(key)
