@@ -87,7 +87,8 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
         field.check = field.check or reason
 
 
-def _decimal(field: Field | None) -> Decimal | None:
+def amount_of(field: Field | None) -> Decimal | None:
+    """The field's value as a number; None when it is absent or not one."""
     if field is None or field.value is None:
         return None
     try:
@@ -132,14 +133,14 @@ def amounts_close(net: Decimal | None, tax: Decimal | None, total: Decimal | Non
 
 
 def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> dict[str, str]:
-    net, tax, total = (_decimal(fields.get(n)) for n in ("net_amount", "tax_amount", "total"))
+    net, tax, total = (amount_of(fields.get(n)) for n in ("net_amount", "tax_amount", "total"))
     lines = []
     for item in line_items:
         try:
             lines.append(Decimal(item.amount))
         except InvalidOperation:
             continue
-    rate = _decimal(fields.get("tax_rate"))
+    rate = amount_of(fields.get("tax_rate"))
     if amounts_close(net, tax, total, lines):
         if rate is None or net is None or tax is None or _matches_rate(net, tax, rate):
             return {}
@@ -264,7 +265,7 @@ def _sign_checks(fields: Mapping[str, Field], kind: str) -> dict[str, str]:
         reason = "a credit note: its amounts are taken as negative; confirm sign and amount"
         return dict.fromkeys(AMOUNTS, reason)
     negative = [n for n in ("net_amount", "tax_amount", "total")
-                if (v := _decimal(fields.get(n))) is not None and v < 0]
+                if (v := amount_of(fields.get(n))) is not None and v < 0]
     reason = "a negative amount on a document that is not a credit note"
     return dict.fromkeys(AMOUNTS, reason) if negative else {}
 

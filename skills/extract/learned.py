@@ -19,10 +19,9 @@ model's scored higher); and the layout's amounts are dropped when the model's ad
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from skills.extract.checks import balanced
+from skills.extract.checks import amount_of, balanced
 
 if TYPE_CHECKING:  # extraction imports this module
     from skills.extract.extraction import Decision, Field
@@ -74,14 +73,9 @@ _BY_CONTENT = frozenset({"tax_rate"})
 
 def _adds_up(fields: dict[str, Field]) -> bool:
     """Net + tax = total with the values chosen (see skills.extract.checks.balanced)."""
-    values = [fields[n].value if n in fields else None for n in _AMOUNTS]
-    if any(v is None for v in values):
-        return False
-    try:
-        net, tax, total = (Decimal(v) for v in values)  # type: ignore[arg-type]
-    except InvalidOperation:
-        return False
-    return balanced(net, tax, total)
+    net, tax, total = (amount_of(fields.get(n)) for n in _AMOUNTS)
+    return net is not None and tax is not None and total is not None and balanced(
+        net, tax, total)
 
 
 def _copy(fields: dict[str, Field]) -> dict[str, Field]:

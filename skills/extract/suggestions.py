@@ -19,9 +19,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from skills.extract.checks import amount_of
 from skills.normalize import home_currency
 from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
 from skills.schema import Box, Document
@@ -47,16 +47,16 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
     """Fill fields read as "not printed" with suggestions where the document allows one."""
     from skills.extract.extraction import Field  # noqa: F811 (runtime import, see above)
 
+    def put(name: str, found: Suggestion) -> None:
+        fields[name] = Field(value=found.value, confidence=INFERRED_CONFIDENCE,
+                             page=found.page, box=found.box, method="inferred", raw=found.raw)
+
     def fill(name: str, make: Callable[[], Suggestion | None]) -> None:
         if fields[name].value is None and (found := make()) is not None:
-            fields[name] = Field(value=found.value, confidence=INFERRED_CONFIDENCE,
-                                 page=found.page, box=found.box, method="inferred",
-                                 raw=found.raw)
+            put(name, found)
 
     if (zero := _zero_tax(fields)) is not None:
-        fields["tax_amount"] = Field(value=zero.value, confidence=INFERRED_CONFIDENCE,
-                                     page=zero.page, box=zero.box, method="inferred",
-                                     raw=zero.raw)
+        put("tax_amount", zero)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
     fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))
     fill("currency", lambda: _home_currency(fields))
@@ -65,15 +65,15 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
 def _zero_tax(fields: dict[str, Field]) -> Suggestion | None:
     """Net and total read as one amount from two printed places, and a tax other than
     zero: only a zero tax adds up."""
-    net, total, tax = fields["net_amount"], fields["total"], fields["tax_amount"]
-    if net.value is None or total.value is None or (net.page, net.box) == (total.page, total.box):
+    net_field, total_field = fields["net_amount"], fields["total"]
+    net, total = amount_of(net_field), amount_of(total_field)
+    if net is None or net == 0 or net != total or amount_of(fields["tax_amount"]) == 0:
         return None
-    if Decimal(net.value) != Decimal(total.value) or Decimal(net.value) == 0:
-        return None
-    if tax.value is not None and Decimal(tax.value) == 0:
-        return None
-    zero = "-0.00" if Decimal(total.value) < 0 else "0.00"
-    return Suggestion(zero, total.page, total.box, f"net_amount {net.value} = total {total.value}")
+    if (net_field.page, net_field.box) == (total_field.page, total_field.box):
+        return None  # one printed amount taken for both
+    zero = "-0.00" if net < 0 else "0.00"
+    return Suggestion(zero, total_field.page, total_field.box,
+                      f"net_amount {net_field.value} = total {total_field.value}")
 
 
 def _home_currency(fields: dict[str, Field]) -> Suggestion | None:
