@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from skills.schema import Box, Line
+from skills.textlines import union
 
 # Field → label phrases in English, German, French, Spanish, Dutch and Italian. Generic
 # phrases ("date", "total") are weaker evidence than specific ones; see GENERIC.
@@ -562,8 +563,6 @@ def _make_label(line: Line, li: int, chars, start: int, end: int, key: str, fiel
     lead = w1 + 1
     while lead < len(line.words) and _LEADER_WORD.fullmatch(line.words[lead].text):
         lead += 1
-    words = line.words[w0:w1 + 1]
-    box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
-           max(w.box[2] for w in words), max(w.box[3] for w in words))
+    box = union(w.box for w in line.words[w0:w1 + 1])
     reach = max([box[2]] + [w.box[2] for w in line.words[w1 + 1:lead]])
     return Label(field, key, generic, box, li, w0, w1 + 1, remainder, reach)

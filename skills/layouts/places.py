@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from skills.layouts.printed import anchor_word
 from skills.schema import Box, Document, Line, Page
+from skills.textlines import union
 
 if TYPE_CHECKING:  # the candidates module loads the whole extraction
     from skills.extract.candidates import Candidate
@@ -157,11 +158,6 @@ def _words_before(line: Line, box: Box) -> list[tuple[str, Box]]:
     return run[::-1]
 
 
-def _union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def _anchor_before(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
     """The words just left of ``box`` in its row, from the nearest line there (a label
     and its right-aligned value are often separate lines of one row)."""
@@ -178,7 +174,7 @@ def _anchor_before(page: Page, box: Box) -> tuple[Relation, list[str], Box] | No
     run = _words_before(nearest[1], box)
     if not run:
         return None
-    return "right", [w for w, _ in run], _union([b for _, b in run])
+    return "right", [w for w, _ in run], union([b for _, b in run])
 
 
 def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
@@ -196,7 +192,7 @@ def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | Non
             best = (gap, run)  # type: ignore[assignment]
     if best is None:
         return None
-    return "below", [w for w, _ in best[1]], _union([b for _, b in best[1]])
+    return "below", [w for w, _ in best[1]], union([b for _, b in best[1]])
 
 
 def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],
@@ -209,5 +205,5 @@ def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],
             continue
         for i in range(len(words) - n + 1):
             if words[i:i + n] == anchor:
-                found.append(_union(boxes[i:i + n]))
+                found.append(union(boxes[i:i + n]))
     return found
