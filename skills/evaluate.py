@@ -40,6 +40,7 @@ from rich.table import Table
 
 from skills.errors import UnreadableDocument
 from skills.extract import REQUIRED_FIELDS, Extraction, document_method, extract, values_match
+from skills.extract.candidates import AMOUNT_FIELDS
 from skills.extract.model import MODELS_DIR, FieldScorer, load_scorer
 from skills.normalize import (
     format_decimal,
@@ -70,6 +71,9 @@ class Case:
     # Documents of one group share a layout: the generator's layout and vendor, or the
     # issuer of a third-party invoice (what ``--learn`` counts corrections by).
     group: str = ""
+    # The truth's amounts carry no sign (SROIE prints a credit note's total as "39.80"):
+    # amounts are compared by magnitude. The reader signs a credit note's amounts.
+    unsigned: bool = False
 
 
 @dataclass
@@ -151,7 +155,7 @@ def sroie_cases(folder: Path) -> Iterator[Case]:
                  "invoice_date": normalize_date(data.get("date", ""), dayfirst=True),
                  "total": normalize_amount(data.get("total", ""))}
         yield Case(key.stem, image, {k: v for k, v in truth.items() if v}, "receipt",
-                   group=normalize_text(str(data.get("company") or "")))
+                   group=normalize_text(str(data.get("company") or "")), unsigned=True)
 
 
 LOADERS = {"synthetic": synthetic_cases, "invoice2data": invoice2data_cases,
@@ -202,10 +206,15 @@ def score_extraction(case: Case, doc: Document, extraction: Extraction,
         result.document_type_right = extraction.document_type == case.document_type
     for name, expected in case.truth.items():
         got = extraction.fields[name]
+        value = _magnitude(got.value) if case.unsigned and name in AMOUNT_FIELDS else got.value
         result.fields[name] = FieldScore(
-            same(name, got.value, expected), got.confidence, name in accepted,
-            same(name, got.value, expected, strict=True), got.method, got.value, expected)
+            same(name, value, expected), got.confidence, name in accepted,
+            same(name, value, expected, strict=True), got.method, got.value, expected)
     return result
+
+
+def _magnitude(value: str | None) -> str | None:
+    return value[1:] if value and value.startswith("-") else value
 
 
 def summarise(results: list[Scored], thresholds: dict[str, float]) -> dict:

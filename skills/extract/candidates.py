@@ -139,7 +139,7 @@ _CURRENCY_TOKEN = re.compile(
 )
 _SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|ltd|limited|plc|llp|llc|inc|corp|corporation|co|company|sa|sas|sarl|"
-    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|vof|ab|oy|as|srl|spa|sdn|bhd|berhad|s/b|"
+    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|v\.?o\.?f|ab|oy|as|srl|spa|sdn|bhd|berhad|s/b|"
     r"pte|pvt|pty|enterprise|trading|services|store|restaurant|mart|shop)\b\.?",
     re.IGNORECASE,
 )
@@ -457,6 +457,8 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
     _line_amount_counts(contexts, doc_feats)
     _rounding_context(contexts, doc_feats)
     shape = _slip_features(doc, contexts)
+    if contexts and is_slip(shape):
+        _drop_names_under_title(contexts[0])
     candidates: list[Candidate] = []
     last = len(doc.pages)
     for ctx in contexts:
@@ -603,8 +605,8 @@ def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None
             row = " ".join(ln.text for ln in ctx.page.lines if _beside(ln.box, lab.box))
             row += " " + ctx.page.lines[lab.line_index].text
             for m in _ADJUSTMENT.finditer(row):
-                value = parse_amount(m.group(0).replace(" ", ""))
-                if value is not None and 0 < abs(value) < Decimal("0.05"):
+                value = _adjustment(m.group(0))
+                if 0 < abs(value) < Decimal("0.05"):
                     adjustments |= {value, -value}  # a sign may be lost in print or reading
         values = sorted({Decimal(s.value) for s in amounts if Decimal(s.value) > 0})
         # what a total before rounding can be: a printed amount, or two added (net + tax)
@@ -617,7 +619,16 @@ def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None
                 out[id(s)]["rounded_total"] = 1.0
 
 
-_ADJUSTMENT = re.compile(r"[-+]?\s?0[.,]0\d(?!\d)")
+# OCR may drop the point of a small adjustment ("-001" for "-0.01").
+_ADJUSTMENT = re.compile(r"(?<![\d.,])[-+]?\s?0[.,]?0\d(?![\d.,])")
+
+
+def _adjustment(printed: str) -> Decimal:
+    """A cash rounding adjustment as printed ("-0.01", "+0,02", or "-001" read without
+    its point): at most 4 cents."""
+    digits = re.sub(r"[^\d]", "", printed)
+    value = Decimal(digits) / 100
+    return -value if printed.lstrip().startswith("-") else value
 
 
 def _beside(box: Box, label: Box) -> bool:
@@ -636,6 +647,36 @@ def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, floa
     tall = 0.0 if page is None else min(max(page.height / max(page.width, 1) - 1.45, 0.0), 1.0)
     found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
     return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
+
+
+def is_slip(features: dict[str, float]) -> bool:
+    """A till slip, as the document features say: a tall narrow page, or several till
+    words (cash, change, cashier...)."""
+    return features.get("doc_tall", 0.0) > 0.2 or features.get("doc_till", 0.0) >= 2 / 3
+
+
+# Words a slip's title may have beside "invoice" or "receipt" ("SIMPLIFIED TAX INVOICE").
+_TITLE_QUALIFIERS = frozenset({"simplified", "official", "cash", "sales", "full", "copy"})
+
+
+def _is_title_line(text: str) -> bool:
+    words = [w for w in re.split(r"[^a-z]+", normalize_text(text)) if w]
+    return bool(words) and any(w in _TITLE_WORDS for w in words) and all(
+        w in _TITLE_WORDS or w in _TITLE_QUALIFIERS for w in words)
+
+
+def _drop_names_under_title(ctx: PageContext) -> None:
+    """On a slip the shop prints its name above the title ("TAX INVOICE"); a company
+    printed under the title, the shop's name above it, is the customer's."""
+    lines = ctx.page.lines
+    titles = [ln.box[1] for ln in lines if _is_title_line(ln.text)]
+    if not titles:
+        return
+    top = min(titles)
+    names = [s for s in ctx.spans if s.kind == "name"]
+    if not any(s.box[3] <= top for s in names if not _is_title_line(s.value)):
+        return
+    ctx.spans[:] = [s for s in ctx.spans if s.kind != "name" or s.box[1] < top]
 
 
 def _date_features(dates: list[_Span], out: dict[int, dict]) -> None:
@@ -673,18 +714,21 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
     # "Firma: ACME GmbH" in a party's block: the name follows the label.
     after_label = {**_after_name_label(page, labels), **after_seller}
     # OCR sets punctuation apart ("D . I . Y ."); a text layer prints it as meant.
-    tidy = normalize_name if page.method == ReadMethod.OCR else str.strip
+    tidy = _tidy_ocr_name if page.method == ReadMethod.OCR else str.strip
     spans = []
     rank = 0
     for index, line in sorted(enumerate(page.lines), key=lambda il: (il[1].box[1], il[1].box[0])):
         if index in after_label:
             line = make_line(line.words[after_label[index]:])
+        line = _continued(page, _without_company_no(line))
         text = line.text.strip(" :,.-|·")
         letters = sum(c.isalpha() for c in text)
         if letters < 3 or len(text) > 80 or letters / max(len(text), 1) < 0.5:
             continue
         if is_label_only(text) or index in labelled or is_table_header(text):
             continue
+        if _opens_with_closing_bracket(text):
+            continue  # the second line of a name broken inside its brackets
         if _is_prose(line.text):
             continue
         line = _without_title(line)
@@ -696,7 +740,7 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
         norm = normalize_text(text)
         feats = {
             "name_height": min((line.box[3] - line.box[1]) / median, 3) / 3,
-            "name_rank": min(rank, 30) / 30, "name_suffix": float(bool(_SUFFIXES.search(text))),
+            "name_rank": min(rank, 30) / 30, "name_suffix": _ends_in_suffix(text),
             "name_upper": sum(c.isupper() for c in text) / max(letters, 1),
             "name_words": min(len(words), 10) / 10,
             "name_buyer": _below_label(line, buyer),
@@ -719,8 +763,23 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             spans.append(_Span("name", tidy(seg), head.text, head.box, index,
                                head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
-                "name_suffix": float(bool(_SUFFIXES.search(seg))), "name_segment": 1.0}))
+                "name_suffix": _ends_in_suffix(seg), "name_segment": 1.0}))
     return _without_buyer(spans, page, buyer, labels)
+
+
+# What may follow a company's legal form or trade word: a branch in brackets, a store
+# number, punctuation ("ACME Trading (Branch) #12.").
+_AFTER_SUFFIX = re.compile(r"(?:\s*(?:\([^()]*\)|#?\d[\d-]*|[.,:;|·*-]))+\s*$")
+
+
+def _ends_in_suffix(text: str) -> float:
+    """1.0 when the words end with a legal form or trade word ("... Sdn Bhd", "... Trading"),
+    not when one is inside ("To GST (Goods & Services Tax)" is no company)."""
+    core = _AFTER_SUFFIX.sub("", text)
+    last = None
+    for last in _SUFFIXES.finditer(core):
+        pass
+    return float(last is not None and last.end() >= len(core.rstrip(" .")))
 
 
 # Labels that say whose block a line is in, or that a line is a party's name: a line
@@ -836,7 +895,53 @@ def _is_prose(text: str) -> bool:
     return len(words) >= 6 and 2 * sum(w[0].islower() for w in words) > len(words)
 
 
-_COMPANY_NO = re.compile(r"\(\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*\)")
+_COMPANY_NO = re.compile(r"[(（]\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*[)）]")
+
+
+def _without_company_no(line: Line) -> Line:
+    """The name before a company number printed after it on its line ("AEON CO. (M) BHD
+    (126926-H)"): the number would make the line look like anything but a name."""
+    found = _COMPANY_NO.search(line.text)
+    if found is None or found.start() == 0:
+        return line
+    offsets = _word_offsets(line)
+    keep = [w for w, at in zip(line.words, offsets, strict=True) if at < found.start()]
+    return make_line(tuple(keep)) if keep else line
+
+
+# Words a name broken over two lines ends its first line with ("HOME MASTER HARDWARE &").
+_CONTINUES = re.compile(r"(?:&|\+|\band|\bund|\bet|\by|\ben)\s*$", re.IGNORECASE)
+
+
+def _opens_with_closing_bracket(text: str) -> bool:
+    closing = min((i for i in (text.find(")"), text.find("）")) if i >= 0), default=-1)
+    opening = min((i for i in (text.find("("), text.find("（")) if i >= 0), default=len(text))
+    return 0 <= closing < opening
+
+
+def _continued(page: Page, line: Line) -> Line:
+    """A name's line joined with the line under it when it ends with "&" or "and" or
+    leaves a bracket open ("ENTERPRISE (SETIA" over "ALAM) SDN BHD"): the next line,
+    centred or aligned under it, within a line's height, holds the rest."""
+    text = line.text
+    opened = text.count("(") + text.count("（") - text.count(")") - text.count("）")
+    if not _CONTINUES.search(text) and opened <= 0:
+        return line
+    height = line.box[3] - line.box[1]
+    under = [other for other in page.lines
+             if other is not line and -height / 2 <= other.box[1] - line.box[3] < height
+             and other.box[0] >= line.box[0] - height and other.box[2] <= line.box[2] + height
+             and (other.box[3] - other.box[1]) < 1.5 * height]
+    below = min(under, key=lambda o: o.box[1], default=None)
+    return line if below is None else make_line(tuple(line.words) + tuple(below.words))
+
+
+# OCR reads a name's "&" as "8" ("STATIONERY 8 BOOKS"): between two words of capitals.
+_AMPERSAND_AS_8 = re.compile(r"(?<=[A-Z]{2}) 8 (?=[A-Z]{2})")
+
+
+def _tidy_ocr_name(text: str) -> str:
+    return _AMPERSAND_AS_8.sub(" & ", normalize_name(text))
 
 
 def _same_band(box: Box, others: list[Box], page: Page) -> float:

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from skills.doctype import DocumentType, document_type
-from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates
+from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates, is_slip
 from skills.extract.checks import apply_checks, balanced, label_familiarity
 from skills.extract.learned import with_learned
 from skills.extract.lines import TableRow, find_line_items
@@ -171,7 +171,8 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
             layout_seconds = time.perf_counter() - layout_start - check_seconds[0]
         else:
             checks(fields, decisions)
-        suggest_missing(fields, candidates, doc)
+        slip = bool(candidates) and _is_slip(candidates[0])
+        suggest_missing(fields, candidates, doc, slip=slip)
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
@@ -260,6 +261,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     for first, second in EXCLUSIVE:
         _share_out(ranked, choice, first, second)
     _add_up(ranked, choice)
+    _after_cash_rounding(ranked.get("total", []), choice)
     slip = bool(candidates) and _is_slip(candidates[0])
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
     decisions = {}
@@ -283,10 +285,8 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
 
 
 def _is_slip(candidate: Candidate) -> bool:
-    """The document is a till slip: a tall narrow page, or several till words (cash,
-    change, cashier...), as the candidates' document features say."""
-    feats = candidate.features
-    return feats.get("doc_tall", 0.0) > 0.2 or feats.get("doc_till", 0.0) >= 2 / 3
+    """The document is a till slip, as the candidates' document features say."""
+    return is_slip(candidate.features)
 
 
 # How much a rival value's score takes off the chosen one's: two likely values for one
@@ -345,6 +345,24 @@ def _add_up(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, 
     if None in current or joint(best) > joint(current):
         for n, (index, _, _) in zip(names, best, strict=True):
             choice[n] = index
+
+
+def _after_cash_rounding(options: list[tuple[float, Candidate]], choice: dict[str, int]) -> None:
+    """The total is the amount to pay: when the chosen total is the sum before a printed
+    cash rounding adjustment, the amount printed below the rounding line that is that sum
+    plus the adjustment replaces it (the till's "Rounding adj -0.01" row, then 60.30)."""
+    if choice.get("total", 0) >= len(options):
+        return
+    _, chosen = options[choice["total"]]
+    if chosen.features.get("rounded_total"):
+        return
+    before = Decimal(chosen.value)
+    for index, (_, cand) in enumerate(options):
+        feats = cand.features
+        if feats.get("rounded_total") and feats.get("after_rounding") and \
+                0 < abs(Decimal(cand.value) - before) < Decimal("0.05"):
+            choice["total"] = index
+            return
 
 
 def _add_closing_values(ranked: dict[str, list[tuple[float, Candidate]]],

@@ -10,7 +10,8 @@ person confirms it.
   30 Tagen", "Betaaltermijn 20 dagen", "30 days net");
 - a tax of zero when the net and the total read are the same amount, printed in two
   places (reverse charge, intra-EU supply: "Btw 0 %" often prints no tax amount at all).
-  This one replaces a tax the model read, which cannot be right beside them.
+  This one replaces a tax the model read, which cannot be right beside them. Not on a
+  till slip: a slip that prints a subtotal equal to its total prints no tax at all.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class Suggestion:
     candidate: Candidate | None = None  # the value printed, when it is one
 
 
-def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: Document) -> None:
-    """Fill fields read as "not printed" with suggestions where the document allows one."""
+def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: Document,
+                    slip: bool = False) -> None:
+    """Fill fields read as "not printed" with suggestions where the document allows one
+    (``slip``: the document is a till slip)."""
     from skills.extract.extraction import Field  # noqa: F811 (runtime import, see above)
 
     def put(name: str, found: Suggestion) -> None:
@@ -55,7 +58,7 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
         if fields[name].value is None and (found := make()) is not None:
             put(name, found)
 
-    if (zero := _zero_tax(fields)) is not None:
+    if not slip and (zero := _zero_tax(fields)) is not None:
         put("tax_amount", zero)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
     fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))

@@ -1,0 +1,72 @@
+"""How a till slip is read beyond what the model scores: the shop's name over two lines
+or with its company number, the customer's name under the title, OCR's "8" for "&",
+and the amount to pay after cash rounding."""
+
+from __future__ import annotations
+
+from skills.extract import extract
+from skills.extract.candidates import _ends_in_suffix, _tidy_ocr_name, build_candidates
+from skills.schema import Document, Page, ReadMethod
+from tests.skills.test_extract import _line
+
+_TILL = [("Cashier: Ali", 20, 120), ("Receipt No: 4711", 20, 132), ("Date: 03/12/2026", 20, 144),
+         ("Milk 2 x 3.50", 20, 170), ("7.00", 160, 170), ("Total RM 7.00", 20, 200),
+         ("Cash 10.00", 20, 212), ("Change 3.00", 20, 224)]
+
+
+def _slip(rows: list[tuple[str, float, float]], method: ReadMethod = ReadMethod.OCR) -> Document:
+    page = Page(1, 210.0, 600.0, method, [_line(t, x, y) for t, x, y in rows])
+    return Document("slip.jpg", "0" * 64, "image/jpeg", [page])
+
+
+def _names(doc: Document) -> set[str]:
+    return {c.value for c in build_candidates(doc) if c.field == "vendor_name"}
+
+
+def test_a_name_broken_after_an_ampersand_or_inside_brackets_is_joined() -> None:
+    rows = [("HOME MASTER HARDWARE &", 30, 20), ("ELECTRICAL", 60, 30),
+            ("AIK HUAT ENTERPRISE (SETIA", 30, 50), ("ALAM) SDN BHD", 50, 60)] + _TILL
+    names = _names(_slip(rows))
+    assert "HOME MASTER HARDWARE & ELECTRICAL" in names
+    assert "AIK HUAT ENTERPRISE (SETIA ALAM) SDN BHD" in names
+    assert "ALAM) SDN BHD" not in names  # the second half alone is no name
+
+
+def test_a_company_number_after_the_name_leaves_the_name() -> None:
+    rows = [("AEON CO. (M) BHD （126926-H)", 30, 20), ("3RD FLR, TAMAN MALURI", 30, 32)] + _TILL
+    assert "AEON CO. (M) BHD" in _names(_slip(rows))
+
+
+def test_a_company_under_the_slips_title_is_the_customer() -> None:
+    rows = [("PERNIAGAAN ZHENG HUI", 40, 20), ("GST NO: 000800589824", 40, 32),
+            ("SIMPLIFIED TAX INVOICE", 40, 50), ("GOGIANT ENGINEERING (M) SDN BHD", 20, 64)] + _TILL
+    names = _names(_slip(rows))
+    assert "PERNIAGAAN ZHENG HUI" in names
+    assert "GOGIANT ENGINEERING (M) SDN BHD" not in names
+    # On an invoice (a wide page, no till words) the block under the title stays.
+    page = Page(1, 595.0, 842.0, ReadMethod.TEXT,
+                [_line(t, x, y) for t, x, y in rows[:4]])
+    assert "GOGIANT ENGINEERING (M) SDN BHD" in _names(
+        Document("a.pdf", "0" * 64, "application/pdf", [page]))
+
+
+def test_ocr_reads_a_names_ampersand_as_8() -> None:
+    assert _tidy_ocr_name("TEO HENG STATIONERY 8 BOOKS") == "TEO HENG STATIONERY & BOOKS"
+    assert _tidy_ocr_name("PIER 8") == "PIER 8"
+
+
+def test_a_legal_form_counts_only_where_a_name_ends() -> None:
+    assert _ends_in_suffix("MR D.I.Y. (M) SDN BHD") == 1.0
+    assert _ends_in_suffix("ACME Store #123") == 1.0
+    assert _ends_in_suffix("Ferrari Forniture V.O.F.") == 1.0
+    assert _ends_in_suffix("To GST (Goods & Services Tax)") == 0.0
+
+
+def test_the_total_is_the_amount_to_pay_after_cash_rounding() -> None:
+    rows = [("KEDAI RUNCIT MAJU", 20, 20), ("Cashier: Ali", 20, 40),
+            ("Date: 03/12/2026", 20, 52), ("Soap 1 x 60.31", 20, 80), ("60.31", 160, 80),
+            ("TOTAL AMT.", 20, 110), ("60.31", 160, 110),
+            ("ROUNDING ADJ", 20, 122), ("-001", 160, 122),  # OCR lost the point
+            ("RM", 120, 134), ("60.30", 160, 134),
+            ("CASH", 20, 146), ("70.30", 160, 146), ("CHANGE", 20, 158), ("10.00", 160, 158)]
+    assert extract(_slip(rows)).fields["total"].value == "60.30"
