@@ -776,10 +776,8 @@ def _ends_in_suffix(text: str) -> float:
     """1.0 when the words end with a legal form or trade word ("... Sdn Bhd", "... Trading"),
     not when one is inside ("To GST (Goods & Services Tax)" is no company)."""
     core = _AFTER_SUFFIX.sub("", text)
-    last = None
-    for last in _SUFFIXES.finditer(core):
-        pass
-    return float(last is not None and last.end() >= len(core.rstrip(" .")))
+    ends = [m.end() for m in _SUFFIXES.finditer(core)]
+    return float(bool(ends) and ends[-1] >= len(core.rstrip(" .")))
 
 
 # Labels that say whose block a line is in, or that a line is a party's name: a line
