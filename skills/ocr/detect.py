@@ -49,12 +49,12 @@ _WORTH_STACKING = 0.8  # when the bands cover more of the page than this, read i
 # came out up to 6 pixels taller or shorter than in one run.
 _STRIP_PIXELS = 896 * 640
 _STRIP_CONTEXT = 128  # input rows seen above and below a strip's kept rows (a multiple of 32)
-# Every model run gives the memory it took from onnxruntime's arena back at its end. A
-# kept arena is sized by the largest strip ever run and stays resident: a worker with
-# every model loaded rested at 355 MB after 7 different scans (280 MB with this) and
-# peaked at 418 MB on the largest page after them, over the 400 MB bound. Measured
-# here, pages take about 5 % longer (the arena's pages are faulted in again per run);
-# without any arena for detection they took about as long but the peak was higher still.
+# A page's last model run gives the memory detection took from onnxruntime's arena back
+# (the strips before it reuse what they grew). A kept arena is sized by the largest
+# strip ever run and stays resident: a worker with every model loaded rested at 377 MB
+# after 7 different scans and the largest page twice (298 MB with this) and peaked at
+# 412-418 MB, over the 400 MB bound (372 MB with this). Without any arena for detection
+# the peak was higher still. Pages take no longer, within the noise of this machine.
 RUN_OPTIONS = ort.RunOptions()
 RUN_OPTIONS.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
@@ -134,7 +134,8 @@ def _probability(session: ort.InferenceSession, image: np.ndarray, pad_h: int, p
         start, end = max(top - _STRIP_CONTEXT, 0), min(top + core + _STRIP_CONTEXT, height)
         piece = image[start:end]
         tensor = _normalized(piece, end - start - piece.shape[0], pad_w, fill)
-        part = session.run(None, {name: tensor}, RUN_OPTIONS)[0]
+        last = top + core >= height  # the strips before it reuse the arena they grew
+        part = session.run(None, {name: tensor}, RUN_OPTIONS if last else None)[0]
         kept = min(core, height - top)
         prob[top : top + kept] = part[0, 0, top - start : top - start + kept]
     return prob
