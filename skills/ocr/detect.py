@@ -51,11 +51,12 @@ _STRIP_PIXELS = 896 * 640
 _STRIP_CONTEXT = 128  # input rows seen above and below a strip's kept rows (a multiple of 32)
 # A page's last model run gives the memory detection took from onnxruntime's arena back
 # (the strips before it reuse what they grew). A kept arena is sized by the largest
-# strip ever run and stays resident: a worker with every model loaded rested at 377 MB
-# after 7 different scans and the largest page twice (298 MB with this) and peaked at
-# 412-418 MB, over the 400 MB bound (372 MB with this). Without any arena for detection
-# the peak was higher still. A page costs about 4 % more CPU time (the arena's memory
-# is faulted in afresh), measured interleaved in one process.
+# strip ever run and stays resident: a worker with every model loaded rested at 346-379
+# MB after 7 different scans and the largest page twice (270-298 MB with this) and
+# peaked at 380-418 MB, past the 400 MB bound in most runs (344-372 MB with this).
+# Without any arena for detection the peak was higher still. The arena's memory is
+# faulted in afresh on each page: OCR alone took about 8 % more CPU time on a scan, 3 %
+# on the largest page; reading a page to fields, within the noise (bench/memory.py).
 RUN_OPTIONS = ort.RunOptions()
 RUN_OPTIONS.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
