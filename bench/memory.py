@@ -284,7 +284,7 @@ def _product(folder: Path, arena_kept: bool) -> dict:
         read(path.name, "scans")
     stages["pages"] = _status()
     words = 0
-    for stage in ("largest", "largest_again"):
+    for stage in ("largest", "largest_again") if (folder / LARGEST).exists() else ():
         words = len(read(LARGEST, "largest")[0].text.split())
         stages[stage] = _status()
     return {"peak_mb": stages["digital"]["hwm_mb"], "stages": stages, "fields_read": fields,
