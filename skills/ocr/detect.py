@@ -56,7 +56,8 @@ _STRIP_CONTEXT = 128  # input rows seen above and below a strip's kept rows (a m
 # peaked at 380-418 MB, past the 400 MB bound in most runs (344-372 MB with this).
 # Without any arena for detection the peak was higher still. The arena's memory is
 # faulted in afresh on each page: OCR alone took about 8 % more CPU time on a scan, 3 %
-# on the largest page; reading a page to fields, within the noise (bench/memory.py).
+# on the largest page; reading a page to fields 1.01-1.08x the CPU time of a scan,
+# 1.00-1.04x of the largest page (bench/memory.py).
 RUN_OPTIONS = ort.RunOptions()
 RUN_OPTIONS.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
