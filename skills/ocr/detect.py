@@ -49,6 +49,17 @@ _WORTH_STACKING = 0.8  # when the bands cover more of the page than this, read i
 # came out up to 6 pixels taller or shorter than in one run.
 _STRIP_PIXELS = 896 * 640
 _STRIP_CONTEXT = 128  # input rows seen above and below a strip's kept rows (a multiple of 32)
+# A page's last model run gives the memory detection took from onnxruntime's arena back
+# (the strips before it reuse what they grew). A kept arena is sized by the largest
+# strip ever run and stays resident: a worker with every model loaded rested at 346-379
+# MB after 7 different scans and the largest page twice (270-298 MB with this) and
+# peaked at 380-418 MB, past the 400 MB bound in most runs (344-372 MB with this).
+# Without any arena for detection the peak was higher still. The arena's memory is
+# faulted in afresh on each page: OCR alone took about 8 % more CPU time on a scan, 3 %
+# on the largest page; reading a page to fields 1.01-1.08x the CPU time of a scan,
+# 1.00-1.04x of the largest page (bench/memory.py).
+RUN_OPTIONS = ort.RunOptions()
+RUN_OPTIONS.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,7 @@ def detect(session: ort.InferenceSession, image: np.ndarray, max_side: int) -> l
     stack_h, stack_w = stacked.shape[:2]
     in_h, in_w = max(round(stack_h * scale), 1), max(round(stack_w * scale), 1)
     resized = cv2.resize(stacked, (in_w, in_h), interpolation=cv2.INTER_AREA)
+    del stacked  # a copy of the page's inked bands (16 MB on the largest page): done with
     # The model wants sides in multiples of 32: pad with paper rather than stretch.
     prob = _probability(session, resized, -in_h % 32, -in_w % 32, paper)
     del resized
@@ -117,14 +129,16 @@ def _probability(session: ort.InferenceSession, image: np.ndarray, pad_h: int, p
     height, width = image.shape[0] + pad_h, image.shape[1] + pad_w
     rows = max(_STRIP_PIXELS // width // 32 * 32, 2 * _STRIP_CONTEXT + 64)
     if height <= rows:
-        return session.run(None, {name: _normalized(image, pad_h, pad_w, fill)})[0][0, 0]
+        return session.run(None, {name: _normalized(image, pad_h, pad_w, fill)},
+                           RUN_OPTIONS)[0][0, 0]
     core = rows - 2 * _STRIP_CONTEXT
     prob = np.empty((height, width), dtype=np.float32)
     for top in range(0, height, core):
         start, end = max(top - _STRIP_CONTEXT, 0), min(top + core + _STRIP_CONTEXT, height)
         piece = image[start:end]
         tensor = _normalized(piece, end - start - piece.shape[0], pad_w, fill)
-        part = session.run(None, {name: tensor})[0]
+        last = top + core >= height  # the strips before it reuse the arena they grew
+        part = session.run(None, {name: tensor}, RUN_OPTIONS if last else None)[0]
         kept = min(core, height - top)
         prob[top : top + kept] = part[0, 0, top - start : top - start + kept]
     return prob

@@ -174,7 +174,8 @@ def session(path: Path, fold: bool = True) -> ort.InferenceSession:
     # Input shapes change with every page and line batch; a memory pattern is planned and
     # kept per shape, so a worker's memory kept growing (480 MB after a dozen different
     # pages, against 340 MB without them, no slower). The arena itself is kept: without it
-    # the C allocator fragments and the peak is higher still.
+    # the C allocator fragments and the peak is higher still (detection gives the arena's
+    # memory back after each page instead: skills.ocr.detect.RUN_OPTIONS).
     options.enable_mem_pattern = False
     model = path.read_bytes()
     if fold:

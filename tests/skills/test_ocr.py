@@ -159,14 +159,19 @@ def test_detection_in_strips_finds_the_same_lines_in_a_fraction_of_the_memory(mo
     image = _scanned_page(2)
     engine = get_engine("onnx")
     monkeypatch.setattr(detect, "_WORTH_STACKING", 0.0)  # the whole page: 928 x 1280
-    runs = []
-    monkeypatch.setattr(detect, "_probability", _counting(detect._probability, runs))
+    runs, gave_back = [], []
+    monkeypatch.setattr(detect, "_probability",
+                        _counting(detect._probability, runs, gave_back))
     in_strips = detect.detect(engine.det, image, engine.det_max_side)
+    strips = len(runs[0])
     monkeypatch.setattr(detect, "_STRIP_PIXELS", 10**9)
     whole = detect.detect(engine.det, image, engine.det_max_side)
 
     # Each strip is at most 640 rows of 928, against the page's 1280 in one run.
-    assert max(rows for rows in runs[0]) <= 640 and len(runs[0]) >= 3
+    assert max(rows for rows in runs[0]) <= 640 and strips >= 3
+    # The strips reuse the arena; the page's last run gives its memory back, and so does
+    # a page read in one run.
+    assert gave_back == [False] * (strips - 1) + [True, True]
     assert len(in_strips) == len(whole)
     for box in whole:
         nearest = min(in_strips, key=lambda b: abs(b.cx - box.cx) + abs(b.cy - box.cy))
@@ -174,8 +179,9 @@ def test_detection_in_strips_finds_the_same_lines_in_a_fraction_of_the_memory(mo
         assert abs(nearest.width - box.width) < 8 and abs(nearest.height - box.height) < 4
 
 
-def _counting(probability, runs):
-    """``detect._probability`` noting the rows of each model run it makes."""
+def _counting(probability, runs, gave_back):
+    """``detect._probability`` noting the rows of each model run it makes (and in
+    ``gave_back``, whether the run gave the arena's memory back)."""
     def counted(session, *args):
         seen = []
 
@@ -183,9 +189,10 @@ def _counting(probability, runs):
             def get_inputs(self):
                 return session.get_inputs()
 
-            def run(self, names, feeds):
+            def run(self, names, feeds, options=None):
                 seen.append(next(iter(feeds.values())).shape[2])
-                return session.run(names, feeds)
+                gave_back.append(options is detect.RUN_OPTIONS)
+                return session.run(names, feeds, options)
 
         runs.append(seen)
         return probability(Session(), *args)
