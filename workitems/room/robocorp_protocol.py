@@ -12,13 +12,13 @@ Control Room unchanged; the environment ``workitems worker --via URL`` gives it:
 Robocorp's endpoints (P = /process-v1/workspaces/{ws}/processes/{process},
 W = /json-v1/workspaces/{ws}/workitems):
 
-    POST P/runs/{run}/robotRuns/{step}/reserve-next-work-item   -> {"workItemId": id|null}
-    POST P/runs/{run}/robotRuns/{step}/release-work-item        {"workItemId", "state", "exception"}
-    POST P/work-items/{parent}/output                           {"payload"} -> {"id"}
-    GET/PUT W/{item}/data                                       the payload
-    GET  W/{item}/files                                         [{"fileName", "fileId", "fileSize"}]
-    POST W/{item}/files                                         {"fileName", "fileSize"} -> {"url", "fields"}
-    GET  W/{item}/files/{fileId}                                -> {"url"}
+    POST P/runs/{run}/robotRuns/{step}/reserve-next-work-item  -> {"workItemId": id|null}
+    POST P/runs/{run}/robotRuns/{step}/release-work-item  {"workItemId", "state", "exception"}
+    POST P/work-items/{parent}/output       {"payload"} -> {"id"}
+    GET/PUT W/{item}/data                   the payload
+    GET  W/{item}/files                     [{"fileName", "fileId"}]
+    POST W/{item}/files                     {"fileName", "fileSize"} -> {"url", "fields"}
+    GET  W/{item}/files/{fileId}            -> {"url"}
     DELETE W/{item}/files/{fileId}
 
 Where Robocorp hands out pre-signed storage URLs, the transfer URLs here are this
@@ -143,9 +143,8 @@ def start_run(request: Request, workspace: str, process: str,
     max_items = body.get("maxItems", 0)
     if not isinstance(max_items, int):
         raise InvalidInput("maxItems is a whole number")
-    started = runs.start(store, runner, str(body.get("worker") or ""), max_items)
+    started, wait = runs.start(store, runner, str(body.get("worker") or ""), max_items)
     if started is None:
-        wait = runs.seconds_until_work(store, runner.process, runner.step)
         return JSONResponse({"workItemId": None, "retryInSeconds": wait})
     run = started.run
     return JSONResponse({"workspaceId": WORKSPACE, "processId": run.process,

@@ -130,21 +130,24 @@ def seconds_until_work(store: Store, process: str, step: str) -> float | None:
     return waits[0][1] if waits else None
 
 
-def start(store: Store, runner: Runner, worker: str, max_items: int = 0) -> Started | None:
-    """Start a run of the runner's step with its first item reserved; None when no item
-    can be taken now (no run is recorded then, so polling leaves no trace)."""
+def start(store: Store, runner: Runner, worker: str, max_items: int = 0
+          ) -> tuple[Started | None, float | None]:
+    """Start a run of the runner's step with its first item reserved: (the run, 0). When
+    no item can be taken now: (None, seconds until one is due, or None for an empty
+    queue); no run is recorded then, so polling leaves no trace."""
     worker = f"{worker.strip()[:MAX_WORKER_NAME] or 'worker'} via {runner.name}"
     if not worker.isprintable():
         raise InvalidInput("a worker name is one line of printable characters")
-    if not seconds_until_work(store, runner.process, runner.step) == 0:
-        return None
+    wait = seconds_until_work(store, runner.process, runner.step)
+    if wait != 0:
+        return None, wait
     lease = store.step(runner.process, runner.step).lease_seconds
     run_id = store.start_run(runner.process, runner.step, worker)
     reservation = store.reserve(runner.process, runner.step, worker, lease_seconds=lease,
                                 run_id=run_id)
     if reservation is None:  # another worker was quicker
         store.finish_run(run_id, "FINISHED", 0, 0)
-        return None
+        return None, 0.0
     token = secrets.token_urlsafe(32)
     with store.db.transaction() as cur:
         rows = cur.execute(
@@ -156,7 +159,7 @@ def start(store: Store, runner: Runner, worker: str, max_items: int = 0) -> Star
              "w": worker, "h": digest(token), "item": reservation.item_id,
              "lease_token": reservation.token, "settling": int(reservation.settling),
              "max": max(0, max_items), "lease": lease, "idle": IDLE_SECONDS})
-    return Started(run=_run(rows[0]), token=token)
+    return Started(run=_run(rows[0]), token=token), 0.0
 
 
 def run_for(store: Store, token: str) -> RemoteRun:
