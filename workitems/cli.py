@@ -76,10 +76,15 @@ def main_options(
 
 
 @app.command()
-def migrate() -> None:
-    """Create or upgrade the database schema."""
+def migrate(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Create or upgrade the database schema, and register the processes of the config
+    (their steps' leases and retry policies, which workers over HTTP work by)."""
+    cfg = load_config(config)
     with _store() as store:
-        console.print(f"schema version {store.schema_version} ({store.dialect})")
+        for name, process in cfg.processes.items():
+            store.register_process(name, cfg.steps(name), process.description)
+        console.print(f"schema version {store.schema_version} ({store.dialect}); processes: "
+                      f"{', '.join(cfg.processes) or 'none'}")
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -226,3 +227,44 @@ def test_heartbeats_keep_the_lease_and_a_retried_request_is_answered_the_same(
     assert client.post(release, json=body).status_code == 200, "released twice: no-op"
     assert store.get_item(spare).state is ItemState.PENDING
     assert [e.kind for e in store.events(item_id)].count("COMPLETED") == 1
+
+
+def test_runner_tokens_from_the_command_line(store: Store, store_url: str,
+                                             server: BackgroundServer) -> None:
+    from typer.testing import CliRunner
+
+    from workitems.room.cli import room_app
+
+    store.create_item(P, STEP, {"n": 1})
+    cli = CliRunner()
+    made = cli.invoke(room_app, ["runner-token", "--db", store_url, "--name", "machine-9",
+                                 "--process", P, "--step", STEP])
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    token_id = int(made.output.split()[2])
+    room = ControlRoom(server.url, token)
+    run = start(room)
+    assert [t["name"] for t in runs.runner_tokens(store)] == ["machine-9"]
+
+    revoked = cli.invoke(room_app, ["revoke-runner-token", str(token_id), "--db", store_url])
+    assert revoked.exit_code == 0, revoked.output
+    with pytest.raises(ControlRoomError, match="401"):
+        room.start_run(P, "after revocation")
+    with pytest.raises(ControlRoomError, match="401"):
+        room.heartbeat(run)  # the runs it started ended with it
+    room.close()
+
+
+def test_migrate_registers_the_steps_remote_runs_work_by(store_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tests.workitems.test_worker import write_config
+    from workitems import open_store
+    from workitems.cli import app
+
+    config = write_config(tmp_path / "p.yaml", lease="7s", max_attempts=4)
+    done = CliRunner().invoke(app, ["--db", store_url, "migrate", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    with open_store(store_url) as fresh:
+        step = fresh.step(P, STEP)
+    assert (step.lease_seconds, step.retry.max_attempts, step.next_step) == (7, 4, "b")
