@@ -243,7 +243,20 @@ def heartbeat(store: Store, run: RemoteRun) -> float | None:
     if not run.holding:
         return None
     assert run.item_id is not None and run.lease_token is not None
-    return store.renew(run.item_id, run.lease_token, run.lease_seconds)
+    try:
+        return store.renew(run.item_id, run.lease_token, run.lease_seconds)
+    except LeaseLost:
+        if _still_holds(store, run):
+            raise
+        return None  # the bot released the item meanwhile: nothing to renew
+
+
+def _still_holds(store: Store, run: RemoteRun) -> bool:
+    with store.db.transaction(write=False) as cur:
+        rows = cur.execute("SELECT 1 AS x FROM room_runs WHERE run_id = :run AND holding = 1 "
+                           "AND lease_token = :token", {"run": run.run_id,
+                                                        "token": run.lease_token})
+    return bool(rows)
 
 
 def drain(store: Store, run: RemoteRun) -> None:
