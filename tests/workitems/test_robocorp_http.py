@@ -268,3 +268,30 @@ def test_migrate_registers_the_steps_remote_runs_work_by(store_url: str, tmp_pat
     with open_store(store_url) as fresh:
         step = fresh.step(P, STEP)
     assert (step.lease_seconds, step.retry.max_attempts, step.next_step) == (7, 4, "b")
+
+
+def test_bad_input_is_refused_with_a_code(store: Store, room: ControlRoom,
+                                          server: BackgroundServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    item_id = store.create_item(P, STEP, {"n": 1}).id
+    run = start(room)
+    adapter = stock_adapter(run, monkeypatch)
+    item = adapter.reserve_input()
+    deep: object = 1
+    for _ in range(100):
+        deep = [deep]
+    for call, code in ((lambda: adapter.add_file(item, "../etc/passwd", b"x"),
+                        "INVALID_FILE_NAME"),
+                       (lambda: adapter.add_file(item, "big.bin", b"x" * (
+                           store.settings.max_file_bytes + 1)), "FILE_TOO_LARGE"),
+                       (lambda: adapter.save_payload(item, deep), "INVALID_PAYLOAD")):
+        with pytest.raises(HTTPError) as refused:
+            call()
+        assert (refused.value.status_code, refused.value.reason) == (400, code)
+    client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {run.token}"})
+    release = run.robot_run_url("release-work-item").removeprefix(server.url)
+    answer = client.post(release, json={"workItemId": item, "state": "MAYBE"})
+    assert answer.status_code == 400 and "COMPLETED or FAILED" in answer.text
+    assert store.get_item(item_id).state is ItemState.IN_PROGRESS, "the bot can still finish it"
+    adapter.release_input(item, State.DONE)
+    assert store.get_item(item_id).files == []

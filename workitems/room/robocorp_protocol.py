@@ -270,6 +270,7 @@ def add_file(request: Request, workspace: str, item: str,
     name, size = body.get("fileName"), body.get("fileSize")
     if not isinstance(name, str) or not isinstance(size, int) or size < 0:
         raise InvalidInput("a file is announced with its fileName and fileSize")
+    _store(request).check_new_file(name, size)
     return {"url": _transfer_url(request, run, item_id, name, "put", size), "fields": {}}
 
 
