@@ -295,3 +295,25 @@ def test_bad_input_is_refused_with_a_code(store: Store, room: ControlRoom,
     assert store.get_item(item_id).state is ItemState.IN_PROGRESS, "the bot can still finish it"
     adapter.release_input(item, State.DONE)
     assert store.get_item(item_id).files == []
+
+
+def test_concurrent_reserves_of_one_run_get_one_item(store: Store, room: ControlRoom,
+                                                     server: BackgroundServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = store.create_item(P, STEP, {"n": 0}).id
+    for n in range(1, 6):
+        store.create_item(P, STEP, {"n": n})
+    run = start(room)
+    headers = {"Authorization": f"Bearer {run.token}"}
+    release = run.robot_run_url("release-work-item")
+    assert httpx.post(release, json={"workItemId": str(first), "state": "COMPLETED"},
+                      headers=headers).status_code == 200
+    url = run.robot_run_url("reserve-next-work-item")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: httpx.post(url, headers=headers).json()["workItemId"],
+                                range(4)))
+    assert len(set(answers)) == 1 and answers[0] is not None, answers
+    reserved = [e for e in store.events(limit=1000) if e.kind == "RESERVED"]
+    assert len(reserved) == 2, "the first item and one more, not one per request"
+    assert len(store.list_items(process=P, step=STEP, state=ItemState.IN_PROGRESS)) == 1

@@ -14,6 +14,7 @@ lease is gone), whichever server process answers.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from workitems.room.repository import digest
 
 IDLE_SECONDS = 600.0  # a run token unused this long (no request, no heartbeat) is dead
 MAX_WORKER_NAME = 200
+RESERVE_WAIT_SECONDS = 30.0  # a retried reserve waits this long for the first one's answer
 _COMPLETED = ("COMPLETED", "DONE")  # Robocorp's State.DONE is sent as "COMPLETED"
 
 
@@ -193,21 +195,51 @@ def _update(store: Store, run_id: int, sets: str, params: dict[str, Any] | None 
 
 def reserve_next(store: Store, run: RemoteRun) -> int | None:
     """The run's next input, or None when its loop should end (empty queue, the worker is
-    draining, or the run took its share). Asked again while holding an item (a client
-    retrying after a lost answer), the same item: one run never holds two."""
+    draining, or the run took its share). Asked again while holding an item, or while
+    another request of the run is reserving one (a client retrying after a lost or slow
+    answer), the same item: one run never holds two."""
     if run.holding:
         return run.item_id
     if run.draining or (run.max_items and run.items_taken >= run.max_items):
         return None
-    reservation = store.reserve(run.process, run.step, run.worker,
-                                lease_seconds=run.lease_seconds, run_id=run.run_id)
+    if not _claim_reservation(store, run.run_id):
+        return _reserved_meanwhile(store, run.run_id)
+    reservation = None
+    try:
+        reservation = store.reserve(run.process, run.step, run.worker,
+                                    lease_seconds=run.lease_seconds, run_id=run.run_id)
+    finally:
+        if reservation is None:  # none found, or the store failed: the claim is given up
+            _update(store, run.run_id, "reserving = 0")
     if reservation is None:
         return None
     _update(store, run.run_id, "item_id = :item, lease_token = :token, holding = 1, "
-            "settling = :settling, items_taken = items_taken + 1",
+            "reserving = 0, settling = :settling, items_taken = items_taken + 1",
             {"item": reservation.item_id, "token": reservation.token,
              "settling": int(reservation.settling)})
     return reservation.item_id
+
+
+def _claim_reservation(store: Store, run_id: int) -> bool:
+    with store.db.transaction() as cur:
+        rows = cur.execute("UPDATE room_runs SET reserving = 1 WHERE run_id = :run AND "
+                           "holding = 0 AND reserving = 0 RETURNING run_id", {"run": run_id})
+    return bool(rows)
+
+
+def _reserved_meanwhile(store: Store, run_id: int) -> int | None:
+    """The item another request of this run reserved; None if it found none (or never
+    finished: then the bot's loop ends and its worker starts a fresh run)."""
+    deadline = time.monotonic() + RESERVE_WAIT_SECONDS
+    while True:
+        with store.db.transaction(write=False) as cur:
+            row = cur.execute("SELECT item_id, holding, reserving FROM room_runs "
+                              "WHERE run_id = :run", {"run": run_id})[0]
+        if row["holding"]:
+            return int(row["item_id"])
+        if not row["reserving"] or time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
 
 
 def release(store: Store, run: RemoteRun, item_id: int, state: str,

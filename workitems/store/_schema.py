@@ -230,6 +230,7 @@ _V5 = [
         item_id {bigint},
         lease_token TEXT,
         holding INTEGER NOT NULL DEFAULT 0,
+        reserving INTEGER NOT NULL DEFAULT 0,
         settling INTEGER NOT NULL DEFAULT 0,
         items_taken INTEGER NOT NULL DEFAULT 0,
         max_items INTEGER NOT NULL DEFAULT 0,
