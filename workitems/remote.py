@@ -19,6 +19,7 @@ import httpx
 RUNNER_TOKEN_ENV = "WORKITEMS_RUNNER_TOKEN"
 STOCK_ADAPTER = "robocorp.workitems.RobocorpAdapter"
 WORKSPACE = "workitems"  # the one workspace a Control Room serves
+_bot_client: httpx.Client | None = None
 
 
 class ControlRoomError(Exception):
@@ -129,7 +130,10 @@ def settling_over_http() -> bool | None:
     url = robot_run_url(env["RC_API_PROCESS_HOST"].rstrip("/"), env["RC_WORKSPACE_ID"],
                         env["RC_PROCESS_ID"], env["RC_PROCESS_RUN_ID"],
                         env["RC_ACTIVITY_RUN_ID"], "work-item")
-    response = httpx.get(url, headers={"Authorization": f"Bearer {env['RC_API_PROCESS_TOKEN']}"},
-                         timeout=30)
+    global _bot_client
+    if _bot_client is None:  # one client for the bot's life: a new one costs ~50 ms
+        _bot_client = httpx.Client(timeout=30)
+    response = _bot_client.get(url, headers={
+        "Authorization": f"Bearer {env['RC_API_PROCESS_TOKEN']}"})
     response.raise_for_status()
     return bool(response.json().get("settling"))

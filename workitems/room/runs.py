@@ -22,6 +22,7 @@ from workitems import ExceptionType, InvalidInput, Item, ItemNotFound, LeaseLost
 from workitems.room.repository import digest
 
 IDLE_SECONDS = 600.0  # a run token unused this long (no request, no heartbeat) is dead
+_REFRESH_AFTER_SECONDS = 60.0  # a token's life is extended at most this often
 MAX_WORKER_NAME = 200
 RESERVE_WAIT_SECONDS = 30.0  # a retried reserve waits this long for the first one's answer
 _COMPLETED = ("COMPLETED", "DONE")  # Robocorp's State.DONE is sent as "COMPLETED"
@@ -166,14 +167,20 @@ def start(store: Store, runner: Runner, worker: str, max_items: int = 0
 
 def run_for(store: Store, token: str) -> RemoteRun:
     """The live run a run token belongs to (and it counts as heard from); 401 otherwise."""
-    with store.db.transaction() as cur:
+    with store.db.transaction(write=False) as cur:
         rows = cur.execute(
-            "UPDATE room_runs SET expires_at = {now} + :idle WHERE token_hash = :h AND "
-            f"ended_at IS NULL AND expires_at > {{now}} RETURNING {_RUN_COLUMNS}",
-            {"h": digest(token), "idle": IDLE_SECONDS})
+            f"SELECT {_RUN_COLUMNS}, expires_at < {{now}} + :fresh AS stale FROM room_runs "
+            "WHERE token_hash = :h AND ended_at IS NULL AND expires_at > {now}",
+            {"h": digest(token), "fresh": IDLE_SECONDS - _REFRESH_AFTER_SECONDS})
     if not rows:
         raise RunRefused(401, "a valid run token is required (the run may have ended)")
-    return _run(rows[0])
+    row = dict(rows[0])
+    if row.pop("stale"):
+        # Not durable, and only once a minute: losing it costs at most a minute of life.
+        with store.db.transaction(durable=False) as cur:
+            cur.execute("UPDATE room_runs SET expires_at = {now} + :idle WHERE run_id = :run",
+                        {"idle": IDLE_SECONDS, "run": row["run_id"]})
+    return _run(row)
 
 
 def live_run(store: Store, run_id: int) -> RemoteRun:
