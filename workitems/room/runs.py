@@ -193,9 +193,9 @@ def live_run(store: Store, run_id: int) -> RemoteRun:
     return _run(rows[0])
 
 
-def _update(store: Store, run_id: int, sets: str, params: dict[str, Any] | None = None
-            ) -> None:
-    with store.db.transaction() as cur:
+def _update(store: Store, run_id: int, sets: str, params: dict[str, Any] | None = None, *,
+            durable: bool = True) -> None:
+    with store.db.transaction(durable=durable) as cur:
         cur.execute(f"UPDATE room_runs SET {sets} WHERE run_id = :run",
                     {"run": run_id, **(params or {})})
 
@@ -217,18 +217,20 @@ def reserve_next(store: Store, run: RemoteRun) -> int | None:
                                     lease_seconds=run.lease_seconds, run_id=run.run_id)
     finally:
         if reservation is None:  # none found, or the store failed: the claim is given up
-            _update(store, run.run_id, "reserving = 0")
+            _update(store, run.run_id, "reserving = 0", durable=False)
     if reservation is None:
         return None
+    # Not durable, like the lease itself (Store.reserve): should the database server lose
+    # it, the run holds nothing and the bot's writes are refused, never unfenced.
     _update(store, run.run_id, "item_id = :item, lease_token = :token, holding = 1, "
             "reserving = 0, settling = :settling, items_taken = items_taken + 1",
             {"item": reservation.item_id, "token": reservation.token,
-             "settling": int(reservation.settling)})
+             "settling": int(reservation.settling)}, durable=False)
     return reservation.item_id
 
 
 def _claim_reservation(store: Store, run_id: int) -> bool:
-    with store.db.transaction() as cur:
+    with store.db.transaction(durable=False) as cur:
         rows = cur.execute("UPDATE room_runs SET reserving = 1 WHERE run_id = :run AND "
                            "holding = 0 AND reserving = 0 RETURNING run_id", {"run": run_id})
     return bool(rows)
