@@ -88,13 +88,14 @@ class Worker:
                 raise ValueError(f"a worker via {options.via} needs a runner token "
                                  f"(${RUNNER_TOKEN_ENV})")
             self._room = ControlRoom(options.via, options.runner_token)
-            threading.Thread(target=self._heartbeats, daemon=True,
-                             name="workitems-run-heartbeat").start()
 
     def run(self, on_tick: Callable[[], None] | None = None) -> int:
         """Run until stopped (or, with exit_when_empty, until the queue is empty).
         Returns 0, or 1 if a slot kept crashing."""
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        if self._room is not None:
+            threading.Thread(target=self._heartbeats, daemon=True,
+                             name="workitems-run-heartbeat").start()
         try:
             while True:
                 for slot in self.slots:

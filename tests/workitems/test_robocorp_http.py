@@ -53,7 +53,7 @@ def stock_adapter(run: RemoteRunHandle, monkeypatch: pytest.MonkeyPatch) -> Robo
 
 def test_reserve_payload_files_outputs_and_done(store: Store, room: ControlRoom,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    first = store.create_item(P, STEP, {"invoice": "INV-1", "n": [1, 2]},
+    first = store.create_item(P, STEP, {"document": "DOC-1", "n": [1, 2]},
                               {"scan 1.pdf": b"%PDF-1.7 first", "notes.txt": b"hello"}).id
     second = store.create_item(P, STEP, "a string payload").id
     adapter = stock_adapter(start(room), monkeypatch)
@@ -61,10 +61,10 @@ def test_reserve_payload_files_outputs_and_done(store: Store, room: ControlRoom,
     item = adapter.reserve_input()
     assert item == str(first)
     assert store.get_item(first).state is ItemState.IN_PROGRESS
-    assert adapter.load_payload(item) == {"invoice": "INV-1", "n": [1, 2]}
+    assert adapter.load_payload(item) == {"document": "DOC-1", "n": [1, 2]}
     assert adapter.list_files(item) == ["notes.txt", "scan 1.pdf"]
     assert adapter.get_file(item, "scan 1.pdf") == b"%PDF-1.7 first"
-    adapter.save_payload(item, {"invoice": "INV-1", "checked": True})
+    adapter.save_payload(item, {"document": "DOC-1", "checked": True})
     adapter.add_file(item, "report ü#1.bin", bytes(range(256)) * 100)
     adapter.remove_file(item, "notes.txt")
     with pytest.raises(FileNotFoundError):
@@ -78,7 +78,7 @@ def test_reserve_payload_files_outputs_and_done(store: Store, room: ControlRoom,
 
     done = store.get_item(first)
     assert (done.state, done.payload, done.files) == (
-        ItemState.DONE, {"invoice": "INV-1", "checked": True}, ["report ü#1.bin", "scan 1.pdf"])
+        ItemState.DONE, {"document": "DOC-1", "checked": True}, ["report ü#1.bin", "scan 1.pdf"])
     assert store.get_file(first, "report ü#1.bin") == bytes(range(256)) * 100
     [published] = store.list_items(step="b")
     assert (published.id, published.parent_id, published.payload) == (
