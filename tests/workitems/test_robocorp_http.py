@@ -246,8 +246,11 @@ def test_runner_tokens_from_the_command_line(store: Store, store_url: str,
     run = start(room)
     assert [t["name"] for t in runs.runner_tokens(store)] == ["machine-9"]
 
+    listed = cli.invoke(room_app, ["runner-tokens", "--db", store_url])
+    assert "machine-9" in listed.output and "active" in listed.output, listed.output
     revoked = cli.invoke(room_app, ["revoke-runner-token", str(token_id), "--db", store_url])
     assert revoked.exit_code == 0, revoked.output
+    assert "revoked" in cli.invoke(room_app, ["runner-tokens", "--db", store_url]).output
     with pytest.raises(ControlRoomError, match="401"):
         room.start_run(P, "after revocation")
     with pytest.raises(ControlRoomError, match="401"):

@@ -129,6 +129,26 @@ def runner_token(
     typer.echo(token)
 
 
+@room_app.command("runner-tokens")
+def runner_tokens(db: DbOption = None) -> None:
+    """The runner tokens: who holds each, which step's runs it starts, when it was last used."""
+    from datetime import datetime
+
+    from workitems.room import runs
+
+    def when(epoch: float | None) -> str:
+        return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
+
+    with open_store(db) as store:
+        tokens = runs.runner_tokens(store)
+    for t in tokens:
+        state = f"revoked {when(t['revoked_at'])}" if t["revoked_at"] else "active"
+        typer.echo(f"{t['id']:>4}  {t['name']:<24} {t['process']}/{t['step']:<16} "
+                   f"made {when(t['created_at'])}  last used {when(t['last_used_at'])}  {state}")
+    if not tokens:
+        typer.echo("No runner tokens yet: workitems room runner-token --name ... --step ...")
+
+
 @room_app.command("revoke-runner-token")
 def revoke_runner_token(token_id: int, db: DbOption = None) -> None:
     """Revoke a runner token; the runs it started end and their tokens stop working."""
