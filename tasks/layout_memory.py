@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 from skills.layouts.memory import Layout, StaleLayout
-from tasks.run_log import on_a_worker
+from tasks.run_log import has_a_store
 from workitems import Conflict, Store
 
 KIND = "layout"
@@ -58,7 +58,7 @@ def open_layouts() -> StoreLayouts | None:
     """The store's layouts when the bot runs on a worker of the store, else None."""
     if os.environ.get("AP_LAYOUT_MEMORY", "on").lower() in ("off", "0", "false", "no"):
         return None
-    if not on_a_worker():
+    if not has_a_store():  # over HTTP, as on the desktop, the bot has no store
         return None
     from workitems import open_store  # noqa: PLC0415 - only a worker has a store
 

@@ -33,6 +33,7 @@ from tasks.report_data import (
     report_from_store,
 )
 from tasks.report_workbook import write_workbook
+from tasks.run_log import has_a_store
 from tasks.settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -92,18 +93,13 @@ def _invoice(payload: object) -> InvoicePayload:
 
 def _build(inputs: list[InvoicePayload], truth: Truth | None) -> Report:
     process = os.environ.get("WORKITEMS_PROCESS", "ap")
-    if not _on_the_store():
+    if not has_a_store():
         return report_from_inputs(inputs, process, truth=truth)
     from workitems import open_store  # only a worker's run has a store to read
 
     with open_store() as store:
         return report_from_store(store, process, os.environ.get("WORKITEMS_STEP", "reporter"),
                                  truth=truth)
-
-
-def _on_the_store() -> bool:
-    adapter = os.environ.get("RC_WORKITEM_ADAPTER") or os.environ.get("RPA_WORKITEMS_ADAPTER")
-    return (adapter or "").endswith("StoreAdapter")
 
 
 def write_report(result: Report, folder: Path) -> tuple[Path, Path]:

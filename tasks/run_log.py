@@ -7,10 +7,10 @@ and one last line a person reads first ("posted 3, failed 1 (LOW_CONFIDENCE)").
             ...
     tally.finish()
 
-Run by a worker, the store records each failure and the run itself succeeds (a failed
-invoice is the queue's business, not a crash). Run from the desktop (Robocorp's
-FileAdapter), the run fails when an item failed, so ``log.html`` says "Run Failed" with
-the reason instead of a green "Run Passed".
+Run by a worker (of the store, or over HTTP), the store records each failure and the run
+itself succeeds (a failed invoice is the queue's business, not a crash). Run from the
+desktop (Robocorp's FileAdapter), the run fails when an item failed, so ``log.html``
+says "Run Failed" with the reason instead of a green "Run Passed".
 """
 
 from __future__ import annotations
@@ -50,7 +50,14 @@ def hide_secrets(values: Iterable[str | None] = ()) -> None:
 
 
 def on_a_worker() -> bool:
-    """Run by a worker of the work-item store (not from the desktop)."""
+    """Run unattended, not from the desktop: by a worker of the store, or in a Control
+    Room's run over HTTP (Robocorp's adapter with the run's ``RC_*`` settings)."""
+    env = os.environ
+    return has_a_store() or bool(env.get("RC_WORKSPACE_ID") and env.get("RC_PROCESS_RUN_ID"))
+
+
+def has_a_store() -> bool:
+    """Run by a worker of the work-item store, so the store is this process's to open."""
     adapter = os.environ.get("RC_WORKITEM_ADAPTER") or os.environ.get("RPA_WORKITEMS_ADAPTER")
     return (adapter or "").endswith("StoreAdapter")
 

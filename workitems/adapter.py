@@ -48,8 +48,15 @@ def settling_attempt() -> bool:
     """True while the bot holds an item on its settling attempt: the step's last attempt
     ended in a lease expiry, and the step's retry policy (``settling_attempt: true``)
     hands the item out once more. The bot must not redo the work; it only finds out from
-    the target system whether the work was done, and finishes the item or fails it."""
-    return _settling.is_set()
+    the target system whether the work was done, and finishes the item or fails it.
+
+    A bot working a run over HTTP (Robocorp's stock adapter, started by ``workitems
+    worker --via``) gets the answer from the Control Room."""
+    if _settling.is_set():
+        return True
+    from workitems.remote import settling_over_http
+
+    return bool(settling_over_http())
 
 
 class StoreAdapter(BaseAdapter):

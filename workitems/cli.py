@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,9 +29,12 @@ from rich.table import Table
 
 from workitems.config import Settings, db_source
 from workitems.errors import WorkItemsError
-from workitems.models import Duplicates, Event, Item, ItemState
+from workitems.models import Duplicates, Event, Item, ItemState, Step
 from workitems.processes import DEFAULT_CONFIG, load_config, parse_duration
 from workitems.store import Store, open_store, redact_url
+
+if TYPE_CHECKING:
+    from workitems.worker import WorkerOptions
 
 app = typer.Typer(help="Work items: queues, workers and schedules.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -73,10 +76,15 @@ def main_options(
 
 
 @app.command()
-def migrate() -> None:
-    """Create or upgrade the database schema."""
+def migrate(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Create or upgrade the database schema, and register the processes of the config
+    (their steps' leases and retry policies, which workers over HTTP work by)."""
+    cfg = load_config(config)
     with _store() as store:
-        console.print(f"schema version {store.schema_version} ({store.dialect})")
+        for name, process in cfg.processes.items():
+            store.register_process(name, cfg.steps(name), process.description)
+        console.print(f"schema version {store.schema_version} ({store.dialect}); processes: "
+                      f"{', '.join(cfg.processes) or 'none'}")
 
 
 @app.command()
@@ -309,6 +317,9 @@ def worker(
     config: ConfigOption = DEFAULT_CONFIG,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     logs: Annotated[Path | None, typer.Option(help="folder for each slot's log.html")] = None,
+    via: Annotated[str | None, typer.Option(
+        help="a Control Room's URL: work over HTTP with a runner token "
+             "($WORKITEMS_RUNNER_TOKEN) instead of the database")] = None,
 ) -> None:
     """Run a step's bot unattended, in N slots, until stopped (SIGTERM finishes the items in
     hand) or, with --exit-when-empty, until its queue is empty."""
@@ -316,6 +327,11 @@ def worker(
 
     cfg = load_config(config)
     the_step = cfg.step(process, step)
+    if via:
+        _remote_worker(the_step, via, WorkerOptions(
+            db_url="", slots=slots, exit_when_empty=exit_when_empty, poll_seconds=poll,
+            retry_window_seconds=_duration(retry_window), via=via.rstrip("/"),
+            runner_token=_runner_token(), **({"output_dir": logs} if logs else {})))
     with _store() as store:
         store.register_process(process, cfg.steps(process), cfg.processes[process].description)
         before = store.counts(process).get((process, step), {})
@@ -333,6 +349,29 @@ def worker(
         waiting = store.pending_waits(process, step, limit=5)
         codes = _failed_codes(store, process, step, started_at)
     _summary(before, after, time.monotonic() - started, waiting, codes)
+    raise typer.Exit(code)
+
+
+def _runner_token() -> str:
+    from workitems.remote import RUNNER_TOKEN_ENV
+
+    token = os.environ.get(RUNNER_TOKEN_ENV, "").strip()
+    if not token:
+        raise typer.BadParameter(f"--via needs a runner token in ${RUNNER_TOKEN_ENV} (an "
+                                 "administrator makes one: workitems room runner-token)")
+    return token
+
+
+def _remote_worker(step: Step, via: str, options: WorkerOptions) -> NoReturn:
+    """A worker over HTTP: no database here, so no queue counts either; the Control Room
+    shows them."""
+    from workitems.worker import Worker
+
+    console.print(f"worker {options.name}: {step.process}/{step.name} with {options.slots} "
+                  f"slot(s) via {via}; logs in {options.output_dir}")
+    started = time.monotonic()
+    code = Worker(step, options).run()
+    console.print(f"worker stopped after {time.monotonic() - started:.0f}s")
     raise typer.Exit(code)
 
 

@@ -91,3 +91,18 @@ def test_a_desktop_run_leaves_the_devdata_items_as_they_are(tmp_path: Path,
     assert (copy.parent / "a.pdf").read_bytes() == b"%PDF", "the item's files come along"
     outputs = tmp_path / "output" / "work-items-out" / "consumer" / "work-items.json"
     assert local._working_copy(outputs, "reporter") == outputs, "outputs are read in place"
+
+
+def test_a_run_over_http_is_unattended_but_has_no_store(monkeypatch) -> None:  # noqa: ANN001
+    from tasks.run_log import has_a_store, on_a_worker
+
+    monkeypatch.setenv("RC_WORKITEM_ADAPTER", "robocorp.workitems.RobocorpAdapter")
+    monkeypatch.setenv("RC_WORKSPACE_ID", "workitems")
+    monkeypatch.setenv("RC_PROCESS_RUN_ID", "7")
+    assert on_a_worker() and not has_a_store()
+    tally = RunTally("posted")
+    tally.failed["LOW_CONFIDENCE"] += 1
+    tally.finish()  # the Control Room has the failure; the run itself is fine
+    monkeypatch.delenv("RC_PROCESS_RUN_ID")
+    with pytest.raises(Exception, match="failed 1"):
+        tally.finish()

@@ -6,7 +6,8 @@
                      RoomSettings(secret_key="..."))
 
 Pages live in :mod:`workitems.room.web`, the JSON API in
-:mod:`workitems.room.api`; this module wires them up with the error pages and
+:mod:`workitems.room.api`, Robocorp's work-item protocol for workers on other machines in
+:mod:`workitems.room.robocorp_protocol`; this module wires them up with the error pages and
 the security headers every response carries.
 """
 
@@ -56,7 +57,7 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(store: Store, settings: RoomSettings) -> FastAPI:
-    from workitems.room import api, web
+    from workitems.room import api, robocorp_protocol, web
 
     app = FastAPI(title="Control Room", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.room = Room(store=store, settings=settings, templates=_templates())
@@ -64,6 +65,7 @@ def create_app(store: Store, settings: RoomSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(web.router)
     app.include_router(api.router)
+    app.include_router(robocorp_protocol.router)
     _add_error_pages(app)
 
     @app.middleware("http")

@@ -104,3 +104,58 @@ def create_admin(
         repo.audit(store, "cli", "create_user", after={"username": username, "role": "admin"},
                    details={"user_id": user.id})
     typer.echo(f"Administrator {username} created.")
+
+
+@room_app.command("runner-token")
+def runner_token(
+    name: Annotated[str, typer.Option(help="who holds it, e.g. the worker machine's name")],
+    step: Annotated[str, typer.Option(help="the only step whose runs it may start")],
+    process: Annotated[str, typer.Option(help="the step's process")] = "ap",
+    db: DbOption = None,
+) -> None:
+    """A token for `workitems worker --via URL` on another machine: it starts runs of one
+    step, and each run's bot gets a token of its own that reaches only the run's items."""
+    from workitems.room import runs
+
+    problem = check_username(name)
+    if problem:
+        raise typer.BadParameter(problem.replace("user name", "name"))
+    with open_store(db) as store:
+        token_id, token = runs.create_runner_token(store, name, process, step)
+        repo.audit(store, "cli", "create_runner_token",
+                   after={"name": name, "process": process, "step": step},
+                   details={"token_id": token_id})
+    typer.echo(f"Runner token {token_id} for {process}/{step} ({name}); it is shown only once:")
+    typer.echo(token)
+
+
+@room_app.command("runner-tokens")
+def runner_tokens(db: DbOption = None) -> None:
+    """The runner tokens: who holds each, which step's runs it starts, when it was last used."""
+    from datetime import datetime
+
+    from workitems.room import runs
+
+    def when(epoch: float | None) -> str:
+        return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
+
+    with open_store(db) as store:
+        tokens = runs.runner_tokens(store)
+    for t in tokens:
+        state = f"revoked {when(t['revoked_at'])}" if t["revoked_at"] else "active"
+        typer.echo(f"{t['id']:>4}  {t['name']:<24} {t['process']}/{t['step']:<16} "
+                   f"made {when(t['created_at'])}  last used {when(t['last_used_at'])}  {state}")
+    if not tokens:
+        typer.echo("No runner tokens yet: workitems room runner-token --name ... --step ...")
+
+
+@room_app.command("revoke-runner-token")
+def revoke_runner_token(token_id: int, db: DbOption = None) -> None:
+    """Revoke a runner token; the runs it started end and their tokens stop working."""
+    from workitems.room import runs
+
+    with open_store(db) as store:
+        if not runs.revoke_runner_token(store, token_id):
+            raise typer.BadParameter(f"no active runner token {token_id}")
+        repo.audit(store, "cli", "revoke_runner_token", details={"token_id": token_id})
+    typer.echo(f"Runner token {token_id} revoked.")

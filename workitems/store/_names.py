@@ -41,9 +41,13 @@ def check_file_name(name: object) -> str:
 def check_file_size(name: str, content: bytes, limit: int) -> None:
     if not isinstance(content, bytes | bytearray | memoryview):
         raise InvalidPayload(f"content of file {name!r} must be bytes")
-    if len(content) > limit:
+    check_file_length(name, len(content), limit)
+
+
+def check_file_length(name: str, size: int, limit: int) -> None:
+    if size > limit:
         raise FileTooLarge(
-            f"file {name!r} is {len(content) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB "
+            f"file {name!r} is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB "
             "(set WORKITEMS_MAX_FILE_MB to change it)")
 
 

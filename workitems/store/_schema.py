@@ -206,6 +206,42 @@ _V4 = [
     "CREATE INDEX records_group ON records (kind, grp)",
 ]
 
+# Workers on other machines over HTTP (workitems.room.runs): a runner token may only start
+# runs of one process step; each run gets its own token, which reaches only the items the
+# run holds. Tokens are stored as their SHA-256; the run remembers the item in hand and
+# its lease token, so the lease stays fenced whichever server process answers.
+_V5 = [
+    """CREATE TABLE room_runner_tokens (
+        id {id},
+        name TEXT NOT NULL,
+        process TEXT NOT NULL,
+        step TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at {real} NOT NULL,
+        last_used_at {real},
+        revoked_at {real})""",
+    """CREATE TABLE room_runs (
+        run_id {bigint} PRIMARY KEY,
+        runner_token_id {bigint} NOT NULL REFERENCES room_runner_tokens(id),
+        process TEXT NOT NULL,
+        step TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        item_id {bigint},
+        lease_token TEXT,
+        holding INTEGER NOT NULL DEFAULT 0,
+        reserving INTEGER NOT NULL DEFAULT 0,
+        settling INTEGER NOT NULL DEFAULT 0,
+        items_taken INTEGER NOT NULL DEFAULT 0,
+        max_items INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        draining INTEGER NOT NULL DEFAULT 0,
+        lease_seconds {real} NOT NULL,
+        expires_at {real} NOT NULL,
+        ended_at {real})""",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -229,7 +265,8 @@ def _migrations(dialect: str) -> list[list[str]]:
     v2 = [s.format(**types) for s in _V2]
     v3 = [s.format(**types) for s in _V3]
     v4 = [s.format(**types) for s in _V4]
-    return [v1, v2, v3, v4]
+    v5 = [s.format(**types) for s in _V5]
+    return [v1, v2, v3, v4, v5]
 
 
 LATEST = len(_migrations("sqlite"))

@@ -47,7 +47,12 @@ from workitems.models import (
 from workitems.retry import RetryPolicy
 from workitems.store import _breakers, _records
 from workitems.store._db import Cursor, Database, Row, connect
-from workitems.store._names import check_file_name, check_file_size, check_payload
+from workitems.store._names import (
+    check_file_length,
+    check_file_name,
+    check_file_size,
+    check_payload,
+)
 from workitems.store._records import Record
 from workitems.store._schema import migrate
 
@@ -581,6 +586,11 @@ class Store:
                         "updated_at = {now} WHERE id = :id",
                         {"payload": self.db.json_param(payload), "id": item_id})
             self._event(cur, item_id, actor, EventKind.PAYLOAD_UPDATED)
+
+    def check_new_file(self, name: str, size: int) -> None:
+        """Refuse a file by its name and size before its bytes arrive (an announced upload)."""
+        check_file_name(name)
+        check_file_length(name, size, self.settings.max_file_bytes)
 
     def _checked_files(self, files: Mapping[str, bytes]) -> dict[str, bytes]:
         checked: dict[str, bytes] = {}
