@@ -21,7 +21,7 @@ from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import review
 from workitems.room.auth import require_api
-from workitems.room.drift import drift_reports
+from workitems.room.drift import room_reports
 from workitems.room.params import ItemId
 from workitems.room.repository import User
 
@@ -74,4 +74,4 @@ def overview(request: Request, user: ApiSupervisor, window: str = "24h") -> dict
     store = _store(request)
     return {**ov.as_json(ov.overview(store, window)),
             "models": [r.model_dump() for r in rollouts(store)],
-            "drift": [d.as_json() for d in drift_reports(store)]}
+            "drift": [d.as_json() for d in room_reports(request.app.state.room)]}

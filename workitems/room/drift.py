@@ -180,3 +180,10 @@ def _versions(store: Store) -> list[tuple[str, str]]:
         rows = cur.execute("SELECT model, version, max(id) AS last FROM model_readings "
                            "GROUP BY model, version ORDER BY max(id) DESC")
     return [(r["model"], r["version"]) for r in rows]
+
+
+def room_reports(room: Any) -> list[DriftReport]:
+    """The reports with the Control Room's settings (its windows and threshold)."""
+    settings = room.settings
+    return drift_reports(room.store, reference=settings.drift_reference,
+                         live=settings.drift_live, threshold=settings.drift_threshold)

@@ -27,7 +27,7 @@ from typing import Any
 from tasks.payloads import HEADER_FIELDS
 from workitems import Store
 from workitems.room import overview as ov
-from workitems.room.drift import drift_reports
+from workitems.room.drift import DriftReport, drift_reports
 from workitems.store import BreakerState
 
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -158,7 +158,10 @@ def _gauge(name: str, help_text: str, samples: list[tuple[dict[str, str], float]
     return out
 
 
-def render(store: Store, histograms: EventHistograms) -> str:
+def render(store: Store, histograms: EventHistograms,
+           drift: list[DriftReport] | None = None) -> str:
+    """The exposition text; ``drift`` are the model drift reports (computed with default
+    windows when not given)."""
     histograms.update(store)
     figures = ov.overview(store, "1h", throughput=False)
     lines: list[str] = []
@@ -191,7 +194,7 @@ def render(store: Store, histograms: EventHistograms) -> str:
                     "Consecutive failures that count towards opening the breaker.",
                     [({"process": b.process, "step": b.step, "target": b.target},
                       b.failures) for b in figures.breakers])
-    lines += _drift_gauges(store)
+    lines += _drift_gauges(drift_reports(store) if drift is None else drift)
     lines += ["# HELP workitems_step_duration_seconds Time from a worker's reservation to "
               "completion.", "# TYPE workitems_step_duration_seconds histogram"]
     lines += histograms.durations.lines("workitems_step_duration_seconds", ("process", "step"))
@@ -208,8 +211,8 @@ def _queue_by_code(store: Store) -> list[tuple[dict[str, str], float]]:
     return [({"code": r["code"] or ""}, int(r["n"])) for r in rows]
 
 
-def _drift_gauges(store: Store) -> list[str]:
-    reports = [d for d in drift_reports(store) if d.ready]
+def _drift_gauges(reports: list[DriftReport]) -> list[str]:
+    reports = [d for d in reports if d.ready]
     lines = _gauge("workitems_model_drift_psi",
                    "Population stability index of a trait of a model version's readings, "
                    "live window against its reference window.",
