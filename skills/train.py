@@ -487,6 +487,10 @@ def write_registry(models_dir: Path, entry: dict) -> None:
         registry.setdefault("previous", {}).setdefault(entry["name"], []).insert(
             0, {**old, "file": kept})
     models[entry["name"]] = entry
+    if "versions" in registry:  # the version list, with its lineage, has it too
+        from skills.extract.versions import versions  # noqa: PLC0415
+
+        versions(registry, entry["name"])
     (models_dir / REGISTRY).write_text(json.dumps(registry, indent=2) + "\n")
 
 

@@ -73,6 +73,11 @@ def versions(registry: dict, name: str = MODEL_NAME) -> list[dict]:
                            "sha256": entry["sha256"], "created": entry.get("created"),
                            "status": status, "lineage": lineage_of(entry), "history": []})
             known.add(entry["version"])
+    # A version trained straight into production (``skills.train`` without corrections)
+    # replaces the one before it without a promotion: the list says so.
+    for entry in listed:
+        if entry["status"] == PRODUCTION and current and entry["version"] != current["version"]:
+            entry["status"] = RETIRED
     return listed
 
 
@@ -168,3 +173,29 @@ def _keep_file(models_dir: Path, entry: dict) -> dict:
         return entry
     (models_dir / entry["file"]).replace(models_dir / own)
     return {**entry, "file": own}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m skills.extract.versions [list | lineage]``: every version of the field
+    scorer, one JSON object a line (version, status, lineage, history); ``lineage``
+    writes the version list into the registry where it has none yet (the production and
+    previous entries are left as they are)."""
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m skills.extract.versions",
+                                     description=main.__doc__)
+    parser.add_argument("action", choices=("list", "lineage"), nargs="?", default="list")
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    args = parser.parse_args(argv)
+    registry = read_registry(args.models_dir)
+    listed = versions(registry)
+    if args.action == "lineage":
+        _save(args.models_dir, registry)
+    for entry in listed:
+        print(json.dumps({k: entry.get(k) for k in ("version", "status", "created", "lineage",
+                                                    "history")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
