@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from devdata.clerk_corrections import cheap_passwords, invoices, read_and_confirm
 from skills.extract.model import load_scorer, read_registry
 from skills.extract.versions import CANDIDATE, PRODUCTION, ROLLED_BACK
 from skills.train import main as train_main
@@ -26,11 +27,11 @@ from tasks.model_rollout import (
     sign_test,
     start,
 )
-from tests.tasks.rollout_helpers import invoices, read_and_confirm
 from workitems import Store, open_store
 from workitems.rollouts import rollout
 from workitems.room import repository as repo
 
+cheap_passwords()
 TINY = dict(count=16, seed=3, scanned_share=0.0, receipt_share=0.0,
             receipt_scanned_share=0.0, procedural=0, workers=1)
 
@@ -58,10 +59,10 @@ def test_corrections_retrain_shadow_canary_promote_and_roll_back(
     with open_store(url) as store:
         reader = RolloutReader(store, models)
         # 1. Clerks correct the invoices of three recurring vendors the model never saw.
-        read_and_confirm(store, reader, invoices(5, houses=3, per_house=5))
+        read_and_confirm(store, reader, invoices(5, houses=3, per_house=8, start=20))
         # 2. Retraining on them makes candidates; one with a single boosting round is a
         #    real, worse model.
-        assert train_main(_candidate_args(models, data, cache, url, iterations=40)) == 0
+        assert train_main(_candidate_args(models, data, cache, url, iterations=80)) == 0
         assert train_main(_candidate_args(models, data, cache, url, iterations=1)) == 0
         capsys.readouterr()
         listed = _versions(models)
@@ -69,7 +70,7 @@ def test_corrections_retrain_shadow_canary_promote_and_roll_back(
         lineage = listed[better]["lineage"]
         corrections = lineage["datasets"][-1]
         assert corrections["name"] == "clerk corrections"
-        assert corrections["documents"] + corrections["frozen_evaluation"]["documents"] == 15
+        assert corrections["documents"] + corrections["frozen_evaluation"]["documents"] == 24
         assert corrections["fields_located"] > 0
         assert lineage["parent"] == first["version"] and lineage["code_revision"]
         assert read_registry(models)["models"]["invoice-fields"]["version"] == first["version"]
@@ -160,3 +161,13 @@ def test_a_rollback_without_an_earlier_version_is_refused(store: Store, tmp_path
     with pytest.raises(RolloutRefused, match="no earlier version"):
         roll_back(store, "sup", models_dir=tmp_path)
     assert repo.audit_entries(store) == []
+
+
+def test_approved_values_are_compared_in_the_extractors_forms() -> None:
+    from tasks.corrected_documents import confirmed_values
+
+    values = confirmed_values({"tax_rate": "19", "total": "303.57", "invoice_date": "2024-03-01",
+                               "po_number": None, "vendor_name": "Kowalski Druck sp. z o.o."})
+    assert values["tax_rate"] == "19.00" and values["total"] == "303.57"
+    assert values["invoice_date"] == "2024-03-01" and values["po_number"] is None
+    assert values["vendor_name"] == "Kowalski Druck sp. z o.o."
