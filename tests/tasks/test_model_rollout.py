@@ -171,3 +171,78 @@ def test_approved_values_are_compared_in_the_extractors_forms() -> None:
     assert values["tax_rate"] == "19.00" and values["total"] == "303.57"
     assert values["invoice_date"] == "2024-03-01" and values["po_number"] is None
     assert values["vendor_name"] == "Kowalski Druck sp. z o.o."
+
+
+class _Item:
+    """Stand-in for robocorp's work-item Input: what the consumer's job asks of it."""
+
+    def __init__(self, item_id: int, payload: dict, data: bytes) -> None:
+        self.id = str(item_id)
+        self.files = ["invoice.pdf"]
+        self.payload = payload
+        self._data = data
+
+    def save(self) -> None:
+        pass
+
+    def get_file(self, name: str, path: Path) -> Path:
+        path.write_bytes(self._data)
+        return path
+
+
+def _two_versions(models: Path) -> None:
+    """The committed model registered as production "A" and, a copy, as candidate "B"."""
+    import shutil
+
+    from skills.extract.model import MODELS_DIR
+    from skills.extract.versions import add_candidate
+
+    entry = read_registry(MODELS_DIR)["models"]["invoice-fields"]
+    models.mkdir()
+    shutil.copy(MODELS_DIR / entry["file"], models / "invoice-fields.onnx")
+    shutil.copy(MODELS_DIR / entry["file"], models / "invoice-fields-B.onnx")
+    (models / "registry.json").write_text(json.dumps({"models": {"invoice-fields": {
+        **entry, "version": "A", "file": "invoice-fields.onnx"}}}))
+    add_candidate({**entry, "version": "B", "file": "invoice-fields-B.onnx"}, {}, models)
+
+
+def test_the_consumer_reads_with_the_rollouts_versions(store: Store, tmp_path: Path) -> None:
+    import hashlib
+
+    from tasks.consumer import InvoiceJob
+    from tasks.payloads import DocumentRef, InvoicePayload, Source
+    from tasks.settings import BotSettings
+    from workitems.rollouts import change
+
+    models = tmp_path / "models"
+    _two_versions(models)
+    reader = RolloutReader(store, models)
+
+    def consume(data: bytes) -> None:
+        sha = hashlib.sha256(data).hexdigest()
+        payload = InvoicePayload(reference=sha, source=Source(kind="folder", name="inbox"),
+                                 document=DocumentRef(filename="invoice.pdf", sha256=sha))
+        job = InvoiceJob(_Item(7, payload.model_dump(mode="json"), data), erp=None,  # type: ignore[arg-type]
+                         settings=BotSettings(), reader=reader)
+        try:
+            job._fields()
+        except Exception as exc:  # noqa: BLE001 - a business failure after reading is fine
+            assert type(exc).__name__ == "BusinessException", exc
+
+    (data, _), (other, _), (third, _) = invoices(9, houses=1, per_house=3)
+    consume(data)
+    [only] = store.readings("invoice-fields")
+    assert (only.version, only.role, only.used, only.item_id) == ("A", "production", True, 7)
+    assert only.data["traits"]["reading method"] == "text"
+    assert set(only.data["fields"]["total"]) == {"value", "confidence", "method", "accepted"}
+
+    change(store, "admin", "model_shadow", "invoice-fields", candidate="B", mode="shadow")
+    consume(other)
+    shadow = store.readings("invoice-fields")[1:]
+    assert {(r.version, r.role, r.used) for r in shadow} == {("A", "production", True),
+                                                           ("B", "shadow", False)}
+    change(store, "admin", "model_canary", "invoice-fields", mode="canary", share=1.0)
+    consume(third)
+    canary = store.readings("invoice-fields")[3:]
+    assert {(r.version, r.role, r.used) for r in canary} == {("A", "production", False),
+                                                           ("B", "canary", True)}
