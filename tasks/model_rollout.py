@@ -86,7 +86,7 @@ class RolloutReader:
 
         state = rollout(self.store, self.model)
         production = self._version(state.production)
-        candidate = self._version(state.candidate) if state.candidate else None
+        candidate = self._candidate(state.candidate)
         if candidate is None or state.mode == "off":
             used = extract(doc, production, layouts=layouts)
             self._record(used, doc, "production", True, item_id, reference)
@@ -112,6 +112,18 @@ class RolloutReader:
             LOGGER.warning("model %s %s is not in this machine's registry; reading with "
                            "the registered version", self.model, version)
             return _scorer(self.models_dir, None)
+
+    def _candidate(self, version: str | None) -> FieldScorer | None:
+        """The candidate, or None when there is none or this machine lacks it (its
+        answers would be production's, recorded under the candidate's role)."""
+        if version is None:
+            return None
+        try:
+            return _scorer(self.models_dir, version)
+        except ModelMissing:
+            LOGGER.warning("candidate %s %s is not in this machine's registry; reading with "
+                           "production only", self.model, version)
+            return None
 
     def _record(self, extraction: Extraction, doc: Document, role: str, used: bool,
                 item_id: int | None, reference: str) -> None:

@@ -246,3 +246,19 @@ def test_the_consumer_reads_with_the_rollouts_versions(store: Store, tmp_path: P
     canary = store.readings("invoice-fields")[3:]
     assert {(r.version, r.role, r.used) for r in canary} == {("A", "production", False),
                                                            ("B", "canary", True)}
+
+
+def test_a_machine_without_the_candidate_reads_with_production_only(store: Store,
+                                                                     tmp_path: Path) -> None:
+    from workitems.rollouts import change
+
+    models = tmp_path / "models"
+    _two_versions(models)
+    change(store, "admin", "model_canary", "invoice-fields", candidate="C", mode="canary",
+           share=1.0)
+    (data, _), = invoices(9, houses=1, per_house=1)
+    from skills.documents import read_document
+
+    RolloutReader(store, models).read(read_document(data, "invoice.pdf"), "ref", 1)
+    [only] = store.readings("invoice-fields")
+    assert (only.version, only.role, only.used) == ("A", "production", True)
