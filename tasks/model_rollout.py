@@ -35,6 +35,7 @@ with the person who did it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
@@ -215,9 +216,12 @@ class Comparison:
                                                                    for f in FIELDS})
     documents: int = 0
     canary_documents: int = 0  # of which the candidate's answer was used
+    references: set[str] = field(default_factory=set)  # the documents compared
 
-    def add(self, production: dict, candidate: dict, confirmed: dict, canary: bool) -> None:
+    def add(self, production: dict, candidate: dict, confirmed: dict, canary: bool,
+            reference: str = "") -> None:
         self.documents += 1
+        self.references.add(reference)
         self.canary_documents += canary
         for name, pairs in self.fields.items():
             p = values_match(name, production.get(name), confirmed.get(name))
@@ -228,7 +232,8 @@ class Comparison:
 
     def merged(self, other: Comparison) -> Comparison:
         out = Comparison(documents=self.documents + other.documents,
-                         canary_documents=self.canary_documents + other.canary_documents)
+                         canary_documents=self.canary_documents + other.canary_documents,
+                         references=self.references | other.references)
         for name in out.fields:
             a, b = self.fields[name], other.fields[name]
             out.fields[name] = FieldPairs(*(x + y for x, y in zip(
@@ -298,7 +303,8 @@ def live_comparison(store: Store, candidate: str, model: str = MODEL_NAME) -> Co
         if not confirmed:
             continue
         comparison.add(_values(slot["production"].data), _values(slot["candidate"].data),
-                       confirmed_values(confirmed[-1].corrected), bool(slot["canary"]))
+                       confirmed_values(confirmed[-1].corrected), bool(slot["canary"]),
+                       slot["candidate"].data.get("reference", ""))
     return comparison
 
 
@@ -307,8 +313,10 @@ def _values(data: dict) -> dict[str, str | None]:
 
 
 def frozen_comparison(store: Store, candidate: str, production: str | None = None,
-                      models_dir: Path = MODELS_DIR) -> Comparison:
-    """Both versions on the frozen evaluation set of corrected documents."""
+                      models_dir: Path = MODELS_DIR, skip: set[str] | None = None
+                      ) -> Comparison:
+    """Both versions on the frozen evaluation set of corrected documents, less those in
+    ``skip`` (documents the live comparison counts already)."""
     from skills.extract import extract  # noqa: PLC0415
     from skills.train import read_bytes_cached  # noqa: PLC0415
     from tasks.corrected_documents import corrected_documents  # noqa: PLC0415
@@ -316,9 +324,12 @@ def frozen_comparison(store: Store, candidate: str, production: str | None = Non
     prod, cand = _scorer(models_dir, production), _scorer(models_dir, candidate)
     comparison = Comparison()
     for d in corrected_documents(store).evaluation:
+        reference = hashlib.sha256(d.data).hexdigest()
+        if reference in (skip or set()):
+            continue
         doc = read_bytes_cached(d.data, d.name)
         comparison.add(extract(doc, prod).values(), extract(doc, cand).values(), d.fields,
-                       canary=False)
+                       canary=False, reference=reference)
     return comparison
 
 
@@ -333,6 +344,7 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         def part(c: Comparison) -> dict[str, Any]:
             return {"documents": c.documents, "canary_documents": c.canary_documents,
+                    "references": sorted(c.references),
                     "fields": {n: {**asdict(p), "p_worse": p.p_worse()}
                                for n, p in c.fields.items()},
                     "accuracy": {"production": c.accuracy("production"),
@@ -348,7 +360,8 @@ def report(store: Store, candidate: str, models_dir: Path = MODELS_DIR,
     state = rollout(store, MODEL_NAME)
     production = _scorer(models_dir, state.production).version
     live = live_comparison(store, candidate)
-    frozen = frozen_comparison(store, candidate, state.production, models_dir)
+    frozen = frozen_comparison(store, candidate, state.production, models_dir,
+                               skip=live.references)
     decision = decide(live.merged(frozen), min_documents, min_canary)
     return Report(candidate, production, live, frozen, decision)
 

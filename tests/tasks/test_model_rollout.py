@@ -83,6 +83,8 @@ def test_corrections_retrain_shadow_canary_promote_and_roll_back(
         shadow = report(store, better, models, min_documents=5, min_canary=0)
         print_report(shadow)
         assert shadow.live.documents == 9 and shadow.live.canary_documents == 0
+        assert shadow.frozen.documents and not shadow.live.references & shadow.frozen.references
+        assert shadow.decision.wins > 10 and shadow.decision.losses <= 1
 
         # 4. The worse candidate is refused after its canary.
         start(store, "admin", worse, "canary", share=0.5, models_dir=models)
