@@ -264,3 +264,24 @@ def test_a_machine_without_the_candidate_reads_with_production_only(store: Store
     RolloutReader(store, models).read(read_document(data, "invoice.pdf"), "ref", 1)
     [only] = store.readings("invoice-fields")
     assert (only.version, only.role, only.used) == ("A", "production", True)
+
+
+def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from tasks.model_rollout import main
+
+    models = tmp_path / "models"
+    _two_versions(models)
+    url = f"sqlite:///{tmp_path / 'workitems.db'}"
+    common = ["--db", url, "--models-dir", str(models)]
+    assert main(["status", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["mode"] == "off"
+    assert main(["canary", "B", "--share", "0.2", "--by", "anna", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["share"] == 0.2
+    assert main(["promote", "B", "--by", "anna", *common]) == 1
+    assert "0 confirmed documents read by both" in capsys.readouterr().err
+    assert main(["rollback", "--by", "anna", *common]) == 1
+    assert "no earlier version" in capsys.readouterr().err
+    assert main(["drift", *common]) == 0
+    assert "no model readings yet" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["canary", "B", *common, "--by", ""])
