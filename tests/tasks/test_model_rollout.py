@@ -50,12 +50,13 @@ def _versions(models: Path) -> dict[str, dict]:
 
 @pytest.mark.slow
 def test_corrections_retrain_shadow_canary_promote_and_roll_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+        store_url: str) -> None:
     models, data, cache = tmp_path / "models", tmp_path / "data", tmp_path / "cache"
     monkeypatch.setattr("skills.train.CACHE_DIR", cache)
     # Production: a small model of the generated TRAIN layouts only.
     first = train(iterations=12, models_dir=models, data_dir=data, cache_dir=cache, **TINY)
-    url = f"sqlite:///{tmp_path / 'workitems.db'}"
+    url = store_url
     with open_store(url) as store:
         reader = RolloutReader(store, models)
         # 1. Clerks correct the invoices of three recurring vendors the model never saw.
