@@ -95,11 +95,17 @@ class RolloutReader:
         canary = state.in_canary(reference)
         first, second = (candidate, production) if canary else (production, candidate)
         used = extract(doc, first, layouts=layouts)
-        beside = extract(doc, second, layouts=layouts)
+        try:
+            beside = extract(doc, second, layouts=layouts)
+        except Exception:  # noqa: BLE001 - the version beside is never worth a failed item
+            LOGGER.exception("%s %s failed beside the version used", self.model,
+                             second.version)
+            beside = None
         cand_reading, prod_reading = (used, beside) if canary else (beside, used)
-        self._record(prod_reading, doc, "production", not canary, item_id, reference)
-        self._record(cand_reading, doc, "canary" if canary else "shadow", canary, item_id,
-                     reference)
+        for reading, role, is_used in ((prod_reading, "production", not canary),
+                                       (cand_reading, "canary" if canary else "shadow", canary)):
+            if reading is not None:
+                self._record(reading, doc, role, is_used, item_id, reference)
         return used
 
     def _version(self, version: str | None) -> FieldScorer:

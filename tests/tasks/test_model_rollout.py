@@ -286,3 +286,25 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert "no model readings yet" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["canary", "B", *common, "--by", ""])
+
+
+def test_a_candidate_that_fails_beside_production_costs_the_item_nothing(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skills.documents import read_document
+    from tasks.model_rollout import _scorer
+    from workitems.rollouts import change
+
+    models = tmp_path / "models"
+    _two_versions(models)
+    change(store, "admin", "model_shadow", "invoice-fields", candidate="B", mode="shadow")
+
+    def broken(rows: object) -> None:
+        raise RuntimeError("the candidate's session failed")
+
+    # A fault onnxruntime would raise inside the candidate, put there by hand.
+    monkeypatch.setattr(_scorer(models, "B"), "probabilities", broken)
+    (data, _), = invoices(9, houses=1, per_house=1)
+    used = RolloutReader(store, models).read(read_document(data, "invoice.pdf"), "ref", 1)
+    assert used.model_version == "A"
+    [only] = store.readings("invoice-fields")
+    assert (only.version, only.role, only.used) == ("A", "production", True)
