@@ -279,10 +279,11 @@ class InvoiceJob:
             return
         from skills.documents import read_document
         from skills.layouts import teach_document
+        from tasks.approved_values import confirmed_values
 
         try:
             doc = read_document(self._document_bytes(), self.payload.document.filename)
-            layout = teach_document(self.layouts, doc, approved)
+            layout = teach_document(self.layouts, doc, confirmed_values(approved))
         except Exception as exc:  # noqa: BLE001 - learning is never worth a failed item
             LOGGER.warning("the layout memory did not learn from %s: %s",
                            self.payload.document.filename, exc)

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from skills.train import Corrected
-from tasks.payloads import HEADER_FIELDS, InvoicePayload
+from tasks.approved_values import confirmed_values
+from tasks.payloads import InvoicePayload
 from workitems import InvalidInput, ItemNotFound, Store
 from workitems.room.repository import iter_corrections
 
 EVALUATION_SHARE = 0.2
-# Free text: compared as the clerk approved it (vendor names are compared folded anyway).
-_AS_TYPED = ("vendor_name", "invoice_number")
 
 
 @dataclass(frozen=True)
@@ -54,25 +53,6 @@ def corrected_documents(store: Store, share: float = EVALUATION_SHARE) -> Correc
         doc = Corrected(name=name, data=data, fields=fields, source=f"correction {c.id}")
         (evaluation if in_evaluation(sha, share) else training).append(doc)
     return CorrectedSets(training, evaluation, skipped)
-
-
-def confirmed_values(corrected: dict[str, str | None]) -> dict[str, str | None]:
-    """A clerk's approved values in the extractor's canonical forms: the Control Room
-    keeps a rate as typed ("19"), the extractor reads it as "19.00"; compared or labelled
-    as they are, every rate would count as wrong."""
-    from skills.normalize import normalize_field  # noqa: PLC0415
-
-    out: dict[str, str | None] = {}
-    for name in HEADER_FIELDS:
-        value = corrected.get(name)
-        if value is None or name in _AS_TYPED:
-            out[name] = value
-            continue
-        try:
-            out[name] = normalize_field(name, value) or value
-        except ValueError:
-            out[name] = value
-    return out
 
 
 def _document_of(store: Store, item_id: int) -> tuple[bytes | None, str]:

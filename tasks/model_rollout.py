@@ -290,7 +290,7 @@ def decide(comparison: Comparison, min_documents: int = MIN_DOCUMENTS,
 def live_comparison(store: Store, candidate: str, model: str = MODEL_NAME) -> Comparison:
     """Items the candidate read (shadow or canary) that production read too and a clerk
     then approved: each version's values against the approved ones."""
-    from tasks.corrected_documents import confirmed_values  # noqa: PLC0415
+    from tasks.approved_values import confirmed_values  # noqa: PLC0415
     from workitems.room.repository import corrections_for  # noqa: PLC0415
 
     by_item: dict[int, dict[str, Any]] = {}

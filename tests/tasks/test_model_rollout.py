@@ -167,7 +167,7 @@ def test_a_rollback_without_an_earlier_version_is_refused(store: Store, tmp_path
 
 
 def test_approved_values_are_compared_in_the_extractors_forms() -> None:
-    from tasks.corrected_documents import confirmed_values
+    from tasks.approved_values import confirmed_values
 
     values = confirmed_values({"tax_rate": "19", "total": "303.57", "invoice_date": "2024-03-01",
                                "po_number": None, "vendor_name": "Kowalski Druck sp. z o.o."})
