@@ -111,15 +111,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(sets.evaluation)} frozen for evaluation)")
     for name, value in accuracy.items():
         print(f"  {name:<32}{value:.4f}")
-    print(f"training seconds: with corrections {with_seconds:.0f}, without "
-          f"{without_seconds:.0f} (2 workers, load {os.getloadavg()[0]:.1f})")
+    without_text = f", without {without_seconds:.0f}" if without is not None else ""
+    print(f"training seconds: with corrections {with_seconds:.0f}{without_text} "
+          f"(2 workers, load {os.getloadavg()[0]:.1f})")
     wrong = {k: 1 - v for k, v in accuracy.items()}
     d = found.decision
     print(json.dumps({
         "shadow_invoices": len(shadow), "corrected_fitted": len(sets.training),
         "frozen_evaluation": len(sets.evaluation), "accuracy": accuracy,
         "training_seconds": {"with_corrections": round(with_seconds, 1),
-                             "without_corrections": round(without_seconds, 1)},
+                             "without_corrections": round(without_seconds, 1)
+                             if without is not None else None},
         "decision": {"promote": d.promote, "won": d.wins, "lost": d.losses,
                      "p_better": d.p_better, "worse_fields": d.worse_fields},
         "wrong_ratio_vs_production": _ratio(wrong, "production"),
