@@ -2,6 +2,13 @@
 
     python -m skills.train [--count 1150] [--scanned-share 0.15] [--receipt-share 0.3]
                            [--receipt-scanned-share 0.7] [--seed 7]
+    python -m skills.train --with-corrections [--db URL]   # a candidate version
+
+With ``--with-corrections`` the documents clerks corrected in the Control Room (less
+the frozen evaluation set, see ``tasks.corrected_documents``) are fitted on too, each
+field found on its page by its corrected value, and the result is registered as a
+candidate version beside production (``skills.extract.versions``); it goes live only
+through ``python -m tasks.model_rollout`` (shadow, canary, promotion).
 
 1. Generates the TRAIN family of synthetic documents, invoices and till receipts
    (or reuses a set already generated with the same seed and counts), and reads
@@ -27,6 +34,7 @@ import hashlib
 import json
 import pickle
 import sys
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
@@ -81,6 +89,17 @@ class Sample:
     truth: dict[str, str | None]
     kind: str = "invoice"  # invoice | receipt
     method: str = "text"  # text | ocr: how the document was read
+    weight: float = 1.0  # how much its candidates count when fitting
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A document a clerk corrected: its file and the values the clerk approved."""
+
+    name: str
+    data: bytes
+    fields: dict[str, str | None]
+    source: str  # where it came from, for the lineage ("correction 17")
 
 
 # ------------------------------------------------------------------ reading
@@ -104,14 +123,20 @@ def _reader_tag() -> str:
 
 def read_cached(path: Path, cache_dir: Path = CACHE_DIR) -> Document:
     """``read_document`` of ``path``, cached by content hash (OCR is slow)."""
+    return read_bytes_cached(path.read_bytes(), path.name, cache_dir)
+
+
+def read_bytes_cached(data: bytes, name: str, cache_dir: Path | None = None) -> Document:
+    """``read_document`` of a file's bytes, cached by their hash (in ``CACHE_DIR`` unless
+    another folder is given)."""
     from skills.documents import read_document  # noqa: PLC0415 - heavy, only when reading
 
-    data = path.read_bytes()
+    cache_dir = cache_dir or CACHE_DIR
     key = hashlib.sha256(data).hexdigest()
     cached = cache_dir / f"{key}-{_schema_tag()}-{_reader_tag()}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())
-    doc = read_document(data, path.name)
+    doc = read_document(data, name)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(doc))
@@ -132,6 +157,26 @@ def make_sample(doc: Document, truth: dict[str, str | None], name: str,
     candidates = build_candidates(doc, [Decimal(r.amount) for r in items])
     labels = np.array([_is_right(c, truth.get(c.field)) for c in candidates], dtype=np.int8)
     return Sample(name, scanned, layout, candidates, labels, truth, kind, document_method(doc))
+
+
+def corrected_samples(documents: list[Corrected], cache_dir: Path = CACHE_DIR,
+                      weight: float = 1.0) -> tuple[list[Sample], dict[str, int]]:
+    """Samples of clerk-corrected documents: each field is found on the page by its
+    corrected value (the candidates whose value is that value are the right ones).
+    Returns the samples and counts of fields found and not found on their pages."""
+    samples, found, missing = [], 0, 0
+    for d in documents:
+        doc = read_bytes_cached(d.data, d.name, cache_dir)
+        sample = make_sample(doc, d.fields, d.name, scanned=document_method(doc) == "ocr",
+                             layout=f"corrected:{d.fields.get('vendor_vat') or d.name}")
+        sample.weight = weight
+        located = {c.field for c, right in zip(sample.candidates, sample.labels, strict=True)
+                   if right}
+        wanted = {k for k, v in d.fields.items() if v is not None and k in FIELDS}
+        found += len(wanted & located)
+        missing += len(wanted - located)
+        samples.append(sample)
+    return samples, {"fields_located": found, "fields_not_located": missing}
 
 
 def _is_right(c: Candidate, expected: str | None) -> bool:
@@ -193,14 +238,23 @@ def _stack(samples: Iterable[Sample]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def fit_model(x: np.ndarray, y: np.ndarray, iterations: int, seed: int):
+def _weights(samples: Iterable[Sample]) -> np.ndarray | None:
+    """Per-candidate weights, or None when every document counts the same."""
+    samples = list(samples)
+    if all(s.weight == 1.0 for s in samples):
+        return None
+    return np.concatenate([np.full(len(s.candidates), s.weight) for s in samples])
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, iterations: int, seed: int,
+              weight: np.ndarray | None = None):
     # Classic gradient boosting: skl2onnx 1.20 cannot export this scikit-learn's
     # HistGradientBoosting (its missing-value flags come out as booleans).
     from sklearn.ensemble import GradientBoostingClassifier  # noqa: PLC0415
 
     model = GradientBoostingClassifier(n_estimators=iterations, learning_rate=0.1, max_depth=4,
                                        min_samples_leaf=10, subsample=0.8, random_state=seed)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=weight)
     return model
 
 
@@ -245,7 +299,7 @@ def out_of_layout_outcomes(samples: list[Sample], iterations: int, seed: int,
         held = sorted(k for k, v in fold_of.items() if v == fold)
         console.print(f"Fold {fold + 1}/{folds}: fitting without {len(held)} of "
                       f"{len(layouts)} layouts ({len(test_part)} documents)")
-        model = fit_model(x, y, iterations, seed)
+        model = fit_model(x, y, iterations, seed, _weights(train_part))
         offset = len({r.doc for r in results})
         for r in outcomes(test_part, lambda m, model=model: model.predict_proba(m)[:, 1]):
             r.doc += offset
@@ -433,6 +487,10 @@ def write_registry(models_dir: Path, entry: dict) -> None:
         registry.setdefault("previous", {}).setdefault(entry["name"], []).insert(
             0, {**old, "file": kept})
     models[entry["name"]] = entry
+    if "versions" in registry:  # the version list, with its lineage, has it too
+        from skills.extract.versions import versions  # noqa: PLC0415
+
+        versions(registry, entry["name"])
     (models_dir / REGISTRY).write_text(json.dumps(registry, indent=2) + "\n")
 
 
@@ -559,13 +617,27 @@ def _procedural_line(t: dict) -> str:
 # ------------------------------------------------------------------ the command
 
 
+@dataclass
+class CorrectionSet:
+    """Clerk-corrected documents to fit on, and what the lineage says about them."""
+
+    documents: list[Corrected]
+    weight: float = 3.0  # a corrected document counts as this many generated ones
+    lineage: dict | None = None  # store, counts, the frozen evaluation set kept out
+
+
 def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterations: int = 150,
           models_dir: Path = MODELS_DIR, data_dir: Path = DATA_DIR,
           cache_dir: Path = CACHE_DIR, workers: int = 2, receipt_share: float = 0.3,
           receipt_scanned_share: float = 0.7, procedural: int = 1500,
-          procedural_scanned_share: float = 0.2) -> dict:
+          procedural_scanned_share: float = 0.2,
+          corrections: CorrectionSet | None = None) -> dict:
+    """Train a version. Without ``corrections`` it becomes the production model (as it
+    always did); with them it is registered as a candidate beside production, to be read
+    in shadow and promoted through a canary (``tasks.model_rollout``)."""
     from devdata.generator import RECEIPT_TRAIN_LAYOUTS, TRAIN_LAYOUTS  # noqa: PLC0415
 
+    started = time.perf_counter()
     files = dataset_files(count, seed, scanned_share, data_dir, receipt_share,
                           receipt_scanned_share)
     # Layouts drawn from a grammar of blocks: the variety real invoices have. Its
@@ -573,6 +645,13 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
     files += dataset_files(procedural, seed, procedural_scanned_share, data_dir,
                            family="procedural")
     samples = load_samples(files, cache_dir, workers)
+    corrected_lineage = []
+    if corrections is not None:
+        extra, located = corrected_samples(corrections.documents, cache_dir, corrections.weight)
+        samples += extra
+        corrected_lineage = [{"name": "clerk corrections", "documents": len(extra),
+                              "weight": corrections.weight, **located,
+                              **(corrections.lineage or {})}]
     results = out_of_layout_outcomes(samples, iterations, seed)
     tables = fit_calibration(results)
     conf = crossfit_confidences(results)
@@ -581,16 +660,23 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
     x, y = _stack(samples)
     console.print(f"Fitting the final model on {len(x)} candidates from {len(samples)} "
                   f"documents ({int(y.sum())} right)")
-    model = fit_model(x, y, iterations, seed)
-    path = models_dir / f"{MODEL_NAME}.onnx"
-    set_aside_current(models_dir)
+    model = fit_model(x, y, iterations, seed, _weights(samples))
+    now = datetime.now(UTC)
+    version = now.strftime("%Y.%m.%d.%H%M%S") if corrections else now.strftime("%Y.%m.%d.%H%M")
+    if corrections is not None:
+        version = _unused_version(models_dir, version)
+    if corrections is None:
+        path = models_dir / f"{MODEL_NAME}.onnx"
+        set_aside_current(models_dir)
+    else:
+        path = models_dir / f"{MODEL_NAME}-{version}.onnx"
     export_onnx(model, tables, path, thresholds)
     diff = check_onnx(path, model, x[:2000])
     if diff > 1e-3:
         raise RuntimeError(f"ONNX and scikit-learn disagree by {diff:.4f}")
-    now = datetime.now(UTC)
+    production = read_registry(models_dir).get("models", {}).get(MODEL_NAME)
     entry = {
-        "name": MODEL_NAME, "version": now.strftime("%Y.%m.%d.%H%M"), "file": path.name,
+        "name": MODEL_NAME, "version": version, "file": path.name,
         "sha256": sha256_of(path), "size_bytes": path.stat().st_size,
         "created": now.isoformat(timespec="seconds"),
         "training": {
@@ -612,12 +698,34 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
                            "cross-fitted over documents for metrics and thresholds",
             "candidates": int(sum(len(s.candidates) for s in samples)),
             "iterations": iterations, "onnx_max_abs_diff": diff,
+            **({"corrections": corrected_lineage,
+                "parent": production["version"] if production else None}
+               if corrections is not None else {}),
+            "seconds": round(time.perf_counter() - started, 1),
         },
         "metrics": found,
     }
-    write_registry(models_dir, entry)
-    write_card(models_dir, entry)
+    if corrections is None:
+        write_registry(models_dir, entry)
+        write_card(models_dir, entry)
+    else:
+        from skills.extract.versions import add_candidate, lineage_of  # noqa: PLC0415
+
+        add_candidate(entry, lineage_of(entry), models_dir)
     return entry
+
+
+def _unused_version(models_dir: Path, version: str) -> str:
+    """``version``, or with a count after it when a version of that name exists (two
+    candidates trained within one second)."""
+    from skills.extract.versions import version_entry  # noqa: PLC0415
+
+    registry = read_registry(models_dir)
+    taken, n = version, 1
+    while version_entry(registry, taken) is not None:
+        n += 1
+        taken = f"{version}.{n}"
+    return taken
 
 
 def _ocr_description() -> str:
@@ -638,6 +746,18 @@ def _code_revision() -> str | None:
     return out.stdout.strip() or None
 
 
+def _corrections(db: str | None, weight: float) -> CorrectionSet:
+    """The corrected documents in the store, less its frozen evaluation set."""
+    from tasks.corrected_documents import corrected_documents, lineage  # noqa: PLC0415
+    from workitems import open_store  # noqa: PLC0415
+
+    with open_store(db) as store:
+        sets = corrected_documents(store)
+        console.print(f"{len(sets.training)} corrected documents to fit on, "
+                      f"{len(sets.evaluation)} kept out for evaluation, {sets.skipped} gone")
+        return CorrectionSet(sets.training, weight, lineage(sets, store))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m skills.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -656,12 +776,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--with-corrections", action="store_true",
+                        help="also fit on the documents clerks corrected (from the work-item "
+                             "store) and register the result as a candidate, not production")
+    parser.add_argument("--db", help="work-item store URL (default: $WORKITEMS_DB)")
+    parser.add_argument("--correction-weight", type=float, default=3.0,
+                        help="a corrected document counts as this many generated ones")
     args = parser.parse_args(argv)
+    corrections = _corrections(args.db, args.correction_weight) if args.with_corrections \
+        else None
     entry = train(args.count, args.seed, args.scanned_share, args.iterations, args.models_dir,
                   args.data_dir, workers=args.workers, receipt_share=args.receipt_share,
                   receipt_scanned_share=args.receipt_scanned_share,
                   procedural=args.procedural,
-                  procedural_scanned_share=args.procedural_scanned_share)
+                  procedural_scanned_share=args.procedural_scanned_share,
+                  corrections=corrections)
     m = entry["metrics"]
     console.print(f"[bold]{entry['name']} {entry['version']}[/bold] → {entry['file']} "
                   f"({entry['size_bytes']} bytes)")

@@ -40,6 +40,7 @@ from skills.validate import (
 )
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
 from tasks.layout_memory import open_layouts
+from tasks.model_rollout import RolloutReader, open_reader
 from tasks.payloads import (
     REQUIRED_FIELDS,
     ErpContext,
@@ -71,6 +72,7 @@ def consume() -> None:
 
     settings = BotSettings.from_env()
     layouts = open_layouts()
+    reader = open_reader()
     tally = RunTally("posted")
     browser = None
     erp = None
@@ -81,10 +83,12 @@ def consume() -> None:
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
                                            settings.erp_password)
-                _guarded(InvoiceJob(item, erp, settings, layouts).run)
+                _guarded(InvoiceJob(item, erp, settings, layouts, reader).run)
     finally:
         if layouts is not None:
             layouts.close()
+        if reader is not None:
+            reader.store.close()
         if erp is not None:
             erp.close()
         if browser is not None:
@@ -96,6 +100,11 @@ def _item_name(item: workitems.Input) -> str:
     payload = item.payload if isinstance(item.payload, dict) else {}
     document = payload.get("document") if isinstance(payload.get("document"), dict) else {}
     return str(document.get("filename") or f"item {item.id}")
+
+
+def _item_id(item: workitems.Input) -> int | None:
+    """The store's id of an item (a worker's items are numbered); None for other adapters."""
+    return int(item.id) if str(item.id).isdigit() else None
 
 
 def _guarded(job: Callable[[], None]) -> None:
@@ -115,11 +124,15 @@ class InvoiceJob:
     """One invoice item, from payload to posting."""
 
     def __init__(self, item: workitems.Input, erp, settings: BotSettings,  # noqa: ANN001
-                 layouts: LayoutMemory | None = None) -> None:
+                 layouts: LayoutMemory | None = None,
+                 reader: RolloutReader | None = None) -> None:
         self.item = item
         self.erp = erp
         self.settings = settings
         self.layouts = layouts  # learned vendor layouts (skills.layouts), None: none kept
+        # Reads with the model versions the store's rollout names and records their
+        # answers (tasks.model_rollout); None: the registered model, nothing recorded.
+        self.reader = reader
         self.payload = _invoice_payload(item)
         # A currency that could not be read, suggested from the seller's country, and what
         # to tell a person if the ERP does not confirm it.
@@ -207,7 +220,11 @@ class InvoiceJob:
             doc = read_document(data, self.payload.document.filename)
         except UnreadableDocument as exc:
             self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
-        extraction = extract(doc, layouts=self.layouts)
+        if self.reader is None:
+            extraction = extract(doc, layouts=self.layouts)
+        else:
+            extraction = self.reader.read(doc, self.payload.reference, _item_id(self.item),
+                                          self.layouts)
         LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
                     len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
                     "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"
@@ -262,10 +279,11 @@ class InvoiceJob:
             return
         from skills.documents import read_document
         from skills.layouts import teach_document
+        from tasks.approved_values import confirmed_values
 
         try:
             doc = read_document(self._document_bytes(), self.payload.document.filename)
-            layout = teach_document(self.layouts, doc, approved)
+            layout = teach_document(self.layouts, doc, confirmed_values(approved))
         except Exception as exc:  # noqa: BLE001 - learning is never worth a failed item
             LOGGER.warning("the layout memory did not learn from %s: %s",
                            self.payload.document.filename, exc)

@@ -101,13 +101,15 @@ def previous_versions(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME) -> 
 
 def load_scorer(models_dir: Path = MODELS_DIR, name: str = MODEL_NAME,
                 version: str | None = None) -> FieldScorer:
-    """The registered scorer, or an earlier ``version`` kept in the registry; refuses a
+    """The registered scorer, or another ``version`` kept in the registry (an earlier one,
+    or a candidate not promoted yet); refuses a
     model file whose sha256 differs from the registry."""
+    from skills.extract.versions import version_entry  # noqa: PLC0415 - it imports this
+
     registry = read_registry(models_dir)
     entry = registry["models"].get(name)
     if version is not None and (entry is None or entry["version"] != version):
-        entry = next((e for e in registry.get("previous", {}).get(name, [])
-                      if e["version"] == version), None)
+        entry = version_entry(registry, version, name)
     if entry is None:
         raise ModelMissing(f"no model {name!r}{' ' + version if version else ''} in "
                            f"{models_dir / REGISTRY}; train one with: python -m skills.train")

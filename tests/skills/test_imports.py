@@ -15,7 +15,8 @@ MODULES = ("skills.party_roles", "skills.doctype", "skills.extract.labels",
            "skills.extract.candidates", "skills.extract.checks", "skills.extract",
            "skills.train", "skills.evaluate", "devdata.demo_inbox", "tasks.demo",
            "skills.layouts.learn", "skills.layouts.replay", "skills.extract.learned",
-           "tasks.layout_memory")
+           "tasks.layout_memory", "tasks.model_rollout", "tasks.corrected_documents",
+           "tasks.retrain", "skills.extract.versions", "workitems.room.drift")
 
 
 @pytest.mark.parametrize("module", MODULES)

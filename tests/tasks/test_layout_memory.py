@@ -93,6 +93,27 @@ def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
         assert memory.all()[0].documents == 1
 
 
+def test_values_as_the_control_room_keeps_them_teach_every_field(tmp_path: Path) -> None:
+    """The Control Room keeps a rate as "22", the page prints 22.00 %: the rate is taught."""
+    from workitems.room.fields import validate_fields  # noqa: PLC0415
+
+    data, truth = next(found for i in range(20) if str((found := _invoice(i))[1]["tax_rate"])
+                       .endswith(".00"))
+    approved, errors = validate_fields(truth)
+    assert not errors and approved["tax_rate"] != truth["tax_rate"]  # "22" against "22.00"
+    with open_store(f"sqlite:///{tmp_path / 'workitems.db'}") as store:
+        memory = StoreLayouts(store)
+        item = _Item("invoice.pdf", data)
+        item.payload = InvoicePayload(
+            reference="x", source=Source(kind="folder", name="inbox"),
+            document=DocumentRef(filename="invoice.pdf", sha256="x"),
+            review=Review(action="approve", fields=approved, by="clerk",
+                          at=datetime.now(UTC))).model_dump(mode="json")
+        InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
+        (layout,) = memory.all()
+        assert layout.fields["tax_rate"].places
+
+
 def test_an_admin_lists_and_removes_learned_layouts(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture) -> None:
     from tasks.layout_memory import main  # noqa: PLC0415

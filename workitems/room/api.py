@@ -16,10 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from workitems import Store
+from workitems.rollouts import rollouts
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import review
 from workitems.room.auth import require_api
+from workitems.room.drift import room_reports
 from workitems.room.params import ItemId
 from workitems.room.repository import User
 
@@ -69,4 +71,7 @@ def done(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> J
 
 @router.get("/overview")
 def overview(request: Request, user: ApiSupervisor, window: str = "24h") -> dict[str, Any]:
-    return ov.as_json(ov.overview(_store(request), window))
+    store = _store(request)
+    return {**ov.as_json(ov.overview(store, window)),
+            "models": [r.model_dump() for r in rollouts(store)],
+            "drift": [d.as_json() for d in room_reports(request.app.state.room)]}

@@ -50,6 +50,11 @@ class RoomSettings(BaseModel):
     # rules' own cases, such as a changed bank account), who needs this role.
     four_eyes_amount: float | None = None
     approver_role: str = "supervisor"
+    # Model drift (workitems.room.drift): readings in each version's reference window and
+    # in its live window, and the PSI at which a trait counts as drifted.
+    drift_reference: int = 200
+    drift_live: int = 200
+    drift_threshold: float = 0.25
 
 
 class LoginRequired(Exception):

@@ -27,6 +27,7 @@ from typing import Any
 from tasks.payloads import HEADER_FIELDS
 from workitems import Store
 from workitems.room import overview as ov
+from workitems.room.drift import DriftReport, drift_reports
 from workitems.store import BreakerState
 
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -157,7 +158,10 @@ def _gauge(name: str, help_text: str, samples: list[tuple[dict[str, str], float]
     return out
 
 
-def render(store: Store, histograms: EventHistograms) -> str:
+def render(store: Store, histograms: EventHistograms,
+           drift: list[DriftReport] | None = None) -> str:
+    """The exposition text; ``drift`` are the model drift reports (computed with default
+    windows when not given)."""
     histograms.update(store)
     figures = ov.overview(store, "1h", throughput=False)
     lines: list[str] = []
@@ -190,6 +194,7 @@ def render(store: Store, histograms: EventHistograms) -> str:
                     "Consecutive failures that count towards opening the breaker.",
                     [({"process": b.process, "step": b.step, "target": b.target},
                       b.failures) for b in figures.breakers])
+    lines += _drift_gauges(drift_reports(store) if drift is None else drift)
     lines += ["# HELP workitems_step_duration_seconds Time from a worker's reservation to "
               "completion.", "# TYPE workitems_step_duration_seconds histogram"]
     lines += histograms.durations.lines("workitems_step_duration_seconds", ("process", "step"))
@@ -204,3 +209,17 @@ def _queue_by_code(store: Store) -> list[tuple[dict[str, str], float]]:
         rows = cur.execute("SELECT exception_code AS code, count(*) AS n FROM items "
                            "WHERE state = 'FAILED' AND draft = 0 GROUP BY exception_code")
     return [({"code": r["code"] or ""}, int(r["n"])) for r in rows]
+
+
+def _drift_gauges(reports: list[DriftReport]) -> list[str]:
+    reports = [d for d in reports if d.ready]
+    lines = _gauge("workitems_model_drift_psi",
+                   "Population stability index of a trait of a model version's readings, "
+                   "live window against its reference window.",
+                   [({"model": d.model, "version": d.version, "trait": t.trait}, t.psi)
+                    for d in reports for t in d.traits])
+    lines += _gauge("workitems_model_drift_alerts",
+                    "Traits of a model version's readings that drifted past the threshold.",
+                    [({"model": d.model, "version": d.version}, len(d.alerts))
+                     for d in reports])
+    return lines

@@ -24,12 +24,14 @@ from skills.errors import UnreadableDocument
 from tasks.approval_policy import OVERRIDABLE
 from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
+from workitems.rollouts import rollouts
 from workitems.room import auth, charts, metrics, review, throttle, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
+from workitems.room.drift import room_reports
 from workitems.room.locale import from_accept_language
 from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.repository import ROLES, User
@@ -357,6 +359,7 @@ def overview_page(request: Request, user: Supervisor, window: str = "24h") -> Re
             for t, n in figures.throughput]
     latency = [(f"{s.step}", (s.p95 or 0.0)) for s in figures.steps if s.p95 is not None]
     return page(request, "overview.html", o=figures, windows=list(ov.WINDOWS),
+                drift=room_reports(_room(request)), rollouts=rollouts(_store(request)),
                 state_chart=charts.state_bars(step_rows),
                 throughput_chart=charts.bar_chart(bars, title="items completed"),
                 latency_chart=charts.bar_chart(latency, title="p95 per step",
@@ -382,7 +385,7 @@ def prometheus(request: Request) -> Response:
     if not user.has_role("supervisor"):
         raise auth.Forbidden(f"this page needs the supervisor role; you are a {user.role}")
     room = _room(request)
-    return PlainTextResponse(metrics.render(room.store, room.histograms),
+    return PlainTextResponse(metrics.render(room.store, room.histograms, room_reports(room)),
                              media_type="text/plain; version=0.0.4")
 
 

@@ -242,6 +242,23 @@ _V5 = [
         ended_at {real})""",
 ]
 
+# What each version of a model read for an item (workitems.store._readings): the answer
+# that was used, and those a candidate version gave beside it (shadow, canary), kept to
+# compare versions with what people later confirmed and to watch for drift.
+_V6 = [
+    """CREATE TABLE model_readings (
+        id {id},
+        model TEXT NOT NULL,
+        version TEXT NOT NULL,
+        role TEXT NOT NULL,
+        used INTEGER NOT NULL,
+        item_id {bigint},
+        at {real} NOT NULL,
+        data {json} NOT NULL)""",
+    "CREATE INDEX model_readings_version ON model_readings (model, version, id)",
+    "CREATE INDEX model_readings_item ON model_readings (item_id)",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -266,7 +283,8 @@ def _migrations(dialect: str) -> list[list[str]]:
     v3 = [s.format(**types) for s in _V3]
     v4 = [s.format(**types) for s in _V4]
     v5 = [s.format(**types) for s in _V5]
-    return [v1, v2, v3, v4, v5]
+    v6 = [s.format(**types) for s in _V6]
+    return [v1, v2, v3, v4, v5, v6]
 
 
 LATEST = len(_migrations("sqlite"))

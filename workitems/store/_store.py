@@ -45,7 +45,7 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
-from workitems.store import _breakers, _records
+from workitems.store import _breakers, _readings, _records
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import (
     check_file_length,
@@ -53,6 +53,7 @@ from workitems.store._names import (
     check_file_size,
     check_payload,
 )
+from workitems.store._readings import Reading
 from workitems.store._records import Record
 from workitems.store._schema import migrate
 
@@ -730,6 +731,25 @@ class Store:
     def delete_record(self, kind: str, key: str) -> bool:
         with self.db.transaction() as cur:
             return _records.delete(cur, kind, key)
+
+    # -- model readings (what model versions answered for items) -------------------------
+
+    def add_reading(self, model: str, version: str, role: str, *, used: bool,
+                    item_id: int | None, data: JSON) -> int:
+        """Append what ``version`` of ``model`` read for an item, in the ``role`` it had."""
+        with self.db.transaction() as cur:
+            return _readings.add(self.db, cur, model, version, role, used, item_id, data)
+
+    def readings(self, model: str, version: str | None = None, *, first: int | None = None,
+                 last: int | None = None) -> list[Reading]:
+        """Readings of a model (one version's when given), oldest first; only the
+        ``first`` or ``last`` N when given."""
+        with self.db.transaction(write=False) as cur:
+            return _readings.of_version(self.db, cur, model, version, first=first, last=last)
+
+    def readings_of_items(self, model: str, item_ids: Collection[int]) -> list[Reading]:
+        with self.db.transaction(write=False) as cur:
+            return _readings.of_items(self.db, cur, model, item_ids)
 
     def pending_waits(self, process: str, step: str, limit: int = 10) -> list[tuple[Item, float]]:
         """The step's PENDING items, soonest due first, each with the seconds until a
