@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import tempfile
 from pathlib import Path
 
@@ -152,10 +153,23 @@ def _hold_vendor(holds, mail: IncomingMail) -> None:  # noqa: ANN001 - a Store o
         log.warning("vendor %s asks to change its bank details, but this run has no work-item "
                     "store to keep a hold in (run from the desktop)", vendor_id)
         return
+    if _known(holds, mail.sha256):
+        return  # read before: its hold was placed then (and may have been verified since)
     place_hold(holds, vendor_id, name, mail.sha256, iban, actor="producer")
     mail.payload.hold = vendor_id
     _say(f"vendor {vendor_id} ({name}) on hold: a mail asks to change its bank details; "
          "nothing of this vendor is posted automatically until a person verifies it")
+
+
+def _known(store, reference: str) -> bool:  # noqa: ANN001 - a Store
+    """Whether this run's next step already holds an item for this reference (the source
+    is read again at every poll: nothing there is moved or flagged)."""
+    process, step = os.environ.get("WORKITEMS_PROCESS"), os.environ.get("WORKITEMS_STEP")
+    if not process or not step:
+        return False
+    following = store.step(process, step).next_step
+    return bool(following) and store.item_with_reference(process, following, reference) \
+        is not None
 
 
 @contextlib.contextmanager
