@@ -23,7 +23,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -31,8 +31,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from devdata.demo_inbox import OUR_COMPANIES, POSTED, Expected, InboxPlan, build_inbox
+from devdata.demo_mails import ROUTED, ExpectedMail, write_mails
 from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
+from devdata.master import load_master
 from devdata.portal.server import PortalServer
 from workitems import ItemState, open_store
 from workitems.config import ENV_FILE, write_env_file
@@ -52,6 +54,17 @@ class Outcome:
 
 
 @dataclass
+class MailOutcome:
+    file: str
+    expected: ExpectedMail | None
+    intent: str  # what the model said
+    confidence: float
+    state: str  # ROUTED (its documents went to the consumer), a code, or PENDING/IN_PROGRESS
+    item_id: int
+    documents: list[str] = field(default_factory=list)  # the outcomes of the routed documents
+
+
+@dataclass
 class PipelineResult:
     expected: list[Expected]  # every document written, with the outcome it must reach
     outcomes: list[Outcome]
@@ -59,6 +72,7 @@ class PipelineResult:
     seconds: dict[str, float]
     db_url: str
     workdir: Path
+    mails: list[MailOutcome] = field(default_factory=list)
 
 
 StepHook = Callable[[str, subprocess.Popen], None]
@@ -78,6 +92,7 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     with Progress(console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
+    mails = write_mails(inbox, expected, load_master()) if plan.mails and plan.problems else []
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
     truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
@@ -88,8 +103,9 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
         postings = erp.postings()
-    return PipelineResult(expected, collect_outcomes(db_url, expected), postings, seconds, db_url,
-                          workdir)
+    outcomes = collect_outcomes(db_url, expected)
+    return PipelineResult(expected, outcomes, postings, seconds, db_url, workdir,
+                          collect_mails(db_url, mails, outcomes))
 
 
 def write_truth(expected: list[Expected], path: Path) -> Path:
@@ -114,7 +130,8 @@ def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, 
                                config.processes[PROCESS].description)
         store.create_item(PROCESS, "producer", {"schedule": "demo"}, actor="demo")
     seconds = {}
-    for step, slots in (("producer", 1), ("consumer", consumer_slots), ("reporter", 1)):
+    steps = [s.name for s in config.steps(PROCESS)]  # in order: producer, triage, consumer...
+    for step, slots in ((s, consumer_slots if s == "consumer" else 1) for s in steps):
         started = time.monotonic()
         command = [sys.executable, "-m", "workitems", "--db", db_url, "worker", step,
                    "--process", PROCESS, "--slots", str(slots), "--exit-when-empty",
@@ -153,6 +170,57 @@ def collect_outcomes(db_url: str, expected: list[Expected]) -> list[Outcome]:
     return sorted(outcomes, key=lambda o: o.file)
 
 
+def collect_mails(db_url: str, expected: list[ExpectedMail],
+                  outcomes: list[Outcome]) -> list[MailOutcome]:
+    """Every mail item of the triage step: what the model said, and where it went."""
+    by_sha = {e.sha256: e for e in expected}
+    by_reference = {o.expected.sha256: o for o in outcomes if o.expected}
+    found = []
+    with open_store(db_url) as store:
+        for item in store.list_items(process=PROCESS, step="triage", limit=100_000):
+            payload = item.payload if isinstance(item.payload, dict) else {}
+            if payload.get("kind") != "mail":
+                continue  # an invoice passing through
+            triage = payload.get("triage") or {}
+            if item.state is ItemState.DONE:
+                state = ROUTED
+            elif item.state is ItemState.FAILED:
+                state = item.exception_code or "FAILED"
+            else:
+                state = item.state.value
+            documents = [f"{by_reference[r].file}: {by_reference[r].state}"
+                         for r in payload.get("invoices") or [] if r in by_reference]
+            name = (item.payload.get("source") or {}).get("name", "")
+            found.append(MailOutcome(Path(name).name, by_sha.get(item.reference or ""),
+                                     triage.get("intent", ""), triage.get("confidence", 0.0),
+                                     state, item.id, documents))
+    return sorted(found, key=lambda m: m.file)
+
+
+def print_mails(mails: list[MailOutcome]) -> None:
+    """The mailbox by intent, and where each mail went."""
+    if not mails:
+        return
+    table = Table("mail", "intent (model)", "went to", title=f"{len(mails)} mails, by intent")
+    for m in sorted(mails, key=lambda m: (m.intent, m.file)):
+        where = {ROUTED: "consumer"}.get(m.state, f"triage queue: {m.state}")
+        if m.documents:
+            where += " (" + "; ".join(m.documents) + ")"
+        table.add_row(m.file, f"{m.intent} {m.confidence:.0%}", where)
+    console.print(table)
+    by_intent = Counter(m.intent for m in mails)
+    console.print("Mails by intent: " + ", ".join(f"{k} {n}" for k, n in sorted(by_intent.items()))
+                  + ". The triage queue is the Control Room's queue filtered by these codes.",
+                  highlight=False)
+    wrong = [m for m in mails if m.expected and m.state != m.expected.outcome
+             and m.state not in m.expected.alternatives]
+    if wrong:
+        surprises = Table("mail", "expected", "got", title="mails worth a look")
+        for m in wrong:
+            surprises.add_row(m.file, m.expected.outcome, m.state)  # type: ignore[union-attr]
+        console.print(surprises)
+
+
 def print_summary(result: PipelineResult) -> None:
     outcomes = result.outcomes
     by_state = Counter(o.state for o in outcomes)
@@ -170,6 +238,7 @@ def print_summary(result: PipelineResult) -> None:
         for o in wrong:
             surprises.add_row(o.file, str(o.expected.outcome), o.state)  # type: ignore[union-attr]
         console.print(surprises)
+    print_mails(result.mails)
     print_rates(result.workdir / "summary.json")
     console.print(f"Of the {len(clean)} problem-free invoices, {len(straight)} were posted by "
                   "the bots alone. Step times: " + ", ".join(

@@ -52,8 +52,9 @@ def invoice_items(store: Store, process: str) -> list[tuple[Item, InvoicePayload
 
 
 def status_of(number: str, vendor_id: str | None, items: list[tuple[Item, InvoicePayload]],
-              erp=None) -> Status:  # noqa: ANN001 - an ErpSession or None
-    """Where ``number`` (of ``vendor_id``, when known) stands."""
+              erp=None) -> Status:  # noqa: ANN001 - a function giving an ErpSession, or None
+    """Where ``number`` (of ``vendor_id``, when known) stands. The ERP is only asked (``erp()``
+    opens it) when the store has no such invoice."""
     wanted = _key(number)
     matches = [(i, p) for i, p in items if _key(_fields(p).get("invoice_number") or "") == wanted
                and (vendor_id is None or _vendor_of(p) in (None, vendor_id))]
@@ -61,7 +62,7 @@ def status_of(number: str, vendor_id: str | None, items: list[tuple[Item, Invoic
         item, payload = max(matches, key=lambda m: (m[1].posting is not None, m[0].id))
         return _from_item(number, item, payload)
     if erp is not None and vendor_id:
-        row = erp.posted_invoice(vendor_id, number)
+        row = erp().posted_invoice(vendor_id, number)
         if row:
             return Status(number, "erp_only",
                           f"Invoice {number}: in the ERP as document {row.get('Document no.')} "

@@ -195,7 +195,7 @@ class MailRouting:
         store = self.systems.store
         process = os.environ.get("WORKITEMS_PROCESS", "ap")
         items = invoice_items(store, process) if store is not None else []
-        erp = self.systems.erp() if self.vendor.get("vendor_id") else None
+        erp = self.systems.erp if self.vendor.get("vendor_id") else None
         return [status_of(n, self.vendor.get("vendor_id"), items, erp) for n in numbers]
 
     # -- what the clerk reads ------------------------------------------------------------------
