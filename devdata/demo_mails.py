@@ -68,11 +68,11 @@ def write_mails(inbox: Path, expected: list[Expected], master: Master) -> list[E
     (inbox / mailed.file).unlink()
     v = vendors[mailed.vendor_id]  # type: ignore[index]
     add("m01-invoice.eml", "invoice", ROUTED, _message(
-        f"Invoice {mailed.truth.invoice_number} from {v.name}",  # type: ignore[union-attr]
+        f"New invoice {mailed.truth.invoice_number}",  # type: ignore[union-attr]
         "billing@vendor.example",
-        f"Hello,\n\nplease find our invoice {mailed.truth.invoice_number} attached as "  # type: ignore
-        "PDF. Payment is due within 30 days.\n\n"
-        f"Kind regards,\nAccounts receivable\n{v.name}",
+        f"Dear customer,\n\nattached you will find our invoice "
+        f"{mailed.truth.invoice_number} for your recent order. Please pay within 30 "  # type: ignore
+        f"days.\n\nBest regards,\n{v.name}",
         [(mailed.file, pdf)]), v.vendor_id)
     if credit is not None:
         v = vendors[credit.vendor_id]  # type: ignore[index]
@@ -82,6 +82,7 @@ def write_mails(inbox: Path, expected: list[Expected], master: Master) -> list[E
             f"{credit.truth.invoice_number} für die zurückgesandte Ware.\n\n"  # type: ignore
             f"Mit freundlichen Grüßen\nBuchhaltung\n{v.name}",
             [(credit.file, (inbox / credit.file).read_bytes())]), v.vendor_id)
+        (inbox / credit.file).unlink()  # it comes by mail only
     v = vendors[asked.vendor_id]  # type: ignore[index]
     add("m03-reminder.eml", "reminder", C.PAYMENT_REMINDER, _message(
         f"Payment reminder: invoice {asked.truth.invoice_number}",  # type: ignore[union-attr]

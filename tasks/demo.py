@@ -174,9 +174,16 @@ def collect_mails(db_url: str, expected: list[ExpectedMail],
                   outcomes: list[Outcome]) -> list[MailOutcome]:
     """Every mail item of the triage step: what the model said, and where it went."""
     by_sha = {e.sha256: e for e in expected}
-    by_reference = {o.expected.sha256: o for o in outcomes if o.expected}
+    by_item = {o.item_id: o for o in outcomes}
     found = []
     with open_store(db_url) as store:
+        invoices = store.list_items(process=PROCESS, step="consumer", limit=100_000)
+        sent: dict[str, list[str]] = {}  # mail reference: its documents' outcomes
+        for item in invoices:
+            outcome = by_item.get(item.id)
+            if isinstance(item.payload, dict) and item.payload.get("mail_reference") and outcome:
+                sent.setdefault(item.payload["mail_reference"], []).append(
+                    f"{outcome.file}: {outcome.state}")
         for item in store.list_items(process=PROCESS, step="triage", limit=100_000):
             payload = item.payload if isinstance(item.payload, dict) else {}
             if payload.get("kind") != "mail":
@@ -188,13 +195,25 @@ def collect_mails(db_url: str, expected: list[ExpectedMail],
                 state = item.exception_code or "FAILED"
             else:
                 state = item.state.value
-            documents = [f"{by_reference[r].file}: {by_reference[r].state}"
-                         for r in payload.get("invoices") or [] if r in by_reference]
-            name = (item.payload.get("source") or {}).get("name", "")
-            found.append(MailOutcome(Path(name).name, by_sha.get(item.reference or ""),
+            documents = sent.pop(item.reference or "", []) or [
+                f"{a['file']}: waits in the mail" for a in payload.get("attachments") or []
+                if a.get("file")]
+            found.append(MailOutcome(_mail_file(payload), by_sha.get(item.reference or ""),
                                      triage.get("intent", ""), triage.get("confidence", 0.0),
                                      state, item.id, documents))
+        # Sure invoice and credit-note mails: their documents went straight to the consumer.
+        for item in invoices:
+            payload = item.payload if isinstance(item.payload, dict) else {}
+            if (reference := payload.get("mail_reference")) in sent:
+                found.append(MailOutcome(_mail_file(payload), by_sha.get(reference),
+                                         payload.get("mail_intent") or "",
+                                         payload.get("mail_confidence") or 0.0, ROUTED, item.id,
+                                         sent.pop(reference)))
     return sorted(found, key=lambda m: m.file)
+
+
+def _mail_file(payload: dict) -> str:
+    return Path((payload.get("source") or {}).get("name", "")).name
 
 
 def print_mails(mails: list[MailOutcome]) -> None:
