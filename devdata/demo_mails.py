@@ -30,6 +30,7 @@ class ExpectedMail:
     alternatives: list[str] = field(default_factory=list)
     sha256: str = ""
     vendor_id: str | None = None
+    later: bool = False  # delivered at a later poll, after the first batch was posted
 
 
 def _message(subject: str, sender: str, body: str,
@@ -45,8 +46,11 @@ def _message(subject: str, sender: str, body: str,
     return bytes(msg)
 
 
-def write_mails(inbox: Path, expected: list[Expected], master: Master) -> list[ExpectedMail]:
-    """One ``.eml`` per intent in ``inbox``; returns where each must go."""
+def write_mails(inbox: Path, expected: list[Expected], master: Master,
+                later: Path | None = None) -> list[ExpectedMail]:
+    """One ``.eml`` per intent in ``inbox``; returns where each must go. The payment
+    reminder, about an invoice of this inbox, goes to ``later`` when given: it is delivered
+    at a later poll, once that invoice was dealt with (as a real reminder comes days later)."""
     vendors = {v.vendor_id: v for v in master.vendors}
     changed = next(e for e in expected if e.outcome == C.BANK_ACCOUNT_CHANGED)
     for e in expected:  # the bank-change mail puts this vendor on hold before any posting
@@ -134,7 +138,10 @@ def write_mails(inbox: Path, expected: list[Expected], master: Master) -> list[E
         "We are back on Monday.\n\nBest regards,\nThe team"), None)
     out = []
     for name, intent, outcome, data, vendor_id in mails:
-        (inbox / name).write_bytes(data)
+        late = later is not None and intent == "reminder"
+        folder = later if late else inbox
+        folder.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        (folder / name).write_bytes(data)  # type: ignore[operator]
         out.append(ExpectedMail(name, intent, outcome, [C.INTENT_UNSURE],
-                                hashlib.sha256(data).hexdigest(), vendor_id))
+                                hashlib.sha256(data).hexdigest(), vendor_id, late))
     return out

@@ -92,7 +92,9 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     with Progress(console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
-    mails = write_mails(inbox, expected, load_master()) if plan.mails and plan.problems else []
+    later = workdir / "later"  # mails delivered at the next poll
+    mails = (write_mails(inbox, expected, load_master(), later)
+             if plan.mails and plan.problems else [])
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
     truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
@@ -102,6 +104,12 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
             "AP_OUR_COMPANIES": str(OUR_COMPANIES)})
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
+        if later.exists():  # the next poll: a reminder of an invoice the first one brought
+            for path in sorted(later.iterdir()):
+                path.rename(inbox / path.name)
+            seconds.update({f"{step} (next poll)": s for step, s in _run_steps(
+                db_url, consumer_slots, config, workdir / "logs", quiet, None,
+                only=("producer", "triage")).items()})
         postings = erp.postings()
     outcomes = collect_outcomes(db_url, expected)
     return PipelineResult(expected, outcomes, postings, seconds, db_url, workdir,
@@ -121,7 +129,8 @@ def write_truth(expected: list[Expected], path: Path) -> Path:
 
 
 def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, quiet: bool,
-               while_running: StepHook | None) -> dict[str, float]:
+               while_running: StepHook | None,
+               only: tuple[str, ...] | None = None) -> dict[str, float]:
     """Each step's worker in turn, with --exit-when-empty, as a scheduler would start them;
     ``while_running`` may meddle with a running worker (the chaos test kills one)."""
     config = load_config(config_path)
@@ -130,7 +139,8 @@ def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, 
                                config.processes[PROCESS].description)
         store.create_item(PROCESS, "producer", {"schedule": "demo"}, actor="demo")
     seconds = {}
-    steps = [s.name for s in config.steps(PROCESS)]  # in order: producer, triage, consumer...
+    steps = [s.name for s in config.steps(PROCESS)  # in order: producer, triage, consumer...
+             if only is None or s.name in only]
     for step, slots in ((s, consumer_slots if s == "consumer" else 1) for s in steps):
         started = time.monotonic()
         command = [sys.executable, "-m", "workitems", "--db", db_url, "worker", step,
@@ -225,7 +235,8 @@ def print_mails(mails: list[MailOutcome]) -> None:
         where = {ROUTED: "consumer"}.get(m.state, f"triage queue: {m.state}")
         if m.documents:
             where += " (" + "; ".join(m.documents) + ")"
-        table.add_row(m.file, f"{m.intent} {m.confidence:.0%}", where)
+        late = " (next poll)" if m.expected and m.expected.later else ""
+        table.add_row(m.file + late, f"{m.intent} {m.confidence:.0%}", where)
     console.print(table)
     by_intent = Counter(m.intent for m in mails)
     console.print("Mails by intent: " + ", ".join(f"{k} {n}" for k, n in sorted(by_intent.items()))

@@ -22,7 +22,7 @@ MAX_ITEMS = 100_000  # the store is searched in Python: enough for a mailbox's l
 @dataclass(frozen=True)
 class Status:
     number: str
-    state: str  # posted, exception, in_progress, erp_only, never_received
+    state: str  # posted, exception, in_progress, closed, erp_only, not_read_yet, never_received
     sentence: str
     item_id: int | None = None
     due_date: str | None = None
@@ -69,9 +69,21 @@ def status_of(number: str, vendor_id: str | None, items: list[tuple[Item, Invoic
                           f"(invoice date {row.get('Invoice date')}, {row.get('Total')} "
                           f"{row.get('Currency')}), posted outside this mailbox.",
                           document_number=row.get("Document no."))
+    unread = sum(1 for i, p in items if _unread(i, p))
+    if unread:
+        # Its number is only known once the consumer has read it: no "never received" yet.
+        return Status(number, "not_read_yet",
+                      f"Invoice {number}: not among the invoices read so far and not posted in "
+                      f"the ERP; {unread} received document(s) are not read yet and may hold "
+                      "it: look again once they are read.")
     return Status(number, "never_received",
                   f"Invoice {number}: never received (not in the ERP, not among the items): "
                   "ask the vendor for a copy.")
+
+
+def _unread(item: Item, payload: InvoicePayload) -> bool:
+    return (item.state in (ItemState.PENDING, ItemState.IN_PROGRESS)
+            and payload.extracted is None and payload.review is None)
 
 
 def _vendor_of(payload: InvoicePayload) -> str | None:

@@ -7,6 +7,8 @@ mail's extracted facts. The clerk reads, edits and sends it; nothing is sent by 
 
 from __future__ import annotations
 
+from datetime import date
+
 from tasks.invoice_status import Status
 
 _OPEN = "Dear {name},\n\nthank you for your message"
@@ -37,6 +39,7 @@ _STATE_HINT = {
     "in_progress": "It is being processed.",
     "closed": "We will check it and come back to you.",
     "erp_only": "It is scheduled for payment on its due date.",
+    "not_read_yet": "We are checking it and will come back to you shortly.",
     "never_received": "We have not received it: please send us a copy as a PDF.",
 }
 
@@ -46,7 +49,10 @@ def vendor_sentence(status: Status) -> str:
     if status.state in ("posted", "erp_only"):
         due = f", due on {status.due_date}" if status.due_date else ""
         on = f" on {status.posted_on}" if status.posted_on else ""
-        return f"Invoice {status.number} was booked{on}{due}. {_STATE_HINT[status.state]}"
+        hint = _STATE_HINT[status.state]
+        if status.due_date and status.due_date < date.today().isoformat():
+            hint = "It is past its due date; it goes into our next payment run."
+        return f"Invoice {status.number} was booked{on}{due}. {hint}"
     return f"Invoice {status.number}: {_STATE_HINT[status.state]}"
 
 

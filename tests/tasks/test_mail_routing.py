@@ -138,6 +138,13 @@ def test_where_an_invoice_stands_and_the_reply_built_from_it(sqlite_store: Store
     assert done.state == "posted" and "5100000042 on 2026-11-03" in done.sentence
     missing = status_of("RE-1999-0001", None, items)
     assert missing.state == "never_received" and "ask the vendor for a copy" in missing.sentence
+    # A document not read yet may be that invoice: no "never received" while one waits.
+    unread = InvoicePayload.model_validate(sqlite_store.get_item(failed).payload)
+    unread.extracted, unread.reference = None, "another-document"
+    sqlite_store.create_item("ap", "consumer", unread.model_dump(mode="json"),
+                             reference="another-document")
+    maybe = status_of("RE-1999-0001", None, invoice_items(sqlite_store, "ap"))
+    assert maybe.state == "not_read_yet" and "1 received document(s)" in maybe.sentence
     reply = suggest_reply("reminder", "Nordwind", [done, missing])
     assert reply is not None and reply.startswith("Dear Nordwind")
     assert "booked on 2026-11-03" in reply and "please send us a copy" in reply
