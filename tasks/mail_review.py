@@ -100,3 +100,25 @@ def lift_hold(store: Store, mail: MailPayload, actor: str) -> list[int]:
         if vendor.get("vendor_id") == mail.hold:
             waiting.append(item.id)
     return waiting
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tasks.mail_review [--db URL]``: the labelled examples people made by
+    routing mails, one JSON object a line (text, intent, the model's guess), for retraining."""
+    import argparse  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    from workitems import open_store  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m tasks.mail_review", description=main.__doc__)
+    parser.add_argument("--db", help="work-item store URL (default: $WORKITEMS_DB)")
+    args = parser.parse_args(argv)
+    with open_store(args.db) as store:
+        for record in store.records(EXAMPLE_KIND):
+            data = {k: v for k, v in record.data.items() if k != "summary"}
+            print(json.dumps({"reference": record.key, **data}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -180,3 +180,16 @@ def test_a_persons_choice_is_kept_as_a_labelled_example(sqlite_store: Store) -> 
     assert record.data["predicted"] == mail.payload.triage.intent
     assert record.data["text"].startswith(mail.payload.subject)
     assert ErrorCode.INTENT_UNSURE.is_business
+
+
+def test_the_examples_export_as_json_lines(sqlite_store: Store, tmp_path: Path,
+                                           capsys) -> None:  # noqa: ANN001
+    import json  # noqa: PLC0415
+
+    [mail] = routed(hand_written("33-spam-en.eml"))
+    mail_review.save_example(sqlite_store, mail.payload, "spam", "clerk1")
+    assert mail_review.main(["--db", f"sqlite:///{tmp_path / 'w.db'}"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    example = json.loads(line)
+    assert (example["intent"], example["reference"]) == ("spam", mail.payload.reference)
+    assert example["text"] and "summary" not in example
