@@ -4,14 +4,16 @@ for that vendor until a person records the call-back in the Control Room."""
 
 from __future__ import annotations
 
+import random
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from devdata.approved_invoices import an_invoice_the_erp_expects, approved_invoices
-from devdata.demo_inbox import OUR_COMPANIES
+from devdata.demo_inbox import OUR_COMPANIES, _truth_for_po
 from devdata.erp.server import ErpServer
+from devdata.generator.build import render_invoice
 from devdata.master import load_master
 from skills.errors import ErrorCode
 from tasks.payloads import MailPayload
@@ -43,10 +45,31 @@ def bank_change_mail(vendor_name: str, vat: str | None) -> bytes:
     return bytes(msg)
 
 
-@pytest.mark.slow  # three worker runs, a browser and the IMAP server: ~40 s
+def invoice_mail(vendor, po) -> tuple[bytes, str]:  # noqa: ANN001 - master records
+    """A mail with an invoice PDF billing what ``po`` received, as the vendor sends it."""
+    truth = _truth_for_po(random.Random(5), vendor, po, "RE-2026-0042")
+    pdf, _, _ = render_invoice(5, 1, "train", truth=truth)
+    msg = EmailMessage()
+    msg["From"] = "billing@vendor.example"
+    msg["To"] = "ap@acme-buyer.example"
+    msg["Subject"] = "New invoice RE-2026-0042"
+    msg["Message-ID"] = "<invoice-1@vendor.example>"
+    msg.set_content("Dear customer,\n\nattached you will find our invoice RE-2026-0042 for "
+                    f"your recent order. Please pay within 30 days.\n\nBest regards,\n"
+                    f"{vendor.name}")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf",
+                       filename="RE-2026-0042.pdf")
+    return bytes(msg), truth.total
+
+
+@pytest.mark.slow  # four worker runs, a browser and the IMAP server: ~60 s
 def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: Path) -> None:
     invoice = an_invoice_the_erp_expects("RE-HOLD-1")
-    vendor = next(v for v in load_master().vendors if v.name == invoice.vendor_name)
+    master = load_master()
+    vendor = next(v for v in master.vendors if v.name == invoice.vendor_name)
+    other_po = next(o for o in master.purchase_orders if o.vendor_id == vendor.vendor_id
+                    and o.po_number != invoice.po_number
+                    and any(o.received_quantity(line.line) > 0 for line in o.lines))
     url = f"sqlite:///{tmp_path / 'workitems.db'}"
     config = write_ap_config(tmp_path, producer_attempts=1, consumer_attempts=1, triage=True)
     inbox = tmp_path / "inbox"
@@ -56,6 +79,8 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         [invoice_id] = approved_invoices(store, ["RE-HOLD-1"])  # a clerk approved it
         register(store, config)
         mail.append(bank_change_mail(vendor.name, vendor.vat_id))
+        by_mail, total = invoice_mail(vendor, other_po)
+        mail.append(by_mail)  # the same vendor's next invoice, read in the same run
         env = {"AP_INBOX": str(inbox), "AP_IMAP_HOST": mail.host, "AP_IMAP_PORT": str(mail.port),
                "AP_IMAP_USER": mail.user, "AP_IMAP_PASSWORD": mail.password,
                "AP_ERP_URL": erp.url, "AP_OUR_COMPANIES": str(OUR_COMPANIES),
@@ -69,7 +94,8 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         assert [r.requested_iban for r in hold.requests] == [NEW_IBAN]
 
         run_step(url, config, "triage", logs, env)
-        [mail_item] = store.list_items(process=PROCESS, step="triage", limit=10)
+        [mail_item] = [i for i in store.list_items(process=PROCESS, step="triage", limit=10)
+                       if i.payload.get("kind") == "mail"]
         assert mail_item.state is ItemState.FAILED
         assert mail_item.exception_code == ErrorCode.BANK_DETAILS_CHANGE.value
         routed = MailPayload.model_validate(store.get_item(mail_item.id).payload)
@@ -77,12 +103,16 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         assert "message.eml" in store.get_item(mail_item.id).files
         assert NEW_IBAN in mail_item.exception_message
 
-        # The approved invoice of that vendor is not posted: it waits with a clear code.
+        # Neither the invoice that came by mail (its mail was a sure invoice: it went on
+        # to the consumer) nor the approved one is posted: both wait with a clear code.
+        [mailed] = [i for i in store.list_items(process=PROCESS, step="consumer", limit=10)
+                    if i.payload.get("mail_intent") == "invoice"]
         run_step(url, config, "consumer", logs, env)
-        blocked = store.get_item(invoice_id)
-        assert blocked.state is ItemState.FAILED
-        assert blocked.exception_code == ErrorCode.VENDOR_ON_HOLD.value
-        assert vendor.vendor_id in blocked.exception_message
+        for item_id in (invoice_id, mailed.id):
+            blocked = store.get_item(item_id)
+            assert blocked.state is ItemState.FAILED
+            assert blocked.exception_code == ErrorCode.VENDOR_ON_HOLD.value
+            assert vendor.vendor_id in blocked.exception_message
         assert erp.postings() == []
 
         # A clerk may not record the call-back (approver role); a supervisor does.
@@ -99,7 +129,7 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         released = review.verify_callback(
             store, boss, item.id, item.version, outcome="confirmed", phone="+49 30 1234567",
             spoke_to="Ms Weber, accounts", note="new account confirmed; master changed in ERP")
-        assert released == [invoice_id]
+        assert sorted(released) == sorted([invoice_id, mailed.id])
         assert hold_of(store, vendor.vendor_id) is None
         assert store.get_item(mail_item.id).state is ItemState.DONE
         [entry] = [e for e in repo.audit_entries(store, item_id=mail_item.id)
@@ -107,7 +137,7 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         assert entry.actor == "boss"
         assert entry.after["spoke_to"] == "Ms Weber, accounts"
         assert entry.after["outcome"] == "confirmed" and entry.after["verified_at"]
-        assert entry.after["released_items"] == [invoice_id]
+        assert sorted(entry.after["released_items"]) == sorted([invoice_id, mailed.id])
 
         # The mail is read again at the next poll: it does not put the vendor on hold again.
         store.create_item(PROCESS, "producer", {"trigger": "again"})
@@ -117,5 +147,10 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         run_step(url, config, "consumer", logs, env)
         posted = store.get_item(invoice_id)
         assert posted.state is ItemState.DONE, posted.exception_message
-        assert [p.invoice_number for p in erp.postings()] == ["RE-HOLD-1"]
+        straight = store.get_item(mailed.id)
+        assert straight.state is ItemState.DONE, straight.exception_message
+        assert straight.payload["posting"]["straight_through"] is True
+        assert sorted(p.invoice_number for p in erp.postings()) == ["RE-2026-0042", "RE-HOLD-1"]
+        assert str(next(p.total_amount for p in erp.postings()
+                        if p.invoice_number == "RE-2026-0042")) == total
         assert isinstance(clerk, User)
