@@ -107,3 +107,13 @@ def test_a_held_mail_cannot_be_rerouted_away_before_the_call_back(make_client,
         "intent": "other", "csrf_token": csrf_of(page), "version": version})
     assert refused.status_code == 409 and "record the call-back first" in refused.text
     assert room_store.get_item(item_id).state is ItemState.FAILED
+
+
+def test_the_queue_names_a_mails_vendor_and_subject(make_client, room_store: Store) -> None:
+    item_id = _bank_change(room_store)
+    page = html.unescape(make_client("clerk1").get("/queue").text)
+    row = page[page.index(f'data-href="/items/{item_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "BANK_DETAILS_CHANGE" in row and "Weißmann Büroservice GmbH" in row
+    subject = MailPayload.model_validate(room_store.get_item(item_id).payload).subject
+    assert subject in row
