@@ -84,7 +84,7 @@ def consume() -> None:
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
                                            settings.erp_password)
-                _guarded(InvoiceJob(item, erp, settings, layouts, holds).run)
+                guarded(InvoiceJob(item, erp, settings, layouts, holds).run)
     finally:
         if layouts is not None:
             layouts.close()
@@ -103,7 +103,7 @@ def _item_name(item: workitems.Input) -> str:
     return str(document.get("filename") or f"item {item.id}")
 
 
-def _guarded(job: Callable[[], None]) -> None:
+def guarded(job: Callable[[], None]) -> None:
     """Run one item's job; a bug or an unforeseen failure becomes a retryable APPLICATION
     failure of that item (logged with its traceback) instead of ending the whole run."""
     try:

@@ -29,7 +29,7 @@ from robocorp import workitems
 from robocorp.tasks import task
 
 from skills.errors import ErrorCode, business_error
-from tasks.consumer import _guarded
+from tasks.consumer import guarded
 from tasks.invoice_status import Status, invoice_items, status_of
 from tasks.mail_replies import suggest_reply
 from tasks.payloads import Finding, InvoicePayload, MailPayload, is_mail
@@ -79,9 +79,9 @@ def route() -> None:
         for item in workitems.inputs:
             with item, tally.item(_name(item)):
                 if is_mail(item.payload):
-                    _guarded(MailRouting(item, systems).run)
+                    guarded(MailRouting(item, systems).run)
                 else:
-                    _guarded(lambda item=item: _pass_on(item))
+                    guarded(lambda item=item: _pass_on(item))
     finally:
         systems.close()
     tally.finish()
