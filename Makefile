@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/python -m tasks.demo
 
-# The Control Room on the demo's database, with the development ERP and a consumer
-# worker, so an approved invoice is posted while you watch (PORT=8081 for another port).
+# The Control Room on the demo's database, with the development ERP, a consumer worker
+# and a triage worker, so an approved invoice is posted (and a re-routed mail routed)
+# while you watch (PORT=8081 for another port).
 room: setup
 	$(BIN)/python -m tasks.control_room $(if $(PORT),--port $(PORT))
 

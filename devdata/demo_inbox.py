@@ -55,6 +55,7 @@ class InboxPlan:
     unseen_layouts: int = 4  # born-digital, in layouts the extraction model never saw
     credit_notes: int = 1
     problems: bool = True
+    mails: bool = True  # one mail of each intent (devdata.demo_mails); needs problems
     seed: int = 7
 
 

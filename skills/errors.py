@@ -28,6 +28,12 @@ class ErrorCode(StrEnum):
     INVALID_PAYLOAD = "INVALID_PAYLOAD"  # the work item's payload or files are malformed
     REJECTED = "REJECTED"  # a person rejected the invoice in the exception queue
     CREDIT_NOTE = "CREDIT_NOTE"  # a credit note: a person posts it as a credit memo
+    # Mails to the AP mailbox that are no invoice (inbox triage), and what they block.
+    BANK_DETAILS_CHANGE = "BANK_DETAILS_CHANGE"  # a vendor asks to change its bank details
+    VENDOR_ON_HOLD = "VENDOR_ON_HOLD"  # the vendor's bank change waits for a call-back
+    PAYMENT_REMINDER = "PAYMENT_REMINDER"  # a vendor reminds us to pay; the bot looked it up
+    INBOX_MAIL = "INBOX_MAIL"  # a mail for a clerk to answer or file (reply suggested)
+    INTENT_UNSURE = "INTENT_UNSURE"  # the triage model is not sure what the mail is about
     # APPLICATION: retried with backoff, then failed for a person to retry.
     ERP_UNAVAILABLE = "ERP_UNAVAILABLE"  # the ERP answered 5xx, timed out or refused
     SESSION_EXPIRED = "SESSION_EXPIRED"  # the ERP logged the bot out mid-entry
@@ -59,6 +65,11 @@ _BUSINESS = frozenset(
         ErrorCode.INVALID_PAYLOAD,
         ErrorCode.REJECTED,
         ErrorCode.CREDIT_NOTE,
+        ErrorCode.BANK_DETAILS_CHANGE,
+        ErrorCode.VENDOR_ON_HOLD,
+        ErrorCode.PAYMENT_REMINDER,
+        ErrorCode.INBOX_MAIL,
+        ErrorCode.INTENT_UNSURE,
     }
 )
 
@@ -73,6 +84,19 @@ _EXPLANATIONS: dict[ErrorCode, str] = {
     ErrorCode.REJECTED: "A person rejected this invoice.",
     ErrorCode.CREDIT_NOTE: ("This is a credit note: post it as a credit memo in the ERP, then "
                             "mark the item done."),
+    ErrorCode.BANK_DETAILS_CHANGE: (
+        "A vendor asks to change its bank details. Call the vendor back on the number in the "
+        "vendor master (never one from the mail), then record the call: until then nothing "
+        "of this vendor is posted automatically."),
+    ErrorCode.VENDOR_ON_HOLD: (
+        "The vendor is on hold: a request to change its bank details waits for a call-back. "
+        "This invoice goes back to the bot once a person has verified the change."),
+    ErrorCode.PAYMENT_REMINDER: ("A vendor reminds us of a payment: the bot looked the invoice "
+                                 "up; answer the vendor with what it found."),
+    ErrorCode.INBOX_MAIL: ("A mail for AP staff, not an invoice: answer it (a reply is "
+                           "suggested) or file it, then mark it done."),
+    ErrorCode.INTENT_UNSURE: ("The bot is not sure what this mail is about: choose where it "
+                              "goes (keys 1-0)."),
     ErrorCode.ERP_UNAVAILABLE: "The ERP did not answer; the bot will try again.",
     ErrorCode.SESSION_EXPIRED: "The ERP session expired during entry; the bot will try again.",
     ErrorCode.LOCATOR_NOT_FOUND: "A screen element was not found; the ERP screen may have changed.",

@@ -55,10 +55,12 @@ from tasks.payloads import Finding as PayloadFinding
 from tasks.reconcile import ask_erp, is_unsettled, settled
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
+from tasks.vendor_holds import hold_of, open_holds
 from workitems.adapter import settling_attempt
 
 if TYPE_CHECKING:
     from skills.layouts.memory import LayoutMemory
+    from workitems import Store
 
 DEFAULT_PAYMENT_DAYS = 30  # when an invoice prints no due date
 LOGGER = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def consume() -> None:
     settings = BotSettings.from_env()
     layouts = open_layouts()
     reader = open_reader()
+    holds = open_holds()
     tally = RunTally("posted")
     browser = None
     erp = None
@@ -83,12 +86,14 @@ def consume() -> None:
                     browser = launch_browser()
                     erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
                                            settings.erp_password)
-                _guarded(InvoiceJob(item, erp, settings, layouts, reader).run)
+                guarded(InvoiceJob(item, erp, settings, layouts, reader, holds).run)
     finally:
         if layouts is not None:
             layouts.close()
         if reader is not None:
             reader.store.close()
+        if holds is not None:
+            holds.close()
         if erp is not None:
             erp.close()
         if browser is not None:
@@ -107,7 +112,7 @@ def _item_id(item: workitems.Input) -> int | None:
     return int(item.id) if str(item.id).isdigit() else None
 
 
-def _guarded(job: Callable[[], None]) -> None:
+def guarded(job: Callable[[], None]) -> None:
     """Run one item's job; a bug or an unforeseen failure becomes a retryable APPLICATION
     failure of that item (logged with its traceback) instead of ending the whole run."""
     try:
@@ -125,7 +130,7 @@ class InvoiceJob:
 
     def __init__(self, item: workitems.Input, erp, settings: BotSettings,  # noqa: ANN001
                  layouts: LayoutMemory | None = None,
-                 reader: RolloutReader | None = None) -> None:
+                 reader: RolloutReader | None = None, holds: Store | None = None) -> None:
         self.item = item
         self.erp = erp
         self.settings = settings
@@ -133,6 +138,7 @@ class InvoiceJob:
         # Reads with the model versions the store's rollout names and records their
         # answers (tasks.model_rollout); None: the registered model, nothing recorded.
         self.reader = reader
+        self.holds = holds  # the store keeping vendor holds; None: a desktop run keeps none
         self.payload = _invoice_payload(item)
         # A currency that could not be read, suggested from the seller's country, and what
         # to tell a person if the ERP does not confirm it.
@@ -154,6 +160,7 @@ class InvoiceJob:
     def _work(self) -> None:
         fields, lines, by_person = self._fields()
         vendor, po = self._vendor_and_order(fields)
+        self._refuse_vendor_on_hold(vendor)
         order = po and _po_facts(po)
         if order is None and self.unsure_no_order is not None:
             self._fail([Finding(ErrorCode.LOW_CONFIDENCE, self.unsure_no_order, "po_number")])
@@ -360,6 +367,21 @@ class InvoiceJob:
             self.payload.erp.receipts = data.pop("receipts")
             self.payload.erp.purchase_order = data
         return vendor, po
+
+    def _refuse_vendor_on_hold(self, vendor: Vendor) -> None:
+        """A vendor whose bank details someone asked to change is posted by nobody until a
+        person has verified the change by a call-back (tasks.vendor_holds)."""
+        if self.holds is None or self.payload.posting_started is not None:
+            return  # a submit that may have reached the ERP is settled, never stopped
+        hold = hold_of(self.holds, vendor.vendor_id)
+        if hold is not None:
+            since = hold.requests[0].placed_at.strftime("%Y-%m-%d %H:%M") if hold.requests \
+                else "now"
+            self._fail([Finding(ErrorCode.VENDOR_ON_HOLD,
+                                f"{vendor.name} ({vendor.vendor_id}) is on hold since {since} UTC: "
+                                "a request to change its bank details waits for a call-back; "
+                                "no automatic posting until a person verifies it",
+                                "vendor_iban")])
 
     # -- posting, exactly once -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""The Control Room with what finishes an approved invoice: the development ERP and a
-consumer worker, on one database (``make room``).
+"""The Control Room with what finishes an approved invoice: the development ERP, a
+consumer worker and a triage worker, on one database (``make room``).
 
     python -m tasks.control_room [--db URL] [--port 8080]
 
@@ -62,11 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     with ErpServer(folder / "erp.db") as erp:
         env = {**os.environ, "WORKITEMS_DB": db_url, "AP_ERP_URL": erp.url,
                "AP_OUTPUT": str(folder), "AP_OUR_COMPANIES": str(OUR_COMPANIES)}
-        worker = subprocess.Popen(
-            _workitems(db_url, "worker", "consumer", "--quiet", "--poll", "1", "--logs",
+        # The consumer posts what clerks approve; the triage step routes re-routed mails.
+        workers = [subprocess.Popen(
+            _workitems(db_url, "worker", step, "--quiet", "--poll", "1", "--logs",
                        str(folder / "logs")), cwd=REPO_ROOT, env=env)
+            for step in ("consumer", "triage")]
         print(f"Development ERP at {erp.url} (user apbot / apbot-dev); a consumer worker "
-              "posts every item a clerk approves, within seconds.\n"
+              "posts every item a clerk approves, within seconds, and a triage worker routes "
+              "every mail a clerk re-routes.\n"
               f"Database: {redact_url(db_url)}. Ctrl+C stops everything.", flush=True)
         try:
             subprocess.run(_workitems(db_url, "room", "serve", "--host", args.host, "--port",
@@ -74,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         finally:
-            _stop(worker)
+            for worker in workers:
+                _stop(worker)
     print("Stopped. The report does not include the new postings until the reporter runs:\n"
           f"  .venv/bin/workitems --db {redact_url(db_url)} worker reporter --exit-when-empty")
     return 0

@@ -23,7 +23,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -31,8 +31,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from devdata.demo_inbox import OUR_COMPANIES, POSTED, Expected, InboxPlan, build_inbox
+from devdata.demo_mails import ROUTED, ExpectedMail, write_mails
 from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
+from devdata.master import load_master
 from devdata.portal.server import PortalServer
 from workitems import ItemState, open_store
 from workitems.config import ENV_FILE, write_env_file
@@ -52,6 +54,17 @@ class Outcome:
 
 
 @dataclass
+class MailOutcome:
+    file: str
+    expected: ExpectedMail | None
+    intent: str  # what the model said
+    confidence: float
+    state: str  # ROUTED (its documents went to the consumer), a code, or PENDING/IN_PROGRESS
+    item_id: int
+    documents: list[str] = field(default_factory=list)  # the outcomes of the routed documents
+
+
+@dataclass
 class PipelineResult:
     expected: list[Expected]  # every document written, with the outcome it must reach
     outcomes: list[Outcome]
@@ -59,6 +72,7 @@ class PipelineResult:
     seconds: dict[str, float]
     db_url: str
     workdir: Path
+    mails: list[MailOutcome] = field(default_factory=list)
 
 
 StepHook = Callable[[str, subprocess.Popen], None]
@@ -78,6 +92,9 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     with Progress(console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("writing the inbox", total=total)
         expected = build_inbox(inbox, portal, plan, progress=lambda: bar.advance(task))
+    later = workdir / "later"  # mails delivered at the next poll
+    mails = (write_mails(inbox, expected, load_master(), later)
+             if plan.mails and plan.problems else [])
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
     truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
@@ -87,9 +104,16 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
             "AP_OUR_COMPANIES": str(OUR_COMPANIES)})
         seconds = _run_steps(db_url, consumer_slots, config, workdir / "logs", quiet,
                              while_running)
+        if later.exists():  # the next poll: a reminder of an invoice the first one brought
+            for path in sorted(later.iterdir()):
+                path.rename(inbox / path.name)
+            seconds.update({f"{step} (next poll)": s for step, s in _run_steps(
+                db_url, consumer_slots, config, workdir / "logs", quiet, None,
+                only=("producer", "triage")).items()})
         postings = erp.postings()
-    return PipelineResult(expected, collect_outcomes(db_url, expected), postings, seconds, db_url,
-                          workdir)
+    outcomes = collect_outcomes(db_url, expected)
+    return PipelineResult(expected, outcomes, postings, seconds, db_url, workdir,
+                          collect_mails(db_url, mails, outcomes))
 
 
 def write_truth(expected: list[Expected], path: Path) -> Path:
@@ -105,7 +129,8 @@ def write_truth(expected: list[Expected], path: Path) -> Path:
 
 
 def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, quiet: bool,
-               while_running: StepHook | None) -> dict[str, float]:
+               while_running: StepHook | None,
+               only: tuple[str, ...] | None = None) -> dict[str, float]:
     """Each step's worker in turn, with --exit-when-empty, as a scheduler would start them;
     ``while_running`` may meddle with a running worker (the chaos test kills one)."""
     config = load_config(config_path)
@@ -114,7 +139,9 @@ def _run_steps(db_url: str, consumer_slots: int, config_path: Path, logs: Path, 
                                config.processes[PROCESS].description)
         store.create_item(PROCESS, "producer", {"schedule": "demo"}, actor="demo")
     seconds = {}
-    for step, slots in (("producer", 1), ("consumer", consumer_slots), ("reporter", 1)):
+    steps = [s.name for s in config.steps(PROCESS)  # in order: producer, triage, consumer...
+             if only is None or s.name in only]
+    for step, slots in ((s, consumer_slots if s == "consumer" else 1) for s in steps):
         started = time.monotonic()
         command = [sys.executable, "-m", "workitems", "--db", db_url, "worker", step,
                    "--process", PROCESS, "--slots", str(slots), "--exit-when-empty",
@@ -153,6 +180,77 @@ def collect_outcomes(db_url: str, expected: list[Expected]) -> list[Outcome]:
     return sorted(outcomes, key=lambda o: o.file)
 
 
+def collect_mails(db_url: str, expected: list[ExpectedMail],
+                  outcomes: list[Outcome]) -> list[MailOutcome]:
+    """Every mail item of the triage step: what the model said, and where it went."""
+    by_sha = {e.sha256: e for e in expected}
+    by_item = {o.item_id: o for o in outcomes}
+    found = []
+    with open_store(db_url) as store:
+        invoices = store.list_items(process=PROCESS, step="consumer", limit=100_000)
+        sent: dict[str, list[str]] = {}  # mail reference: its documents' outcomes
+        for item in invoices:
+            outcome = by_item.get(item.id)
+            if isinstance(item.payload, dict) and item.payload.get("mail_reference") and outcome:
+                sent.setdefault(item.payload["mail_reference"], []).append(
+                    f"{outcome.file}: {outcome.state}")
+        for item in store.list_items(process=PROCESS, step="triage", limit=100_000):
+            payload = item.payload if isinstance(item.payload, dict) else {}
+            if payload.get("kind") != "mail":
+                continue  # an invoice passing through
+            triage = payload.get("triage") or {}
+            if item.state is ItemState.DONE:
+                state = ROUTED
+            elif item.state is ItemState.FAILED:
+                state = item.exception_code or "FAILED"
+            else:
+                state = item.state.value
+            documents = sent.pop(item.reference or "", []) or [
+                f"{a['file']}: waits in the mail" for a in payload.get("attachments") or []
+                if a.get("file")]
+            found.append(MailOutcome(_mail_file(payload), by_sha.get(item.reference or ""),
+                                     triage.get("intent", ""), triage.get("confidence", 0.0),
+                                     state, item.id, documents))
+        # Sure invoice and credit-note mails: their documents went straight to the consumer.
+        for item in invoices:
+            payload = item.payload if isinstance(item.payload, dict) else {}
+            if (reference := payload.get("mail_reference")) in sent:
+                found.append(MailOutcome(_mail_file(payload), by_sha.get(reference),
+                                         payload.get("mail_intent") or "",
+                                         payload.get("mail_confidence") or 0.0, ROUTED, item.id,
+                                         sent.pop(reference)))
+    return sorted(found, key=lambda m: m.file)
+
+
+def _mail_file(payload: dict) -> str:
+    return Path((payload.get("source") or {}).get("name", "")).name
+
+
+def print_mails(mails: list[MailOutcome]) -> None:
+    """The mailbox by intent, and where each mail went."""
+    if not mails:
+        return
+    table = Table("mail", "intent (model)", "went to", title=f"{len(mails)} mails, by intent")
+    for m in sorted(mails, key=lambda m: (m.intent, m.file)):
+        where = {ROUTED: "consumer"}.get(m.state, f"triage queue: {m.state}")
+        if m.documents:
+            where += " (" + "; ".join(m.documents) + ")"
+        late = " (next poll)" if m.expected and m.expected.later else ""
+        table.add_row(m.file + late, f"{m.intent} {m.confidence:.0%}", where)
+    console.print(table)
+    by_intent = Counter(m.intent for m in mails)
+    console.print("Mails by intent: " + ", ".join(f"{k} {n}" for k, n in sorted(by_intent.items()))
+                  + ". The triage queue is the Control Room's queue filtered by these codes.",
+                  highlight=False)
+    wrong = [m for m in mails if m.expected and m.state != m.expected.outcome
+             and m.state not in m.expected.alternatives]
+    if wrong:
+        surprises = Table("mail", "expected", "got", title="mails worth a look")
+        for m in wrong:
+            surprises.add_row(m.file, m.expected.outcome, m.state)  # type: ignore[union-attr]
+        console.print(surprises)
+
+
 def print_summary(result: PipelineResult) -> None:
     outcomes = result.outcomes
     by_state = Counter(o.state for o in outcomes)
@@ -170,6 +268,7 @@ def print_summary(result: PipelineResult) -> None:
         for o in wrong:
             surprises.add_row(o.file, str(o.expected.outcome), o.state)  # type: ignore[union-attr]
         console.print(surprises)
+    print_mails(result.mails)
     print_rates(result.workdir / "summary.json")
     console.print(f"Of the {len(clean)} problem-free invoices, {len(straight)} were posted by "
                   "the bots alone. Step times: " + ", ".join(

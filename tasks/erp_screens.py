@@ -157,9 +157,15 @@ class ErpSession(WebSession):
 
     # -- invoices --------------------------------------------------------------------------
 
-    @screenshot_on_failure
     def find_posted_invoice(self, vendor_id: str, invoice_number: str) -> str | None:
         """The ERP document number this vendor's invoice was posted as, or None."""
+        row = self.posted_invoice(vendor_id, invoice_number)
+        return row["Document no."] if row else None
+
+    @screenshot_on_failure
+    def posted_invoice(self, vendor_id: str, invoice_number: str) -> dict[str, str] | None:
+        """The ERP's row of this vendor's posted invoice (document number, invoice date,
+        total, currency, as the screen shows them), or None."""
         return self._run(f"looking up invoice {invoice_number}", lambda: self._read_posted(
             self._submit(self._posted_form(vendor_id, invoice_number))))
 
@@ -168,10 +174,10 @@ class ErpSession(WebSession):
         self.fill_all(tab, {"ERP.Find.Vendor": vendor_id, "ERP.Find.Number": invoice_number})
         return self.find("ERP.Find.Submit", tab), tab.main_frame
 
-    def _read_posted(self, frame: Frame) -> str | None:
+    def _read_posted(self, frame: Frame) -> dict[str, str] | None:
         table = self.locators.find_optional(frame.page, "ERP.Find.Results")
         rows = self.read_table(table) if table is not None else []
-        return rows[0]["Document no."] if rows else None
+        return rows[0] if rows else None
 
     @screenshot_on_failure
     def post_invoice(self, invoice: InvoiceEntry,
@@ -195,7 +201,8 @@ class ErpSession(WebSession):
                                                    invoice.invoice_number)) as search:
                 tab = self.screen("/invoice/new")
                 self._fill_invoice(tab, invoice)
-            found = self._read_posted(search)
+            row = self._read_posted(search)
+            found = row["Document no."] if row else None
             if found is not None and submitted:
                 return found  # an earlier attempt's submit did reach the ERP
             if (document := decide(found)) is not None:

@@ -133,3 +133,84 @@ class InvoicePayload(BaseModel):
     # The learned layout this item's approved fields taught (skills.layouts): a retried
     # attempt does not teach it twice.
     layout_taught: str | None = None
+    # The mail that brought it, as triage saw it: intent, confidence and the message's
+    # sha256 (None for documents from the folder or the portal).
+    mail_intent: str | None = None
+    mail_confidence: float | None = None
+    mail_reference: str | None = None
+
+
+# -- mails to the AP mailbox that are not (only) an invoice: the triage step's items --------
+
+MailRoute = Literal["invoice", "credit_note", "reminder", "remittance", "bank_change",
+                    "vendor_update", "question", "not_invoice", "spam", "other", "unsure"]
+
+
+class MailAttachment(BaseModel):
+    name: str  # as the sender named it
+    file: str | None = None  # the item's file holding it (documents only: PDF, image, XML)
+    media_type: str = ""
+    sha256: str = ""
+    size: int = 0
+
+
+class MailTriage(BaseModel):
+    """What the triage model said of the mail (skills.triage)."""
+
+    intent: str
+    confidence: float
+    needs_person: bool  # below the model's calibrated threshold
+    model_version: str = ""
+    threshold: float = 0.0
+    ranked: list[tuple[str, float]] = Field(default_factory=list)  # likeliest intents first
+    entities: dict = Field(default_factory=dict)  # skills.triage.Entities, as JSON
+    text: str = ""  # what the model read (subject, body, first page of each attachment)
+
+
+class RouteDecision(BaseModel):
+    """A person's choice of where a mail goes (a labelled example for retraining)."""
+
+    intent: str
+    by: str
+    at: datetime
+
+
+class CallBack(BaseModel):
+    """A person's call-back to verify a bank-details change, for the audit log."""
+
+    outcome: Literal["confirmed", "denied"]
+    phone: str  # the number called: the vendor master's, never one from the mail
+    spoke_to: str
+    note: str
+    by: str
+    at: datetime
+
+
+class MailPayload(BaseModel):
+    kind: Literal["mail"] = "mail"
+    reference: str  # the message's sha256: the same mail read twice is one item
+    source: Source
+    message: DocumentRef  # the message as sent (.eml), attached to the item
+    subject: str = ""
+    sender: str = ""
+    body: str = ""
+    attachments: list[MailAttachment] = Field(default_factory=list)
+    triage: MailTriage
+    decision: RouteDecision | None = None
+    route: MailRoute | None = None  # where the triage step sent it
+    findings: list[Finding] = Field(default_factory=list)
+    lookup: list[str] = Field(default_factory=list)  # what the bot found in the ERP and store
+    reply: str | None = None  # a suggested answer to the sender
+    hold: str | None = None  # the vendor id this mail put on hold
+    callback: CallBack | None = None
+    invoices: list[str] = Field(default_factory=list)  # references of the documents sent on
+
+    def wanted_route(self) -> str:
+        """A person's choice, else the model's intent when it is sure, else ``unsure``."""
+        if self.decision is not None:
+            return self.decision.intent
+        return "unsure" if self.triage.needs_person else self.triage.intent
+
+
+def is_mail(payload: object) -> bool:
+    return isinstance(payload, dict) and payload.get("kind") == "mail"

@@ -10,13 +10,23 @@ the file attached and an :class:`~tasks.payloads.InvoicePayload` whose ``referen
 file's sha256: the store folds a document it already knows into the existing item, so
 sources are never moved or flagged and reading one twice is harmless.
 
+Mails (from the mailbox, and ``.eml`` files in the folder) are classified by inbox triage
+first (:mod:`tasks.sources.mail`): a mail the model is sure brings an invoice or a credit
+note gives its documents, as above; any other mail becomes one item of its own (the
+message and its documents attached, a :class:`~tasks.payloads.MailPayload`) that the
+triage step routes. A mail asking to change a known vendor's bank details puts that vendor
+on hold here, at once (:mod:`tasks.vendor_holds`), so no invoice of that vendor read in
+the same run can be posted before a person has called the vendor back.
+
 A source that fails is logged and the others still produce; when every source failed the
 trigger fails with ``SOURCE_UNAVAILABLE`` and the worker retries it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import tempfile
 from pathlib import Path
 
@@ -30,6 +40,8 @@ from tasks.settings import BotSettings
 from tasks.sources import Collector, Incoming, SourceReport, configured_sources
 from tasks.sources.folder import FolderMissing
 from tasks.sources.imap import MailboxError
+from tasks.sources.mail import IncomingMail
+from tasks.vendor_holds import open_holds, place_hold
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +71,12 @@ def produce_for_trigger(settings: BotSettings) -> None:
 
 
 def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
-    """Create one output per document not yet seen in this run; one report per source."""
+    """Create one output per document or mail not yet seen in this run; one report per
+    source."""
     seen: set[str] = set()
     reports = []
-    with tempfile.TemporaryDirectory(prefix="ap-producer-") as scratch:
+    holds = open_holds()
+    with holds or _no_store(), tempfile.TemporaryDirectory(prefix="ap-producer-") as scratch:
         for collector in sources:
             report = collector.new_report()
             reports.append(report)
@@ -73,7 +87,11 @@ def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
                                  document.filename)
                         continue
                     seen.add(document.sha256)
-                    _create_output(document, Path(scratch) / str(len(seen)))
+                    if isinstance(document, IncomingMail):
+                        _hold_vendor(holds, document)
+                        _create_mail_output(document, Path(scratch) / str(len(seen)))
+                    else:
+                        _create_output(document, Path(scratch) / str(len(seen)))
                     report.new += 1
             except Exception as exc:  # one broken source must not stop the others
                 report.error = _describe(exc)
@@ -98,10 +116,62 @@ def _describe(exc: Exception) -> str:
 
 def _create_output(document: Incoming, folder: Path) -> None:
     """One output item carrying the document (written from the bytes that were hashed)."""
-    folder.mkdir()
-    path = folder / document.filename
-    path.write_bytes(document.data)
     payload = InvoicePayload(reference=document.sha256, source=document.source,
-                             document=document.document_ref())
-    workitems.outputs.create(payload=payload.model_dump(mode="json"), files=[path])
-    path.unlink()  # saved in the store; the scratch folder stays small
+                             document=document.document_ref(), mail_intent=document.intent,
+                             mail_confidence=document.confidence,
+                             mail_reference=document.mail_reference)
+    _output(payload.model_dump(mode="json"), {document.filename: document.data}, folder)
+
+
+def _create_mail_output(mail: IncomingMail, folder: Path) -> None:
+    _output(mail.payload.model_dump(mode="json"), mail.files, folder)
+    triaged = mail.payload.triage
+    _say(f"mail {mail.payload.subject[:60]!r}: {triaged.intent} ({triaged.confidence:.2f}"
+         f"{', a person decides' if triaged.needs_person else ''})")
+
+
+def _output(payload: dict, files: dict[str, bytes], folder: Path) -> None:
+    folder.mkdir()
+    paths = []
+    for name, data in files.items():
+        path = folder / name
+        path.write_bytes(data)
+        paths.append(path)
+    workitems.outputs.create(payload=payload, files=paths)
+    for path in paths:
+        path.unlink()  # saved in the store; the scratch folder stays small
+
+
+def _hold_vendor(holds, mail: IncomingMail) -> None:  # noqa: ANN001 - a Store or None
+    """Stop automatic posting for the vendor a bank-change mail names, before anything else
+    of this run reaches the consumer."""
+    request = mail.hold_request()
+    if request is None:
+        return
+    vendor_id, name, iban = request
+    if holds is None:
+        log.warning("vendor %s asks to change its bank details, but this run has no work-item "
+                    "store to keep a hold in (run from the desktop)", vendor_id)
+        return
+    if _known(holds, mail.sha256):
+        return  # read before: its hold was placed then (and may have been verified since)
+    place_hold(holds, vendor_id, name, mail.sha256, iban, actor="producer")
+    mail.payload.hold = vendor_id
+    _say(f"vendor {vendor_id} ({name}) on hold: a mail asks to change its bank details; "
+         "nothing of this vendor is posted automatically until a person verifies it")
+
+
+def _known(store, reference: str) -> bool:  # noqa: ANN001 - a Store
+    """Whether this run's next step already holds an item for this reference (the source
+    is read again at every poll: nothing there is moved or flagged)."""
+    process, step = os.environ.get("WORKITEMS_PROCESS"), os.environ.get("WORKITEMS_STEP")
+    if not process or not step:
+        return False
+    following = store.step(process, step).next_step
+    return bool(following) and store.item_with_reference(process, following, reference) \
+        is not None
+
+
+@contextlib.contextmanager
+def _no_store():  # noqa: ANN202
+    yield None

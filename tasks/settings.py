@@ -33,6 +33,10 @@ class BotSettings(BaseModel):
     imap_password: str = ""
     imap_folder: str = "INBOX"
     output: Path = REPO_ROOT / "output"
+    triage: bool = Field(True, description="classify every mail (inbox triage); off: every "
+                         "attachment is taken as a document, as before triage")
+    vendor_master: Path | None = Field(None, description="folder with vendors.xlsx that mails "
+                                       "are matched against (default: the development ERP's)")
     truth: Path | None = Field(None, description="JSON file of the documents' true fields by "
                                "sha256 (the demo's generated inbox): the report then counts "
                                "wrong postings")

@@ -61,6 +61,16 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         "generated mails. The hand-written mails were written by the team that wrote the "
         "templates, so they are not independent of its phrasing; real mailbox traffic is "
         "not measured here.", "",
+        "## Use in the product", "",
+        "The producer classifies every mail from the AP mailbox and the watched folder "
+        "(`tasks/sources/mail.py`); the triage step routes it (`tasks/triage_step.py`). Only a "
+        "mail classified `invoice` or `credit_note` at or above the threshold sends its "
+        "documents to the consumer without a person; a mail whose likeliest intent is "
+        "`bank_change` puts the vendor on hold whatever the confidence; below the threshold "
+        "a clerk chooses the intent, and the choice is kept as a labelled example "
+        "(`triage-example` records in the work-item store). The model reads the first "
+        f"{e['max_tokens']} tokens, so an attachment's text rarely reaches it: what decides "
+        "is the subject and the body's opening.", "",
         "## Measured", "",
         f"Made with `python -m skills.triage.train`; held-out set: "
         f"`{entry['metrics']['heldout_generated']['made_with']}`.", "",

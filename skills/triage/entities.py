@@ -24,6 +24,7 @@ from skills.normalize import (
 )
 from skills.validate import Vendor, compact, name_key
 
+_SHORTEST_IBAN = 15  # Norway's; anything shorter cannot be an IBAN (a French VAT id has 13)
 MAX_EACH = 10  # a clerk reads a handful; a mail listing hundreds is a statement, not a fact
 
 
@@ -117,7 +118,10 @@ def _ibans(text: str) -> tuple[list[str], list[str]]:
     for m in _IBAN.finditer(text):
         printed = m.group(0)
         iban = normalize_iban(printed)
-        (valid if iban else invalid).append(iban or re.sub(r"\s", "", printed))
+        if iban:
+            valid.append(iban)
+        elif len(compact_printed := re.sub(r"\s", "", printed)) >= _SHORTEST_IBAN:
+            invalid.append(compact_printed)  # shorter: a VAT id or an order number
     return _unique(valid), _unique(invalid)
 
 

@@ -37,6 +37,11 @@ class Incoming:
     data: bytes
     media_type: str
     source: Source
+    # Set when a mail brought it: the mail's intent by inbox triage, its confidence and the
+    # message's sha256.
+    intent: str | None = None
+    confidence: float | None = None
+    mail_reference: str | None = None
 
     @property
     def sha256(self) -> str:

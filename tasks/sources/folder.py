@@ -1,4 +1,5 @@
-"""The watched folder: every file directly in it (not in sub-folders), left where it is."""
+"""The watched folder: every file directly in it (not in sub-folders), left where it is.
+A saved mail (``.eml``) is a message and is classified like one from the mailbox."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from tasks.sources.documents import (
     accept_document,
     too_large,
 )
+from tasks.sources.mail import IncomingMail, Triager, route_message
 
+MESSAGE_SUFFIX = ".eml"  # a mail saved from a mail program
 # A file modified this recently may still be being copied in; the next run takes it.
 SETTLE_SECONDS = 1.0
 
@@ -25,7 +28,8 @@ class FolderMissing(RuntimeError):
     """The watched folder does not exist or is not a folder."""
 
 
-def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
+def collect(inbox: Path, report: SourceReport,
+            triager: Triager | None = None) -> Iterator[Incoming | IncomingMail]:
     if not inbox.is_dir():
         raise FolderMissing(f"the watched folder {inbox} does not exist or is not a folder "
                             "(set AP_INBOX)")
@@ -46,6 +50,9 @@ def collect(inbox: Path, report: SourceReport) -> Iterator[Incoming]:
             continue
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         source = Source(kind="folder", name=str(path), received_at=received)
+        if triager is not None and path.suffix.lower() == MESSAGE_SUFFIX:
+            yield from route_message(data, source, report, triager)
+            continue
         if (document := accept_document(path.name, data, source, report)) is not None:
             yield document
 

@@ -13,8 +13,6 @@ is marked as seen, moved or deleted.
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import email.utils
 import imaplib
 import logging
@@ -26,7 +24,14 @@ from email.message import EmailMessage
 
 from tasks.payloads import Source
 from tasks.settings import BotSettings
-from tasks.sources.documents import Incoming, SourceReport, accept_document
+from tasks.sources.documents import Incoming, SourceReport
+from tasks.sources.mail import (
+    IncomingMail,
+    Triager,
+    document_attachments,
+    parse,
+    route_message,
+)
 
 log = logging.getLogger(__name__)
 IMPLICIT_TLS_PORT = 993
@@ -54,12 +59,20 @@ class Mailbox:
     def label(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.folder}"
 
-    def collect(self, report: SourceReport) -> Iterator[Incoming]:
+    def collect(self, report: SourceReport,
+                triager: Triager | None = None) -> Iterator[Incoming | IncomingMail]:
+        """Each message, classified (see :mod:`tasks.sources.mail`); without a triager,
+        only the messages' documents, as before triage."""
         with self._session() as conn:
             for uid in self._uids(conn):
-                message = self._fetch(conn, uid)
-                if message is not None:
-                    yield from _attachments(message, uid, self.label, report)
+                raw = self._fetch(conn, uid)
+                if raw is None:
+                    continue
+                if triager is None:
+                    yield from _attachments(parse(raw), uid, self.label, report)
+                else:
+                    source = _source(parse(raw), uid, self.label)
+                    yield from route_message(raw, source, report, triager)
 
     def _session(self) -> imaplib.IMAP4:
         try:
@@ -98,37 +111,26 @@ class Mailbox:
         return data[0].split() if data and data[0] else []
 
     @staticmethod
-    def _fetch(conn: imaplib.IMAP4, uid: bytes) -> EmailMessage | None:
+    def _fetch(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
         status, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
         raw = next((part[1] for part in data or [] if isinstance(part, tuple)), None)
         if status != "OK" or raw is None:
             log.warning("message uid %s vanished before it could be read", uid.decode())
             return None
-        return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+        return raw
+
+
+def _source(message: EmailMessage, uid: bytes, mailbox: str) -> Source:
+    message_id = str(message.get("Message-ID", "")).strip() or f"uid {uid.decode()}"
+    return Source(kind="imap", name=f"{mailbox} {message_id}", received_at=received(message))
 
 
 def _attachments(message: EmailMessage, uid: bytes, mailbox: str,
                  report: SourceReport) -> Iterator[Incoming]:
-    message_id = str(message.get("Message-ID", "")).strip() or f"uid {uid.decode()}"
-    source = Source(kind="imap", name=f"{mailbox} {message_id}",
-                    received_at=_received(message))
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        filename = part.get_filename()
-        if not filename and part.get_content_maintype() == "text":
-            continue  # the message's own text, not an attachment
-        if part.get_content_disposition() == "inline" and part["Content-ID"]:
-            report.found += 1  # a logo or signature image shown in the HTML body
-            report.skip(repr(filename or part.get_content_type()), "embedded in the message "
-                        "body (a logo or signature image), not attached")
-            continue
-        data = part.get_payload(decode=True) or b""
-        if (document := accept_document(filename, data, source, report)) is not None:
-            yield document
+    return document_attachments(message, _source(message, uid, mailbox), report)
 
 
-def _received(message: EmailMessage) -> datetime | None:
+def received(message: EmailMessage) -> datetime | None:
     try:
         sent = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
     except (TypeError, ValueError):

@@ -153,3 +153,9 @@ def test_held_out_mails_use_only_templates_training_never_saw():
     assert {m.language for m in heldout} == {"en", "de", "fr", "es", "nl"}
     for mail in heldout:
         assert iban_checksum_ok(mail.facts["iban"].replace(" ", ""))
+
+
+def test_a_vat_id_is_not_listed_as_an_iban_with_wrong_check_digits():
+    found = extract("Lumière Bureautique SA\nVAT FR25870177854\nIBAN FR76 3000 4931 9461 7375 "
+                    "0863 166")
+    assert found.invalid_ibans == []

@@ -22,20 +22,27 @@ __all__ = ["PROCESS", "StepRun", "approved_invoices", "register", "run_step", "w
 
 
 def write_ap_config(folder: Path, producer_attempts: int = 2,
-                    consumer_attempts: int | None = None) -> Path:
-    """The ap process of tasks/processes.yaml with retries that do not wait."""
+                    consumer_attempts: int | None = None, triage: bool = False) -> Path:
+    """The ap process of tasks/processes.yaml with retries that do not wait; without the
+    triage step unless ``triage`` (the producer's outputs then go straight to the consumer)."""
     path = folder / "processes.yaml"
     retry = "{max_attempts: %d, initial_seconds: 0, jitter: 0}"
     consumer_retry = f"\n        retry: {retry % consumer_attempts}" if consumer_attempts else ""
+    triage_step = f"""
+      - name: triage
+        task: tasks/triage_step.py::route
+        next: consumer
+        lease: 2m
+        retry: {retry % 1}""" if triage else ""
     path.write_text(f"""
 processes:
   ap:
     steps:
       - name: producer
         task: tasks/producer.py::produce
-        next: consumer
+        next: {"triage" if triage else "consumer"}
         lease: 2m
-        retry: {retry % producer_attempts}
+        retry: {retry % producer_attempts}{triage_step}
       - name: consumer
         task: tasks/consumer.py::consume
         next: reporter{consumer_retry}

@@ -24,6 +24,8 @@ from devdata.demo_inbox import POSTED, InboxPlan
 from devdata.erp.chaos import Chaos
 from devdata.erp.db import ErpDatabase
 from devdata.erp.server import ErpServer
+from devdata.mails import INTENTS
+from skills.errors import ErrorCode
 from tasks.demo import PipelineResult, collect_outcomes, run_pipeline
 from workitems import ItemState, open_store
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT
@@ -70,6 +72,14 @@ def check_outcomes(result: PipelineResult) -> None:
 def test_the_main_job_posts_or_queues_every_document(tmp_path: Path) -> None:
     result = run_pipeline(tmp_path / "run", SMALL, consumer_slots=2, quiet=True)
     check_outcomes(result)
+    # One mail of each intent, each where it belongs (or with a person, when unsure).
+    assert sorted(m.expected.intent for m in result.mails if m.expected) == sorted(INTENTS)
+    astray = {m.file: (m.expected.outcome, m.state) for m in result.mails
+              if m.expected and m.state not in (m.expected.outcome, *m.expected.alternatives)}
+    assert not astray, f"mails routed wrongly (expected, got): {astray}"
+    held = [o for o in result.outcomes if o.state == ErrorCode.VENDOR_ON_HOLD.value]
+    assert held and all(o.expected.outcome == ErrorCode.VENDOR_ON_HOLD.value  # type: ignore
+                        for o in held)
     assert (tmp_path / "run" / "ap-report.xlsx").exists()
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     posted = sum(o.state == POSTED for o in result.outcomes)

@@ -126,9 +126,16 @@ _ORDER = "priority DESC, created_at, id"
 
 def queue_page(store: Store, f: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
     where, params = _where(store, f)
-    shown = ", ".join([f"{field_sql(store.dialect, field)} AS {alias}" for alias, field in (
-        ("vendor", "vendor_name"), ("invoice_number", "invoice_number"), ("total", "total"),
-        ("currency", "currency"))] + [
+    d = store.dialect
+    # A mail (the triage step's items) has no extracted fields: its matched vendor or its
+    # sender, and its subject, fill those columns.
+    fallback = {"vendor": [json_sql(d, "triage", "entities", "vendor", "name"),
+                           json_sql(d, "sender")],
+                "invoice_number": [json_sql(d, "subject")]}
+    shown = ", ".join([
+        f"{_first_of([field_sql(d, field), *fallback.get(alias, [])])} AS {alias}"
+        for alias, field in (("vendor", "vendor_name"), ("invoice_number", "invoice_number"),
+                             ("total", "total"), ("currency", "currency"))] + [
         f"{json_sql(store.dialect, 'findings')} AS findings",
         f"{json_sql(store.dialect, 'pending_approval', 'by')} AS first_approval_by"])
     with store.db.transaction() as cur:
@@ -146,6 +153,10 @@ def queue_page(store: Store, f: QueueFilter, page_size: int = PAGE_SIZE) -> Queu
         rows=[_row(r) for r in rows],
         total=total, page=f.page, pages=max(1, -(-total // page_size)),
         counts_by_code={(r["code"] or "(none)"): int(r["n"]) for r in by_code})
+
+
+def _first_of(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else f"COALESCE({', '.join(values)})"
 
 
 def _row(r: dict[str, Any]) -> QueueRow:

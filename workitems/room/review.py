@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from tasks import mail_review
 from tasks.approval_policy import OVERRIDABLE, second_approval_reason
 from tasks.payloads import HEADER_FIELDS, Approval, InvoicePayload, Review
 from workitems import Conflict, Item, ItemState, Store
@@ -238,3 +239,71 @@ def retry(store: Store, user: User, item_id: int, version: int) -> None:
     repo.audit(store, user.username, "retry", item_id=item_id,
                before={"state": item.state.value, "code": item.exception_code},
                after={"state": ItemState.PENDING.value})
+
+
+# -- mails: re-routing and the call-back of a bank-details change ---------------------------
+
+
+def _mail(item: Item) -> Any:
+    mail = mail_review.mail_of(item.payload)
+    if mail is None:
+        raise ActionRefused(f"Item {item.id} is not a mail.")
+    return mail
+
+
+def _refuse_decision(action: Any) -> Any:
+    try:
+        return action()
+    except mail_review.DecisionRefused as exc:
+        raise ActionRefused(exc.message) from exc
+
+
+def reroute(store: Store, user: User, item_id: int, version: int, intent: str) -> None:
+    """Send the mail back to its step to be routed as ``intent``; the choice is kept as a
+    labelled example."""
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    mail = _mail(item)
+    changed = _refuse_decision(lambda: mail_review.rerouted(mail, intent, user.username))
+    _refuse_conflicts(lambda: store.approve(item_id, user.username,
+                                            payload=changed.model_dump(mode="json"),
+                                            expected_version=version))
+    mail_review.save_example(store, mail, intent, user.username)
+    repo.audit(store, user.username, "route", item_id=item_id,
+               before={"state": item.state.value, "code": item.exception_code,
+                       "intent": mail.triage.intent, "confidence": mail.triage.confidence},
+               after={"state": ItemState.PENDING.value, "intent": intent})
+
+
+def verify_callback(store: Store, user: User, item_id: int, version: int, *, outcome: str,
+                    phone: str, spoke_to: str, note: str,
+                    rules: ApprovalRules | None = None) -> list[int]:
+    """Record a call-back on a bank-details change (approver role): the vendor's hold is
+    lifted, the item is closed, and the vendor's invoices that waited go back to the bot.
+    Returns the ids of those invoices."""
+    rules = rules or ApprovalRules()
+    item = store.get_item(item_id)
+    check_editable(store, item, user, version)
+    if not user.has_role(rules.approver_role):
+        raise ActionRefused(f"Verifying a bank-details change needs the {rules.approver_role} "
+                            "role; nothing was changed.")
+    mail = _mail(item)
+    checked = _refuse_decision(lambda: mail_review.called_back(
+        mail, outcome=outcome, phone=phone, spoke_to=spoke_to, note=note, by=user.username))
+    call = checked.callback
+    reason = f"call-back to {call.spoke_to} on {call.phone}: {call.outcome}; {call.note}"
+    _refuse_conflicts(lambda: store.save_payload(item_id, checked.model_dump(mode="json"),
+                                                 user.username, expected_version=version))
+    _refuse_conflicts(lambda: store.mark_done(item_id, user.username, reason=reason,
+                                              expected_version=version + 1))
+    waiting = mail_review.lift_hold(store, checked, user.username)
+    for waiting_id in waiting:
+        store.retry(waiting_id, user.username)
+    repo.audit(store, user.username, "verify_callback", item_id=item_id,
+               before={"state": item.state.value, "code": item.exception_code,
+                       "hold": mail.hold},
+               after={"state": ItemState.DONE.value, "outcome": call.outcome,
+                      "phone": call.phone, "spoke_to": call.spoke_to, "note": call.note,
+                      "verified_at": call.at.isoformat(timespec="seconds"),
+                      "released_items": waiting})
+    return waiting

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from skills.errors import ErrorCode
+from tasks import mail_review
 from tasks.approval_policy import OVERRIDABLE, main_action
 from tasks.payloads import HEADER_FIELDS, REQUIRED_FIELDS, InvoicePayload
 from workitems import Item, ItemState, Store
@@ -235,12 +236,37 @@ def item_codes(item: Item, invoice: InvoicePayload | None) -> list[str]:
     return list(dict.fromkeys(c for c in [item.exception_code, *found] if c))
 
 
+ROUTE_KEYS = "1234567890"  # one key per intent, in mail_review.INTENTS order
+
+
+def mail_context(item: Item) -> dict[str, Any] | None:
+    """What the page shows of a mail item: the mail as sent, what the model said, the
+    facts it found, the bot's findings and suggested reply, and the re-routing keys."""
+    mail = mail_review.mail_of(item.payload)
+    if mail is None:
+        return None
+    entities = mail.triage.entities
+    amounts = [f"{a['value']} {a['currency']}" for a in entities.get("amounts") or []]
+    vendor = entities.get("vendor")
+    facts = {"vendor": f"{vendor['name']} ({vendor['vendor_id']}, by {vendor['matched_by']})"
+             if vendor else "", "vendor's IBAN on file": (vendor or {}).get("master_iban") or "",
+             "new IBAN in the mail": entities.get("new_iban") or "",
+             "invoice numbers": ", ".join(entities.get("invoice_numbers") or []),
+             "amounts": ", ".join(amounts), "dates": ", ".join(entities.get("dates") or []),
+             "IBANs": ", ".join(entities.get("ibans") or []),
+             "IBANs with wrong check digits": ", ".join(entities.get("invalid_ibans") or [])}
+    return {"mail": mail, "facts": {k: v for k, v in facts.items() if v},
+            "routes": list(zip(ROUTE_KEYS, mail_review.INTENTS, strict=True)),
+            "bank_change": mail.wanted_route() == "bank_change" or bool(mail.hold)}
+
+
 def validation_context(store: Store, item: Item, user: User, *,
                        typed: dict[str, str] | None = None,
                        errors: dict[str, str] | None = None) -> dict[str, Any]:
     invoice = invoice_of(item)
     codes = item_codes(item, invoice)
     return {
+        "mail_view": mail_context(item),
         "codes": codes,
         "main_action": main_action(set(codes)),
         "overridable": {c: OVERRIDABLE[c] for c in codes if c in OVERRIDABLE},

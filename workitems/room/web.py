@@ -280,6 +280,40 @@ def mark_done(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Res
         then_next=True)
 
 
+@router.post("/items/{item_id}/route")
+def route(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
+    intent = str(form.get("intent") or "")
+    return _act(request, user, item_id, lambda: review.reroute(
+        _store(request), user, item_id, _version(form), intent),
+        f"Sent back to be routed as {intent}; your choice is kept as a labelled example.",
+        then_next=True)
+
+
+@router.post("/items/{item_id}/verify")
+def verify(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
+    settings = _room(request).settings
+    rules = review.ApprovalRules(approver_role=settings.approver_role)
+    released: list[int] = []
+
+    def action() -> None:
+        released.extend(review.verify_callback(
+            _store(request), user, item_id, _version(form),
+            outcome=str(form.get("outcome") or ""), phone=str(form.get("phone") or ""),
+            spoke_to=str(form.get("spoke_to") or ""), note=str(form.get("note") or ""),
+            rules=rules))
+
+    def done() -> str:
+        sent = (f"; {len(released)} waiting invoice(s) of the vendor went back to the bot "
+                f"(items {', '.join(map(str, released))})") if released else ""
+        return f"Call-back recorded in the audit log{sent}."
+
+    try:
+        action()
+    except review.ActionRefused as exc:
+        return _validation(request, user, item_id, 409, error=exc.message)
+    return _next_or_queue(request, item_id, done())
+
+
 @router.get("/items/{item_id}/pages/{number}.png")
 def page_image(request: Request, item_id: ItemId, number: PageNumber, user: Clerk) -> Response:
     store = _store(request)

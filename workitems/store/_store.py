@@ -683,6 +683,14 @@ class Store:
                                f"ORDER BY {order} LIMIT :limit OFFSET :offset", params)
         return [self._item(r) for r in rows]
 
+    def item_with_reference(self, process: str, step: str, reference: str) -> int | None:
+        """The id of the step's item with this unique reference, or None."""
+        with self.db.transaction(write=False) as cur:
+            rows = cur.execute("SELECT id FROM items WHERE process = :p AND step = :s AND "
+                               "reference = :r AND draft = 0",
+                               {"p": process, "s": step, "r": reference})
+        return int(rows[0]["id"]) if rows else None
+
     def counts(self, process: str | None = None) -> dict[tuple[str, str], dict[str, int]]:
         """Items per (process, step) and state."""
         where, params = ("WHERE draft = 0 AND process = :p", {"p": process}) if process else (

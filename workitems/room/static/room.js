@@ -143,6 +143,10 @@
         var next = toCheck[(toCheck.indexOf(lastField) + 1) % Math.max(1, toCheck.length)] ||
                    document.querySelector(".fields input:not([type=hidden])");
         if (next && !next.disabled) { e.preventDefault(); next.focus(); next.select(); }
+      } else if (document.querySelector('[data-route-key="' + e.key + '"]')) {
+        // A mail: one key re-routes it (1-9, 0: the intents in the order shown).
+        var target = document.querySelector('[data-route-key="' + e.key + '"]');
+        if (!target.disabled) { e.preventDefault(); target.click(); }
       } else if (view && (e.key === "+" || e.key === "=")) { view.zoomIn(); }
       else if (view && e.key === "-") { view.zoomOut(); }
       else if (view && e.key === "0") { view.fit(); }
