@@ -36,6 +36,7 @@ from devdata.erp.chaos import Chaos
 from devdata.erp.server import ErpServer
 from devdata.master import load_master
 from devdata.portal.server import PortalServer
+from tasks.sources.folder import SETTLE_SECONDS
 from workitems import ItemState, open_store
 from workitems.config import ENV_FILE, write_env_file
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT, load_config
@@ -95,6 +96,7 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     later = workdir / "later"  # mails delivered at the next poll
     mails = (write_mails(inbox, expected, load_master(), later)
              if plan.mails and plan.problems else [])
+    _settled(inbox)
     db_url = db_url or f"sqlite:///{workdir / 'workitems.db'}"
     truth = write_truth(expected, workdir / "truth.json")
     with ErpServer(workdir / "erp.db", chaos=chaos) as erp, PortalServer(portal) as web:
@@ -114,6 +116,16 @@ def run_pipeline(workdir: Path, plan: InboxPlan | None = None, *, consumer_slots
     outcomes = collect_outcomes(db_url, expected)
     return PipelineResult(expected, outcomes, postings, seconds, db_url, workdir,
                           collect_mails(db_url, mails, outcomes))
+
+
+def _settled(inbox: Path) -> None:
+    """Date the inbox's files back past the folder source's settling time: the demo wrote
+    them whole, and on a fast machine the producer would otherwise leave the newest for
+    its next poll, as it does with a file a scanner is still writing."""
+    past = time.time() - 2 * SETTLE_SECONDS
+    for path in inbox.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
 
 
 def write_truth(expected: list[Expected], path: Path) -> Path:
