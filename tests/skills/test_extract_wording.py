@@ -80,3 +80,14 @@ def test_net_equal_to_total_makes_the_tax_zero_for_a_person_to_confirm() -> None
     tax = fields["tax_amount"]
     assert (tax.value, tax.method) == ("0.00", "inferred")
     assert tax.confidence < extract(_doc(rows)).threshold_of("tax_amount")
+
+
+def test_a_date_something_runs_from_or_a_period_ends_on_is_not_the_invoice_date() -> None:
+    assert _field_of("À partir du") == {"other_date"}
+    assert _field_of("Vanaf") == {"other_date"}
+    rows = [("Facture n° 562044387 du 02 Juillet 2015", 50, 100),
+            ("Abonnement du 1er au 31 Juillet 2015", 50, 300),
+            ("Prélèvement à partir du : 05 Juillet 2015", 50, 500)]
+    dates = {c.value for c in build_candidates(_doc(rows)) if c.field == "invoice_date"}
+    assert "2015-07-31" not in dates  # the period's end is no date of ours
+    assert extract(_doc(rows)).fields["invoice_date"].value == "2015-07-02"
