@@ -298,6 +298,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "booking id", "reservation no", "mitgliedsnummer", "personalnummer",
         "kostenstelle", "cost centre", "cost center", "referenz", "reference",
         "auftrags nr", "vertrags nr", "bearbeiter", "swift bic", "order ref", "packing slip no",
+        "bic swift", "bic code", "swift code", "bic swift code", "code bic", "codigo bic",
         "packing slip", "tax ref", "agreement no", "your ref", "our ref", "n de dossier",
         "commande interne", "n bl", "code fournisseur", "n siret", "n de contrat", "contrat",
         "n de police", "v ref", "n ref", "nuestro pedido", "n cliente", "no cliente",

@@ -91,3 +91,20 @@ def test_a_date_something_runs_from_or_a_period_ends_on_is_not_the_invoice_date(
     dates = {c.value for c in build_candidates(_doc(rows)) if c.field == "invoice_date"}
     assert "2015-07-31" not in dates  # the period's end is no date of ours
     assert extract(_doc(rows)).fields["invoice_date"].value == "2015-07-02"
+
+
+def test_a_bare_reference_is_suggested_as_the_number_when_nothing_names_it() -> None:
+    rows = [("Northwind Supplies Ltd", 50, 40), ("Station Road 113 · Leeds LS1 4AP", 50, 54),
+            ("Invoice", 260, 190), ("Reference:", 58, 225), ("FA089477", 115, 225),
+            ("Tax point:", 62, 237), ("16 Jan 2022", 115, 237),
+            ("Total due", 330, 400), ("£1,200.00", 480, 400)]
+    number = extract(_doc(rows)).fields["invoice_number"]
+    assert (number.value, number.method) == ("FA089477", "inferred")
+    # With a label of its own, the invoice's number is the model's to read.
+    labelled = [*rows, ("Invoice no: 2024-0815", 330, 120)]
+    assert extract(_doc(labelled)).fields["invoice_number"].value == "2024-0815"
+
+
+def test_a_bank_code_label_is_no_number_of_ours() -> None:
+    for label in ("BIC/SWIFT", "BIC-Code", "Swift code", "Code BIC"):
+        assert _field_of(label) == {"other_id"}, label
