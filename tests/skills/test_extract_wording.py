@@ -108,3 +108,15 @@ def test_a_bare_reference_is_suggested_as_the_number_when_nothing_names_it() -> 
 def test_a_bank_code_label_is_no_number_of_ours() -> None:
     for label in ("BIC/SWIFT", "BIC-Code", "Swift code", "Code BIC"):
         assert _field_of(label) == {"other_id"}, label
+
+
+def test_with_several_rates_the_rate_is_the_largest_bases_and_the_tax_their_sum() -> None:
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
+            ("Rechnungsdatum: 15.03.2024", 50, 134),
+            ("Nettobetrag", 245, 560), ("1.293,52", 480, 560),
+            ("USt. 21 % von 101,65 ..........", 245, 578), ("21,35", 480, 578),
+            ("USt. 6 % von 1.191,87 ..........", 245, 594), ("71,51", 480, 594),
+            ("Gesamtbetrag", 245, 612), ("1.386,38", 480, 612)]
+    fields = extract(_doc(rows)).fields
+    assert fields["tax_rate"].value == "6.00"
+    assert fields["total"].value == "1386.38"
