@@ -196,7 +196,10 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
     for m in _DATE.finditer(repair_digits(text)):  # same length: positions hold
         value = normalize_date(m.group(0), dayfirst)
         if value and free(m.start(), m.end()):
-            add("date", value, m.start(), m.end())
+            if _RANGE_END.search(text[:m.start()]):
+                taken.append((m.start(), m.end()))  # a period's end: no field of ours
+            else:
+                add("date", value, m.start(), m.end())
     for m in _PERCENT.finditer(text):
         rate = parse_amount(m.group(1))
         if rate is not None and free(m.start(), m.end()):
@@ -224,6 +227,12 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
         if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()):
             add("id", token, m.start(), m.end())
     return spans
+
+
+# The word closing a period ("du 1er au 31 Juillet 2015", "vom 01.07. bis 31.07.2024",
+# "from 1 to 31 July"), after a day or date: the date it leads to ends the period.
+_RANGE_END = re.compile(r"\d\S*\s+(?:au|bis|to|till|until|al|hasta|tot|t/m)\s*$",
+                        re.IGNORECASE)
 
 
 # A minus printed before an amount, with a currency sign between ("-12,00", "− € 12,00",

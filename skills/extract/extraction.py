@@ -262,6 +262,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
         _share_out(ranked, choice, first, second)
     _add_up(ranked, choice)
     _after_cash_rounding(ranked.get("total", []), choice)
+    _several_rates(ranked, choice)
     slip = bool(candidates) and _is_slip(candidates[0])
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
     decisions = {}
@@ -363,6 +364,72 @@ def _after_cash_rounding(options: list[tuple[float, Candidate]], choice: dict[st
                 0 < abs(Decimal(cand.value) - before) < Decimal("0.05"):
             choice["total"] = index
             return
+
+
+@dataclass(frozen=True)
+class _RateRow:
+    """One VAT rate's row of a breakdown: "USt. 6 % von 1.191,87 ....... 71,51"."""
+
+    rate: Decimal
+    basis: Decimal
+    tax: Decimal
+    rate_index: int  # its rate's candidate among the tax_rate options
+
+
+def _rate_rows(ranked: dict[str, list[tuple[float, Candidate]]]) -> list[_RateRow]:
+    """Each distinct (rate, basis, tax) printed on one row: a printed rate with two amounts
+    beside it, one the rate of the other."""
+    amounts = [c for _, c in ranked.get("tax_amount", [])]
+    rows: dict[tuple[Decimal, Decimal, Decimal], _RateRow] = {}
+    for index, (_, rate_cand) in enumerate(ranked.get("tax_rate", [])):
+        if rate_cand.features.get("derived"):
+            continue
+        rate = Decimal(rate_cand.value)
+        beside = {abs(Decimal(c.value)) for c in amounts if _same_row(c, rate_cand)}
+        for basis in beside:
+            for tax in beside:
+                if 0 < tax < basis and abs(basis * rate / 100 - tax) <= Decimal("0.011"):
+                    rows.setdefault((rate, basis, tax), _RateRow(rate, basis, tax, index))
+    return list(rows.values())
+
+
+def _same_row(a: Candidate, b: Candidate) -> bool:
+    middle = (b.box[1] + b.box[3]) / 2
+    return a.page == b.page and a.box[1] <= middle <= a.box[3]
+
+
+def _several_rates(ranked: dict[str, list[tuple[float, Candidate]]],
+                   choice: dict[str, int]) -> None:
+    """With several VAT rates printed row by row, the document's rate is that of the
+    largest basis (as e-invoices name their main rate), and its tax is the rows' sum.
+
+    A breakdown prints each rate once, with the largest basis of that rate (line items
+    may print a rate, a line's net and its VAT too): each rate's largest row is taken, and
+    they are believed when their bases and taxes make the total chosen, or when no rate
+    is printed on more than one row."""
+    rows = _rate_rows(ranked)
+    largest: dict[Decimal, _RateRow] = {}
+    for row in rows:
+        if row.rate not in largest or row.basis > largest[row.rate].basis:
+            largest[row.rate] = row
+    if len(largest) < 2:
+        return
+    tax = sum(r.tax for r in largest.values())
+    basis = sum(r.basis for r in largest.values())
+    totals = ranked.get("total", [])
+    closes = choice.get("total", 0) < len(totals) and balanced(
+        basis, tax, abs(Decimal(totals[choice["total"]][1].value)))
+    if not closes and len(largest) < len(rows):
+        return
+    choice["tax_rate"] = max(largest.values(), key=lambda r: (r.basis, r.rate)).rate_index
+    if not closes:
+        return
+    for name, value in (("tax_amount", tax), ("net_amount", basis)):
+        options = ranked.get(name, [])
+        found = next((i for i, (_, c) in enumerate(options) if abs(Decimal(c.value)) == value),
+                     None)
+        if found is not None:
+            choice[name] = found
 
 
 def _add_closing_values(ranked: dict[str, list[tuple[float, Candidate]]],

@@ -246,6 +246,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "bestelldatum", "leistungszeitraum", "date de livraison", "date de commande",
         "fecha de pedido", "fecha de entrega", "leverdatum", "orderdatum", "check in",
         "check out", "printed on", "print date",
+        # A date something runs from ("Prélèvement à partir du", "with effect from"): the
+        # "du" / "vom" / "del" of a title line's date is part of it, not the invoice date.
+        "a partir du", "a partir de", "a compter du", "a compter de", "a partir del",
+        "desde el", "ab dem", "vanaf", "starting from", "effective from", "with effect from",
         "liefer und leistungsdatum", "leistungsdatum", "lieferzeitraum", "abrechnungszeitraum",
         "date de prestation", "periode de facturation", "data di consegna", "data ordine",
         "data consegna", "auftragsdatum", "bestelldatum", "order date", "delivery period",
@@ -294,6 +298,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "booking id", "reservation no", "mitgliedsnummer", "personalnummer",
         "kostenstelle", "cost centre", "cost center", "referenz", "reference",
         "auftrags nr", "vertrags nr", "bearbeiter", "swift bic", "order ref", "packing slip no",
+        "bic swift", "bic code", "swift code", "bic swift code", "code bic", "codigo bic",
         "packing slip", "tax ref", "agreement no", "your ref", "our ref", "n de dossier",
         "commande interne", "n bl", "code fournisseur", "n siret", "n de contrat", "contrat",
         "n de police", "v ref", "n ref", "nuestro pedido", "n cliente", "no cliente",

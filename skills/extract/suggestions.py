@@ -6,6 +6,9 @@ person confirms it.
 
 - the currency: the home currency of the country of the seller's IBAN or VAT id;
 - the seller's VAT id: the one printed in the seller's block, right under its name;
+- the invoice number: what a bare "Reference:" leads to, when no label on the page
+  names the invoice's number and the model found nothing credible (UK invoices print
+  "Invoice" over "Reference", "Tax point", "Due by"). It replaces the model's guess;
 - the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
   30 Tagen", "Betaaltermijn 20 dagen", "30 days net");
 - a tax of zero when the net and the total read are the same amount, printed in two
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skills.extract.checks import amount_of
+from skills.extract.labels import find_labels
 from skills.normalize import home_currency
 from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
 from skills.schema import Box, Document
@@ -60,6 +64,9 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
 
     if not slip and (zero := _zero_tax(fields)) is not None:
         put("tax_amount", zero)
+    if fields["invoice_number"].confidence < _NOTHING_CREDIBLE and (
+            found := _reference_number(doc)) is not None:
+        put("invoice_number", found)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
     fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))
     fill("currency", lambda: _home_currency(fields))
@@ -120,6 +127,39 @@ def _vat_below(page: int, x: float, y: float, vats: list[Candidate]) -> Suggesti
     if rivals and abs(rivals[0].box[0] - x) - abs(nearest.box[0] - x) < _CLEAR_MARGIN:
         return None
     return Suggestion(nearest.value, nearest.page, nearest.box, nearest.raw, nearest)
+
+
+# Below this the model's invoice number is a guess among look-alikes ("LS1" of a postcode).
+_NOTHING_CREDIBLE = 0.05
+# "Reference" alone, in the extractor's languages (squashed, as labels are compared).
+_REFERENCE = frozenset({"reference", "referenz", "referentie", "referencia", "riferimento",
+                        "ref"})
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.\-]{2,28}[A-Za-z0-9]$")
+
+
+def _reference_number(doc: Document) -> Suggestion | None:
+    """The value a bare "Reference:" label leads to on the first page, when no label on
+    that page names the invoice's number."""
+    if not doc.pages:
+        return None
+    page = doc.pages[0]
+    labels = find_labels(page.lines)
+    if any(lab.field == "invoice_number" and not lab.generic for lab in labels):
+        return None
+    for lab in labels:
+        if lab.phrase not in _REFERENCE or lab.word_start != 0:
+            continue
+        line = page.lines[lab.line_index]
+        words = [w for w in line.words[lab.word_end:] if w.text.strip(":#.")]
+        if not words:  # the value in the next cell of the row
+            middle = (line.box[1] + line.box[3]) / 2
+            row = [ln for ln in page.lines if ln is not line and ln.box[0] >= lab.box[2]
+                   and abs((ln.box[1] + ln.box[3]) / 2 - middle) < (line.box[3] - line.box[1]) / 2]
+            words = list(min(row, key=lambda ln: ln.box[0]).words) if row else []
+        value = words[0].text.strip(":#.,") if words else ""
+        if _NUMBER.match(value) and any(c.isdigit() for c in value):
+            return Suggestion(value, page.number, words[0].box, line.text)
+    return None
 
 
 # A payment term in days in any of the extractor's languages: "30 Tagen", "20 dagen",

@@ -80,3 +80,43 @@ def test_net_equal_to_total_makes_the_tax_zero_for_a_person_to_confirm() -> None
     tax = fields["tax_amount"]
     assert (tax.value, tax.method) == ("0.00", "inferred")
     assert tax.confidence < extract(_doc(rows)).threshold_of("tax_amount")
+
+
+def test_a_date_something_runs_from_or_a_period_ends_on_is_not_the_invoice_date() -> None:
+    assert _field_of("À partir du") == {"other_date"}
+    assert _field_of("Vanaf") == {"other_date"}
+    rows = [("Facture n° 562044387 du 02 Juillet 2015", 50, 100),
+            ("Abonnement du 1er au 31 Juillet 2015", 50, 300),
+            ("Prélèvement à partir du : 05 Juillet 2015", 50, 500)]
+    dates = {c.value for c in build_candidates(_doc(rows)) if c.field == "invoice_date"}
+    assert "2015-07-31" not in dates  # the period's end is no date of ours
+    assert extract(_doc(rows)).fields["invoice_date"].value == "2015-07-02"
+
+
+def test_a_bare_reference_is_suggested_as_the_number_when_nothing_names_it() -> None:
+    rows = [("Northwind Supplies Ltd", 50, 40), ("Station Road 113 · Leeds LS1 4AP", 50, 54),
+            ("Invoice", 260, 190), ("Reference:", 58, 225), ("FA089477", 115, 225),
+            ("Tax point:", 62, 237), ("16 Jan 2022", 115, 237),
+            ("Total due", 330, 400), ("£1,200.00", 480, 400)]
+    number = extract(_doc(rows)).fields["invoice_number"]
+    assert (number.value, number.method) == ("FA089477", "inferred")
+    # With a label of its own, the invoice's number is the model's to read.
+    labelled = [*rows, ("Invoice no: 2024-0815", 330, 120)]
+    assert extract(_doc(labelled)).fields["invoice_number"].value == "2024-0815"
+
+
+def test_a_bank_code_label_is_no_number_of_ours() -> None:
+    for label in ("BIC/SWIFT", "BIC-Code", "Swift code", "Code BIC"):
+        assert _field_of(label) == {"other_id"}, label
+
+
+def test_with_several_rates_the_rate_is_the_largest_bases_and_the_tax_their_sum() -> None:
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
+            ("Rechnungsdatum: 15.03.2024", 50, 134),
+            ("Nettobetrag", 245, 560), ("1.293,52", 480, 560),
+            ("USt. 21 % von 101,65 ..........", 245, 578), ("21,35", 480, 578),
+            ("USt. 6 % von 1.191,87 ..........", 245, 594), ("71,51", 480, 594),
+            ("Gesamtbetrag", 245, 612), ("1.386,38", 480, 612)]
+    fields = extract(_doc(rows)).fields
+    assert fields["tax_rate"].value == "6.00"
+    assert fields["total"].value == "1386.38"
