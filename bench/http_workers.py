@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,9 +32,9 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from workitems import Step, open_store
+from bench.queue import PROCESS, STEP, fill, timed_workers
+from workitems import open_store
 
-PROCESS, STEP = "bench", "q"
 DEFAULT_PG = os.environ.get("WORKITEMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,35 +85,6 @@ def _http_worker(room_url: str, token: str, start: mp.Event,  # type: ignore[typ
         room.close()
 
 
-def _fill(url: str, items: int) -> None:
-    with open_store(url) as store:
-        store.register_process(PROCESS, [Step(process=PROCESS, name=STEP)])
-        with store.db.transaction() as cur:
-            for start in range(0, items, 1000):
-                rows = ", ".join(
-                    f"('{PROCESS}', '{STEP}', 'PENDING', 0, '{{\"n\": {n}}}', {{now}}, {{now}}, "
-                    "{now})" for n in range(start, min(items, start + 1000)))
-                cur.execute("INSERT INTO items (process, step, state, draft, payload, "
-                            f"available_at, created_at, updated_at) VALUES {rows}")
-
-
-def _timed(target: Callable[..., None], args: tuple, workers: int, items: int) -> float:
-    ctx = mp.get_context("spawn")
-    start, counts = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, start, counts)) for _ in range(workers)]
-    for p in procs:
-        p.start()
-    time.sleep(1.5 + 0.3 * workers)  # let every worker import and connect before the clock starts
-    began = time.perf_counter()
-    start.set()
-    total = sum(counts.get(timeout=900) for _ in procs)
-    seconds = time.perf_counter() - began
-    for p in procs:
-        p.join()
-    assert total == items, f"{total} of {items} items processed"
-    return items / seconds
-
-
 @contextmanager
 def _control_room(db_url: str) -> Iterator[tuple[str, str]]:
     """`workitems room serve` on the database, and a runner token for the bench step."""
@@ -145,11 +116,11 @@ def _control_room(db_url: str) -> Iterator[tuple[str, str]]:
 
 
 def run_once(db_url: str, path: str, workers: int, items: int) -> float:
-    _fill(db_url, items)
+    fill(db_url, items)
     if path == "direct":
-        return _timed(_direct_worker, (db_url,), workers, items)
+        return timed_workers(_direct_worker, (db_url,), workers, items)
     with _control_room(db_url) as (url, token):
-        return _timed(_http_worker, (url, token), workers, items)
+        return timed_workers(_http_worker, (url, token), workers, items)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -62,7 +63,8 @@ def _store_worker(url: str, start: mp.Event, counts: mp.Queue) -> None:  # type:
     counts.put(done)
 
 
-def _fill(url: str, items: int) -> None:
+def fill(url: str, items: int) -> None:
+    """``items`` pending items of the bench's process, inserted in bulk."""
     with open_store(url) as store:
         store.register_process(PROCESS, [Step(process=PROCESS, name=STEP)])
         with store.db.transaction() as cur:
@@ -75,16 +77,23 @@ def _fill(url: str, items: int) -> None:
 
 
 def run_store(url: str, workers: int, items: int) -> float:
-    _fill(url, items)
+    fill(url, items)
+    return timed_workers(_store_worker, (url,), workers, items, timeout=600)
+
+
+def timed_workers(target: Callable[..., None], args: tuple, workers: int, items: int,
+                  timeout: float = 900) -> float:
+    """Items per second of ``workers`` processes running ``target(*args, start, counts)``,
+    timed from when all of them are ready; each puts how many items it did in ``counts``."""
     ctx = mp.get_context("spawn")
     start, counts = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_store_worker, args=(url, start, counts)) for _ in range(workers)]
+    procs = [ctx.Process(target=target, args=(*args, start, counts)) for _ in range(workers)]
     for p in procs:
         p.start()
     time.sleep(1.5 + 0.3 * workers)  # let every worker import and connect before the clock starts
     began = time.perf_counter()
     start.set()
-    total = sum(counts.get(timeout=600) for _ in procs)
+    total = sum(counts.get(timeout=timeout) for _ in procs)
     seconds = time.perf_counter() - began
     for p in procs:
         p.join()
