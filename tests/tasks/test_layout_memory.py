@@ -71,16 +71,22 @@ class _Item:
         return path
 
 
+def _approved(name: str, data: bytes, fields: dict) -> _Item:
+    """An item a clerk approved with ``fields``."""
+    item = _Item(name, data)
+    item.payload = InvoicePayload(
+        reference="x", source=Source(kind="folder", name="inbox"),
+        document=DocumentRef(filename=name, sha256="x"),
+        review=Review(action="approve", fields=fields, by="clerk",
+                      at=datetime.now(UTC))).model_dump(mode="json")
+    return item
+
+
 def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
     data, truth = _invoice(0)
     with open_store(f"sqlite:///{tmp_path / 'workitems.db'}") as store:
         memory = StoreLayouts(store)
-        item = _Item("invoice.pdf", data)
-        item.payload = InvoicePayload(
-            reference="x", source=Source(kind="folder", name="inbox"),
-            document=DocumentRef(filename="invoice.pdf", sha256="x"),
-            review=Review(action="approve", fields=truth, by="clerk",
-                          at=datetime.now(UTC))).model_dump(mode="json")
+        item = _approved("invoice.pdf", data, truth)
         job = InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)  # type: ignore[arg-type]
         fields, _, by_person = job._fields()
         assert by_person and fields == truth
@@ -103,12 +109,7 @@ def test_values_as_the_control_room_keeps_them_teach_every_field(tmp_path: Path)
     assert not errors and approved["tax_rate"] != truth["tax_rate"]  # "22" against "22.00"
     with open_store(f"sqlite:///{tmp_path / 'workitems.db'}") as store:
         memory = StoreLayouts(store)
-        item = _Item("invoice.pdf", data)
-        item.payload = InvoicePayload(
-            reference="x", source=Source(kind="folder", name="inbox"),
-            document=DocumentRef(filename="invoice.pdf", sha256="x"),
-            review=Review(action="approve", fields=approved, by="clerk",
-                          at=datetime.now(UTC))).model_dump(mode="json")
+        item = _approved("invoice.pdf", data, approved)
         InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
         (layout,) = memory.all()
         assert layout.fields["tax_rate"].places
