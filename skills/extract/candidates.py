@@ -778,13 +778,15 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
 
 # What may follow a company's legal form or trade word: a branch in brackets, a store
 # number, punctuation ("ACME Trading (Branch) #12.").
-_AFTER_SUFFIX = re.compile(r"(?:\s*(?:\([^()]*\)|#?\d[\d-]*|[.,:;|·*-]))+\s*$")
+_AFTER_SUFFIX = re.compile(r"\s*(?:\([^()]*\)|#?\d[\d-]*|[.,:;|·*-])\s*$")
 
 
 def _ends_in_suffix(text: str) -> float:
     """1.0 when the words end with a legal form or trade word ("... Sdn Bhd", "... Trading"),
     not when one is inside ("To GST (Goods & Services Tax)" is no company)."""
-    core = _AFTER_SUFFIX.sub("", text)
+    core = text
+    while (piece := _AFTER_SUFFIX.search(core)) is not None and piece.start() < len(core):
+        core = core[:piece.start()]  # one piece at a time: one pattern for all backtracks
     ends = [m.end() for m in _SUFFIXES.finditer(core)]
     return float(bool(ends) and ends[-1] >= len(core.rstrip(" .")))
 
