@@ -37,7 +37,7 @@ from devdata.erp.server import ErpServer
 from devdata.master import load_master
 from devdata.portal.server import PortalServer
 from tasks.sources.folder import SETTLE_SECONDS
-from workitems import ItemState, open_store
+from workitems import Item, ItemState, open_store
 from workitems.config import ENV_FILE, write_env_file
 from workitems.processes import DEFAULT_CONFIG, REPO_ROOT, load_config
 
@@ -181,15 +181,19 @@ def collect_outcomes(db_url: str, expected: list[Expected]) -> list[Outcome]:
         for item in store.list_items(process=PROCESS, step="consumer", limit=100_000):
             name = (item.payload.get("document") or {}).get("filename", "")
             posting = item.payload.get("posting") or {}
-            if item.state is ItemState.DONE:
-                state = POSTED
-            elif item.state is ItemState.FAILED:
-                state = item.exception_code or "FAILED"
-            else:
-                state = item.state.value
+            state = _state_of(item, POSTED)
             outcomes.append(Outcome(name, by_sha.get(item.reference or ""), state, item.id,
                                     posting.get("document_number")))
     return sorted(outcomes, key=lambda o: o.file)
+
+
+def _state_of(item: Item, done: str) -> str:
+    """An item's outcome as the summary names it: ``done``, its exception code, or its state."""
+    if item.state is ItemState.DONE:
+        return done
+    if item.state is ItemState.FAILED:
+        return item.exception_code or "FAILED"
+    return item.state.value
 
 
 def collect_mails(db_url: str, expected: list[ExpectedMail],
@@ -211,12 +215,7 @@ def collect_mails(db_url: str, expected: list[ExpectedMail],
             if payload.get("kind") != "mail":
                 continue  # an invoice passing through
             triage = payload.get("triage") or {}
-            if item.state is ItemState.DONE:
-                state = ROUTED
-            elif item.state is ItemState.FAILED:
-                state = item.exception_code or "FAILED"
-            else:
-                state = item.state.value
+            state = _state_of(item, ROUTED)
             documents = sent.pop(item.reference or "", []) or [
                 f"{a['file']}: waits in the mail" for a in payload.get("attachments") or []
                 if a.get("file")]
