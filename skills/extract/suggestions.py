@@ -12,7 +12,8 @@ person confirms it.
 - the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
   30 Tagen", "Betaaltermijn 20 dagen", "30 days net");
 - a tax of zero when the net and the total read are the same amount, printed in two
-  places (reverse charge, intra-EU supply: "Btw 0 %" often prints no tax amount at all).
+  places or beside a rate of 0 % (reverse charge, intra-EU supply: "Btw 0 %" often
+  prints no tax amount at all).
   This one replaces a tax the model read, which cannot be right beside them. Not on a
   till slip: a slip that prints a subtotal equal to its total prints no tax at all.
 """
@@ -73,12 +74,16 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
 
 
 def _zero_tax(fields: dict[str, Field]) -> Suggestion | None:
-    """Net and total read as one amount from two printed places, and a tax other than
-    zero: only a zero tax adds up."""
+    """Net and total read as one amount from two printed places, or a rate of 0 % read,
+    and a tax other than zero: only a zero tax adds up."""
     net_field, total_field = fields["net_amount"], fields["total"]
     net, total = amount_of(net_field), amount_of(total_field)
     if net is None or net == 0 or net != total or amount_of(fields["tax_amount"]) == 0:
         return None
+    rate = fields["tax_rate"]
+    if amount_of(rate) == 0 and rate.method != "inferred":  # "USt. 0 %", "TVA 0%"
+        return Suggestion("-0.00" if net < 0 else "0.00", rate.page, rate.box,
+                          f"tax_rate {rate.value}")
     if (net_field.page, net_field.box) == (total_field.page, total_field.box):
         return None  # one printed amount taken for both
     zero = "-0.00" if net < 0 else "0.00"

@@ -120,3 +120,15 @@ def test_with_several_rates_the_rate_is_the_largest_bases_and_the_tax_their_sum(
     fields = extract(_doc(rows)).fields
     assert fields["tax_rate"].value == "6.00"
     assert fields["total"].value == "1386.38"
+
+
+def test_a_rate_of_zero_makes_the_tax_zero_for_a_person_to_confirm() -> None:
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
+            ("Rechnungsdatum: 15.03.2024", 50, 134), ("Gesamtbetrag", 245, 560),
+            ("1.234,00 EUR", 480, 560), ("USt. 0 %", 245, 578),
+            ("Reverse Charge: Die Umsatzsteuer schuldet der Leistungsempfänger.", 50, 600)]
+    fields = extract(_doc(rows)).fields  # one amount printed, read as net and total
+    assert fields["net_amount"].value == fields["total"].value == "1234.00"
+    assert fields["tax_rate"].value == "0.00"
+    tax = fields["tax_amount"]
+    assert (tax.value, tax.method) == ("0.00", "inferred")
