@@ -611,7 +611,7 @@ def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None
         amounts = [s for s in ctx.spans if s.kind == "amount"]
         adjustments = set()
         for lab in rounding:  # the adjustment printed right of its label, with its sign
-            row = " ".join(ln.text for ln in ctx.page.lines if _beside(ln.box, lab.box))
+            row = " ".join(ln.text for ln in ctx.page.lines if beside(ln.box, lab.box))
             row += " " + ctx.page.lines[lab.line_index].text
             for m in _ADJUSTMENT.finditer(row):
                 value = _adjustment(m.group(0))
@@ -634,13 +634,13 @@ _ADJUSTMENT = re.compile(r"(?<![\d.,])[-+]?\s?0[.,]?0\d(?![\d.,])")
 
 def _adjustment(printed: str) -> Decimal:
     """A cash rounding adjustment as printed ("-0.01", "+0,02", or "-001" read without
-    its point): at most 4 cents."""
+    its point), in currency units; the caller keeps those under 5 cents."""
     digits = re.sub(r"[^\d]", "", printed)
     value = Decimal(digits) / 100
     return -value if printed.lstrip().startswith("-") else value
 
 
-def _beside(box: Box, label: Box) -> bool:
+def beside(box: Box, label: Box) -> bool:
     """``box`` is on the label's row, right of it."""
     mid = (box[1] + box[3]) / 2
     return label[1] - 2 <= mid <= label[3] + 2 and box[0] >= label[2] - 1
@@ -786,7 +786,9 @@ def _ends_in_suffix(text: str) -> float:
     not when one is inside ("To GST (Goods & Services Tax)" is no company)."""
     core = text
     while (piece := _AFTER_SUFFIX.search(core)) is not None and piece.start() < len(core):
-        core = core[:piece.start()]  # one piece at a time: one pattern for all backtracks
+        # One trailing piece at a time: a pattern repeating the pieces backtracks for
+        # seconds on a row of numbers.
+        core = core[:piece.start()]
     ends = [m.end() for m in _SUFFIXES.finditer(core)]
     return float(bool(ends) and ends[-1] >= len(core.rstrip(" .")))
 
@@ -904,13 +906,15 @@ def _is_prose(text: str) -> bool:
     return len(words) >= 6 and 2 * sum(w[0].islower() for w in words) > len(words)
 
 
-_COMPANY_NO = re.compile(r"[(（]\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*[)）]")
+_COMPANY_NO = re.compile(r"\(\s*\d[\d ]{4,10}\s?-?\s?[A-Z]\s*\)")
+# OCR reads brackets as full-width ones ("（126926-H)"); same length, so positions hold.
+_FULL_WIDTH = str.maketrans("（）", "()")
 
 
 def _without_company_no(line: Line) -> Line:
     """The name before a company number printed after it on its line ("AEON CO. (M) BHD
     (126926-H)"): the number would make the line look like anything but a name."""
-    found = _COMPANY_NO.search(line.text)
+    found = _COMPANY_NO.search(line.text.translate(_FULL_WIDTH))
     if found is None or found.start() == 0:
         return line
     offsets = _word_offsets(line)
@@ -923,18 +927,16 @@ _CONTINUES = re.compile(r"(?:&|\+|\band|\bund|\bet|\by|\ben)\s*$", re.IGNORECASE
 
 
 def _opens_with_closing_bracket(text: str) -> bool:
-    closing = min((i for i in (text.find(")"), text.find("）")) if i >= 0), default=-1)
-    opening = min((i for i in (text.find("("), text.find("（")) if i >= 0), default=len(text))
-    return 0 <= closing < opening
+    text = text.translate(_FULL_WIDTH)
+    return 0 <= text.find(")") < (text.find("(") if "(" in text else len(text))
 
 
 def _continued(page: Page, line: Line) -> Line:
     """A name's line joined with the line under it when it ends with "&" or "and" or
     leaves a bracket open ("ENTERPRISE (SETIA" over "ALAM) SDN BHD"): the next line,
     centred or aligned under it, within a line's height, holds the rest."""
-    text = line.text
-    opened = text.count("(") + text.count("（") - text.count(")") - text.count("）")
-    if not _CONTINUES.search(text) and opened <= 0:
+    text = line.text.translate(_FULL_WIDTH)
+    if not _CONTINUES.search(text) and text.count("(") <= text.count(")"):
         return line
     height = line.box[3] - line.box[1]
     under = [other for other in page.lines

@@ -171,8 +171,7 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
             layout_seconds = time.perf_counter() - layout_start - check_seconds[0]
         else:
             checks(fields, decisions)
-        slip = bool(candidates) and _is_slip(candidates[0])
-        suggest_missing(fields, candidates, doc, slip=slip)
+        suggest_missing(fields, candidates, doc, slip=_is_slip(candidates))
     return Extraction(
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
@@ -263,7 +262,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _add_up(ranked, choice)
     _after_cash_rounding(ranked.get("total", []), choice)
     _several_rates(ranked, choice)
-    slip = bool(candidates) and _is_slip(candidates[0])
+    slip = _is_slip(candidates)
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
     decisions = {}
     for name in FIELDS:
@@ -285,9 +284,9 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     return decisions
 
 
-def _is_slip(candidate: Candidate) -> bool:
-    """The document is a till slip, as the candidates' document features say."""
-    return is_slip(candidate.features)
+def _is_slip(candidates: list[Candidate]) -> bool:
+    """The document is a till slip, as its candidates' document features say."""
+    return bool(candidates) and is_slip(candidates[0].features)
 
 
 # How much a rival value's score takes off the chosen one's: two likely values for one

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from skills.extract.candidates import Candidate, beside
 from skills.extract.checks import amount_of
 from skills.extract.labels import find_labels
 from skills.normalize import home_currency
@@ -33,7 +34,6 @@ from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
 from skills.schema import Box, Document
 
 if TYPE_CHECKING:  # extraction imports this module
-    from skills.extract.candidates import Candidate
     from skills.extract.extraction import Field
 
 # Under every auto-accept threshold, so a person always confirms a suggestion.
@@ -157,9 +157,7 @@ def _reference_number(doc: Document) -> Suggestion | None:
         line = page.lines[lab.line_index]
         words = [w for w in line.words[lab.word_end:] if w.text.strip(":#.")]
         if not words:  # the value in the next cell of the row
-            middle = (line.box[1] + line.box[3]) / 2
-            row = [ln for ln in page.lines if ln is not line and ln.box[0] >= lab.box[2]
-                   and abs((ln.box[1] + ln.box[3]) / 2 - middle) < (line.box[3] - line.box[1]) / 2]
+            row = [ln for ln in page.lines if ln is not line and beside(ln.box, lab.box)]
             words = list(min(row, key=lambda ln: ln.box[0]).words) if row else []
         value = words[0].text.strip(":#.,") if words else ""
         if _NUMBER.match(value) and any(c.isdigit() for c in value):
