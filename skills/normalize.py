@@ -20,6 +20,10 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from stdnum import iban as stdnum_iban
+from stdnum import numdb
+from stdnum.exceptions import ValidationError
+
 # Month names in English, German, French, Spanish, Dutch and Italian (full and short forms).
 MONTHS: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -300,21 +304,58 @@ def home_currency(identifier: str | None) -> str | None:
 
 # ------------------------------------------------------------------- IBANs and VAT ids
 
-_IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FI": 18,
-    "FR": 27, "GB": 22, "IE": 22, "IT": 27, "LU": 20, "NL": 18, "NO": 15, "PL": 28,
-    "PT": 25, "SE": 24,
-}
-
-
 def iban_checksum_ok(iban: str) -> bool:
-    if len(iban) < 15 or not iban[:2].isalpha() or not iban[2:4].isdigit():
+    """The checksum, the country's length and the structure of its account number
+    (python-stdnum's IBAN registry): a string that passes mod 97 by chance rarely also
+    has its country's shape."""
+    try:
+        stdnum_iban.validate(iban, check_country=False)
+    except ValidationError:
         return False
-    if _IBAN_LENGTHS.get(iban[:2], len(iban)) != len(iban):
-        return False
-    rearranged = iban[4:] + iban[:4]
-    digits = "".join(str(int(c, 36)) for c in rearranged)
-    return int(digits) % 97 == 1
+    return True
+
+
+# What OCR reads for a letter where the country's account number holds a digit, and the
+# other way round (the Italian CIN "L" read as "1", a zero read as "O").
+_AS_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6",
+             "B": "8"}
+_AS_LETTER = {"0": "OQD", "1": "IL", "2": "Z", "5": "S", "6": "G", "8": "B"}
+_STRUCTURE = re.compile(r"(\d+)!([nac])")
+
+
+def _bban_classes(iban: str) -> str | None:
+    """One class per character of the country's account number ("n" digit, "a" letter,
+    "c" either), or None for a country without IBANs."""
+    info = numdb.get("iban").info(iban)[0][1]
+    if "bban" not in info:
+        return None
+    return "".join(kind * int(n) for n, kind in _STRUCTURE.findall(info["bban"]))
+
+
+def repair_iban(compact: str) -> str | None:
+    """An IBAN OCR misread only where its country's structure says which kind of
+    character belongs (a digit read as a letter, or a letter as a digit), put right when
+    exactly one reading passes the checksum; None otherwise. Characters that may be
+    either are never guessed."""
+    compact = compact.upper()
+    classes = _bban_classes(compact) if len(compact) > 4 else None
+    if classes is None or len(classes) != len(compact) - 4:
+        return None
+    options: list[str] = [compact[:4]]
+    for ch, kind in zip(compact[4:], classes, strict=True):
+        if kind == "n" and not ch.isdigit():
+            choices = _AS_DIGIT.get(ch, "")
+        elif kind == "a" and not ch.isalpha():
+            choices = _AS_LETTER.get(ch, "")
+        else:
+            choices = ch
+        if not choices:
+            return None
+        options = [o + c for o in options for c in choices]
+        if len(options) > 64:
+            return None
+    valid = [o for o in options if o != compact and iban_checksum_ok(o)]
+    return valid[0] if len(valid) == 1 else None
 
 
 def normalize_iban(text: str) -> str | None:

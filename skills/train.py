@@ -115,10 +115,12 @@ def _schema_tag() -> str:
 
 
 def _reader_tag() -> str:
-    """Which OCR recogniser reads scans: a cache made with another one is not reused."""
+    """Which OCR recogniser reads scans, and among which characters it decodes: a cache
+    made otherwise is not reused."""
+    from skills.ocr import alphabet  # noqa: PLC0415
     from skills.ocr.models import recognizer_name  # noqa: PLC0415
 
-    return recognizer_name()
+    return f"{recognizer_name()}-{alphabet.NAME}"
 
 
 def read_cached(path: Path, cache_dir: Path = CACHE_DIR) -> Document:

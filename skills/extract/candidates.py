@@ -32,6 +32,7 @@ from skills.normalize import (
     normalize_vat,
     parse_amount,
     repair_digits,
+    repair_iban,
     slash_date_order,
 )
 from skills.party_roles import OurCompanies, role_features
@@ -139,7 +140,7 @@ _CURRENCY_TOKEN = re.compile(
 )
 _SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|ltd|limited|plc|llp|llc|inc|corp|corporation|co|company|sa|sas|sarl|"
-    r"s\.?l\.?u?|s\.?a\.?|bv|b\.?v\.?|nv|n\.?v\.?|v\.?o\.?f|ab|oy|as|srl|spa|sdn|bhd|berhad|s/b|"
+    r"s\.?l\.?u?|s\.?a\.?|s\.?r\.?l\.?s?|bv|b\.?v\.?|nv|n\.?v\.?|v\.?o\.?f|ab|oy|as|srl|spa|sdn|bhd|berhad|s/b|"
     r"pte|pvt|pty|enterprise|trading|services|store|restaurant|mart|shop)\b\.?",
     re.IGNORECASE,
 )
@@ -266,9 +267,11 @@ def _printed_length(printed: str, compact: str) -> int:
 
 
 def _longest_valid_iban(printed: str) -> str | None:
+    """The longest start of ``printed`` that is an IBAN, as printed or as OCR misread it
+    (skills.normalize.repair_iban)."""
     compact = printed.replace(" ", "")
     for end in range(len(compact), 14, -1):
-        valid = normalize_iban(compact[:end])
+        valid = normalize_iban(compact[:end]) or repair_iban(compact[:end])
         if valid:
             return valid
     return None
@@ -300,11 +303,12 @@ def _wrapped_ibans(page: Page, found: list[_Span]) -> list[_Span]:
 
 def _line_below(page: Page, line: Line) -> Line | None:
     """The line right under ``line`` in its column: left edges within a few points, the
-    gap under one line height."""
+    gap under one line height (OCR's boxes of close lines may overlap a little)."""
     height = line.box[3] - line.box[1]
     under = [other for other in page.lines
              if abs(other.box[0] - line.box[0]) < 0.6 * height
-             and 0 <= other.box[1] - line.box[3] < height]
+             and -0.3 * height <= other.box[1] - line.box[3] < height
+             and other.box[1] > line.box[1]]
     return min(under, key=lambda o: o.box[1], default=None)
 
 
@@ -749,7 +753,7 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
         norm = normalize_text(text)
         feats = {
             "name_height": min((line.box[3] - line.box[1]) / median, 3) / 3,
-            "name_rank": min(rank, 30) / 30, "name_suffix": _ends_in_suffix(text),
+            "name_rank": min(rank, 30) / 30, "name_suffix": _ends_in_suffix(tidy(text)),
             "name_upper": sum(c.isupper() for c in text) / max(letters, 1),
             "name_words": min(len(words), 10) / 10,
             "name_buyer": _below_label(line, buyer),
@@ -772,7 +776,7 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             spans.append(_Span("name", tidy(seg), head.text, head.box, index,
                                head.confidence, {
                 **feats, "name_words": min(len(seg.split()), 10) / 10,
-                "name_suffix": _ends_in_suffix(seg), "name_segment": 1.0}))
+                "name_suffix": _ends_in_suffix(tidy(seg)), "name_segment": 1.0}))
     return _without_buyer(spans, page, buyer, labels)
 
 
@@ -951,8 +955,26 @@ def _continued(page: Page, line: Line) -> Line:
 _AMPERSAND_AS_8 = re.compile(r"(?<=[A-Z]{2}) 8 (?=[A-Z]{2})")
 
 
+# A legal form's letters OCR reads as digits ("S.r.1", "v.0.F.") or "l" as "I" ("S.r.I").
+_LEGAL_FORM_TAIL = re.compile(r"(?<=\s)[A-Za-z0-9]{1,4}(?:\.[A-Za-z0-9]{1,4}){0,3}\.?$")
+_LOWER_LOOKALIKES = str.maketrans("10I", "lol")
+_UPPER_LOOKALIKES = str.maketrans("10", "IO")
+
+
+def _legal_form_read_right(text: str) -> str:
+    """``text`` with its last word put right when only read as a legal form with OCR's
+    look-alikes swapped ("Rossi S.r.1" -> "Rossi S.r.l"); otherwise unchanged."""
+    m = _LEGAL_FORM_TAIL.search(text)
+    if m is None or not any(c in "10I" for c in m.group(0)) or _SUFFIXES.fullmatch(m.group(0)):
+        return text
+    word = m.group(0)
+    lower = sum(c.islower() for c in word) >= sum(c.isupper() for c in word.replace("I", ""))
+    fixed = word.translate(_LOWER_LOOKALIKES if lower else _UPPER_LOOKALIKES)
+    return text[:m.start()] + fixed if _SUFFIXES.fullmatch(fixed) else text
+
+
 def _tidy_ocr_name(text: str) -> str:
-    return _AMPERSAND_AS_8.sub(" & ", normalize_name(text))
+    return _legal_form_read_right(_AMPERSAND_AS_8.sub(" & ", normalize_name(text)))
 
 
 def _same_band(box: Box, others: list[Box], page: Page) -> float:

@@ -142,7 +142,7 @@ def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> d
             continue
     rate = amount_of(fields.get("tax_rate"))
     if amounts_close(net, tax, total, lines):
-        if rate is None or net is None or tax is None or _matches_rate(net, tax, rate):
+        if rate is None or net is None or tax is None or matches_rate(net, tax, rate):
             return {}
         reason = f"the tax is not {rate.normalize()} % of the net, the rate printed"
         return dict.fromkeys(AMOUNTS, reason)
@@ -153,7 +153,7 @@ def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> d
     return dict.fromkeys(AMOUNTS, reason)
 
 
-def _matches_rate(net: Decimal, tax: Decimal, rate: Decimal) -> bool:
+def matches_rate(net: Decimal, tax: Decimal, rate: Decimal) -> bool:
     """tax = net × rate, to the cent per line rounded (half a percent of the tax)."""
     return abs(net * rate / 100 - tax) <= max(Decimal("0.02"), abs(tax) * Decimal("0.005"))
 

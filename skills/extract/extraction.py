@@ -28,7 +28,7 @@ from pydantic import Field as PydanticField
 
 from skills.doctype import DocumentType, document_type
 from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates, is_slip
-from skills.extract.checks import apply_checks, balanced, label_familiarity
+from skills.extract.checks import apply_checks, balanced, label_familiarity, matches_rate
 from skills.extract.learned import with_learned
 from skills.extract.lines import TableRow, find_line_items
 from skills.extract.model import FieldScorer, default_scorer, threshold_for
@@ -280,8 +280,31 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
             if name in _OPTIONAL_ON_SLIPS:
                 score = min(score, _SLIP_ABSENT_SCORE)
             decisions[name] = Decision(field=name, value=None, score=score, kind="none")
+    _rate_that_closes(decisions, ranked.get("tax_rate", []))
     _arithmetic(decisions)
     return decisions
+
+
+# A printed rate below _PRESENT still counts when the net and tax read give exactly it:
+# OCR's doubt about a "%" sign weighs less than arithmetic that closes.
+_RATE_FLOOR = 0.2
+
+
+def _rate_that_closes(decisions: dict[str, Decision],
+                      options: list[tuple[float, Candidate]]) -> None:
+    """A rate reported absent, while one of its likelier candidates is the chosen tax
+    over the chosen net: that candidate is the rate after all."""
+    net, tax = _amount(decisions, "net_amount"), _amount(decisions, "tax_amount")
+    rate = decisions.get("tax_rate")
+    if rate is None or rate.kind != "none" or not net or tax is None:
+        return
+    for p, cand in options:
+        if p < _RATE_FLOOR:
+            return
+        value = _decimal(cand.value)
+        if value is not None and matches_rate(net, tax, value):
+            decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
+            return
 
 
 def _is_slip(candidates: list[Candidate]) -> bool:
@@ -469,7 +492,10 @@ def _likeliest(options: list[tuple[float, Candidate]], k: int) -> list[tuple[int
 
 
 def _amount(decisions: dict[str, Decision], name: str) -> Decimal | None:
-    value = decisions[name].value
+    return _decimal(decisions[name].value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
     try:
         return Decimal(value) if value is not None else None
     except InvalidOperation:
@@ -487,7 +513,7 @@ def _arithmetic(decisions: dict[str, Decision]) -> None:
         for n in ("net_amount", "tax_amount", "total"):
             checks[n].append(holds)
     if net is not None and tax is not None and rate is not None:
-        holds = abs(net * rate / 100 - tax) <= Decimal("0.02")
+        holds = matches_rate(net, tax, rate)
         checks["tax_rate"].append(holds)
         checks["tax_amount"].append(holds)
     for name, results in checks.items():

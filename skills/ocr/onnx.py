@@ -20,7 +20,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from skills.ocr import models, orient
+from skills.ocr import alphabet, models, orient
 from skills.ocr.base import OcrEngine, OcrPage
 from skills.ocr.detect import TextBox, detect
 from skills.ocr.recognize import recognize
@@ -46,6 +46,7 @@ class OnnxOcrEngine(OcrEngine):
         self.rec = models.session(self.recognizer.rec, fold=self.recognizer.fold)
         self.cls = models.session(self.files.cls)
         self.characters = models.character_list(self.rec, self.recognizer.dictionary)
+        self.allowed = alphabet.allowed_classes(self.characters)
         self.det_max_side = det_max_side
 
     @property
@@ -53,7 +54,7 @@ class OnnxOcrEngine(OcrEngine):
         return (
             f"skills.ocr.onnx (PP-OCRv4 det, PP-OCR mobile v2 cls, {self.recognizer.model}; "
             f"{self.files.describe(('det', 'cls'))}; {self.recognizer.describe()}; "
-            f"onnxruntime {version('onnxruntime')})"
+            f"{alphabet.NAME} alphabet; onnxruntime {version('onnxruntime')})"
         )
 
     def read(self, image: np.ndarray) -> list[Line]:
@@ -92,7 +93,8 @@ class OnnxOcrEngine(OcrEngine):
         """Recognise every box; place its words in the page frame turned back by ``angle``."""
         if not boxes:
             return []
-        read = recognize(self.rec, image, boxes, self.characters, self.recognizer.space_rules)
+        read = recognize(self.rec, image, boxes, self.characters, self.recognizer.space_rules,
+                         self.allowed)
         height, width = image.shape[:2]
         cos, sin = math.cos(angle), math.sin(angle)
         lines = []

@@ -70,8 +70,10 @@ def recognize(
     boxes: list[TextBox],
     characters: list[str],
     space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
+    allowed: np.ndarray | None = None,
 ) -> list[RecLine]:
     """Words with positions for every box's line in ``image``, in the order given.
+    ``allowed``: the classes decoding may choose (skills.ocr.alphabet); all by default.
 
     Lines are cut out one batch at a time: a page of a thousand long lines would need
     hundreds of MB for all its crops at once."""
@@ -85,8 +87,7 @@ def recognize(
             tensor[row, :, :, : piece.shape[1]] = piece.transpose(2, 0, 1) / 127.5 - 1.0
         probs = session.run(None, {session.get_inputs()[0].name: tensor})[0]
         frame_width = padded_width / probs.shape[1]
-        best = probs.argmax(axis=2)
-        best_prob = probs.max(axis=2)
+        best, best_prob = _best_classes(probs, allowed)
         space_prob = probs[:, :, len(characters) - 1]
         for row, index in enumerate(batch):
             chars = _ctc_chars(best[row], best_prob[row], frame_width, characters)
@@ -119,6 +120,15 @@ class _Char:
     frame: int  # the CTC frame where the character fired
     x: float  # that frame's centre, in crop pixels
     prob: float
+
+
+def _best_classes(probs: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The likeliest class per frame among ``allowed``, and its probability."""
+    if allowed is None:
+        return probs.argmax(axis=2), probs.max(axis=2)
+    kept = probs[:, :, allowed]
+    choice = kept.argmax(axis=2)
+    return allowed[choice], np.take_along_axis(kept, choice[..., None], axis=2)[..., 0]
 
 
 def _ctc_chars(

@@ -55,6 +55,15 @@ def test_ocr_reads_a_names_ampersand_as_8() -> None:
     assert _tidy_ocr_name("PIER 8") == "PIER 8"
 
 
+def test_a_legal_form_ocr_misread_is_put_right_and_nothing_else() -> None:
+    assert _tidy_ocr_name("Rossi Verpackung S.r.1") == "Rossi Verpackung S.r.l"
+    assert _tidy_ocr_name("Ferrari Gebäudeservice S.r.I") == "Ferrari Gebäudeservice S.r.l"
+    assert _tidy_ocr_name("Lumen Metaal S.r.1.s.") == "Lumen Metaal S.r.l.s."
+    assert _ends_in_suffix(_tidy_ocr_name("Zenit Tecnologie V.0.F"))
+    for kept in ("ACME 1.0", "Jansen 1", "Delta KG 10", "MR. D.I.Y. (M) SDN BHD"):
+        assert _tidy_ocr_name(kept) == kept
+
+
 def test_a_legal_form_counts_only_where_a_name_ends() -> None:
     assert _ends_in_suffix("MR D.I.Y. (M) SDN BHD") == 1.0
     assert _ends_in_suffix("ACME Store #123") == 1.0

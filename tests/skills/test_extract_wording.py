@@ -132,3 +132,36 @@ def test_a_rate_of_zero_makes_the_tax_zero_for_a_person_to_confirm() -> None:
     assert fields["tax_rate"].value == "0.00"
     tax = fields["tax_amount"]
     assert (tax.value, tax.method) == ("0.00", "inferred")
+
+
+def test_a_scanned_iban_is_joined_across_overlapping_boxes_and_its_misread_cin_put_right() -> None:
+    # OCR's boxes of close lines overlap (the second starts a point above the first's
+    # end); the Italian CIN, a letter, was read as "1".
+    rows = [("IBAN IT97 1960 7750 6300", 186, 778), ("0697 2887 216", 186, 786)]
+    ibans = {c.value for c in build_candidates(_doc(rows, ReadMethod.OCR))
+             if c.field == "vendor_iban"}
+    assert ibans == {"IT97L9607750630006972887216"}
+
+
+def test_a_rate_below_presence_counts_when_the_net_and_tax_give_it() -> None:
+    from skills.extract.extraction import Decision, _rate_that_closes
+
+    def decisions(net: str, tax: str) -> dict[str, Decision]:
+        return {"net_amount": Decision("net_amount", net, 0.9, "value"),
+                "tax_amount": Decision("tax_amount", tax, 0.9, "value"),
+                "tax_rate": Decision("tax_rate", None, 0.52, "none")}
+
+    cands = [c for c in build_candidates(_doc([("Impuestos 21,00 %", 245, 578),
+                                               ("Base 10,00 %", 245, 590)]))
+             if c.field == "tax_rate"]
+    by_value = {c.value: c for c in cands}
+    options = [(0.48, by_value["10.00"]), (0.45, by_value["21.00"])]
+    closed = decisions("9.42", "1.98")
+    _rate_that_closes(closed, options)
+    assert (closed["tax_rate"].value, closed["tax_rate"].kind) == ("21.00", "value")
+    nothing_closes = decisions("9.42", "3.00")
+    _rate_that_closes(nothing_closes, options)
+    assert nothing_closes["tax_rate"].value is None
+    too_unlikely = decisions("9.42", "1.98")
+    _rate_that_closes(too_unlikely, [(0.48, by_value["10.00"]), (0.1, by_value["21.00"])])
+    assert too_unlikely["tax_rate"].value is None

@@ -128,3 +128,33 @@ def test_ocr_spacing_around_punctuation_is_taken_out_of_names() -> None:
     assert normalize_name("MR D . I . Y . ( M ) SDN BHD") == "MR D.I.Y. (M) SDN BHD"
     assert normalize_name("Foo , Bar & Co .") == "Foo, Bar & Co."
     assert normalize_name("Dr. Oetker") == "Dr. Oetker"
+
+
+def _with_check_digits(country: str, bban: str) -> str:
+    """An IBAN-shaped string whose mod-97 checksum holds, whatever its length."""
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def test_an_iban_must_have_its_countrys_length_and_structure() -> None:
+    from skills.normalize import iban_checksum_ok
+
+    assert iban_checksum_ok(_with_check_digits("DE", "370400440532013000"))
+    # The checksum holds, but a German IBAN has 22 characters, an Italian one a letter first.
+    assert not iban_checksum_ok(_with_check_digits("DE", "3704004405320130"))
+    assert not iban_checksum_ok(_with_check_digits("IT", "96077506300069728872161"[:23]))
+    assert not iban_checksum_ok(_with_check_digits("PR", "173689251626925306"))  # no IBANs
+
+
+def test_an_iban_ocr_misread_is_put_right_only_where_its_structure_says() -> None:
+    from skills.normalize import repair_iban
+
+    # The Italian CIN is a letter: "L" read as "1", "S" as "5", "Q" as "0".
+    assert repair_iban("IT9719607750630006972887216") == "IT97L9607750630006972887216"
+    assert repair_iban("IT1159032569146249794750791") == "IT11S9032569146249794750791"
+    assert repair_iban("IT3106615008532481986581816") == "IT31Q6615008532481986581816"
+    # German account numbers are digits: an "O" is a zero.
+    assert repair_iban("DE89370400440532O13000") == "DE89370400440532013000"
+    # A digit misread as another digit is no structural slip: nothing to put right.
+    assert repair_iban("DE89370400440532013001") is None
+    assert repair_iban("XX89370400440532013000") is None

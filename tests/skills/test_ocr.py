@@ -295,3 +295,30 @@ def test_the_ppocrv6_recogniser_has_nothing_to_fold_and_its_dictionary_fits():
     probs = session.run(None, {"x": x})[0]
     assert probs.shape[-1] == len(characters)  # blank, 6,904 characters, space
     assert {"€", "£", "ä", "ö", "ü", "ß", "é", "è", "ç", "ñ"} <= set(characters)
+
+
+def test_decoding_keeps_to_the_characters_of_latin_scripts():
+    """PP-OCR's dictionary is mostly Chinese: on a noisy scan "19,00 %" came out as
+    "19,00 号". Decoding among Latin-script characters gives the model's best of those."""
+    import numpy as np
+
+    from skills.ocr import alphabet
+    from skills.ocr.recognize import _best_classes
+
+    characters = ["", "号", "%", "ä", "€", "水", "*", " "]
+    allowed = alphabet.allowed_classes(characters)
+    assert [characters[i] for i in allowed] == ["", "%", "ä", "€", "*", " "]
+    probs = np.array([[[0.0, 0.6, 0.3, 0.0, 0.0, 0.1, 0.0, 0.0],    # 号 over %
+                       [0.1, 0.0, 0.0, 0.0, 0.0, 0.5, 0.4, 0.0]]],  # 水 over *
+                     dtype=np.float32)
+    best, prob = _best_classes(probs, allowed)
+    assert [characters[i] for i in best[0]] == ["%", "*"]
+    assert prob[0].tolist() == pytest.approx([0.3, 0.4])
+    unmasked, _ = _best_classes(probs, None)
+    assert [characters[i] for i in unmasked[0]] == ["号", "水"]
+
+    engine = get_engine("onnx")
+    kept = {engine.characters[i] for i in engine.allowed}
+    assert {"%", "€", "£", "ä", "é", "ß", "°", "&", " "} <= kept
+    assert not kept & {"号", "水", "：", "（"}
+    assert "latin alphabet" in engine.version
