@@ -223,6 +223,8 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
         iso = token if token in CURRENCY_CODES else CURRENCY_SYMBOLS.get(token.casefold())
         if iso:
             add("currency", iso, m.start(), m.end())
+    for m in _COMPANY_NO.finditer(text.translate(_FULL_WIDTH)):
+        taken.append((m.start(), m.end()))  # the seller's registration: no number of ours
     for m in _ID.finditer(text):
         token = m.group(0)
         if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()):
@@ -654,10 +656,18 @@ _TILL_LABELS = ("cash", "change", "tendered", "cashtendered", "changedue", "cash
                 "roundingadj", "roundingadjustment", "counter", "table", "pax", "totalqty")
 
 
+# Till rolls are 57 to 80 mm wide; with a scanner's margin a slip stays under 92 mm
+# (260 pt), a width no invoice or letter page has.
+_TILL_PAPER = 260.0
+
+
 def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, float]:
-    """Whether the document looks like a till receipt: a tall narrow page, till words."""
+    """Whether the document looks like a till receipt: a tall page or one as narrow as
+    till paper, till words."""
     page = doc.pages[0] if doc.pages else None
     tall = 0.0 if page is None else min(max(page.height / max(page.width, 1) - 1.45, 0.0), 1.0)
+    if page is not None and page.width <= _TILL_PAPER:
+        tall = 1.0  # a short slip off an 80 mm roll is no taller than it is wide
     found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
     return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
 
@@ -673,9 +683,14 @@ _TITLE_QUALIFIERS = frozenset({"simplified", "official", "cash", "sales", "full"
 
 
 def _is_title_line(text: str) -> bool:
+    return _made_of(text, _TITLE_WORDS, _TITLE_QUALIFIERS)
+
+
+def _made_of(text: str, key: frozenset[str], qualifiers: frozenset[str]) -> bool:
+    """The text's words are at least one of ``key`` and otherwise only ``qualifiers``."""
     words = [w for w in re.split(r"[^a-z]+", normalize_text(text)) if w]
-    return bool(words) and any(w in _TITLE_WORDS for w in words) and all(
-        w in _TITLE_WORDS or w in _TITLE_QUALIFIERS for w in words)
+    return bool(words) and any(w in key for w in words) and all(
+        w in key or w in qualifiers for w in words)
 
 
 def _drop_names_under_title(ctx: PageContext) -> None:
@@ -740,6 +755,8 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             continue
         if is_label_only(text) or index in labelled or is_table_header(text):
             continue
+        if _is_copy_mark(text):
+            continue  # "DUPLICATE", "CUSTOMER COPY": which print this is, no name
         if _opens_with_closing_bracket(text):
             continue  # the second line of a name broken inside its brackets
         if _is_prose(line.text):
@@ -895,6 +912,16 @@ _TITLE_WORDS = frozenset({"invoice", "receipt", "bill", "rechnung", "quittung", 
                           "factura", "factuur", "fattura", "gutschrift", "tax"})
 
 
+# Which print of a document this is ("DUPLICATE", "Merchant copy", "Kopie").
+_COPY_MARKS = frozenset({"duplicate", "copy", "reprint", "original", "kopie", "duplikat",
+                         "zweitschrift", "copie", "duplicata", "copia", "duplicado"})
+_COPY_QUALIFIERS = frozenset({"customer", "merchant", "store", "client", "kunden", "cliente"})
+
+
+def _is_copy_mark(text: str) -> bool:
+    return _made_of(text, _COPY_MARKS, _COPY_QUALIFIERS)
+
+
 def _without_title(line: Line) -> Line:
     """The line without a trailing document title, when a name of two words or more is left."""
     words = list(line.words)
@@ -973,8 +1000,24 @@ def _legal_form_read_right(text: str) -> str:
     return text[:m.start()] + fixed if _SUFFIXES.fullmatch(fixed) else text
 
 
+# A word of letters OCR wrote with a zero or a one among them ("G0LDEN B00K", "0ak").
+_LETTERS_WITH_LOOKALIKES = re.compile(r"\b(?=[A-Za-z01]*[A-Za-z][A-Za-z01]*[A-Za-z])"
+                                      r"(?=[A-Za-z]*[01])[A-Za-z01]+\b")
+
+
+def _letters_read_right(text: str) -> str:
+    """Zeros and ones inside words of letters written as the letters they look like."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        upper = sum(c.isupper() for c in word) > sum(c.islower() for c in word)
+        fixed = word.translate(_UPPER_LOOKALIKES if upper else _LOWER_LOOKALIKES)
+        return "O" + fixed[1:] if word[0] == "0" else fixed  # "0ak" is "Oak"
+    return _LETTERS_WITH_LOOKALIKES.sub(fix, text)
+
+
 def _tidy_ocr_name(text: str) -> str:
-    return _legal_form_read_right(_AMPERSAND_AS_8.sub(" & ", normalize_name(text)))
+    tidy = _letters_read_right(_AMPERSAND_AS_8.sub(" & ", normalize_name(text)))
+    return _legal_form_read_right(tidy)
 
 
 def _same_band(box: Box, others: list[Box], page: Page) -> float:

@@ -60,8 +60,39 @@ def test_a_legal_form_ocr_misread_is_put_right_and_nothing_else() -> None:
     assert _tidy_ocr_name("Ferrari Gebäudeservice S.r.I") == "Ferrari Gebäudeservice S.r.l"
     assert _tidy_ocr_name("Lumen Metaal S.r.1.s.") == "Lumen Metaal S.r.l.s."
     assert _ends_in_suffix(_tidy_ocr_name("Zenit Tecnologie V.0.F"))
-    for kept in ("ACME 1.0", "Jansen 1", "Delta KG 10", "MR. D.I.Y. (M) SDN BHD"):
+    for kept in ("ACME 1.0", "Jansen 1", "Delta KG 10", "MR. D.I.Y. (M) SDN BHD", "7-Eleven"):
         assert _tidy_ocr_name(kept) == kept
+    # Zeros and ones inside words of letters are the letters they look like.
+    assert _tidy_ocr_name("PERMATA G0LDEN B00K STORE") == "PERMATA GOLDEN BOOK STORE"
+    assert _tidy_ocr_name("0ak Tree Bi11 Centre") == "Oak Tree Bill Centre"
+    assert _tidy_ocr_name("COVID19 Unit A1") == "COVID19 Unit A1"
+
+
+def _slip(rows: list[tuple[str, float, float]], width: float = 227.0,
+          height: float = 300.0) -> Document:
+    page = Page(1, width, height, ReadMethod.OCR, [_line(t, x, y) for t, x, y in rows])
+    return Document("slip.jpg", "0" * 64, "image/jpeg", [page])
+
+
+SHORT_SLIP = [("DUPLICATE", 60, 10), ("NORTHGATE DELI", 40, 22), ("(0209794-T)", 55, 34),
+              ("96 Main St", 55, 46), ("CHOCOLATE BAR 3.30", 10, 80),
+              ("TOTAL (RM) 107.15", 60, 120),
+              ("7036-343636 08 JAN 2014 4:22:09 PM", 8, 200)]
+
+
+def test_a_short_slip_as_narrow_as_till_paper_is_a_slip() -> None:
+    from skills.extract.candidates import is_slip
+
+    assert is_slip(build_candidates(_slip(SHORT_SLIP))[0].features)
+    assert not is_slip(build_candidates(_slip(SHORT_SLIP, 595.0, 842.0))[0].features)
+
+
+def test_a_copy_mark_is_no_name_and_a_company_number_no_invoice_number() -> None:
+    candidates = build_candidates(_slip(SHORT_SLIP))
+    names = {c.value for c in candidates if c.field == "vendor_name"}
+    assert "NORTHGATE DELI" in names and "DUPLICATE" not in names
+    numbers = {c.value for c in candidates if c.field == "invoice_number"}
+    assert not any("0209794" in n for n in numbers)
 
 
 def test_a_legal_form_counts_only_where_a_name_ends() -> None:
