@@ -10,7 +10,9 @@ person confirms it.
   names the invoice's number and the model found nothing credible (UK invoices print
   "Invoice" over "Reference", "Tax point", "Due by"). It replaces the model's guess;
 - the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
-  30 Tagen", "Betaaltermijn 20 dagen", "30 days net");
+  30 Tagen", "Betaaltermijn 20 dagen", "30 days net"), else the date the net amount is
+  due by in a sentence of terms ("2 % Skonto bis 10.09., netto bis 16. September 2022",
+  "Zahlbar bis 16.09.2022 ohne Abzug", "netto uiterlijk 18-04-2025");
 - a tax of zero when the net and the total read are the same amount, printed in two
   places or beside a rate of 0 % (reverse charge, intra-EU supply: "Btw 0 %" often
   prints no tax amount at all).
@@ -26,10 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skills.extract.candidates import Candidate, beside
+from skills.extract.candidates import Candidate, beside, document_dayfirst
 from skills.extract.checks import amount_of
 from skills.extract.labels import find_labels
-from skills.normalize import home_currency
+from skills.normalize import DATE_PATTERN, home_currency, normalize_date
 from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
 from skills.schema import Box, Document
 
@@ -69,7 +71,8 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
             found := _reference_number(doc)) is not None:
         put("invoice_number", found)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
-    fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc))
+    fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc)
+         or _net_date(fields["invoice_date"], doc))
     fill("currency", lambda: _home_currency(fields))
 
 
@@ -184,3 +187,32 @@ def _due_from_terms(issued: Field, doc: Document) -> Suggestion | None:
     days, page, line = max(terms, key=lambda t: t[0])
     due = dt.date.fromisoformat(issued.value) + dt.timedelta(days=days)
     return Suggestion(due.isoformat(), page, line.box, line.text)
+
+
+# The words that say a date is when the whole amount is due, without a cash discount.
+_NET_BEFORE = re.compile(r"\b(?:netto|net|neto|nett)\b\D{0,25}$", re.IGNORECASE)
+_NET_AFTER = re.compile(r"^\s*(?:netto|net|ohne\s+abzug|sans\s+escompte|senza\s+sconto|"
+                        r"sin\s+descuento|zonder\s+korting)\b", re.IGNORECASE)
+
+
+def _net_date(issued: Field, doc: Document) -> Suggestion | None:
+    """The latest date a sentence of terms gives for the net amount, within the longest
+    payment term after the invoice date."""
+    if issued.value is None:
+        return None
+    start = dt.date.fromisoformat(issued.value)
+    dayfirst = document_dayfirst(doc)
+    found: list[tuple[str, int, Box, str]] = []
+    for page in doc.pages:
+        for line in page.lines:
+            for m in DATE_PATTERN.finditer(line.text):
+                if not (_NET_BEFORE.search(line.text[:m.start()])
+                        or _NET_AFTER.match(line.text[m.end():])):
+                    continue
+                value = normalize_date(m.group(0), dayfirst)
+                if value and 0 <= (dt.date.fromisoformat(value) - start).days <= _LONGEST_TERM:
+                    found.append((value, page.number, line.box, line.text))
+    if not found:
+        return None
+    value, page_number, box, raw = max(found)
+    return Suggestion(value, page_number, box, raw)

@@ -165,3 +165,15 @@ def test_a_rate_below_presence_counts_when_the_net_and_tax_give_it() -> None:
     too_unlikely = decisions("9.42", "1.98")
     _rate_that_closes(too_unlikely, [(0.48, by_value["10.00"]), (0.1, by_value["21.00"])])
     assert too_unlikely["tax_rate"].value is None
+
+
+def test_the_date_the_net_is_due_by_in_a_sentence_of_terms_is_suggested_as_due_date() -> None:
+    rows = [(text, x, y) for text, x, y in INVOICE if not text.startswith(("Fällig", "14.04"))]
+    rows.append(("Bei Zahlung bis 25.03.2024 gewähren wir 2 % Skonto, netto bis 14. April "
+                 "2024.", 50, 420))
+    due = extract(_doc(rows)).fields["due_date"]
+    assert (due.value, due.method) == ("2024-04-14", "inferred")
+    rows[-1] = ("Zahlbar bis 14.04.2024 ohne Abzug.", 50, 420)
+    assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"
+    rows[-1] = ("Bei Zahlung bis 25.03.2024 gewähren wir 2 % Skonto.", 50, 420)
+    assert extract(_doc(rows)).fields["due_date"].value is None  # a discount's date only
