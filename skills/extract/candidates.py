@@ -120,8 +120,11 @@ _AMOUNT = re.compile(
     # A minus is allowed right before the digits when it is not a range's dash ("10-12.00").
     rf"(?:(?<![\w.,/-])|(?<=^[-−])|(?<=[\s:(=€$£][-−])|{_GLUED})"
     r"(?:\d{1,3}(?:(?:[.,] ?|['’\u00a0 ])\d{3})+|\d+)"
-    r"(?:[.,]| [.,]|[.,] )\d{2}(?![\d%])(?![.,/-]\d)"
+    r"(?:[.,]| ?[.,] ?)\d{2}(?![\d%])(?![.,/-]\d)"
 )
+# OCR may also break the digits before the decimals apart ("GBP 1281 19.29", "€1 15184,61"):
+# after a currency mark, the pieces joined are one more reading for the arithmetic to weigh.
+_BROKEN_AMOUNT = re.compile(r"(?:[€$£]|\b[A-Z]{3}\s)\s?(\d{1,4}) (\d{2,6}[.,]\d{2})(?![\d%])")
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
 _INT_AMOUNT = re.compile(
     r"(?:[€$£₹]|\bRs\.?|\bRM|\bINR|\bEUR|\bUSD|\bGBP|\bCHF)\s?(\d{1,6})(?![\d.,]?\d)"
@@ -211,6 +214,12 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
             amount = _signed(amount, _minus_beside(text, m.start(), m.end()), sign)
             add("amount", format_decimal(amount), m.start(), m.end(),
                 has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
+    for m in _BROKEN_AMOUNT.finditer(text):
+        joined = parse_amount(m.group(1) + m.group(2))
+        if joined is not None and not _is_grouped(m.group(1), m.group(2)):
+            joined = _signed(joined, _minus_beside(text, m.start(), m.end()), sign)
+            add("amount", format_decimal(joined), m.start(1), m.end(2),
+                has_currency_mark=1.0, decimals=1.0)
     for m in _INT_AMOUNT.finditer(text):
         group = 1 if m.group(1) else 2
         amount = parse_amount(m.group(group))
@@ -242,6 +251,11 @@ _RANGE_END = re.compile(r"\d\S*\s+(?:au|bis|to|till|until|al|hasta|tot|t/m)\s*$"
 # "-EUR 12.00"), or after it, as accounting systems print credits ("119,00-").
 _MINUS_BEFORE = re.compile(r"(?:^|[\s(:=])[-−–]\s?(?:[€$£]|[A-Z]{3})?\s?$")
 _MINUS_AFTER = re.compile(r"^[-−](?![\d\w])")
+
+
+def _is_grouped(head: str, rest: str) -> bool:
+    """"1 234,56": thousands set apart by a space, already read as one amount."""
+    return len(rest.split(",")[0].split(".")[0]) == 3
 
 
 def _signed(amount: Decimal, minus: bool, sign: int) -> Decimal:

@@ -177,3 +177,16 @@ def test_the_date_the_net_is_due_by_in_a_sentence_of_terms_is_suggested_as_due_d
     assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"
     rows[-1] = ("Bei Zahlung bis 25.03.2024 gewähren wir 2 % Skonto.", 50, 420)
     assert extract(_doc(rows)).fields["due_date"].value is None  # a discount's date only
+
+
+def test_an_amount_ocr_broke_apart_is_also_read_whole() -> None:
+    from skills.extract.candidates import _spans_on_line
+
+    def amounts(text: str) -> set[str]:
+        return {s.value for s in _spans_on_line(_line(text, 0, 0), 0, True) if s.kind == "amount"}
+
+    assert amounts("GBP 1281 19.29") == {"19.29", "128119.29"}  # both, for the sums to weigh
+    assert amounts("€1 15184,61") == {"15184.61", "115184.61"}
+    assert amounts("€252617 , 51") == {"252617.51"}
+    assert amounts("EUR 1 234,56") == {"1234.56"}  # thousands set apart: one amount already
+    assert amounts("3 x 165,51") == {"165.51"}  # a quantity is no broken amount
