@@ -496,14 +496,22 @@ def find_labels(lines: list[Line], fuzzy: bool = False) -> list[Label]:
     return list(labels)
 
 
+_LOOKALIKE_LETTERS = str.maketrans("01", "ol")
+
+
 def _find_labels(lines: list[Line], fuzzy: bool) -> list[Label]:
     labels = []
     for li, line in enumerate(lines):
         chars = _squashed_chars(line)
         flat = "".join(c for c, _, _ in chars)
+        # OCR writes a label's "o" or "l" as a zero or a one ("Bi11 #", "Tota1"): the same
+        # length, so positions hold.
+        letters = flat.translate(_LOOKALIKE_LETTERS) if fuzzy else flat
         pos = 0
         while pos < len(flat):
             found = _match_at(flat, pos, chars, line)
+            if found is None and letters != flat:
+                found = _match_at(letters, pos, chars, line)
             if found is None and fuzzy:
                 found = _fuzzy_match_at(flat, pos, chars, line)
             if found is None:

@@ -9,6 +9,8 @@ person confirms it.
 - the invoice number: what a bare "Reference:" leads to, when no label on the page
   names the invoice's number and the model found nothing credible (UK invoices print
   "Invoice" over "Reference", "Tax point", "Due by"). It replaces the model's guess;
+- a till slip's number: the number a till prints first on the line of the slip's date
+  and time ("CB43368 06.06.2014 12:05:31 PM"), when nothing credible was read;
 - the due date: the invoice date plus the payment term in days ("zahlbar innerhalb
   30 Tagen", "Betaaltermijn 20 dagen", "30 days net"), else the date the net amount is
   due by in a sentence of terms ("2 % Skonto bis 10.09., netto bis 16. September 2022",
@@ -67,13 +69,23 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
 
     if not slip and (zero := _zero_tax(fields)) is not None:
         put("tax_amount", zero)
-    if fields["invoice_number"].confidence < _NOTHING_CREDIBLE and (
-            found := _reference_number(doc)) is not None:
-        put("invoice_number", found)
+    if (number := _number(fields, doc, slip)) is not None:
+        put("invoice_number", number)
     fill("vendor_vat", lambda: _vat_under_name(fields["vendor_name"], candidates))
     fill("due_date", lambda: _due_from_terms(fields["invoice_date"], doc)
          or _net_date(fields["invoice_date"], doc))
     fill("currency", lambda: _home_currency(fields))
+
+
+def _number(fields: dict[str, Field], doc: Document, slip: bool) -> Suggestion | None:
+    """A number for an invoice whose model found nothing credible: what a bare
+    "Reference:" leads to, or on a slip the number on the line of its date."""
+    confidence = fields["invoice_number"].confidence
+    if confidence < _NOTHING_CREDIBLE and (found := _reference_number(doc)) is not None:
+        return found
+    if slip and confidence < _NOTHING_CREDIBLE_ON_SLIPS:
+        return _transaction_number(fields["invoice_date"], doc)
+    return None
 
 
 def _zero_tax(fields: dict[str, Field]) -> Suggestion | None:
@@ -165,6 +177,29 @@ def _reference_number(doc: Document) -> Suggestion | None:
         value = words[0].text.strip(":#.,") if words else ""
         if _NUMBER.match(value) and any(c.isdigit() for c in value):
             return Suggestion(value, page.number, words[0].box, line.text)
+    return None
+
+
+# A slip's calibrated confidence stays above the invoice's floor when the model found
+# nothing: its unlabelled candidates all score alike.
+_NOTHING_CREDIBLE_ON_SLIPS = 0.2
+
+
+def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
+    """The number starting the line on which the slip's date is printed, before it."""
+    if issued.value is None or issued.page is None or issued.box is None:
+        return None
+    page = doc.pages[issued.page - 1]
+    for line in page.lines:
+        mid = (issued.box[1] + issued.box[3]) / 2
+        if not line.words or not (line.box[1] <= mid <= line.box[3]
+                                  and line.box[0] <= issued.box[0] <= line.box[2]):
+            continue  # not the date's line
+        first = line.words[0]
+        value = first.text.strip(":#.,")
+        if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
+                and any(c.isdigit() for c in value) and not DATE_PATTERN.search(value)):
+            return Suggestion(value, page.number, first.box, line.text)
     return None
 
 

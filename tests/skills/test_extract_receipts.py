@@ -118,3 +118,27 @@ def test_a_long_run_of_numbers_after_a_name_is_read_in_linear_time() -> None:
     began = time.perf_counter()
     assert _ends_in_suffix("Posten " + "12-34 " * 40 + "x") == 0.0
     assert time.perf_counter() - began < 0.05  # a backtracking pattern took seconds here
+
+
+def test_a_label_ocr_wrote_with_a_zero_or_a_one_is_found_on_scans() -> None:
+    from skills.extract.labels import find_labels
+
+    line = _line("Bi11 # 411696", 10, 100)
+    assert [lab.field for lab in find_labels([line], fuzzy=True)] == ["invoice_number"]
+    assert find_labels([line]) == []  # a text layer prints its labels as meant
+
+
+def test_a_slip_without_a_labelled_number_suggests_the_one_beside_its_date_and_time() -> None:
+    from skills.extract.extraction import Field
+    from skills.extract.suggestions import _transaction_number
+
+    slip = _slip(SHORT_SLIP)
+    result = extract(slip)
+    number = result.fields["invoice_number"]
+    assert number.value == "7036-343636"
+    assert number.confidence < result.threshold_of("invoice_number")
+    date = result.fields["invoice_date"]
+    assert date.value == "2014-01-08"
+    assert _transaction_number(date, slip).value == "7036-343636"
+    elsewhere = Field(value="2014-01-08", confidence=0.9, page=1, box=(60, 80, 100, 89))
+    assert _transaction_number(elsewhere, slip) is None  # no number starts that line
