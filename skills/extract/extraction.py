@@ -27,7 +27,14 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from skills.doctype import DocumentType, document_type
-from skills.extract.candidates import FEATURES, FIELDS, Candidate, build_candidates, is_slip
+from skills.extract.candidates import (
+    AMOUNT_FIELDS,
+    FEATURES,
+    FIELDS,
+    Candidate,
+    build_candidates,
+    is_slip,
+)
 from skills.extract.checks import apply_checks, balanced, label_familiarity, matches_rate
 from skills.extract.learned import with_learned
 from skills.extract.lines import TableRow, find_line_items
@@ -268,7 +275,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     for name in FIELDS:
         options = ranked.get(name, [])
         p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
-        if cand is not None and (p >= _PRESENT or name in always):
+        if cand is not None and (_presence(cand, options) >= _PRESENT or name in always):
             decisions[name] = Decision(field=name, value=cand.value,
                                        score=_with_margin(p, cand, options), kind="value",
                                        candidate=cand)
@@ -305,6 +312,17 @@ def _rate_that_closes(decisions: dict[str, Decision],
         if value is not None and matches_rate(net, tax, value):
             decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
             return
+
+
+def _presence(chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
+    """How likely the chosen value is printed at all: the scores of every place it is
+    printed (a VAT id in the sender's block and again in the footer) together. The
+    value's confidence stays its best place's score, which calibration knows. Not for
+    amounts: the same amount is printed as a line's, a subtotal and a total."""
+    if chosen.field in AMOUNT_FIELDS:
+        return max((p for p, c in options if c is chosen), default=0.0)
+    same = [p for p, c in options if c.value == chosen.value]
+    return 1.0 - float(np.prod([1.0 - p for p in same]))
 
 
 def _is_slip(candidates: list[Candidate]) -> bool:

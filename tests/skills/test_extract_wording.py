@@ -190,3 +190,17 @@ def test_an_amount_ocr_broke_apart_is_also_read_whole() -> None:
     assert amounts("€252617 , 51") == {"252617.51"}
     assert amounts("EUR 1 234,56") == {"1234.56"}  # thousands set apart: one amount already
     assert amounts("3 x 165,51") == {"165.51"}  # a quantity is no broken amount
+
+
+def test_an_id_printed_in_two_places_is_present_though_neither_place_is_sure() -> None:
+    from skills.extract.extraction import _PRESENT, _presence
+
+    cands = build_candidates(_doc([("USt-IdNr. DE123456789", 50, 170), ("Total 12,00 EUR", 50, 300),
+                                   ("DE123456789 · Sparkasse", 50, 780), ("12,00", 480, 320)]))
+    vat = [c for c in cands if c.field == "vendor_vat"]
+    assert len(vat) == 2
+    assert _presence(vat[0], [(0.31, vat[0]), (0.3, vat[1])]) > _PRESENT
+    assert _presence(vat[0], [(0.31, vat[0])]) < _PRESENT
+    totals = [c for c in cands if c.field == "total"]
+    assert len(totals) == 2  # the same amount twice says nothing about which field it is
+    assert _presence(totals[0], [(0.31, totals[0]), (0.3, totals[1])]) == 0.31
