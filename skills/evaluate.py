@@ -97,6 +97,7 @@ class Scored:
     method: str = "text"  # ocr when any page was OCRed
     kind: str = ""
     document_type_right: bool | None = None  # None: the truth does not say
+    distance: float | None = None  # from the model's training layouts (skills.layouts.novelty)
 
 
 # ------------------------------------------------------------------ formats
@@ -198,7 +199,8 @@ def score_case(case: Case, scorer: FieldScorer, cached: bool = False) -> Scored:
 def score_extraction(case: Case, doc: Document, extraction: Extraction,
                      seconds: float) -> Scored:
     """How right each field of ``extraction`` is against the case's truth."""
-    result = Scored(case.name, kind=case.kind, seconds=seconds)
+    result = Scored(case.name, kind=case.kind, seconds=seconds,
+                    distance=extraction.layout_distance)
     result.pages = len(doc.pages)
     result.method = document_method(doc)
     accepted = extraction.accepted()
@@ -256,7 +258,29 @@ def summarise(results: list[Scored], thresholds: dict[str, float]) -> dict:
     }
     if "vendor_name" in names:
         summary["vendor_comparison"] = VENDOR_RULE
+    distances = [r.distance for r in results if r.distance is not None]
+    if distances:
+        summary["layout_distance_median"] = float(np.median(distances))
     return summary
+
+
+# Bands of distance to the training layouts the figures are split by: a page sharing
+# most of its printed words with a training document, some, or few.
+DISTANCE_BANDS = ((0.0, 0.7), (0.7, 0.85), (0.85, 1.01))
+
+
+def summarise_distances(results: list[Scored], thresholds: dict[str, float]) -> list[dict]:
+    """Accuracy and precision of accepted fields by distance to the training layouts:
+    whether confidence stays honest on pages unlike any the model learned from."""
+    bands = []
+    for low, high in DISTANCE_BANDS:
+        part = [r for r in results if r.distance is not None and low <= r.distance < high]
+        if part:
+            figures = summarise(part, thresholds)
+            bands.append({"from": low, "to": min(high, 1.0), **{
+                k: figures[k] for k in ("documents", "accuracy", "precision_at_threshold",
+                                        "accepted_share")}})
+    return bands
 
 
 def summarise_groups(results: list[Scored], thresholds: dict[str, float]) -> dict[str, dict]:
@@ -303,6 +327,21 @@ def print_table(summary: dict, title: str) -> None:
     Console().print(f"auto-accept thresholds: {thresholds}")
     if "vendor_comparison" in summary:
         Console().print(f"vendor names compared: {summary['vendor_comparison']}")
+    print_distance_bands(summary.get("by_layout_distance", []))
+
+
+def print_distance_bands(bands: list[dict]) -> None:
+    if not bands:
+        return
+    table = Table(title="by distance to the training layouts (0 = a layout trained on)")
+    for heading in ("distance", "documents", "accuracy", "precision of accepted", "accepted"):
+        table.add_column(heading, justify="right")
+    for band in bands:
+        precision = band["precision_at_threshold"]
+        table.add_row(f"{band['from']:.1f}-{band['to']:.1f}", str(band["documents"]),
+                      f"{band['accuracy']:.3f}", "-" if precision is None else f"{precision:.3f}",
+                      f"{band['accepted_share']:.3f}")
+    Console().print(table)
 
 
 def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
@@ -322,6 +361,7 @@ def evaluate(folder: Path, fmt: str | None = None, limit: int | None = None,
     thresholds = {"text": scorer.threshold, **scorer.thresholds}
     summary = summarise(results, thresholds)
     summary["groups"] = summarise_groups(results, thresholds)
+    summary["by_layout_distance"] = summarise_distances(results, thresholds)
     summary.update(format=fmt, folder=folder.name, model=f"{scorer.name} {scorer.version}")
     return summary
 

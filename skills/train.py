@@ -219,6 +219,29 @@ def dataset_files(count: int, seed: int, scanned_share: float, data_dir: Path,
     return sorted(p for p in folder.iterdir() if p.suffix in (".pdf", ".jpg"))
 
 
+def training_files(count: int, seed: int, scanned_share: float, receipt_share: float,
+                   receipt_scanned_share: float, procedural: int,
+                   procedural_scanned_share: float, data_dir: Path = DATA_DIR) -> list[Path]:
+    """The documents a version is trained on: the TRAIN family of fixed layouts (invoices
+    and till receipts), then the procedural family, whose layouts are drawn from a
+    grammar of blocks: the variety real invoices have. Its held-out family
+    (procedural-heldout) is never used here, nor for thresholds."""
+    files = dataset_files(count, seed, scanned_share, data_dir, receipt_share,
+                          receipt_scanned_share)
+    return files + dataset_files(procedural, seed, procedural_scanned_share, data_dir,
+                                 family="procedural")
+
+
+def write_training_layouts(files: list[Path], model_path: Path,
+                           cache_dir: Path = CACHE_DIR) -> None:
+    """Keep the born-digital training documents' layouts beside the model file (a scan
+    shares its layout with them), to say how far a page is from all of them."""
+    from skills.layouts.novelty import TrainingLayouts, index_path  # noqa: PLC0415
+
+    docs = [read_cached(f, cache_dir) for f in files if f.suffix == ".pdf"]
+    TrainingLayouts.of(docs, sha256_of(model_path)).save(index_path(model_path))
+
+
 def load_samples(files: list[Path], cache_dir: Path, workers: int = 2) -> list[Sample]:
     samples = []
     with Progress(console=console) as progress:
@@ -640,12 +663,8 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
     from devdata.generator import RECEIPT_TRAIN_LAYOUTS, TRAIN_LAYOUTS  # noqa: PLC0415
 
     started = time.perf_counter()
-    files = dataset_files(count, seed, scanned_share, data_dir, receipt_share,
-                          receipt_scanned_share)
-    # Layouts drawn from a grammar of blocks: the variety real invoices have. Its
-    # held-out family (procedural-heldout) is never used here, nor for thresholds.
-    files += dataset_files(procedural, seed, procedural_scanned_share, data_dir,
-                           family="procedural")
+    files = training_files(count, seed, scanned_share, receipt_share, receipt_scanned_share,
+                           procedural, procedural_scanned_share, data_dir)
     samples = load_samples(files, cache_dir, workers)
     corrected_lineage = []
     if corrections is not None:
@@ -676,6 +695,7 @@ def train(count: int = 1150, seed: int = 7, scanned_share: float = 0.15, iterati
     diff = check_onnx(path, model, x[:2000])
     if diff > 1e-3:
         raise RuntimeError(f"ONNX and scikit-learn disagree by {diff:.4f}")
+    write_training_layouts(files, path, cache_dir)
     production = read_registry(models_dir).get("models", {}).get(MODEL_NAME)
     entry = {
         "name": MODEL_NAME, "version": version, "file": path.name,

@@ -153,6 +153,9 @@ def reading_data(extraction: Extraction, doc: Document, reference: str) -> dict[
         "layout": "learned" if extraction.layout else "not learned",
         "label familiarity": _bin(extraction.familiarity, (0.5, 0.8, 0.999)),
     }
+    if extraction.layout_distance is not None:
+        traits["distance to training layouts"] = _bin(extraction.layout_distance,
+                                                      (0.5, 0.8))
     for name, f in extraction.fields.items():
         traits[f"confidence {name}"] = _bin(f.confidence, (0.5, 0.9, 0.99))
         traits[f"accepted {name}"] = "yes" if name in accepted else "no"

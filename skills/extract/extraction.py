@@ -99,6 +99,10 @@ class Extraction(BaseModel):
     # Share of the document's printed labels ("Kundennummer:") the extractor knows; a page
     # of mostly unknown labels is a layout unlike any it learned from.
     familiarity: float = 1.0
+    # How far the page's printed words are from the nearest document the model was
+    # trained on (skills.layouts.novelty): 0 a layout it learned from, 1 nothing alike.
+    # None for an e-invoice, or a model kept without its training layouts.
+    layout_distance: float | None = None
     # The learned layout the document was recognised as (skills.layouts), if any, and the
     # time spent finding it and reading its places.
     layout: str | None = None
@@ -142,6 +146,7 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
     scorer = scorer or default_scorer()
     own = our_companies() if own is None else own
     familiarity = 1.0
+    distance: float | None = None
     recalled: Recalled | None = None
     layout_seconds = 0.0
     if doc.einvoice:
@@ -157,6 +162,8 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
         fields = {name: _to_field(d, scorer, method) for name, d in decisions.items()}
         line_items = [_line_item(r) for r in items]
         familiarity = label_familiarity(doc)
+        if scorer.training_layouts is not None:
+            distance = scorer.training_layouts.distance(doc)
 
         check_seconds: list[float] = []
 
@@ -183,7 +190,7 @@ def extract(doc: Document, scorer: FieldScorer | None = None,
         fields=fields, line_items=line_items, model_name=scorer.name,
         model_version=scorer.version, threshold=scorer.threshold,
         thresholds=dict(scorer.thresholds), seconds=time.perf_counter() - start,
-        document_type=kind, familiarity=familiarity,
+        document_type=kind, familiarity=familiarity, layout_distance=distance,
         layout=recalled.layout.id if recalled is not None else None,
         layout_seconds=layout_seconds,
     )

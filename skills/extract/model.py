@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from skills.layouts.novelty import TrainingLayouts, index_path
+
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 MODEL_NAME = "invoice-fields"
 REGISTRY = "registry.json"
@@ -59,6 +61,9 @@ class FieldScorer:
         # the text layer's, and stands in for any method without its own.
         self.thresholds: dict[str, float] = {
             method: float(t) for method, t in entry["metrics"].get("thresholds", {}).items()}
+        # The model's training documents, to say how far a page is from all of them
+        # (None for a model file written without them).
+        self.training_layouts = TrainingLayouts.load(index_path(model_path), entry["sha256"])
         self._input = self.session.get_inputs()[0].name
         self._proba = self.session.get_outputs()[1].name
 

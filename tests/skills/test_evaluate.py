@@ -30,6 +30,11 @@ def test_synthetic_set_is_scored_and_ends_with_a_json_line(tmp_path: Path, capsy
     assert summary["accuracy_per_field_strict"]["vendor_name"] <= summary["accuracy_per_field"][
         "vendor_name"]
     assert "legal forms" in summary["vendor_comparison"]
+    # How far the pages are from the training layouts, and the figures by that distance.
+    assert 0.0 <= summary["layout_distance_median"] <= 1.0
+    bands = summary["by_layout_distance"]
+    assert sum(b["documents"] for b in bands) == 4
+    assert all(b["from"] < b["to"] and 0.0 <= b["accuracy"] <= 1.0 for b in bands)
 
 
 def test_learn_replays_recurring_layouts_and_counts_corrections(tmp_path: Path,
