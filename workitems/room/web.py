@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from skills.errors import UnreadableDocument
 from workitems import InvalidInput, Store
 from workitems.rollouts import rollouts
-from workitems.room import auth, charts, metrics, review, throttle, views
+from workitems.room import auth, charts, metrics, model_versions, review, throttle, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
@@ -474,6 +474,14 @@ def records_page(request: Request, user: Admin, notice: str = "") -> Response:
     """What other parts of the product keep in the store (learned layouts...), each with
     the summary it carries for people, and a button to remove it."""
     return page(request, "records.html", records=_store(request).records(None), notice=notice)
+
+
+@router.get("/admin/models")
+def models_page(request: Request, user: Admin) -> Response:
+    """Every version of every model: lineage, metrics, state, promotions and rollbacks."""
+    room = _room(request)
+    return page(request, "models.html",
+                **model_versions.versions_page(room.store, room.settings.model_registry))
 
 
 @router.post("/admin/records/remove")
