@@ -115,8 +115,9 @@ def _row(entry: dict[str, Any], loadable: dict[str, Any], live: Rollout | None) 
         version=str(entry["version"]), created=entry.get("created"),
         state=str(entry.get("status") or "unknown"), rollout=_rollout_word(entry, live),
         datasets=[DataSet(name=str(d.get("name", "?")), count=_count(d))
-                  for d in lineage.get("datasets") or [] if isinstance(d, dict)],
-        documents=lineage.get("documents", training.get("documents")),
+                  for d in lineage.get("datasets") or [] if isinstance(d, dict)]
+        or _training_set(training),
+        documents=lineage.get("documents", _count(training)),
         code_revision=lineage.get("code_revision") or training.get("code_revision"),
         parent=lineage.get("parent"),
         metrics=_headline(entry.get("metrics") or loadable.get("metrics") or {}),
@@ -124,8 +125,14 @@ def _row(entry: dict[str, Any], loadable: dict[str, Any], live: Rollout | None) 
         promoted_at=promoted[-1].at if promoted else None, history=history)
 
 
+def _training_set(training: dict[str, Any]) -> list[DataSet]:
+    """A version without lineage: the one data set its training record names."""
+    name = " ".join(str(training[k]) for k in ("generator", "family") if training.get(k))
+    return [DataSet(name=name, count=_count(training))] if name else []
+
+
 def _count(dataset: dict[str, Any]) -> int | None:
-    for key in ("documents", "count", "items", "examples"):
+    for key in ("documents", "count", "items", "examples", "messages"):
         if isinstance(dataset.get(key), int):
             return dataset[key]
     return None
@@ -139,10 +146,16 @@ def _event(entry: dict[str, Any]) -> Event:
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, float]:
-    """The metrics that are one number (per-field breakdowns stay in the registry)."""
-    scalars = {k: float(v) for k, v in metrics.items()
-               if isinstance(v, int | float) and not isinstance(v, bool)}
-    return dict(list(scalars.items())[:HEADLINE_METRICS])
+    """The metrics that are one number; where there are none at the top, those one level
+    down ("held out accuracy"). Per-field breakdowns stay in the registry."""
+    def numbers(values: dict[str, Any], prefix: str = "") -> list[tuple[str, float]]:
+        return [(prefix + k, float(v)) for k, v in values.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)]
+
+    found = numbers(metrics) or [pair for group, values in metrics.items()
+                                 if isinstance(values, dict)
+                                 for pair in numbers(values, f"{group} ")]
+    return dict(found[:HEADLINE_METRICS])
 
 
 def _rollout_word(entry: dict[str, Any], live: Rollout | None) -> str:

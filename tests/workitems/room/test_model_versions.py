@@ -30,8 +30,9 @@ REGISTRY = {
                                       "per_class": {"a": 0.9}}},
         "label-reader": {"name": "label-reader", "version": "7", "file": "lr.onnx",
                          "created": "2026-09-01T08:00:00+00:00",
-                         "training": {"documents": 120, "code_revision": "abc1234"},
-                         "metrics": {"f1": 0.88}},
+                         "training": {"generator": "label-maker", "family": "train",
+                                      "examples": 120, "code_revision": "abc1234"},
+                         "metrics": {"held_out": {"f1": 0.88, "per_label": {"x": 1.0}}}},
     },
     "previous": {
         "parcel-sorter": [{"name": "parcel-sorter", "version": "1.0", "file": "ps-1.0.onnx",
@@ -111,7 +112,9 @@ def test_admins_see_every_version_with_lineage_state_and_promotions(
     # a model without a version list: its production and previous entries
     assert "production on every worker" not in _row(page, "7")
     assert "production on every worker" in _row(page, "6")  # the store's rollback
-    assert "abc1234" in _row(page, "7") and "120 in all" in _row(page, "7")
+    latest = _row(page, "7")
+    assert "abc1234" in latest and "label-maker train: 120" in latest
+    assert "held out f1: 0.88" in latest and "per label" not in latest
 
     audit = re.search(r'<table id="model-audit">(.*?)</table>', page, re.S).group(1)
     audit = html.unescape(audit)
@@ -154,3 +157,6 @@ def test_the_projects_own_registry_lists_the_production_version() -> None:
         assert shown[name].production == entry["version"]
         states = {v.version: v.state for v in shown[name].versions}
         assert states[entry["version"]] == "production"
+        for version in shown[name].versions:  # each says what it was trained on, and how well
+            assert version.datasets and all(d.count for d in version.datasets), version
+            assert version.metrics, version
