@@ -26,6 +26,7 @@ from workitems.room.item_views import (
     ViewRegistry,
     registry_from_config,
 )
+from workitems.room.review import ActionRefused
 
 from .conftest import csrf_of, login, settings
 
@@ -69,7 +70,8 @@ def test_importing_the_control_room_loads_no_process_code() -> None:
 # -- a process the Control Room never heard of: expense receipts ---------------------------
 
 
-def _rate_over(limit: str) -> Any:
+def _amount_up_to(limit: str) -> Any:
+    """A process's own check, built on the Control Room's amount check."""
     def check(value: str, locale: checks.ClerkLocale) -> str:
         amount = checks.amount(value, locale)
         if float(amount) > float(limit):
@@ -84,7 +86,7 @@ class ExpenseView(ItemView):
     kind = "expense"
     fields = (ReviewField("merchant", "Merchant", required=True),
               ReviewField("spent_on", "Date", required=True, check=checks.iso_date),
-              ReviewField("amount", "Amount", required=True, check=_rate_over("500")),
+              ReviewField("amount", "Amount", required=True, check=_amount_up_to("500")),
               ReviewField("cost_centre", "Cost centre"))
 
     def accepts(self, payload: Any) -> bool:
@@ -97,7 +99,6 @@ class ExpenseView(ItemView):
     def split(request: ActionRequest) -> str:
         parts = request.form.get("parts", "")
         if not parts.isdigit():
-            from workitems.room.review import ActionRefused
             raise ActionRefused("Say in how many parts.")
         request.store.save_payload(request.item.id, {**request.item.payload,
                                                      "split": int(parts)},
