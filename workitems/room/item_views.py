@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from workitems import Item, ItemState, Store
 from workitems.room import repository as repo
+from workitems.room.documents import confidence_level
 from workitems.room.fields import text, validate_fields
 from workitems.room.locale import ClerkLocale
 from workitems.room.repository import User
@@ -92,6 +93,7 @@ class ItemView:
     kind = "item"
     fields: Sequence[ReviewField] = ()
     overridable: Mapping[str, str] = {}  # checks a person may override, by code: what it means
+    threshold = 0.9  # a reading's confidence from which the bot would have taken it
     template_dir: Path | None = None
     document_template = "document.html"  # the left column: the document viewer
     panel_template: str | None = None  # in the decide column, after the claim
@@ -122,11 +124,12 @@ class ItemView:
                 value = "" if reading.get("value") is None else str(reading["value"])
             confidence = reading.get("confidence")
             confidence = confidence if isinstance(confidence, int | float) else None
-            low = (confidence is not None and confidence < 0.5) or (spec.required and not value)
+            low = ((confidence is not None and confidence < self.threshold)
+                   or (spec.required and not value))
             out.append(FieldView(name=spec.name, label=spec.label, value=value,
                                  confidence=confidence, required=spec.required, low=low,
                                  level="none" if confidence is None else
-                                 ("low" if low else "high"),
+                                 confidence_level(confidence, self.threshold),
                                  error=(errors or {}).get(spec.name)))
         return out
 

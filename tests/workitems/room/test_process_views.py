@@ -5,6 +5,7 @@ fields and views and gets a working validation view."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,8 @@ def test_a_second_process_gets_a_validation_view_from_its_registration(
     assert 'id="field_merchant"' in html and 'value="Cafe Lindner"' in html
     assert "Merchant *" in html and "Cost centre" in html
     assert 'value="38.4O"' in html and "31 %" in html  # the bot's reading, its confidence
+    assert re.search(r'<tr class="field low"\s+data-field="amount"', html)
+    assert re.search(r'<tr class="field "\s+data-field="merchant"', html)
     assert "Invoice" not in html and "ERP" not in html  # nothing of the AP process
     assert 'data-page="1"' in html  # the receipt is shown in the document viewer
     image = expense_client.get(f"/items/{item_id}/pages/1.png")
