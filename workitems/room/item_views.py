@@ -215,7 +215,10 @@ def load_view(target: str) -> ItemView:
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise ValueError(f"{target!r} does not name a view as module:attribute")
-    found = getattr(importlib.import_module(module_name), attribute)
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"the view {target!r} cannot be loaded: {exc}") from exc
     view = found() if isinstance(found, type) else found
     if not isinstance(view, ItemView):
         raise ValueError(f"{target!r} is not an ItemView")
@@ -226,7 +229,10 @@ def registry_from_config(declared: Mapping[str, Sequence[str]]) -> ViewRegistry:
     """The views each process declares (process -> ``module:attribute`` names)."""
     registry = ViewRegistry()
     for process, targets in declared.items():
-        registry.register(process, *(load_view(t) for t in targets))
+        try:
+            registry.register(process, *(load_view(t) for t in targets))
+        except ValueError as exc:
+            raise ValueError(f"process {process!r}: {exc}") from exc
     return registry
 
 

@@ -234,8 +234,11 @@ def test_views_are_declared_in_the_process_configuration(tmp_path: Path) -> None
     assert registry.field_names() == {"merchant", "spent_on", "amount", "cost_centre"}
     config.write_text("processes:\n  expenses:\n    steps: [{name: check}]\n"
                       "    views: ['workitems.room.fields:text']\n")
-    with pytest.raises(ValueError, match="not an ItemView"):
+    with pytest.raises(ValueError, match="'expenses'.* not an ItemView"):
         registry_from_config(declared_views(config))
+    for wrong in ("tasks.no_such_module:View", f"{__name__}:NoSuchView", "no-colon"):
+        with pytest.raises(ValueError, match="'expenses'.*(cannot be loaded|module:attribute)"):
+            registry_from_config({"expenses": [wrong]})
 
 
 def test_the_ap_process_registers_its_invoice_and_mail_views() -> None:
