@@ -38,11 +38,11 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from tasks.payloads import HEADER_FIELDS  # noqa: E402
+from tasks.room_demo import DemoInvoice, invoice_payload, make_pdf  # noqa: E402
 from workitems import Store, open_store  # noqa: E402
 from workitems.room import repository as repo  # noqa: E402
 from workitems.room.auth import RoomSettings, hash_password  # noqa: E402
 from workitems.room.background import BackgroundServer  # noqa: E402
-from workitems.room.demo import DemoInvoice, invoice_payload, make_pdf  # noqa: E402
 
 PG_URL = os.environ.get("WORKITEMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DAY = 86400.0

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from devdata.master import load_master
 from tasks.payloads import InvoicePayload, Review
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import Store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
 
 def an_invoice_the_erp_expects(invoice_number: str = "RE-7781") -> DemoInvoice:

@@ -12,13 +12,13 @@ from argon2 import PasswordHasher
 
 from devdata.generator import render_invoice
 from skills.documents import read_document
+from tasks import invoice_view
 from tasks.model_rollout import RolloutReader
 from tasks.payloads import DocumentRef, Extracted, FieldValue, InvoicePayload, Source
+from tasks.room_demo import PROCESS, STEPS
 from workitems import ExceptionType, Store
 from workitems.room import repository as repo
-from workitems.room import review
 from workitems.room.auth import hash_password, use_hasher
-from workitems.room.demo import PROCESS, STEPS
 
 FAMILY = "procedural-heldout"
 # The PDF's creation time and the file id made from it are all that differs between two
@@ -86,7 +86,7 @@ def clerk_approves(store: Store, item_id: int, truth: dict[str, str | None],
                    by: str = "clerk1") -> None:
     """The clerk types the invoice's true values and approves (the Control Room's action)."""
     item = store.get_item(item_id)
-    done = review.approve(store, clerk(store, by), item_id, item.version,
+    done = invoice_view.approve(store, clerk(store, by), item_id, item.version,
                           {k: v for k, v in truth.items()})
     assert not done.errors and done.waiting is None, done
     # The bot then posts the approved fields (the ERP's part is not under test here).

@@ -54,6 +54,10 @@ class ProcessConfig(BaseModel):
     columns: dict[str, list[str]] = Field(
         default_factory=dict, description="payload values `workitems list` and `show` print: "
         "header -> dotted payload paths, the first one with a value wins")
+    views: list[str] = Field(
+        default_factory=list, description="how the Control Room shows and decides the "
+        "process's items: ItemView objects as module:attribute, the first that accepts an "
+        "item's payload shows it (see workitems.room.item_views)")
 
     def column_values(self, payload: dict) -> dict[str, str]:
         """This process's columns for one payload ('' where no path has a value)."""
@@ -121,6 +125,18 @@ def measured_steps(path: Path | str | None = None) -> dict[str, str]:
                     exc)
         return {}
     return {name: p.measure_at for name, p in config.processes.items() if p.measure_at}
+
+
+def declared_views(path: Path | str | None = None) -> dict[str, list[str]]:
+    """Each process's Control Room views (``module:attribute``); none when the
+    configuration cannot be read (the Control Room then shows plain items)."""
+    try:
+        config = load_config(path)
+    except (OSError, ValueError) as exc:
+        log.warning("no process configuration (%s): items are shown without their "
+                    "process's views", exc)
+        return {}
+    return {name: p.views for name, p in config.processes.items() if p.views}
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -16,6 +16,7 @@ from devdata.erp.server import ErpServer
 from devdata.generator.build import render_invoice
 from devdata.master import load_master
 from skills.errors import ErrorCode
+from tasks import mail_view
 from tasks.payloads import MailPayload
 from tasks.vendor_holds import hold_of
 from tests.tasks.bot_runs import PROCESS, register, run_step, write_ap_config
@@ -120,13 +121,13 @@ def test_a_bank_change_mail_blocks_posting_until_a_person_verifies_it(tmp_path: 
         boss = repo.create_user(store, "boss", "x", "supervisor")
         item = store.get_item(mail_item.id)
         with pytest.raises(review.ActionRefused, match="supervisor"):
-            review.verify_callback(store, clerk, item.id, item.version, outcome="confirmed",
+            mail_view.verify_callback(store, clerk, item.id, item.version, outcome="confirmed",
                                    phone="+49 30 1234567", spoke_to="Ms Weber",
                                    note="confirmed the new account")
         with pytest.raises(review.ActionRefused, match="whom you spoke to"):
-            review.verify_callback(store, boss, item.id, item.version, outcome="confirmed",
+            mail_view.verify_callback(store, boss, item.id, item.version, outcome="confirmed",
                                    phone="+49 30 1234567", spoke_to=" ", note="ok")
-        released = review.verify_callback(
+        released = mail_view.verify_callback(
             store, boss, item.id, item.version, outcome="confirmed", phone="+49 30 1234567",
             spoke_to="Ms Weber, accounts", note="new account confirmed; master changed in ERP")
         assert sorted(released) == sorted([invoice_id, mailed.id])

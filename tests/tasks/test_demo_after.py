@@ -62,12 +62,13 @@ def _free_port() -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_make_room_posts_an_approval_while_the_room_is_open(tmp_path: Path) -> None:
+    from tasks import invoice_view
+    from tasks.room_demo import seed_failed_invoice
     from tests.workitems.room.conftest import PASSWORD
     from tests.workitems.room.test_approval_posts_to_erp import an_invoice_the_erp_expects
     from workitems.room import repository as repo
     from workitems.room import review
     from workitems.room.auth import hash_password
-    from workitems.room.demo import seed_failed_invoice
 
     url = f"sqlite:///{tmp_path / 'demo' / 'workitems.db'}"
     with open_store(url) as store:
@@ -89,8 +90,8 @@ def test_make_room_posts_an_approval_while_the_room_is_open(tmp_path: Path) -> N
             raise AssertionError("the Control Room did not start")
         with open_store(url) as store:  # the clerk fixes the smudged total and approves
             item = store.get_item(item_id)
-            fields = review.predicted_fields(review.invoice_of(item))  # type: ignore[arg-type]
-            approved = review.approve(store, clerk, item_id, item.version,
+            fields = invoice_view.predicted_fields(invoice_view.invoice_of(item))  # type: ignore[arg-type]
+            approved = invoice_view.approve(store, clerk, item_id, item.version,
                                       {**fields, "total": str(invoice.total)})
             assert approved == review.Approved(), "sent to the bot, no second approval needed"
             deadline = time.monotonic() + 300

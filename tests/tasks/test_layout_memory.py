@@ -101,7 +101,7 @@ def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
 
 def test_values_as_the_control_room_keeps_them_teach_every_field(tmp_path: Path) -> None:
     """The Control Room keeps a rate as "22", the page prints 22.00 %: the rate is taught."""
-    from workitems.room.fields import validate_fields  # noqa: PLC0415
+    from tasks.invoice_fields import validate_fields  # noqa: PLC0415
 
     data, truth = next(found for i in range(20) if str((found := _invoice(i))[1]["tax_rate"])
                        .endswith(".00"))

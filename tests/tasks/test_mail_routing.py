@@ -15,6 +15,7 @@ from tasks import mail_review
 from tasks.invoice_status import invoice_items, status_of
 from tasks.mail_replies import suggest_reply
 from tasks.payloads import InvoicePayload, Posting
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from tasks.sources import SourceReport
 from tasks.sources.documents import Incoming
 from tasks.sources.folder import collect
@@ -29,7 +30,6 @@ from tests.tasks.mail_fixtures import (
     with_attachment,
 )
 from workitems import Store, open_store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
 VENDOR = "Brenner Industriebedarf GmbH"  # V10001 in the development master
 

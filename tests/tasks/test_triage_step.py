@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from skills.errors import ErrorCode
+from tasks import mail_view
 from tasks.payloads import InvoicePayload, MailPayload
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from tests.tasks.bot_runs import PROCESS, register, run_step, write_ap_config
 from tests.tasks.mail_fixtures import hand_written, invoice_pdf, message, with_attachment
 from tests.tasks.test_mail_routing import invoice_mail
 from workitems import ItemState, open_store
-from workitems.room import review
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from workitems.room.repository import create_user
 
 
@@ -79,7 +79,7 @@ def test_mails_are_routed_and_a_person_reroutes_one(tmp_path: Path) -> None:
         # A clerk says the unsure mail is an invoice (key 1): its document goes on.
         clerk = create_user(store, "clerk1", "x", "clerk")
         item = mails["unsure.eml"]
-        review.reroute(store, clerk, item.id, item.version, "invoice")
+        mail_view.reroute(store, clerk, item.id, item.version, "invoice")
         run_step(url, config, "triage", logs, env)
         done = store.get_item(item.id)
         assert done.state is ItemState.DONE

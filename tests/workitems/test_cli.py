@@ -109,7 +109,7 @@ def test_workitems_env_names_the_database_for_every_command(store: Store, store_
 
 def test_list_shows_the_configured_payload_columns_in_80_columns(store: Store, store_url: str,
                                                                  tmp_path: Path) -> None:
-    from workitems.room.demo import DemoInvoice, seed_failed_invoice
+    from tasks.room_demo import DemoInvoice, seed_failed_invoice
 
     item = seed_failed_invoice(store, DemoInvoice(
         vendor_name="Kessler Logistik GmbH & Co. KG Spedition", invoice_number="RE-2024-0999"))

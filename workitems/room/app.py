@@ -25,6 +25,7 @@ from skills import sandbox
 from workitems import ItemNotFound, Store
 from workitems.room.auth import ApiUnauthorized, Forbidden, LoginRequired, RoomSettings
 from workitems.room.documents import RenderCache, WordCache
+from workitems.room.item_views import ViewRegistry, default_registry
 from workitems.room.metrics import EventHistograms
 
 HERE = Path(__file__).resolve().parent
@@ -41,13 +42,16 @@ class Room:
     store: Store
     settings: RoomSettings
     templates: Jinja2Templates
+    views: ViewRegistry
     pages: RenderCache = field(default_factory=RenderCache)
     words: WordCache = field(default_factory=WordCache)
     histograms: EventHistograms = field(default_factory=EventHistograms)
 
 
-def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+def _templates(views: ViewRegistry) -> Jinja2Templates:
+    # A view's own templates first, so a process can show its items its own way.
+    templates = Jinja2Templates(directory=[*map(str, views.template_dirs()),
+                                           str(HERE / "templates")])
     # Jinja2Templates autoescapes .html already; make it explicit and global.
     templates.env.autoescape = True
     from workitems.room import views
@@ -56,11 +60,16 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
-def create_app(store: Store, settings: RoomSettings) -> FastAPI:
+def create_app(store: Store, settings: RoomSettings,
+               views: ViewRegistry | None = None) -> FastAPI:
+    """``views``: how each process's items are shown and decided; by default the ones
+    the process configuration declares."""
     from workitems.room import api, robocorp_protocol, web
 
+    views = default_registry() if views is None else views
     app = FastAPI(title="Control Room", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.room = Room(store=store, settings=settings, templates=_templates())
+    app.state.room = Room(store=store, settings=settings, templates=_templates(views),
+                          views=views, histograms=EventHistograms(fields=views.field_names()))
     sandbox.POOL.warm(2)  # document views render in these; started now, not at a first view
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(web.router)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
@@ -55,6 +56,8 @@ class RoomSettings(BaseModel):
     drift_reference: int = 200
     drift_live: int = 200
     drift_threshold: float = 0.25
+    # The model registry the versions page reads (None: the project's models/registry.json).
+    model_registry: Path | None = None
 
 
 class LoginRequired(Exception):

@@ -15,6 +15,7 @@ import uvicorn
 from workitems import Store
 from workitems.room.app import create_app
 from workitems.room.auth import RoomSettings
+from workitems.room.item_views import ViewRegistry
 
 
 def free_port() -> int:
@@ -26,11 +27,12 @@ def free_port() -> int:
 class BackgroundServer:
     """``with BackgroundServer(store, settings) as server: httpx.get(server.url + "/health")``"""
 
-    def __init__(self, store: Store, settings: RoomSettings) -> None:
+    def __init__(self, store: Store, settings: RoomSettings,
+                 views: ViewRegistry | None = None) -> None:
         self.store = store
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
+        config = uvicorn.Config(create_app(store, settings, views), host="127.0.0.1", port=port,
                                 log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,4 +1,4 @@
-"""The invoice's pages as images, and the extracted fields' boxes on them.
+"""An item's document pages as images, and the boxes of the fields read on them.
 
 PDF pages are rendered to PNG with pypdfium2; PNG and JPEG images are served as
 they are (other image types are converted to PNG, which every browser shows).
@@ -27,8 +27,7 @@ from pydantic import BaseModel
 
 from skills import sandbox
 from skills.errors import UnreadableDocument
-from tasks.payloads import InvoicePayload
-from workitems import Item, Store
+from workitems import Store
 
 RENDER_SCALE = 1.5  # 108 dpi: sharp enough to read, small enough to load fast
 MAX_PIXELS = 4000 * 4000  # a page asking for more is rendered smaller
@@ -49,13 +48,6 @@ class BoxView(BaseModel):
     width: float
     height: float
     level: str  # high, medium, low: the colour
-
-
-def document_name(item: Item, invoice: InvoicePayload | None) -> str | None:
-    """The file holding the invoice: the payload's document if attached, else the first file."""
-    if invoice is not None and invoice.document.filename in item.files:
-        return invoice.document.filename
-    return item.files[0] if item.files else None
 
 
 def is_pdf(content: bytes) -> bool:
@@ -95,23 +87,6 @@ def confidence_level(confidence: float, threshold: float) -> str:
     if confidence >= threshold:
         return "high"
     return "medium" if confidence >= threshold - 0.2 else "low"
-
-
-def boxes_on_page(invoice: InvoicePayload, page: int,
-                  stopped: frozenset[str] = frozenset()) -> list[BoxView]:
-    """The fields' boxes on one page; ``stopped`` fields (named in the reason the bot
-    stopped) are drawn as low, whatever their confidence."""
-    if invoice.extracted is None:
-        return []
-    threshold = invoice.extracted.threshold
-    out = []
-    for name, field in invoice.extracted.fields.items():
-        if field.page == page and field.box and len(field.box) == 4:
-            x0, y0, x1, y1 = field.box
-            level = "low" if name in stopped else confidence_level(field.confidence, threshold)
-            out.append(BoxView(field=name, x=min(x0, x1), y=min(y0, y1), width=abs(x1 - x0),
-                               height=abs(y1 - y0), level=level))
-    return out
 
 
 class WordView(BaseModel):

@@ -22,12 +22,13 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from tasks.payloads import HEADER_FIELDS
 from workitems import Store
 from workitems.room import overview as ov
 from workitems.room.drift import DriftReport, drift_reports
+from workitems.room.item_views import default_registry
 from workitems.store import BreakerState
 
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -72,7 +73,13 @@ class EventHistograms:
     """The two histograms and how far into the event log they have read."""
 
     def __init__(self, settle_seconds: float = SETTLE_SECONDS,
-                 backfill_seconds: float = BACKFILL_SECONDS) -> None:
+                 backfill_seconds: float = BACKFILL_SECONDS,
+                 fields: Collection[str] | None = None) -> None:
+        # Field names become labels only for the fields the processes' views declare,
+        # the rest count as "other": a payload cannot grow the label set. None: the
+        # fields of the views the process configuration declares.
+        self.fields = frozenset(default_registry().field_names() if fields is None
+                                else fields)
         self.settle_seconds = settle_seconds
         self.backfill_seconds = backfill_seconds
         self.durations = Histogram(DURATION_BUCKETS)
@@ -143,7 +150,7 @@ class EventHistograms:
                 value = float(r["c"])
             except (TypeError, ValueError):
                 continue
-            by_item[r["id"]].append((r["field"] if r["field"] in HEADER_FIELDS else "other",
+            by_item[r["id"]].append((r["field"] if r["field"] in self.fields else "other",
                                      value))
         for item_id in item_ids:
             for field, value in by_item.get(item_id, []):

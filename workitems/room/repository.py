@@ -240,12 +240,16 @@ def audit(store: Store, actor: str, action: str, *, item_id: int | None = None,
              "details": store.db.json_param(details or {})})
 
 
-def audit_entries(store: Store, *, item_id: int | None = None, limit: int = 200
-                  ) -> list[AuditEntry]:
-    where = "WHERE item_id = :item" if item_id is not None else ""
+def audit_entries(store: Store, *, item_id: int | None = None, action_prefix: str = "",
+                  limit: int = 200) -> list[AuditEntry]:
+    """Newest first; of one item, and/or of the actions starting with ``action_prefix``."""
+    conditions = (["item_id = :item"] if item_id is not None else []) + (
+        ["substr(action, 1, :n) = :prefix"] if action_prefix else [])
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     with store.db.transaction() as cur:
         rows = cur.execute(f"SELECT * FROM room_audit {where} ORDER BY id DESC LIMIT :l",
-                           {"item": item_id, "l": limit})
+                           {"item": item_id, "l": limit, "n": len(action_prefix),
+                            "prefix": action_prefix})
     return [AuditEntry(**{**r, "before": store.db.json_value(r["before"]),
                           "after": store.db.json_value(r["after"]),
                           "details": store.db.json_value(r["details"]) or {}}) for r in rows]

@@ -21,17 +21,16 @@ from fastapi.responses import (
 from starlette.datastructures import FormData
 
 from skills.errors import UnreadableDocument
-from tasks.approval_policy import OVERRIDABLE
-from tasks.payloads import HEADER_FIELDS
 from workitems import InvalidInput, Store
 from workitems.rollouts import rollouts
-from workitems.room import auth, charts, metrics, review, throttle, views
+from workitems.room import auth, charts, metrics, model_versions, review, throttle, views
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import repository as repo
 from workitems.room.auth import checked_form, require
 from workitems.room.documents import file_sha256
 from workitems.room.drift import room_reports
+from workitems.room.item_views import ActionRequest, ItemView
 from workitems.room.locale import from_accept_language
 from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.repository import ROLES, User
@@ -185,10 +184,21 @@ def _validation(request: Request, user: User, item_id: int, status: int = 200, *
                 errors: dict[str, str] | None = None) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
-    context = views.validation_context(store, item, user, typed=typed, errors=errors)
+    context = views.validation_context(store, item, user, _view(request, item), typed=typed,
+                                       errors=errors)
     previous, following = q.neighbours(store, item_id)
     return page(request, "item.html", status, notice=notice, error=error, previous=previous,
                 following=following, **context)
+
+
+def _view(request: Request, item: Any) -> ItemView:
+    return _room(request).views.view_for(item)
+
+
+def _rules(request: Request) -> review.ApprovalRules:
+    settings = _room(request).settings
+    return review.ApprovalRules(four_eyes_amount=settings.four_eyes_amount,
+                                approver_role=settings.approver_role)
 
 
 @router.get("/items/{item_id}")
@@ -231,16 +241,15 @@ def release(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Respo
 
 @router.post("/items/{item_id}/approve")
 def approve(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
-    typed = {name: str(form.get(f"field_{name}") or "") for name in HEADER_FIELDS}
-    overrides = {code: str(form.get(f"override_reason_{code}") or "") for code in OVERRIDABLE
-                 if form.get(f"override_{code}")}
-    settings = _room(request).settings
-    rules = review.ApprovalRules(four_eyes_amount=settings.four_eyes_amount,
-                                 approver_role=settings.approver_role)
+    view = _view(request, _store(request).get_item(item_id))
+    typed = {f.name: str(form.get(f"field_{f.name}") or "") for f in view.fields}
+    overrides = {code: str(form.get(f"override_reason_{code}") or "")
+                 for code in view.overridable if form.get(f"override_{code}")}
+    rules = _rules(request)
     try:
-        done = review.approve(_store(request), user, item_id, _version(form), typed,
-                              locale=from_accept_language(request.headers.get("accept-language")),
-                              overrides=overrides, rules=rules)
+        done = view.approve(_store(request), user, item_id, _version(form), typed,
+                            locale=from_accept_language(request.headers.get("accept-language")),
+                            overrides=overrides, rules=rules)
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message, typed=typed)
     if done.errors:
@@ -249,8 +258,8 @@ def approve(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Respo
     if done.waiting:
         return _next_or_queue(request, item_id, f"Your approval is recorded; {done.waiting}, "
                               "so a second person with the "
-                              f"{settings.approver_role} role must approve it too.")
-    return _next_or_queue(request, item_id, "Approved: the bot will post the corrected invoice.")
+                              f"{rules.approver_role} role must approve it too.")
+    return _next_or_queue(request, item_id, view.approved_notice)
 
 
 def _next_or_queue(request: Request, item_id: int, notice: str) -> Response:
@@ -280,45 +289,31 @@ def mark_done(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Res
         then_next=True)
 
 
-@router.post("/items/{item_id}/route")
-def route(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
-    intent = str(form.get("intent") or "")
-    return _act(request, user, item_id, lambda: review.reroute(
-        _store(request), user, item_id, _version(form), intent),
-        f"Sent back to be routed as {intent}; your choice is kept as a labelled example.",
-        then_next=True)
-
-
-@router.post("/items/{item_id}/verify")
-def verify(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
-    settings = _room(request).settings
-    rules = review.ApprovalRules(approver_role=settings.approver_role)
-    released: list[int] = []
-
-    def action() -> None:
-        released.extend(review.verify_callback(
-            _store(request), user, item_id, _version(form),
-            outcome=str(form.get("outcome") or ""), phone=str(form.get("phone") or ""),
-            spoke_to=str(form.get("spoke_to") or ""), note=str(form.get("note") or ""),
-            rules=rules))
-
-    def done() -> str:
-        sent = (f"; {len(released)} waiting invoice(s) of the vendor went back to the bot "
-                f"(items {', '.join(map(str, released))})") if released else ""
-        return f"Call-back recorded in the audit log{sent}."
-
+@router.post("/items/{item_id}/{action}")
+def view_action(request: Request, item_id: ItemId, action: str, user: Clerk,
+                form: Form) -> Response:
+    """An action of the item's own view (a mail's re-routing, say); declared after the
+    actions every item has, so it never shadows them."""
+    store = _store(request)
+    item = store.get_item(item_id)
+    run = _view(request, item).actions().get(action)
+    if run is None:
+        return PlainTextResponse(f"items like {item_id} have no action {action[:40]!r}",
+                                 status_code=404)
+    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     try:
-        action()
+        notice = run(ActionRequest(store=store, user=user, item=item, version=_version(form),
+                                   form=fields, rules=_rules(request)))
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message)
-    return _next_or_queue(request, item_id, done())
+    return _next_or_queue(request, item_id, notice)
 
 
 @router.get("/items/{item_id}/pages/{number}.png")
 def page_image(request: Request, item_id: ItemId, number: PageNumber, user: Clerk) -> Response:
     store = _store(request)
     item = store.get_item(item_id)
-    name = views.documents.document_name(item, review.invoice_of(item))
+    name = _view(request, item).document(item)
     sha = file_sha256(store, item_id, name) if name else None
     if name is None or sha is None:
         return PlainTextResponse("this item has no document", status_code=404)
@@ -342,7 +337,7 @@ def page_words(request: Request, item_id: int, user: Clerk) -> Response:
     """The words printed on the document's pages, with their boxes, for click-to-fill."""
     store = _store(request)
     item = store.get_item(item_id)
-    name = views.documents.document_name(item, review.invoice_of(item))
+    name = _view(request, item).document(item)
     sha = file_sha256(store, item_id, name) if name else None
     if name is None or sha is None:
         return JSONResponse({"pages": {}}, status_code=404)
@@ -479,6 +474,14 @@ def records_page(request: Request, user: Admin, notice: str = "") -> Response:
     """What other parts of the product keep in the store (learned layouts...), each with
     the summary it carries for people, and a button to remove it."""
     return page(request, "records.html", records=_store(request).records(None), notice=notice)
+
+
+@router.get("/admin/models")
+def models_page(request: Request, user: Admin) -> Response:
+    """Every version of every model: lineage, metrics, state, promotions and rollbacks."""
+    room = _room(request)
+    return page(request, "models.html",
+                **model_versions.versions_page(room.store, room.settings.model_registry))
 
 
 @router.post("/admin/records/remove")

@@ -17,9 +17,9 @@ from playwright.sync_api import Browser, expect
 
 from devdata.approved_invoices import an_invoice_the_erp_expects
 from devdata.erp.server import ErpServer
+from tasks.room_demo import seed_failed_invoice
 from workitems import ItemState, Store
 from workitems.processes import REPO_ROOT
-from workitems.room.demo import seed_failed_invoice
 
 from .conftest import PASSWORD, LiveServer
 
@@ -61,6 +61,7 @@ def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
     """A changed bank account: posted only when two people approved and one overrode the
     check with a reason; approved without the override, or overridden by one person, the
     bot stops on it again."""
+    from tasks import invoice_view
     from tasks.payloads import Approval, Review
     from workitems.room import repository as repo
     from workitems.room import review
@@ -77,8 +78,8 @@ def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
     why = {"BANK_ACCOUNT_CHANGED": "confirmed by phone with the vendor's accounts team"}
 
     def approve(item_id: int, who: str, overrides: dict[str, str]) -> review.Approved:
-        fields = review.predicted_fields(review.invoice_of(store.get_item(item_id)))
-        return review.approve(store, people[who], item_id, store.get_item(item_id).version,
+        fields = invoice_view.predicted_fields(invoice_view.invoice_of(store.get_item(item_id)))
+        return invoice_view.approve(store, people[who], item_id, store.get_item(item_id).version,
                               fields, overrides=overrides)
 
     for name, overrides in (("both", why), ("no_override", {})):
@@ -87,7 +88,7 @@ def test_after_approval_the_consumer_still_runs_the_checks_not_overridden(
     # one person's override, as an older or tampered approval would carry it
     item = store.get_item(ids["alone"])
     now = datetime.now(UTC)
-    fields = review.predicted_fields(review.invoice_of(item))
+    fields = invoice_view.predicted_fields(invoice_view.invoice_of(item))
     alone = Review(action="approve", fields=fields, by="clerk1", at=now,
                    approvals=[Approval(by="clerk1", at=now)], overrides=why)
     store.approve(ids["alone"], "clerk1", payload={**item.payload,

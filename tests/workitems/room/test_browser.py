@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import ItemState, Store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
 from .conftest import PASSWORD, LiveServer
 

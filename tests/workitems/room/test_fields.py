@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workitems.room.fields import group_iban, iban_is_valid, validate_fields
+from tasks.invoice_fields import group_iban, iban_is_valid, validate_fields
 from workitems.room.locale import from_accept_language
 
 VALID = {"vendor_name": "ACME GmbH", "invoice_number": "RE-1", "invoice_date": "2024-04-12",

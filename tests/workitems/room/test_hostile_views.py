@@ -9,8 +9,8 @@ import time
 from PIL import Image
 
 from devdata import hostile
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import Store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from workitems.room.documents import _Once
 
 

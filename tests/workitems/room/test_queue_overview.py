@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tasks import invoice_view
 from tasks.payloads import Finding
+from tasks.room_demo import STEPS, DemoInvoice, seed_failed_invoice
 from workitems import BreakerPolicy, ExceptionType, RetryPolicy, Store
 from workitems.room import overview as ov
 from workitems.room import queue as q
 from workitems.room import review
-from workitems.room.demo import STEPS, DemoInvoice, seed_failed_invoice
 from workitems.room.metrics import EventHistograms, render
 from workitems.room.repository import password_hash_of
 
@@ -86,8 +87,8 @@ def test_overview_rates_and_processing_time(room_store: Store) -> None:
     clerk = password_hash_of(s, "clerk1")
     assert clerk is not None
     item = s.get_item(approved)
-    fields = review.predicted_fields(review.invoice_of(item))  # type: ignore[arg-type]
-    assert review.approve(s, clerk[0], approved, item.version,
+    fields = invoice_view.predicted_fields(invoice_view.invoice_of(item))  # type: ignore[arg-type]
+    assert invoice_view.approve(s, clerk[0], approved, item.version,
                           {**fields, "total": "1.00"}) == review.Approved()
     res = s.reserve("ap", "consumer", "w")
     assert res is not None and res.item_id == approved

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from tasks import invoice_view
 from tasks.payloads import HEADER_FIELDS, InvoicePayload
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import ItemState, Store
 from workitems.room import repository as repo
 from workitems.room import review
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from workitems.room.repository import User
 
 
@@ -22,14 +23,14 @@ def user(store: Store, name: str) -> User:
 
 def typed_from(store: Store, item_id: int, **changes: str) -> dict[str, str | None]:
     invoice = InvoicePayload.model_validate(store.get_item(item_id).payload)
-    return {**review.predicted_fields(invoice), **changes}
+    return {**invoice_view.predicted_fields(invoice), **changes}
 
 
 def test_approve_writes_the_review_and_sends_the_item_back(room_store: Store) -> None:
     item_id = seed_failed_invoice(room_store, DemoInvoice(printed_total="3O3.57"))
     item = room_store.get_item(item_id)
     clerk = user(room_store, "clerk1")
-    done = review.approve(room_store, clerk, item_id, item.version,
+    done = invoice_view.approve(room_store, clerk, item_id, item.version,
                           typed_from(room_store, item_id, total="303.57"))
     assert done == review.Approved()
     after = room_store.get_item(item_id)
@@ -54,7 +55,7 @@ def test_approve_writes_the_review_and_sends_the_item_back(room_store: Store) ->
 def test_invalid_fields_save_nothing(room_store: Store) -> None:
     item_id = seed_failed_invoice(room_store)
     before = room_store.get_item(item_id)
-    errors = review.approve(room_store, user(room_store, "clerk1"), item_id, before.version,
+    errors = invoice_view.approve(room_store, user(room_store, "clerk1"), item_id, before.version,
                             typed_from(room_store, item_id, total="303;57", currency="EURO")
                             ).errors
     assert set(errors) == {"total", "currency"}
@@ -68,7 +69,7 @@ def test_a_stale_version_is_refused(room_store: Store) -> None:
     room_store.save_payload(item_id, room_store.load_payload(item_id), "somebody-else")
     changed = room_store.get_item(item_id)
     with pytest.raises(review.ActionRefused, match="changed since you opened it"):
-        review.approve(room_store, user(room_store, "clerk1"), item_id, opened,
+        invoice_view.approve(room_store, user(room_store, "clerk1"), item_id, opened,
                        typed_from(room_store, item_id, total="1.00"))
     assert room_store.get_item(item_id) == changed
 
@@ -80,7 +81,7 @@ def test_an_item_claimed_by_another_clerk_is_refused(room_store: Store) -> None:
     claimed = room_store.get_item(item_id)
     assert claimed.assignee == "clerk1"
     clerk2 = user(room_store, "clerk2")
-    for act in (lambda: review.approve(room_store, clerk2, item_id, claimed.version,
+    for act in (lambda: invoice_view.approve(room_store, clerk2, item_id, claimed.version,
                                        typed_from(room_store, item_id)),
                 lambda: review.reject(room_store, clerk2, item_id, claimed.version, "no"),
                 lambda: review.retry(room_store, clerk2, item_id, claimed.version),
@@ -126,7 +127,7 @@ def test_exported_corrections_are_one_json_object_per_line(room_store: Store) ->
     item_ids = [seed_failed_invoice(room_store, DemoInvoice(invoice_number=number))
                 for number in ("A-1", "A-2")]
     for item_id in item_ids:
-        review.approve(room_store, clerk, item_id, room_store.get_item(item_id).version,
+        invoice_view.approve(room_store, clerk, item_id, room_store.get_item(item_id).version,
                        typed_from(room_store, item_id, total="10.00"))
     exported = list(repo.iter_corrections(room_store, batch=1))
     assert [c.corrected["invoice_number"] for c in exported] == ["A-1", "A-2"]
@@ -137,7 +138,7 @@ def test_a_total_above_the_four_eyes_amount_needs_a_second_approver(room_store: 
     item_id = seed_failed_invoice(room_store, DemoInvoice(invoice_number="BIG-1"))
     rules = review.ApprovalRules(four_eyes_amount=Decimal("300"), approver_role="supervisor")
     typed = typed_from(room_store, item_id, total="311.54")
-    first = review.approve(room_store, user(room_store, "clerk1"), item_id,
+    first = invoice_view.approve(room_store, user(room_store, "clerk1"), item_id,
                            room_store.get_item(item_id).version, typed, rules=rules)
     assert first.waiting == "the total 311.54 is above 300"
     item = room_store.get_item(item_id)
@@ -146,15 +147,15 @@ def test_a_total_above_the_four_eyes_amount_needs_a_second_approver(room_store: 
     assert repo.corrections_for(room_store, item_id) == []  # kept once it is decided
     # the second person changes a field: their approval is a new first one
     changed = {**typed, "due_date": "2024-05-20"}
-    again = review.approve(room_store, user(room_store, "sup"), item_id,
+    again = invoice_view.approve(room_store, user(room_store, "sup"), item_id,
                            room_store.get_item(item_id).version, changed, rules=rules)
     assert again.waiting and room_store.get_item(item_id).payload["pending_approval"][
         "by"] == "sup"
     # and the first clerk cannot be the second approver of it: the role is needed
     with pytest.raises(review.ActionRefused, match="needs the supervisor role"):
-        review.approve(room_store, user(room_store, "clerk1"), item_id,
+        invoice_view.approve(room_store, user(room_store, "clerk1"), item_id,
                        room_store.get_item(item_id).version, changed, rules=rules)
-    done = review.approve(room_store, user(room_store, "admin"), item_id,
+    done = invoice_view.approve(room_store, user(room_store, "admin"), item_id,
                           room_store.get_item(item_id).version, changed, rules=rules)
     assert done == review.Approved()
     item = room_store.get_item(item_id)
@@ -163,7 +164,7 @@ def test_a_total_above_the_four_eyes_amount_needs_a_second_approver(room_store: 
     assert [e.kind for e in room_store.events(item_id)][-1] == "APPROVED"
     # below the amount, one approval is enough
     small = seed_failed_invoice_after(room_store, item_id, "SMALL-1")
-    assert review.approve(room_store, user(room_store, "clerk1"), small,
+    assert invoice_view.approve(room_store, user(room_store, "clerk1"), small,
                           room_store.get_item(small).version,
                           typed_from(room_store, small, total="299.99"),
                           rules=rules) == review.Approved()
@@ -184,13 +185,13 @@ def test_overrides_need_a_reason_and_an_overridable_check(room_store: Store) -> 
     version = room_store.get_item(item_id).version
     typed = typed_from(room_store, item_id)
     with pytest.raises(review.ActionRefused, match="Say why you override the PO_MISMATCH"):
-        review.approve(room_store, clerk, item_id, version, typed,
+        invoice_view.approve(room_store, clerk, item_id, version, typed,
                        overrides={"PO_MISMATCH": "  "})
     with pytest.raises(review.ActionRefused, match="DUPLICATE_INVOICE check cannot be"):
-        review.approve(room_store, clerk, item_id, version, typed,
+        invoice_view.approve(room_store, clerk, item_id, version, typed,
                        overrides={"DUPLICATE_INVOICE": "it is not a duplicate"})
     assert room_store.get_item(item_id).version == version  # nothing saved
-    review.approve(room_store, clerk, item_id, version, typed,
+    invoice_view.approve(room_store, clerk, item_id, version, typed,
                    overrides={"PO_MISMATCH": "price increase agreed by purchasing"})
     got = room_store.get_item(item_id).payload["review"]
     assert got["overrides"] == {"PO_MISMATCH": "price increase agreed by purchasing"}

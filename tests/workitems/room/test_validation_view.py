@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tasks.payloads import Finding
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import ItemState, Store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 
 from .conftest import LiveServer
 from .test_browser import logged_in as logged_in_as

@@ -7,8 +7,8 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import ItemState, Store
-from workitems.room.demo import DemoInvoice, seed_failed_invoice
 from workitems.room.web import router as web_router
 
 from .conftest import PASSWORD, csrf_of

@@ -1,8 +1,8 @@
 """Screenshots of the Control Room for the README, taken with headless Chromium.
 
-    python -m workitems.room.screenshots [--out workitems/room/screenshots]
+    python -m tasks.room_screenshots [--out workitems/room/screenshots]
 
-Seeds a throw-away SQLite store with the demo invoices (``workitems.room.demo``),
+Seeds a throw-away SQLite store with the demo invoices (:mod:`tasks.room_demo`),
 serves the app on a free local port, logs in and saves PNGs of the exception
 queue, the validation view of a low-confidence invoice and the overview.
 """
@@ -17,13 +17,13 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tasks.browser import launch_browser
+from tasks.room_demo import seed_demo
 from workitems import open_store
 from workitems.room import repository as repo
 from workitems.room.auth import RoomSettings, hash_password
 from workitems.room.background import BackgroundServer
-from workitems.room.demo import seed_demo
 
-OUT = Path(__file__).resolve().parent / "screenshots"
+OUT = Path(__file__).resolve().parents[1] / "workitems" / "room" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 
 

@@ -4,7 +4,7 @@ work item that failed the way the consumer fails it (payload per
 
 Used by the tests, the screenshots and anyone trying the app on an empty store::
 
-    python -m workitems.room.demo sqlite:///output/workitems.db
+    python -m tasks.room_demo sqlite:///output/workitems.db
 """
 
 from __future__ import annotations
