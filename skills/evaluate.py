@@ -369,7 +369,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _learn(args: argparse.Namespace) -> int:
-    from skills.layouts.replay import print_replay, replay, summarise_replay  # noqa: PLC0415
+    from skills.layouts.replay import (  # noqa: PLC0415
+        print_replay,
+        print_replay_misses,
+        replay,
+        summarise_replay,
+    )
 
     fmt = args.format or detect_format(args.folder)
     cases = list(LOADERS[fmt](args.folder))[:args.limit]
@@ -377,6 +382,8 @@ def _learn(args: argparse.Namespace) -> int:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Replaying {len(cases)} {fmt} documents", total=len(cases))
         result = replay(cases, scorer, args.cached, progress=lambda: progress.advance(task))
+    if args.misses:
+        print_replay_misses(result)
     summary = summarise_replay(result)
     summary.update(format=fmt, folder=args.folder.name, model=f"{scorer.name} {scorer.version}")
     print_replay(summary, f"learning from corrections: {summary['folder']} "

@@ -29,6 +29,9 @@ from skills.schema import Document
 # Fields every invoice prints: looked for where they were even without their anchor words.
 ALWAYS_PRINTED = frozenset({"vendor_name", "invoice_number", "invoice_date", "currency",
                             "net_amount", "tax_amount", "total"})
+# Amounts move up and down with the number of line items: only their labels find them,
+# never the place on the page they had on another invoice.
+MOVING = frozenset({"net_amount", "tax_amount", "total"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
@@ -83,8 +86,11 @@ def read_places(layout: Layout, doc: Document,
     folded = fold(doc)
     out = {}
     for name, memory in layout.fields.items():
+        fixed = name in ALWAYS_PRINTED and name not in MOVING
         for place in memory.places:
-            cand = find(doc, folded, by_field.get(name, []), place, name in ALWAYS_PRINTED)
+            if name in MOVING and place.relation == "page":
+                continue
+            cand = find(doc, folded, by_field.get(name, []), place, fixed)
             if cand is not None:
                 out[name] = cand
                 break
