@@ -33,6 +33,9 @@ _ABOVE_HEIGHTS = 3.5
 _SLACK_X = 40.0
 _SLACK_Y_HEIGHTS = 0.8
 _ANCHOR_MOVE_WEIGHT = 0.02
+# A label printed before its value that moved further across the page than this is
+# another block's label: the buyer's "VAT id:" where the vendor's was.
+_MAX_SHIFT_X = 120.0
 
 
 class Place(BaseModel):
@@ -135,7 +138,10 @@ def _nearest(number: int, candidates: list[Candidate], place: Place,
     ``anchors``."""
     best, best_cost = None, float("inf")
     for box in anchors:
-        moved = abs(box[1] - place.anchor_box[1]) + abs(box[0] - place.anchor_box[0])
+        shift = abs(box[0] - place.anchor_box[0])
+        if place.relation == "right" and shift > _MAX_SHIFT_X:
+            continue
+        moved = abs(box[1] - place.anchor_box[1]) + shift
         for cand in candidates:
             if cand.page != number:
                 continue
