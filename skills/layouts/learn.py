@@ -32,6 +32,11 @@ ALWAYS_PRINTED = frozenset({"vendor_name", "invoice_number", "invoice_date", "cu
 # Amounts move up and down with the number of line items: only their labels find them,
 # never the place on the page they had on another invoice.
 MOVING = frozenset({"net_amount", "tax_amount", "total"})
+# Fields whose right value depends on what the invoice holds more than on where it is
+# printed: with several VAT rates printed, "the" rate is that of the largest base, a
+# different line from one invoice to the next. The layout reads them only when the page
+# prints one value of them.
+BY_CONTENT = frozenset({"tax_rate"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
@@ -85,6 +90,9 @@ def read_places(layout: Layout, doc: Document,
         by_field.setdefault(c.field, []).append(c)
     folded = fold(doc)
     out = {}
+    for name in BY_CONTENT:
+        if len({c.value for c in by_field.get(name, [])}) > 1:
+            by_field.pop(name)
     for name, memory in layout.fields.items():
         fixed = name in ALWAYS_PRINTED and name not in MOVING
         for place in memory.places:
