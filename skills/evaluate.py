@@ -20,7 +20,8 @@ extraction). ``--misses`` first lists every wrong field: what was expected, what
 read, and whether it would have been accepted. ``--learn`` replays the folder in order
 as a clerk would, teaching each document's true values to a layout memory after
 scoring it (skills.layouts.replay): accuracy on first-seen layouts and after 1, 2 and
-5 corrections of a layout, and the precision of auto-accepted fields at each point.
+5 corrections of a layout, and the precision of auto-accepted fields at each point (with
+``--misses``, first every field it read wrongly with the memory, beside the model's own).
 """
 
 from __future__ import annotations
