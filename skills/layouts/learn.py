@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from skills.extract.candidates import Candidate
 from skills.extract.extraction import values_match
 from skills.layouts.memory import MAX_PLACES, FieldMemory, Layout, LayoutMemory, StaleLayout
-from skills.layouts.places import Place, find, fold, learn_place
+from skills.layouts.places import Place, find, find_printed, fold, learn_place
 from skills.layouts.printed import fingerprint, merge, similarity
 from skills.normalize import normalize_text, normalize_vat
 from skills.party_roles import OurCompanies
@@ -37,6 +37,9 @@ MOVING = frozenset({"net_amount", "tax_amount", "total"})
 # different line from one invoice to the next. The layout reads them only when the page
 # prints one value of them.
 BY_CONTENT = frozenset({"tax_rate"})
+# A vendor's own identifiers: the same on every invoice it sends (see
+# FieldMemory.constant).
+OWN_IDENTIFIERS = frozenset({"vendor_iban", "vendor_vat"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
@@ -102,6 +105,12 @@ def read_places(layout: Layout, doc: Document,
             if cand is not None:
                 out[name] = cand
                 break
+        if name not in out and memory.constant is not None:
+            # Not at a learned place, or not offered as a candidate at all (split over
+            # two lines): the vendor's own identifier where the page prints it.
+            printed = find_printed(doc, memory.constant, name)
+            if printed is not None:
+                out[name] = printed
     return out
 
 
@@ -156,6 +165,9 @@ def _taught(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
             field.confirmed += right
             field.contradicted += not right
             corrected |= not right
+        if name in OWN_IDENTIFIERS:
+            # Kept from the first invoice taught on, while every invoice agrees.
+            field.constant = value if layout.documents == 0 or field.constant == value else None
         if value is None:
             field.absent += 1
         elif not right:

@@ -127,6 +127,43 @@ def find(doc: Document, folded: Folded, candidates: list[Candidate],
     return None
 
 
+def find_printed(doc: Document, value: str, field: str) -> Candidate | None:
+    """``value`` where it is printed on ``doc``, spaces aside, also over two lines (an
+    IBAN wrapped after its fourth group, a scan reading "DE12 3456" and "7890 ..." as two
+    lines): a candidate of ``field`` on the lines that hold it, or None. The search runs
+    from the last page up (a vendor's bank details are in its footer)."""
+    from skills.extract.candidates import Candidate  # noqa: PLC0415 - loads the extraction
+
+    wanted = _compact(value)
+    for page in reversed(doc.pages):
+        for line in page.lines:
+            below = _line_below(page, line)
+            for held in ([line], [line, below] if below is not None else []):
+                if held and wanted in _compact(" ".join(x.text for x in held)):
+                    return Candidate(field, value, " / ".join(x.text for x in held),
+                                     page.number, union([x.box for x in held]),
+                                     min(x.confidence for x in held),
+                                     (line.method or page.method).value)
+    return None
+
+
+def _line_below(page: Page, line: Line) -> Line | None:
+    """The line right under ``line`` in its column (a wrapped value's second line), or
+    None. Lines are in reading order, row by row, so it need not be the next one."""
+    height = max(line.box[3] - line.box[1], 1.0)
+    best: tuple[float, Line] | None = None
+    for other in page.lines:
+        gap = other.box[1] - line.box[3]
+        if (-0.3 * height <= gap <= height and abs(other.box[0] - line.box[0]) <= height
+                and (best is None or gap < best[0])):
+            best = (gap, other)
+    return best[1] if best is not None else None
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def _anchors(folded: Folded, number: int, place: Place) -> list[Box]:
     lines = folded[number - 1]
     return _occurrences(lines, place.anchor) or _reworded(lines, place.anchor)

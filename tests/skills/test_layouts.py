@@ -23,8 +23,8 @@ from skills.layouts import (
 )
 from skills.layouts.learn import read_places
 from skills.layouts.memory import Layout
-from skills.layouts.places import find, fold, label_word, learn_place
-from skills.schema import Document, Line, Page, Word
+from skills.layouts.places import find, find_printed, fold, label_word, learn_place
+from skills.schema import Document, Line, Page, ReadMethod, Word
 
 FAMILY = "procedural-heldout"
 
@@ -130,7 +130,7 @@ def _line(*words: tuple[str, float], y: float) -> Line:
 
 def _page(*lines: Line) -> Document:
     return Document("drawn.pdf", "0" * 64, "application/pdf",
-                    [Page(1, 595, 842, "text", list(lines))])
+                    [Page(1, 595, 842, ReadMethod.TEXT, list(lines))])
 
 
 def _cand(field: str, value: str, x: float, y: float) -> Candidate:
@@ -169,8 +169,8 @@ def test_a_label_is_found_on_the_last_page_before_the_place_is_guessed() -> None
     a two-page one; the first page's item amount where the total was is not taken."""
     one = _page(_line(("Total", 300), ("99,00", 400), y=500))
     place = learn_place(one, _cand("total", "99.00", 400, 500))
-    first = Page(1, 595, 842, "text", [_line(("Item", 60), ("55,00", 400), y=500)])
-    last = Page(2, 595, 842, "text", [_line(("Total", 300), ("120,00", 400), y=300)])
+    first = Page(1, 595, 842, ReadMethod.TEXT, [_line(("Item", 60), ("55,00", 400), y=500)])
+    last = Page(2, 595, 842, ReadMethod.TEXT, [_line(("Total", 300), ("120,00", 400), y=300)])
     two = Document("two.pdf", "1" * 64, "application/pdf", [first, last])
     item = _cand("total", "55.00", 400, 500)
     total = Candidate("total", "120.00", "120,00", 2, (400, 300, 436, 310), 1.0, "text")
@@ -187,3 +187,32 @@ def test_the_rate_is_left_to_the_model_on_a_page_printing_several() -> None:
     one = [_cand("tax_rate", "20", 400, 520)]
     assert read_places(layout, doc, one)["tax_rate"] == one[0]
     assert "tax_rate" not in read_places(layout, doc, [*one, _cand("tax_rate", "7", 400, 535)])
+
+
+def test_a_vendors_own_iban_is_found_where_a_scan_split_it_over_two_lines() -> None:
+    """OCR read "IBAN AT91 8533 5441 4498" and "2342" as two lines, with another column's
+    line between them in reading order: no candidate holds the IBAN, the layout that
+    knows its vendor's IBAN finds it on the page."""
+    doc = _page(_line(("IBAN", 44), ("AT91", 80), ("8533", 110), ("5441", 140),
+                      ("4498", 170), y=770),
+                _line(("SIRET", 300), ("91341200", 340), y=770),
+                _line(("2342", 46), y=780))
+    found = find_printed(doc, "AT918533544144982342", "vendor_iban")
+    assert found is not None and found.field == "vendor_iban"
+    assert found.value == "AT918533544144982342" and found.box[3] == 790
+    assert find_printed(doc, "AT918533544144980000", "vendor_iban") is None
+    layout = Layout(vendor="name:x", fingerprint=[], fields={
+        "vendor_iban": FieldMemory(constant="AT918533544144982342")})
+    assert read_places(layout, doc, [])["vendor_iban"].value == "AT918533544144982342"
+
+
+def test_a_vendors_identifier_is_kept_only_while_every_invoice_agrees() -> None:
+    memory = _taught((0, 0), (0, 1))
+    (layout,) = memory.all()
+    _, truth = _invoice(0, 0)
+    assert layout.fields["vendor_iban"].constant == truth["vendor_iban"]
+    doc, nxt = _invoice(0, 2)
+    changed = {**nxt, "vendor_iban": "DE02120300000000202051"}
+    teach(memory, doc, document_candidates(doc).all, changed)
+    (layout,) = memory.all()
+    assert layout.fields["vendor_iban"].constant is None  # a changed account: no constant
