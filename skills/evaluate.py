@@ -20,7 +20,8 @@ extraction). ``--misses`` first lists every wrong field: what was expected, what
 read, and whether it would have been accepted. ``--learn`` replays the folder in order
 as a clerk would, teaching each document's true values to a layout memory after
 scoring it (skills.layouts.replay): accuracy on first-seen layouts and after 1, 2 and
-5 corrections of a layout, and the precision of auto-accepted fields at each point.
+5 corrections of a layout, and the precision of auto-accepted fields at each point (with
+``--misses``, first every field it read wrongly with the memory, beside the model's own).
 """
 
 from __future__ import annotations
@@ -409,7 +410,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _learn(args: argparse.Namespace) -> int:
-    from skills.layouts.replay import print_replay, replay, summarise_replay  # noqa: PLC0415
+    from skills.layouts.replay import (  # noqa: PLC0415
+        print_replay,
+        print_replay_misses,
+        replay,
+        summarise_replay,
+    )
 
     fmt = args.format or detect_format(args.folder)
     cases = list(LOADERS[fmt](args.folder))[:args.limit]
@@ -417,6 +423,8 @@ def _learn(args: argparse.Namespace) -> int:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Replaying {len(cases)} {fmt} documents", total=len(cases))
         result = replay(cases, scorer, args.cached, progress=lambda: progress.advance(task))
+    if args.misses:
+        print_replay_misses(result)
     summary = summarise_replay(result)
     summary.update(format=fmt, folder=args.folder.name, model=f"{scorer.name} {scorer.version}")
     print_replay(summary, f"learning from corrections: {summary['folder']} "

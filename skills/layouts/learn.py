@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from skills.extract.candidates import Candidate
 from skills.extract.extraction import values_match
 from skills.layouts.memory import MAX_PLACES, FieldMemory, Layout, LayoutMemory, StaleLayout
-from skills.layouts.places import Place, find, fold, learn_place
+from skills.layouts.places import Place, find, find_printed, fold, learn_place
 from skills.layouts.printed import fingerprint, merge, similarity
 from skills.normalize import normalize_text, normalize_vat
 from skills.party_roles import OurCompanies
@@ -29,6 +29,17 @@ from skills.schema import Document
 # Fields every invoice prints: looked for where they were even without their anchor words.
 ALWAYS_PRINTED = frozenset({"vendor_name", "invoice_number", "invoice_date", "currency",
                             "net_amount", "tax_amount", "total"})
+# Amounts move up and down with the number of line items: only their labels find them,
+# never the place on the page they had on another invoice.
+MOVING = frozenset({"net_amount", "tax_amount", "total"})
+# Fields whose right value depends on what the invoice holds more than on where it is
+# printed: with several VAT rates printed, "the" rate is that of the largest base, a
+# different line from one invoice to the next. The layout reads them only when the page
+# prints one value of them.
+BY_CONTENT = frozenset({"tax_rate"})
+# A vendor's own identifiers: the same on every invoice it sends (see
+# FieldMemory.constant).
+OWN_IDENTIFIERS = frozenset({"vendor_iban", "vendor_vat"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
@@ -82,12 +93,24 @@ def read_places(layout: Layout, doc: Document,
         by_field.setdefault(c.field, []).append(c)
     folded = fold(doc)
     out = {}
+    for name in BY_CONTENT:
+        if len({c.value for c in by_field.get(name, [])}) > 1:
+            by_field.pop(name)
     for name, memory in layout.fields.items():
+        fixed = name in ALWAYS_PRINTED and name not in MOVING
         for place in memory.places:
-            cand = find(doc, folded, by_field.get(name, []), place, name in ALWAYS_PRINTED)
+            if name in MOVING and place.relation == "page":
+                continue
+            cand = find(doc, folded, by_field.get(name, []), place, fixed)
             if cand is not None:
                 out[name] = cand
                 break
+        if name not in out and memory.constant is not None:
+            # Not at a learned place, or not offered as a candidate at all (split over
+            # two lines): the vendor's own identifier where the page prints it.
+            printed = find_printed(doc, memory.constant, name)
+            if printed is not None:
+                out[name] = printed
     return out
 
 
@@ -142,6 +165,9 @@ def _taught(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
             field.confirmed += right
             field.contradicted += not right
             corrected |= not right
+        if name in OWN_IDENTIFIERS:
+            # Kept from the first invoice taught on, while every invoice agrees.
+            field.constant = value if layout.documents == 0 or field.constant == value else None
         if value is None:
             field.absent += 1
         elif not right:

@@ -31,6 +31,9 @@ class FieldMemory(BaseModel):
     contradicted: int = 0  # read at a learned place and the clerk changed it
     # The clerk said the field is not printed on this layout (po_number, due_date).
     absent: int = 0
+    # A vendor's own identifier (IBAN, VAT id) approved the same on every invoice taught,
+    # else None: looked for in the page's text where no place finds it.
+    constant: str | None = None
 
     @property
     def agreement(self) -> float | None:

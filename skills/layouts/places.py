@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from skills.layouts.printed import anchor_word
-from skills.schema import Box, Document, Line, Page
+from skills.normalize import normalize_currency
+from skills.schema import Box, Document, Line, Page, Word
 from skills.textlines import union
 
 if TYPE_CHECKING:  # the candidates module loads the whole extraction
@@ -32,6 +33,9 @@ _ABOVE_HEIGHTS = 3.5
 _SLACK_X = 40.0
 _SLACK_Y_HEIGHTS = 0.8
 _ANCHOR_MOVE_WEIGHT = 0.02
+# A label printed before its value that moved further across the page than this is
+# another block's label: the buyer's "VAT id:" where the vendor's was.
+_MAX_SHIFT_X = 120.0
 
 
 class Place(BaseModel):
@@ -47,6 +51,15 @@ class Place(BaseModel):
     dx1: float  # value x1 - anchor x0
     dy: float  # value y0 - anchor y0
     height: float
+
+
+def label_word(word: Word) -> str | None:
+    """The folded form of a word that may anchor a place: an anchor word
+    (:func:`anchor_word`) that is not a currency. "EUR" before an amount is part of the
+    value, printed beside every amount of a totals block, so it tells them apart from
+    nothing."""
+    folded = anchor_word(word)
+    return None if folded is None or normalize_currency(folded) else folded
 
 
 def learn_place(doc: Document, cand: Candidate) -> Place:
@@ -77,7 +90,7 @@ class Folded:
         if index not in self._pages:
             lines = []
             for line in self._doc.pages[index].lines:
-                kept = [(f, w.box) for w in line.words if (f := anchor_word(w)) is not None]
+                kept = [(f, w.box) for w in line.words if (f := label_word(w)) is not None]
                 lines.append(([f for f, _ in kept], [b for _, b in kept]))
             self._pages[index] = lines
         return self._pages[index]
@@ -98,27 +111,77 @@ def find(doc: Document, folded: Folded, candidates: list[Candidate],
     pages = [len(doc.pages) + 1 - place.page if place.last else place.page]
     if place.single and len(doc.pages) > 1:
         pages.append(len(doc.pages))
-    for number in pages:
-        if 1 <= number <= len(doc.pages):
-            found = _find_on(number, folded, candidates, place, always)
+    pages = [n for n in pages if 1 <= n <= len(doc.pages)]
+    # The anchor on any page it may be on first: a one-page layout's total is on the last
+    # page of a longer invoice, and the first page's items sit where it was.
+    if place.relation != "page":
+        for number in pages:
+            found = _nearest(number, candidates, place, _anchors(folded, number, place))
+            if found is not None:
+                return found
+    if always or place.relation == "page":
+        for number in pages:
+            found = _nearest(number, candidates, place, [place.anchor_box])
             if found is not None:
                 return found
     return None
 
 
-def _find_on(number: int, folded: Folded, candidates: list[Candidate],
-             place: Place, always: bool) -> Candidate | None:
-    on_page = [c for c in candidates if c.page == number]
-    if not on_page:
-        return None
-    anchors = ([] if place.relation == "page"
-               else _occurrences(folded[number - 1], place.anchor))
-    if not anchors and (always or place.relation == "page"):
-        anchors = [place.anchor_box]
+def find_printed(doc: Document, value: str, field: str) -> Candidate | None:
+    """``value`` where it is printed on ``doc``, spaces aside, also over two lines (an
+    IBAN wrapped after its fourth group, a scan reading "DE12 3456" and "7890 ..." as two
+    lines): a candidate of ``field`` on the lines that hold it, or None. The search runs
+    from the last page up (a vendor's bank details are in its footer)."""
+    from skills.extract.candidates import Candidate  # noqa: PLC0415 - loads the extraction
+
+    wanted = _compact(value)
+    for page in reversed(doc.pages):
+        for line in page.lines:
+            below = _line_below(page, line)
+            for held in ([line], [line, below] if below is not None else []):
+                if held and wanted in _compact(" ".join(x.text for x in held)):
+                    return Candidate(field, value, " / ".join(x.text for x in held),
+                                     page.number, union([x.box for x in held]),
+                                     min(x.confidence for x in held),
+                                     (line.method or page.method).value)
+    return None
+
+
+def _line_below(page: Page, line: Line) -> Line | None:
+    """The line right under ``line`` in its column (a wrapped value's second line), or
+    None. Lines are in reading order, row by row, so it need not be the next one."""
+    height = max(line.box[3] - line.box[1], 1.0)
+    best: tuple[float, Line] | None = None
+    for other in page.lines:
+        gap = other.box[1] - line.box[3]
+        if (-0.3 * height <= gap <= height and abs(other.box[0] - line.box[0]) <= height
+                and (best is None or gap < best[0])):
+            best = (gap, other)
+    return best[1] if best is not None else None
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _anchors(folded: Folded, number: int, place: Place) -> list[Box]:
+    lines = folded[number - 1]
+    return _occurrences(lines, place.anchor) or _reworded(lines, place.anchor)
+
+
+def _nearest(number: int, candidates: list[Candidate], place: Place,
+             anchors: list[Box]) -> Candidate | None:
+    """The candidate on page ``number`` nearest where ``place`` expects it next to one of
+    ``anchors``."""
     best, best_cost = None, float("inf")
     for box in anchors:
-        moved = abs(box[1] - place.anchor_box[1]) + abs(box[0] - place.anchor_box[0])
-        for cand in on_page:
+        shift = abs(box[0] - place.anchor_box[0])
+        if place.relation == "right" and shift > _MAX_SHIFT_X:
+            continue
+        moved = abs(box[1] - place.anchor_box[1]) + shift
+        for cand in candidates:
+            if cand.page != number:
+                continue
             cost = _distance(cand.box, box, place)
             if cost is None:
                 continue
@@ -148,7 +211,7 @@ def _words_before(line: Line, box: Box) -> list[tuple[str, Box]]:
     label and the value ("MwSt. 19 % ...... 126,86"); a number further left ends it."""
     run: list[tuple[str, Box]] = []
     for word in reversed([w for w in line.words if w.box[2] <= box[0] + 1.0]):
-        folded = anchor_word(word)
+        folded = label_word(word)
         if folded is not None:
             run.append((folded, word.box))
             if len(run) == _MAX_ANCHOR_WORDS:
@@ -185,14 +248,38 @@ def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | Non
         gap = box[1] - line.box[3]
         if gap < -1.0 or gap > _ABOVE_HEIGHTS * height:
             continue
-        over = [(anchor_word(w), w.box) for w in line.words
-                if w.box[0] < box[2] + 10 and w.box[2] > box[0] - 10]
-        run = [(w, b) for w, b in over if w is not None][:_MAX_ANCHOR_WORDS]
+        run = _label_over(line, box)
         if run and (best is None or gap < best[0]):
             best = (gap, run)  # type: ignore[assignment]
     if best is None:
         return None
     return "below", [w for w, _ in best[1]], union([b for _, b in best[1]])
+
+
+def _label_over(line: Line, box: Box) -> list[tuple[str, Box]]:
+    """The label words of ``line`` over the column of ``box``, with the words of the same
+    label run on to their left: "Total général (EUR)" over a right-aligned amount is
+    one label, though only its last word is over the amount."""
+    words = line.words
+    over = [i for i, w in enumerate(words) if w.box[0] < box[2] + 10 and w.box[2] > box[0] - 10]
+    if not over:
+        return []
+    first = over[0]
+    gap = 1.5 * max(line.box[3] - line.box[1], 1.0)
+    while first > 0 and words[first].box[0] - words[first - 1].box[2] <= gap:
+        first -= 1
+    run = [(f, w.box) for w in words[first:over[-1] + 1] if (f := label_word(w)) is not None]
+    return run[-_MAX_ANCHOR_WORDS:]
+
+
+def _reworded(folded_lines: list[tuple[list[str], list[Box]]],
+              anchor: list[str]) -> list[Box]:
+    """Occurrences of the anchor with its first or its last word left out: one invoice of
+    a layout prints "Gross total (GBP):", the next "Gross total:". A single word left
+    is not enough to tell labels apart."""
+    if len(anchor) < 3:
+        return []
+    return _occurrences(folded_lines, anchor[:-1]) or _occurrences(folded_lines, anchor[1:])
 
 
 def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],

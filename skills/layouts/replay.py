@@ -129,6 +129,31 @@ def summarise_replay(result: Replay) -> dict:
     }
 
 
+def bucket_of(taught_before: int) -> str:
+    return next(name for name, low, high in BUCKETS if low <= taught_before <= high)
+
+
+def print_replay_misses(result: Replay) -> None:
+    """Every field read wrongly with the memory (as accuracy counts it), with how many
+    documents of its layout were taught before and what the model alone read."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title="wrong fields with the layout memory")
+    for column in ("document", "taught", "field", "expected", "read", "model alone",
+                   "confidence", "accepted"):
+        table.add_column(column, overflow="fold")
+    for step in result.steps:
+        for name, got in step.with_memory.fields.items():
+            if not got.right:
+                alone = step.alone.fields[name]
+                table.add_row(step.case.name, bucket_of(step.taught_before), name,
+                              str(got.expected), step.with_memory.error or str(got.got),
+                              str(alone.got), f"{got.confidence:.3f}",
+                              "yes" if got.accepted else "no")
+    Console(width=200).print(table)
+
+
 def print_replay(summary: dict, title: str) -> None:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415

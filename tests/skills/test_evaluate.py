@@ -55,6 +55,20 @@ def test_learn_replays_recurring_layouts_and_counts_corrections(tmp_path: Path,
     assert summary["recall_ms_mean"] is not None
 
 
+def test_learn_with_misses_lists_what_the_memory_read_wrongly(tmp_path: Path,
+                                                             capsys) -> None:
+    generate_set(tmp_path, 4, seed=5, family="procedural-heldout", layout_repeat=2)
+    assert main([str(tmp_path), "--learn", "--misses"]) == 0
+    out = capsys.readouterr().out
+    assert "wrong fields with the layout memory" in out
+    table, last = out.strip().rsplit("\n", 1)
+    summary = json.loads(last)
+    rows = [line for line in table.splitlines() if "procedural-heldout-5-" in line]
+    fields = 4 * 12  # four invoices, twelve header fields each
+    wrong = round(fields * (1 - summary["overall"]["with_memory"]["accuracy"]))
+    assert len(rows) == wrong  # one row per wrong field (none wraps at this width)
+
+
 def test_mixed_sets_are_also_scored_per_method_and_kind(tmp_path: Path) -> None:
     generate_set(tmp_path, 4, seed=3, family="heldout", receipt_share=0.5,
                  receipt_scanned_share=0.0)

@@ -10,6 +10,7 @@ import pytest
 from devdata.generator import render_invoice
 from skills.documents import read_document
 from skills.extract import document_candidates, extract, values_match
+from skills.extract.candidates import Candidate
 from skills.layouts import (
     MIN_SIMILARITY,
     FieldMemory,
@@ -20,7 +21,10 @@ from skills.layouts import (
     similarity,
     teach,
 )
-from skills.schema import Document
+from skills.layouts.learn import read_places
+from skills.layouts.memory import Layout
+from skills.layouts.places import find, find_printed, fold, label_word, learn_place
+from skills.schema import Document, Line, Page, ReadMethod, Word
 
 FAMILY = "procedural-heldout"
 
@@ -112,3 +116,103 @@ def test_a_stale_save_is_refused() -> None:
     memory.save(layout)
     with pytest.raises(StaleLayout):
         memory.save(layout)  # still at the version read before the first save
+
+
+# ---------------------------------------------------------------- places on a drawn page
+
+
+def _line(*words: tuple[str, float], y: float) -> Line:
+    """One line of words, each (text, x0), 6 points a letter, 10 points high."""
+    boxed = tuple(Word(text, (x, y, x + 6 * len(text), y + 10), 1.0) for text, x in words)
+    box = (boxed[0].box[0], y, boxed[-1].box[2], y + 10)
+    return Line(" ".join(w.text for w in boxed), box, 1.0, boxed)
+
+
+def _page(*lines: Line) -> Document:
+    return Document("drawn.pdf", "0" * 64, "application/pdf",
+                    [Page(1, 595, 842, ReadMethod.TEXT, list(lines))])
+
+
+def _cand(field: str, value: str, x: float, y: float) -> Candidate:
+    return Candidate(field, value, value, 1, (x, y, x + 6 * len(value), y + 10), 1.0, "text")
+
+
+def test_a_currency_is_part_of_the_amount_not_its_label() -> None:
+    """A totals grid: labels in one row, "EUR 123,00" below each. The total's place is
+    anchored on its label above it, not on the "EUR" before it (printed beside every
+    amount), and the label over the column is taken whole."""
+    assert label_word(Word("EUR", (0, 0, 1, 1), 1.0)) is None
+    assert label_word(Word("(GBP):", (0, 0, 1, 1), 1.0)) is None
+    assert label_word(Word("Total", (0, 0, 1, 1), 1.0)) == "total"
+    doc = _page(_line(("Net", 100), ("Total", 300), ("général", 336), ("(EUR)", 384), y=500),
+                _line(("EUR", 100), ("10,00", 124), ("EUR", 370), ("12,00", 394), y=515))
+    place = learn_place(doc, _cand("total", "12.00", 394, 515))
+    assert place.relation == "below" and place.anchor == ["total", "general"]
+
+
+def test_another_blocks_label_is_not_the_learned_one() -> None:
+    """The vendor's VAT id was learned right of "VAT:" in the left column; an invoice
+    printing only the buyer's, right of the same label in the right column, has none."""
+    taught = _page(_line(("VAT:", 60), ("DE123456789", 100), y=160),
+                   _line(("VAT:", 320), ("DE987654321", 360), y=160))
+    place = learn_place(taught, _cand("vendor_vat", "DE123456789", 100, 160))
+    other = _page(_line(("VAT:", 320), ("DE555555555", 360), y=160))
+    buyer = _cand("vendor_vat", "DE555555555", 360, 160)
+    assert find(other, fold(other), [buyer], place) is None
+    moved = _page(_line(("VAT:", 70), ("DE555555555", 110), y=200))
+    vendor = _cand("vendor_vat", "DE555555555", 110, 200)
+    assert find(moved, fold(moved), [vendor], place) == vendor
+
+
+def test_a_label_is_found_on_the_last_page_before_the_place_is_guessed() -> None:
+    """Taught on a one-page invoice, the total sits right of its label on the last page of
+    a two-page one; the first page's item amount where the total was is not taken."""
+    one = _page(_line(("Total", 300), ("99,00", 400), y=500))
+    place = learn_place(one, _cand("total", "99.00", 400, 500))
+    first = Page(1, 595, 842, ReadMethod.TEXT, [_line(("Item", 60), ("55,00", 400), y=500)])
+    last = Page(2, 595, 842, ReadMethod.TEXT, [_line(("Total", 300), ("120,00", 400), y=300)])
+    two = Document("two.pdf", "1" * 64, "application/pdf", [first, last])
+    item = _cand("total", "55.00", 400, 500)
+    total = Candidate("total", "120.00", "120,00", 2, (400, 300, 436, 310), 1.0, "text")
+    assert find(two, fold(two), [item, total], place, always=True) == total
+
+
+def test_the_rate_is_left_to_the_model_on_a_page_printing_several() -> None:
+    """Which of several printed rates is "the" rate depends on the bases, not the place."""
+    taught = _page(_line(("VAT", 300), ("20", 400), y=500))
+    place = learn_place(taught, _cand("tax_rate", "20", 400, 500))
+    layout = Layout(vendor="name:x", fingerprint=[],
+                    fields={"tax_rate": FieldMemory(places=[place])})
+    doc = _page(_line(("VAT", 300), ("20", 400), y=520), _line(("VAT", 300), ("7", 400), y=535))
+    one = [_cand("tax_rate", "20", 400, 520)]
+    assert read_places(layout, doc, one)["tax_rate"] == one[0]
+    assert "tax_rate" not in read_places(layout, doc, [*one, _cand("tax_rate", "7", 400, 535)])
+
+
+def test_a_vendors_own_iban_is_found_where_a_scan_split_it_over_two_lines() -> None:
+    """OCR read "IBAN AT91 8533 5441 4498" and "2342" as two lines, with another column's
+    line between them in reading order: no candidate holds the IBAN, the layout that
+    knows its vendor's IBAN finds it on the page."""
+    doc = _page(_line(("IBAN", 44), ("AT91", 80), ("8533", 110), ("5441", 140),
+                      ("4498", 170), y=770),
+                _line(("SIRET", 300), ("91341200", 340), y=770),
+                _line(("2342", 46), y=780))
+    found = find_printed(doc, "AT918533544144982342", "vendor_iban")
+    assert found is not None and found.field == "vendor_iban"
+    assert found.value == "AT918533544144982342" and found.box[3] == 790
+    assert find_printed(doc, "AT918533544144980000", "vendor_iban") is None
+    layout = Layout(vendor="name:x", fingerprint=[], fields={
+        "vendor_iban": FieldMemory(constant="AT918533544144982342")})
+    assert read_places(layout, doc, [])["vendor_iban"].value == "AT918533544144982342"
+
+
+def test_a_vendors_identifier_is_kept_only_while_every_invoice_agrees() -> None:
+    memory = _taught((0, 0), (0, 1))
+    (layout,) = memory.all()
+    _, truth = _invoice(0, 0)
+    assert layout.fields["vendor_iban"].constant == truth["vendor_iban"]
+    doc, nxt = _invoice(0, 2)
+    changed = {**nxt, "vendor_iban": "DE02120300000000202051"}
+    teach(memory, doc, document_candidates(doc).all, changed)
+    (layout,) = memory.all()
+    assert layout.fields["vendor_iban"].constant is None  # a changed account: no constant
