@@ -87,6 +87,9 @@ class Candidate:
     confidence: float
     method: str
     features: dict[str, float] = field(default_factory=dict)
+    # On a till slip, an amount printed as what was paid ("Cash", "Paid") or given back
+    # ("Change"); not a feature of the model, a fact the decision uses.
+    till_role: str = ""
 
     def vector(self) -> list[float]:
         row = [0.0] * len(FEATURES)
@@ -494,6 +497,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
         boxes = np.array([s.box for s in ctx.spans], dtype=np.float64).reshape(-1, 4)
         rel = _relations(boxes, ctx.labels, ctx.page)
         roles = role_features(boxes, ctx.labels, ctx.page)
+        till = _till_roles(ctx) if is_slip(shape) else {}
         for si, span in enumerate(ctx.spans):
             for fld in _KIND_FIELDS[span.kind]:
                 feats = _label_features(rel, ctx.labels, si, fld, span)
@@ -509,11 +513,41 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
                 feats.update(_position(span, ctx.page, last, fld in POSITIONAL))
                 feats["role_buyer"], feats["role_seller"] = roles[si]
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
-                                            span.confidence, _method(ctx.page, span), feats))
+                                            span.confidence, _method(ctx.page, span), feats,
+                                            till.get(si, "")))
     candidates += _derived_rates(candidates)
     if own is not None and own.companies:
         candidates = [c for c in candidates if not own.is_ours(c.field, c.value)]
     return _merge_currencies(candidates)
+
+
+# What a till prints beside the amount handed over and the amount given back.
+_PAID_LABELS = frozenset({"cash", "paid", "amountpaid", "tendered", "cashtendered", "tender",
+                          "cashreceived", "cashpaid", "payment", "gegeben", "bar", "especes",
+                          "efectivo"})
+_CHANGE_LABELS = frozenset({"change", "changedue", "cashchange", "changeamount", "wechselgeld",
+                            "rendu", "cambio", "wisselgeld"})
+
+
+def _till_roles(ctx: PageContext) -> dict[int, str]:
+    """Index of each amount printed as paid or as change: on its label's row, or first
+    under the label when the till prints values a line lower."""
+    roles: dict[int, str] = {}
+    amounts = [(i, s) for i, s in enumerate(ctx.spans) if s.kind == "amount"]
+    for lab in ctx.labels:
+        role = ("paid" if lab.phrase in _PAID_LABELS
+                else "change" if lab.phrase in _CHANGE_LABELS else "")
+        if not role:
+            continue
+        height = lab.box[3] - lab.box[1]
+        row = [i for i, s in amounts if beside(s.box, lab.box)]
+        under = [(s.box[1], i) for i, s in amounts
+                 if 0 <= s.box[1] - lab.box[3] < 1.5 * height and s.box[2] > lab.box[0]]
+        if not row and under:
+            row = [min(under)[1]]
+        for i in row:
+            roles.setdefault(i, role)
+    return roles
 
 
 def _method(page: Page, span: _Span) -> str:
@@ -769,8 +803,8 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             continue
         if is_label_only(text) or index in labelled or is_table_header(text):
             continue
-        if _is_copy_mark(text):
-            continue  # "DUPLICATE", "CUSTOMER COPY": which print this is, no name
+        if _is_copy_mark(text) or _GREETING.match(text):
+            continue  # "DUPLICATE", "Welcome to our store": no name
         if _opens_with_closing_bracket(text):
             continue  # the second line of a name broken inside its brackets
         if _is_prose(line.text):
@@ -924,6 +958,11 @@ def _first_segment(line: Line) -> Line | None:
 # A document title after the sender's name: "Amazon Web Services Invoice".
 _TITLE_WORDS = frozenset({"invoice", "receipt", "bill", "rechnung", "quittung", "facture",
                           "factura", "factuur", "fattura", "gutschrift", "tax"})
+
+
+# A till's greeting, printed where a shop's name could be.
+_GREETING = re.compile(r"(?:welcome|thank\s*you|thanks|willkommen|bienvenue|bienvenido|welkom|"
+                       r"benvenuti|vielen\s+dank|merci|gracias|bedankt|grazie)\b", re.IGNORECASE)
 
 
 # Which print of a document this is ("DUPLICATE", "Merchant copy", "Kopie").

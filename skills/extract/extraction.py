@@ -275,6 +275,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
         _share_out(ranked, choice, first, second)
     _add_up(ranked, choice)
     _after_cash_rounding(ranked.get("total", []), choice)
+    _before_change(ranked.get("total", []), choice)
     _several_rates(ranked, choice)
     slip = _is_slip(candidates)
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
@@ -409,6 +410,24 @@ def _after_cash_rounding(options: list[tuple[float, Candidate]], choice: dict[st
         feats = cand.features
         if feats.get("rounded_total") and feats.get("after_rounding") and \
                 0 < abs(Decimal(cand.value) - before) < Decimal("0.05"):
+            choice["total"] = index
+            return
+
+
+def _before_change(options: list[tuple[float, Candidate]], choice: dict[str, int]) -> None:
+    """The total is what was due, not what was handed over: when the chosen total is a
+    slip's amount paid, the amount printed that is it less the change given back
+    replaces it ("Paid 551.00", "Change 0.25": the total is 550.75)."""
+    if choice.get("total", 0) >= len(options):
+        return
+    _, chosen = options[choice["total"]]
+    if chosen.till_role != "paid":
+        return
+    paid = Decimal(chosen.value)
+    due = {paid - Decimal(c.value) for _, c in options
+           if c.till_role == "change" and 0 < Decimal(c.value) < paid}
+    for index, (_, cand) in enumerate(options):
+        if not cand.till_role and Decimal(cand.value) in due:
             choice["total"] = index
             return
 

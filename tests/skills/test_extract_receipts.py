@@ -142,3 +142,28 @@ def test_a_slip_without_a_labelled_number_suggests_the_one_beside_its_date_and_t
     assert _transaction_number(date, slip).value == "7036-343636"
     elsewhere = Field(value="2014-01-08", confidence=0.9, page=1, box=(60, 80, 100, 89))
     assert _transaction_number(elsewhere, slip) is None  # no number starts that line
+
+
+PAID_SLIP = [("HARPER PHARMACY", 40, 10), ("WELCOME TO OUR STORE", 30, 22),
+             ("Date: 03/12/2026", 10, 40), ("BALL PEN BLUE 4 x 0.74 $2.96", 10, 70),
+             ("Total Due", 10, 100), ("$550.75", 150, 112), ("Paid", 10, 124),
+             ("$551.00", 150, 136), ("Cash Change", 10, 148), ("$0.25", 160, 160)]
+
+
+def test_a_slips_total_is_what_was_due_not_what_was_handed_over() -> None:
+    from skills.extract.extraction import _before_change
+
+    candidates = [c for c in build_candidates(_slip(PAID_SLIP)) if c.field == "total"]
+    roles = {c.value: c.till_role for c in candidates}
+    assert roles == {"0.74": "", "2.96": "", "550.75": "", "551.00": "paid", "0.25": "change"}
+    paid = next(i for i, c in enumerate(candidates) if c.value == "551.00")
+    options = [(0.9 if c.value == "551.00" else 0.1, c) for c in candidates]
+    choice = {"total": paid}
+    _before_change(options, choice)
+    assert candidates[choice["total"]].value == "550.75"
+
+
+def test_a_tills_greeting_is_no_name() -> None:
+    names = {c.value for c in build_candidates(_slip(PAID_SLIP)) if c.field == "vendor_name"}
+    assert "HARPER PHARMACY" in names
+    assert not any(n.upper().startswith("WELCOME") for n in names)
