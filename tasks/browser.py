@@ -4,8 +4,9 @@ Playwright's own Chromium when it is installed, else a system Chromium, else a
 clear error saying how to get one. A headless run of a system Chromium takes the
 system's headless shell when there is one (Debian's ``chromium-headless-shell``), as
 Playwright takes its own: the full browser in headless mode spends about twice the CPU
-on every page load (its window, tab strip and UI renderer run unseen). ``AP_HEADED=1`` shows the window and
-``AP_SLOWMO=250`` slows every action by 250 ms, so people can watch a bot work.
+on every page load (its window, tab strip and UI renderer run unseen).
+``AP_HEADED=1`` shows the window and ``AP_SLOWMO=250`` slows every action by 250 ms,
+so people can watch a bot work.
 
     python -m tasks.browser --install   # set-up: get a Chromium or say how to
 """

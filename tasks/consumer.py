@@ -52,6 +52,7 @@ from tasks.payloads import (
     PostingTarget,
 )
 from tasks.payloads import Finding as PayloadFinding
+from tasks.phase_clock import PhaseClock
 from tasks.reconcile import ask_erp, is_unsettled, settled
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
@@ -72,22 +73,27 @@ def consume() -> None:
     from tasks.browser import launch_browser
     from tasks.erp_screens import ErpSession
 
-    settings = BotSettings.from_env()
-    layouts = open_layouts()
-    reader = open_reader()
-    holds = open_holds()
+    clock = PhaseClock()
+    with clock.phase("start"):
+        settings = BotSettings.from_env()
+        layouts = open_layouts()
+        reader = open_reader()
+        holds = open_holds()
     tally = RunTally("posted")
     browser = None
     erp = None
     try:
         for item in workitems.inputs:
-            with item, tally.item(_item_name(item)):
+            with clock.phase("other"), item, tally.item(_item_name(item)):
                 if erp is None:  # start the browser only when there is work
-                    browser = launch_browser()
-                    erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
-                                           settings.erp_password)
-                guarded(InvoiceJob(item, erp, settings, layouts, reader, holds).run)
+                    with clock.phase("browser start"):
+                        browser = launch_browser()
+                        erp = clock.timed(ErpSession.start(
+                            browser, settings.erp_url, settings.erp_user,
+                            settings.erp_password), "erp")
+                guarded(InvoiceJob(item, erp, settings, layouts, reader, holds, clock).run)
     finally:
+        clock.write()
         if layouts is not None:
             layouts.close()
         if reader is not None:
@@ -130,8 +136,10 @@ class InvoiceJob:
 
     def __init__(self, item: workitems.Input, erp, settings: BotSettings,  # noqa: ANN001
                  layouts: LayoutMemory | None = None,
-                 reader: RolloutReader | None = None, holds: Store | None = None) -> None:
+                 reader: RolloutReader | None = None, holds: Store | None = None,
+                 clock: PhaseClock | None = None) -> None:
         self.item = item
+        self.clock = clock or PhaseClock()  # where the time goes (tasks.phase_clock)
         self.erp = erp
         self.settings = settings
         self.layouts = layouts  # learned vendor layouts (skills.layouts), None: none kept
@@ -180,7 +188,8 @@ class InvoiceJob:
 
     def _finish(self) -> None:
         self._save()
-        workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
+        with self.clock.phase("store"):
+            workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
 
     def _settle_from_erp(self, failure: ApplicationException) -> None:
         """An attempt failed after a submit that may have reached the ERP: the ERP's records,
@@ -223,15 +232,16 @@ class InvoiceJob:
         from skills.extract import extract
 
         data = self._document_bytes()
-        try:
-            doc = read_document(data, self.payload.document.filename)
-        except UnreadableDocument as exc:
-            self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
-        if self.reader is None:
-            extraction = extract(doc, layouts=self.layouts)
-        else:
-            extraction = self.reader.read(doc, self.payload.reference, _item_id(self.item),
-                                          self.layouts)
+        with self.clock.phase("reading"):
+            try:
+                doc = read_document(data, self.payload.document.filename)
+            except UnreadableDocument as exc:
+                self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
+            if self.reader is None:
+                extraction = extract(doc, layouts=self.layouts)
+            else:
+                extraction = self.reader.read(doc, self.payload.reference,
+                                              _item_id(self.item), self.layouts)
         LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
                     len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
                     "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"
@@ -327,7 +337,7 @@ class InvoiceJob:
         if name not in self.item.files:
             self._fail([Finding(ErrorCode.INVALID_PAYLOAD,
                                 f"the work item has no attached file named {name!r}")])
-        with tempfile.TemporaryDirectory() as tmp:
+        with self.clock.phase("store"), tempfile.TemporaryDirectory() as tmp:
             return Path(self.item.get_file(name, Path(tmp) / "document")).read_bytes()
 
     def _confirm_currency(self, vendor: Vendor, po: PurchaseOrder | None) -> None:
@@ -373,7 +383,8 @@ class InvoiceJob:
         person has verified the change by a call-back (tasks.vendor_holds)."""
         if self.holds is None or self.payload.posting_started is not None:
             return  # a submit that may have reached the ERP is settled, never stopped
-        hold = hold_of(self.holds, vendor.vendor_id)
+        with self.clock.phase("store"):
+            hold = hold_of(self.holds, vendor.vendor_id)
         if hold is not None:
             since = hold.requests[0].placed_at.strftime("%Y-%m-%d %H:%M") if hold.requests \
                 else "now"
@@ -425,8 +436,9 @@ class InvoiceJob:
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _save(self) -> None:
-        self.item.payload = self.payload.model_dump(mode="json")
-        self.item.save()
+        with self.clock.phase("store"):
+            self.item.payload = self.payload.model_dump(mode="json")
+            self.item.save()
 
     def _fail(self, findings: list[Finding]):  # noqa: ANN202 - never returns
         self.payload.findings = [PayloadFinding(code=f.code.value, message=f.message,
