@@ -9,7 +9,7 @@ find the vendor in the ERP's vendor master; check bank account, purchase order
 clerk overrode with a reason); then key the invoice into the ERP and
 record the document number. Anything a person must decide fails the item with a
 BUSINESS code and saves what the bot saw in the payload. One browser and one ERP
-login serve every item of the run.
+login serve every item of the run, started when the first item needs the ERP.
 """
 
 from __future__ import annotations
@@ -70,9 +70,6 @@ LOGGER = logging.getLogger(__name__)
 @task
 def consume() -> None:
     """Post every invoice in the queue, or fail it with a reason for the AP clerk."""
-    from tasks.browser import launch_browser
-    from tasks.erp_screens import ErpSession
-
     clock = PhaseClock()
     with clock.phase("start"):
         settings = BotSettings.from_env()
@@ -80,17 +77,10 @@ def consume() -> None:
         reader = open_reader()
         holds = open_holds()
     tally = RunTally("posted")
-    browser = None
-    erp = None
+    erp = ErpOnDemand(settings, clock)
     try:
         for item in workitems.inputs:
             with clock.phase("other"), item, tally.item(_item_name(item)):
-                if erp is None:  # start the browser only when there is work
-                    with clock.phase("browser start"):
-                        browser = launch_browser()
-                        erp = clock.timed(ErpSession.start(
-                            browser, settings.erp_url, settings.erp_user,
-                            settings.erp_password), "erp")
                 guarded(InvoiceJob(item, erp, settings, layouts, reader, holds, clock).run)
     finally:
         clock.write()
@@ -100,11 +90,44 @@ def consume() -> None:
             reader.store.close()
         if holds is not None:
             holds.close()
-        if erp is not None:
-            erp.close()
-        if browser is not None:
-            browser.close()
+        erp.close()
     tally.finish()
+
+
+class ErpOnDemand:
+    """The run's ERP session, its browser started at the first call: a run whose items
+    all stop before the ERP (unreadable or unsure documents) starts none. Every call
+    counts as the clock's "erp" phase, the start as "browser start"."""
+
+    def __init__(self, settings: BotSettings, clock: PhaseClock) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._browser = None
+        self._session = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._session is None:
+            self._start()
+        return getattr(self._session, name)
+
+    def _start(self) -> None:
+        from tasks.browser import launch_browser
+        from tasks.erp_screens import ErpSession
+
+        with self._clock.phase("browser start"):
+            self._browser = launch_browser()
+            self._session = self._clock.timed(ErpSession.start(
+                self._browser, self._settings.erp_url, self._settings.erp_user,
+                self._settings.erp_password), "erp")
+
+    def close(self) -> None:
+        try:
+            if self._session is not None:
+                self._session.close()
+        finally:
+            if self._browser is not None:
+                self._browser.close()
+        self._session = self._browser = None
 
 
 def _item_name(item: workitems.Input) -> str:
