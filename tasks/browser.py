@@ -237,7 +237,10 @@ def install() -> int:
         _install_system_chromium()  # or its headless shell; only as root or with sudo
     if path := system_chromium():
         how = "using" if found else "installed"
-        print(f"Playwright could not download its Chromium; {how} the system Chromium at {path}.")
+        shell = system_headless_shell()
+        headless = f" (headless runs: {shell})" if shell else ""
+        print(f"Playwright could not download its Chromium; {how} the system Chromium at "
+              f"{path}{headless}.")
         return 0
     print(_how_to_get_one(), file=sys.stderr)
     return 1
