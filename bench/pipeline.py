@@ -1,18 +1,26 @@
 """Invoices per second per worker through the consumer, ERP entry included, on PostgreSQL:
-born-digital and scanned documents, and the scaling from 1 to 4 worker slots.
+born-digital and scanned documents, the scaling from 1 to 4 worker slots, and where the
+time goes.
 
 Each run seeds the consumer queue of a fresh PostgreSQL schema with problem-free
 invoices for the development ERP's own vendors and orders, starts a fresh ERP,
 and runs ``workitems worker consumer --slots N --exit-when-empty``. Two figures
-per run: wall-clock invoices per second (browser start included), and per-item
-seconds from the event log (RESERVED -> COMPLETED: reading, extraction, ERP
-look-ups and entry). The baseline is the 1-slot run of the same documents;
-scaling is reported as the ratio to it. "Cores busy" is the CPU time of the run's
-processes (worker, bots, browsers, the ERP) over its wall time: when one slot
-already keeps the machine's cores busy, more slots cannot add throughput; the ERP's
-share (a single Python process, as one legacy server) shows when it is the limit.
+per run: wall-clock invoices per second (bot and browser start included), and per-item
+seconds from the event log (RESERVED -> COMPLETED or FAILED: reading, extraction, ERP
+look-ups and entry, or the reason a person must look at it). The baseline is the
+1-slot run of the same documents, measured right before each 2-slot run (``--repeat``
+pairs, alternating); scaling is reported as the ratio to it.
 
-    python -m bench.pipeline [--born 12] [--scanned 4] [--pg postgresql://...]
+Where the time goes, two ways. Wall seconds per invoice in each phase of the bots
+(``tasks.phase_clock``: bot and browser start, reading, the ERP's screens, the store,
+the rest), which grow when the machine is busy. And CPU seconds per invoice by process,
+which do not: the bots' Python, the browser (Chromium and Playwright's driver), the
+reading sandbox, the worker, the ERP server (this process) and the PostgreSQL backends
+serving the run. They are sampled from /proc: Chromium's renderers are never waited
+for by their parents, so ``getrusage(RUSAGE_CHILDREN)`` misses them. "Cores busy" is
+that CPU time (PostgreSQL's included) over the run's wall time.
+
+    python -m bench.pipeline [--born 12] [--scanned 4] [--repeat 1] [--pg postgresql://...]
 """
 
 from __future__ import annotations
@@ -21,13 +29,14 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,6 +47,7 @@ from rich.table import Table
 
 from devdata.demo_inbox import InboxPlan, build_inbox
 from devdata.erp.server import ErpServer
+from tasks.phase_clock import OUTPUT_ENV as PHASES_ENV
 from workitems import open_store
 from workitems.processes import REPO_ROOT
 
@@ -59,39 +69,134 @@ def _work_items(folder: Path) -> None:
 
 def _documents(tmp: Path, born: int, scanned: int, seed: int) -> Path:
     folder = tmp / f"docs-{born}-{scanned}-{seed}"
+    # Born-digital runs carry the usual mix (unseen layouts, a credit note); a scanned
+    # run holds scans only, so its per-invoice figure is the scans'.
+    extra = {} if born else {"unseen_layouts": 0, "credit_notes": 0}
     build_inbox(folder, tmp / f"portal-{seed}", InboxPlan(
         clean_pdf=born, scanned=scanned, einvoice=0, without_po=0, portal=0, problems=False,
-        seed=seed))
+        seed=seed, **extra))
     _work_items(folder)
     return folder
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process (the ERP's server thread) and of every finished child
-    process tree (worker, bots, their browsers); PostgreSQL's own is not included."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+# Process kinds, by what their command line shows; the first match wins.
+KINDS = (("robocorp.tasks", "bot"), ("skills.sandbox", "reading sandbox"),
+         ("workitems worker", "worker"), ("chrom", "browser"), ("headless", "browser"),
+         ("node", "browser"))
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict[str, float]:
+def _proc_cpu(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _kind(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "other"
+    return next((kind for mark, kind in KINDS if mark in command), "other")
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat[stat.rfind(")") + 2:].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    return children
+
+
+class TreeCpu(threading.Thread):
+    """CPU seconds of a process tree by kind, and of the PostgreSQL backends whose
+    application_name is ``app``, sampled every 0.1 s (a process that ends between two
+    samples loses at most its last 0.1 s)."""
+
+    def __init__(self, root: int, pg: str, app: str) -> None:
+        super().__init__(daemon=True, name="tree-cpu")
+        self.root, self.pg, self.app = root, pg, app
+        self.seen: dict[int, tuple[str, float]] = {}
+        self.own_cpu = 0.0  # this thread's, which runs in the ERP's process
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.pg, autocommit=True) as conn:
+            while not self._stop_event.wait(0.1):
+                self._sample(conn)
+            self._sample(conn)
+        self.own_cpu = time.thread_time()
+
+    def stop(self) -> dict[str, float]:
+        self._stop_event.set()
+        self.join()
+        by_kind: Counter[str] = Counter()
+        for kind, cpu in self.seen.values():
+            by_kind[kind] += cpu
+        return dict(by_kind)
+
+    def _sample(self, conn: psycopg.Connection) -> None:
+        children, tree = _children(), [self.root]
+        for pid in tree:
+            tree.extend(children.get(pid, []))
+        backends = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.app,))]
+        for pid, kind in [(p, None) for p in tree] + [(p, "PostgreSQL") for p in backends]:
+            cpu = _proc_cpu(pid)
+            if cpu is not None:
+                known = self.seen.get(pid)
+                kind = kind or _kind(pid)  # again: a child may show its parent's until exec
+                if kind == "other" and known:  # an exiting process shows no command line
+                    kind = known[0]
+                self.seen[pid] = (kind, cpu)
+
+
+def _phases(folder: Path) -> dict[str, dict[str, float]]:
+    """The bots' phase times (tasks.phase_clock), summed over the run's bot processes."""
+    total: dict[str, dict[str, float]] = {}
+    for path in folder.glob("*.json"):
+        for name, spent in json.loads(path.read_text()).items():
+            into = total.setdefault(name, {"wall": 0.0, "cpu": 0.0, "calls": 0})
+            for key in into:
+                into[key] += spent[key]
+    return total
+
+
+def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict:
     schema = f"bench_{secrets.token_hex(4)}"
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{pg}?options=-csearch_path%3D{schema}"
-    env = {**os.environ, "WORKITEMS_DB": url, "PYTHONPATH": str(REPO_ROOT)}
+    sep = "&" if "?" in pg else "?"
+    url = f"{pg}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+    phases_dir = tmp / f"phases-{schema}"
+    env = {**os.environ, "WORKITEMS_DB": url, "PYTHONPATH": str(REPO_ROOT),
+           PHASES_ENV: str(phases_dir)}
     try:
         subprocess.run([sys.executable, "-m", "workitems", "seed", str(docs)], env=env,
                        cwd=REPO_ROOT, check=True, capture_output=True)
         with ErpServer(tmp / f"erp-{schema}.db") as erp:
             env["AP_ERP_URL"] = erp.url
             began, erp_before = time.perf_counter(), time.process_time()
-            cpu_before = _cpu_seconds()
-            subprocess.run([sys.executable, "-m", "workitems", "worker", "consumer", "--slots",
-                            str(slots), "--exit-when-empty", "--quiet", "--logs",
-                            str(tmp / f"logs-{schema}")], env=env, cwd=REPO_ROOT, check=True)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "workitems", "worker", "consumer", "--slots", str(slots),
+                 "--exit-when-empty", "--quiet", "--logs", str(tmp / f"logs-{schema}")],
+                env=env, cwd=REPO_ROOT)
+            sampler = TreeCpu(worker.pid, pg, schema)
+            sampler.start()
+            if worker.wait() != 0:
+                raise SystemExit(f"the worker failed with exit code {worker.returncode}")
             wall = time.perf_counter() - began
-            cpu = _cpu_seconds() - cpu_before
-            erp_cpu = time.process_time() - erp_before  # this process is the ERP's server
+            cpu = sampler.stop()
+            # This process is the ERP's server; the sampler's own time is not the ERP's.
+            cpu["ERP server"] = time.process_time() - erp_before - sampler.own_cpu
             posted = len(erp.postings())
         with open_store(url) as store:
             events = store.events(limit=100_000)
@@ -100,48 +205,108 @@ def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict[str, float]:
         with psycopg.connect(pg, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
     start = {e.item_id: e.at for e in events if e.kind == "RESERVED"}
-    item_seconds = [e.at - start[e.item_id] for e in events if e.kind == "COMPLETED"]
-    return {"items": sum(counts.values()), "posted": posted, "failed": counts.get("FAILED", 0),
-            "wall_seconds": wall, "per_second_wall": posted / wall, "cores_busy": cpu / wall,
-            "erp_cores_busy": erp_cpu / wall,
+    # An item's attempt ends posted or with the reason a person must look at it.
+    item_seconds = [e.at - start[e.item_id] for e in events if e.kind in ("COMPLETED", "FAILED")]
+    items = sum(counts.values())
+    return {"items": items, "posted": posted, "failed": counts.get("FAILED", 0),
+            "wall_seconds": wall, "per_second_wall": posted / wall,
+            "wall_seconds_per_item": wall / items,
+            "cores_busy": sum(cpu.values()) / wall,
+            "erp_cores_busy": cpu["ERP server"] / wall,
             "item_seconds_median": statistics.median(item_seconds) if item_seconds else 0.0,
-            "per_second_per_worker": 1 / statistics.median(item_seconds) if item_seconds else 0}
+            "per_second_per_worker": 1 / statistics.median(item_seconds) if item_seconds else 0,
+            "cpu_per_item": {kind: seconds / items for kind, seconds in cpu.items()},
+            "phase_wall_per_item": {name: p["wall"] / items
+                                    for name, p in _phases(phases_dir).items()},
+            "bot_cpu_per_item": {name: p["cpu"] / items
+                                 for name, p in _phases(phases_dir).items()}}
+
+
+PHASES = ("start", "browser start", "reading", "erp", "store", "other")
+PROCESSES = ("bot", "reading sandbox", "browser", "worker", "ERP server", "PostgreSQL", "other")
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (a whole run, so its figures belong together)."""
+    return sorted(runs, key=lambda r: r["wall_seconds"])[len(runs) // 2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--born", type=int, default=12, help="born-digital invoices per run")
     parser.add_argument("--scanned", type=int, default=4, help="scanned invoices (1-slot run)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="1-slot and 2-slot runs of the born-digital set, alternating")
     parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
-    results: dict[str, dict[str, float]] = {}
+    runs: dict[str, list[dict]] = {}
+    ratios: list[float] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         born = _documents(tmp, args.born, 0, seed=21)
         scans = _documents(tmp, 0, args.scanned, seed=22)
-        plan = [("born-digital", born, 1), ("scanned", scans, 1), ("born-digital", born, 2),
-                ("born-digital", born, 4)]
+        plan = [("scanned", scans, 1)]
+        for _ in range(args.repeat):
+            plan += [("born-digital", born, 1), ("born-digital", born, 2)]
+        plan += [("born-digital", born, 4)]
         for kind, docs, slots in plan:
-            console.print(f"running {kind} with {slots} slot(s)...")
-            results[f"{kind}_{slots}w"] = run(args.pg, docs, slots, tmp)
+            console.print(f"running {kind} with {slots} slot(s)... (load {_load()})")
+            result = run(args.pg, docs, slots, tmp)
+            runs.setdefault(f"{kind}_{slots}w", []).append(result)
+            if kind == "born-digital" and slots == 2:  # against the 1-slot run just before
+                ratios.append(result["per_second_wall"]
+                              / runs["born-digital_1w"][-1]["per_second_wall"])
+    results = {key: _median_run(group) for key, group in runs.items()}
+    _print_tables(results, runs, ratios)
+    print(json.dumps({"bench": "pipeline", "cores": os.cpu_count(), "load_after": _load(),
+                      "runs": {k: _rounded(r) for k, r in results.items()},
+                      "scaling_2w_vs_1w": [round(x, 3) for x in ratios],
+                      "scaling_2w_vs_1w_median": round(statistics.median(ratios), 3),
+                      "scaling_4w_vs_1w": round(
+                          results["born-digital_4w"]["per_second_wall"]
+                          / results["born-digital_1w"]["per_second_wall"], 3)}))
 
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _rounded(value):  # noqa: ANN001, ANN202 - numbers inside nested dicts
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _print_tables(results: dict[str, dict], runs: dict[str, list[dict]],
+                  ratios: list[float]) -> None:
     base = results["born-digital_1w"]["per_second_wall"]
-    table = Table("documents", "slots", "posted/failed", "wall s", "invoices/s (wall)",
-                  "s per invoice (median)", "invoices/s per worker", "x 1 slot", "cores busy (ERP)",
+    table = Table("documents", "slots", "runs", "posted/failed", "wall s", "invoices/s (wall)",
+                  "wall s per invoice", "s per invoice (median)", "x 1 slot", "cores busy (ERP)",
                   title=f"consumer on PostgreSQL, ERP entry included, {os.cpu_count()} cores")
     for key, r in results.items():
         kind, slots = key.rsplit("_", 1)
-        table.add_row(kind, slots.rstrip("w"), f"{r['posted']:.0f}/{r['failed']:.0f}",
-                      f"{r['wall_seconds']:.1f}", f"{r['per_second_wall']:.2f}",
-                      f"{r['item_seconds_median']:.2f}", f"{r['per_second_per_worker']:.2f}",
-                      f"{r['per_second_wall'] / base:.2f}" if kind == "born-digital" else "",
+        scaling = f"{r['per_second_wall'] / base:.2f}" if kind == "born-digital" else ""
+        if key == "born-digital_2w":  # each against the 1-slot run right before it
+            scaling = ", ".join(f"{x:.2f}" for x in ratios)
+        table.add_row(kind, slots.rstrip("w"), str(len(runs[key])),
+                      f"{r['posted']:.0f}/{r['failed']:.0f}", f"{r['wall_seconds']:.1f}",
+                      f"{r['per_second_wall']:.2f}", f"{r['wall_seconds_per_item']:.2f}",
+                      f"{r['item_seconds_median']:.2f}", scaling,
                       f"{r['cores_busy']:.2f} ({r['erp_cores_busy']:.2f})")
     console.print(table)
-    print(json.dumps({"bench": "pipeline", "cores": os.cpu_count(),
-                      "runs": {k: {m: round(v, 3) for m, v in r.items()}
-                               for k, r in results.items()},
-                      "scaling_4w_vs_1w": round(
-                          results["born-digital_4w"]["per_second_wall"] / base, 3)}))
+    phases = Table("documents", "slots", *PHASES, "sum",
+                   title="wall seconds per invoice in the bots' phases (summed over slots)")
+    cpu = Table("documents", "slots", *PROCESSES, "total", "bot: reading",
+                title="CPU seconds per invoice by process (independent of the machine's load)")
+    for key, r in results.items():
+        kind, slots = key.rsplit("_", 1)
+        walls = [r["phase_wall_per_item"].get(name, 0.0) for name in PHASES]
+        phases.add_row(kind, slots.rstrip("w"), *(f"{w:.3f}" for w in walls), f"{sum(walls):.3f}")
+        seconds = [r["cpu_per_item"].get(name, 0.0) for name in PROCESSES]
+        cpu.add_row(kind, slots.rstrip("w"), *(f"{c:.3f}" for c in seconds),
+                    f"{sum(seconds):.3f}", f"{r['bot_cpu_per_item'].get('reading', 0.0):.3f}")
+    console.print(phases)
+    console.print(cpu)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Choose and start the Chromium the bots drive, in one place.
 
 Playwright's own Chromium when it is installed, else a system Chromium, else a
-clear error saying how to get one. ``AP_HEADED=1`` shows the window and
-``AP_SLOWMO=250`` slows every action by 250 ms, so people can watch a bot work.
+clear error saying how to get one. A headless run of a system Chromium takes the
+system's headless shell when there is one (Debian's ``chromium-headless-shell``), as
+Playwright takes its own: the full browser in headless mode spends about twice the CPU
+on every page load (its window, tab strip and UI renderer run unseen).
+``AP_HEADED=1`` shows the window and ``AP_SLOWMO=250`` slows every action by 250 ms,
+so people can watch a bot work.
 
     python -m tasks.browser --install   # set-up: get a Chromium or say how to
 """
@@ -21,6 +25,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+SYSTEM_HEADLESS_SHELLS = ("chromium-headless-shell", "chrome-headless-shell")
 # Quiet, sandbox-free flags for a system Chromium in containers and CI runners.
 SYSTEM_FLAGS = (
     "--no-sandbox",
@@ -48,7 +53,16 @@ def _playwright_chromium(playwright: Playwright) -> str | None:
 
 def system_chromium() -> str | None:
     """The first system Chromium found: an absolute path, or a name on PATH."""
-    for candidate in SYSTEM_CHROMIUMS:
+    return _first_executable(SYSTEM_CHROMIUMS)
+
+
+def system_headless_shell() -> str | None:
+    """The system's Chromium headless shell (headless runs only), or None."""
+    return _first_executable(SYSTEM_HEADLESS_SHELLS)
+
+
+def _first_executable(candidates: tuple[str, ...]) -> str | None:
+    for candidate in candidates:
         if os.path.isabs(candidate):
             if os.access(candidate, os.X_OK):
                 return candidate
@@ -144,15 +158,16 @@ def _launch(pw: Playwright, headless: bool, slow_mo: int) -> Browser:
             # A partial install (e.g. the headless shell missing): try the system's instead.
             if "Executable doesn't exist" not in str(exc):
                 raise
-    if path := system_chromium():
+    if path := (headless and system_headless_shell()) or system_chromium():
         return pw.chromium.launch(
             executable_path=path, headless=headless, slow_mo=slow_mo, args=list(SYSTEM_FLAGS)
         )
     raise BrowserNotFound(HOW_TO_GET_ONE)
 
 
-# The OS package that gives a Chromium, per package manager (Debian/Ubuntu, Fedora/RHEL).
-SYSTEM_PACKAGES = {"apt-get": ("chromium",), "dnf": ("chromium",)}
+# The OS packages that give a Chromium, per package manager (Debian/Ubuntu, Fedora/RHEL);
+# on Debian its headless shell too (see the module's docstring).
+SYSTEM_PACKAGES = {"apt-get": ("chromium", "chromium-headless-shell"), "dnf": ("chromium",)}
 
 
 def _run_quietly(command: list[str], timeout: float) -> bool:
@@ -210,18 +225,22 @@ def install() -> int:
     """Get a usable Chromium; 0 when there is one.
 
     Playwright's download first; where that fails (no access to its download host),
-    a system Chromium already installed, else the OS package installed as root or
-    with password-less sudo; else the one command to run is printed.
+    a system Chromium, with the OS packages (the browser, its headless shell) installed
+    as root or with password-less sudo when one is missing; else the one command to
+    run is printed.
     """
     if _run_quietly([sys.executable, "-m", "playwright", "install", "chromium"], timeout=900):
         print("Playwright's Chromium is installed.")
         return 0
+    found = system_chromium()
+    if found is None or system_headless_shell() is None:
+        _install_system_chromium()  # or its headless shell; only as root or with sudo
     if path := system_chromium():
-        print(f"Playwright could not download its Chromium; using the system Chromium at {path}.")
-        return 0
-    if path := _install_system_chromium():
-        print("Playwright could not download its Chromium; "
-              f"installed the system Chromium at {path}.")
+        how = "using" if found else "installed"
+        shell = system_headless_shell()
+        headless = f" (headless runs: {shell})" if shell else ""
+        print(f"Playwright could not download its Chromium; {how} the system Chromium at "
+              f"{path}{headless}.")
         return 0
     print(_how_to_get_one(), file=sys.stderr)
     return 1

@@ -9,7 +9,7 @@ find the vendor in the ERP's vendor master; check bank account, purchase order
 clerk overrode with a reason); then key the invoice into the ERP and
 record the document number. Anything a person must decide fails the item with a
 BUSINESS code and saves what the bot saw in the payload. One browser and one ERP
-login serve every item of the run.
+login serve every item of the run, started when the first item needs the ERP.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from tasks.payloads import (
     PostingTarget,
 )
 from tasks.payloads import Finding as PayloadFinding
+from tasks.phase_clock import PhaseClock
 from tasks.reconcile import ask_erp, is_unsettled, settled
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
@@ -69,36 +70,64 @@ LOGGER = logging.getLogger(__name__)
 @task
 def consume() -> None:
     """Post every invoice in the queue, or fail it with a reason for the AP clerk."""
-    from tasks.browser import launch_browser
-    from tasks.erp_screens import ErpSession
-
-    settings = BotSettings.from_env()
-    layouts = open_layouts()
-    reader = open_reader()
-    holds = open_holds()
+    clock = PhaseClock()
+    with clock.phase("start"):
+        settings = BotSettings.from_env()
+        layouts = open_layouts()
+        reader = open_reader()
+        holds = open_holds()
     tally = RunTally("posted")
-    browser = None
-    erp = None
+    erp = ErpOnDemand(settings, clock)
     try:
         for item in workitems.inputs:
-            with item, tally.item(_item_name(item)):
-                if erp is None:  # start the browser only when there is work
-                    browser = launch_browser()
-                    erp = ErpSession.start(browser, settings.erp_url, settings.erp_user,
-                                           settings.erp_password)
-                guarded(InvoiceJob(item, erp, settings, layouts, reader, holds).run)
+            with clock.phase("other"), item, tally.item(_item_name(item)):
+                guarded(InvoiceJob(item, erp, settings, layouts, reader, holds, clock).run)
     finally:
+        clock.write()
         if layouts is not None:
             layouts.close()
         if reader is not None:
             reader.store.close()
         if holds is not None:
             holds.close()
-        if erp is not None:
-            erp.close()
-        if browser is not None:
-            browser.close()
+        erp.close()
     tally.finish()
+
+
+class ErpOnDemand:
+    """The run's ERP session, its browser started at the first call: a run whose items
+    all stop before the ERP (unreadable or unsure documents) starts none. Every call
+    counts as the clock's "erp" phase, the start as "browser start"."""
+
+    def __init__(self, settings: BotSettings, clock: PhaseClock) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._browser = None
+        self._session = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._session is None:
+            self._start()
+        return getattr(self._session, name)
+
+    def _start(self) -> None:
+        from tasks.browser import launch_browser
+        from tasks.erp_screens import ErpSession
+
+        with self._clock.phase("browser start"):
+            self._browser = launch_browser()
+            self._session = self._clock.timed(ErpSession.start(
+                self._browser, self._settings.erp_url, self._settings.erp_user,
+                self._settings.erp_password), "erp")
+
+    def close(self) -> None:
+        try:
+            if self._session is not None:
+                self._session.close()
+        finally:
+            if self._browser is not None:
+                self._browser.close()
+        self._session = self._browser = None
 
 
 def _item_name(item: workitems.Input) -> str:
@@ -130,8 +159,10 @@ class InvoiceJob:
 
     def __init__(self, item: workitems.Input, erp, settings: BotSettings,  # noqa: ANN001
                  layouts: LayoutMemory | None = None,
-                 reader: RolloutReader | None = None, holds: Store | None = None) -> None:
+                 reader: RolloutReader | None = None, holds: Store | None = None,
+                 clock: PhaseClock | None = None) -> None:
         self.item = item
+        self.clock = clock or PhaseClock()  # where the time goes (tasks.phase_clock)
         self.erp = erp
         self.settings = settings
         self.layouts = layouts  # learned vendor layouts (skills.layouts), None: none kept
@@ -180,7 +211,8 @@ class InvoiceJob:
 
     def _finish(self) -> None:
         self._save()
-        workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
+        with self.clock.phase("store"):
+            workitems.outputs.create(payload=self.payload.model_dump(mode="json"))
 
     def _settle_from_erp(self, failure: ApplicationException) -> None:
         """An attempt failed after a submit that may have reached the ERP: the ERP's records,
@@ -223,15 +255,16 @@ class InvoiceJob:
         from skills.extract import extract
 
         data = self._document_bytes()
-        try:
-            doc = read_document(data, self.payload.document.filename)
-        except UnreadableDocument as exc:
-            self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
-        if self.reader is None:
-            extraction = extract(doc, layouts=self.layouts)
-        else:
-            extraction = self.reader.read(doc, self.payload.reference, _item_id(self.item),
-                                          self.layouts)
+        with self.clock.phase("reading"):
+            try:
+                doc = read_document(data, self.payload.document.filename)
+            except UnreadableDocument as exc:
+                self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
+            if self.reader is None:
+                extraction = extract(doc, layouts=self.layouts)
+            else:
+                extraction = self.reader.read(doc, self.payload.reference,
+                                              _item_id(self.item), self.layouts)
         LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
                     len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
                     "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"
@@ -327,7 +360,7 @@ class InvoiceJob:
         if name not in self.item.files:
             self._fail([Finding(ErrorCode.INVALID_PAYLOAD,
                                 f"the work item has no attached file named {name!r}")])
-        with tempfile.TemporaryDirectory() as tmp:
+        with self.clock.phase("store"), tempfile.TemporaryDirectory() as tmp:
             return Path(self.item.get_file(name, Path(tmp) / "document")).read_bytes()
 
     def _confirm_currency(self, vendor: Vendor, po: PurchaseOrder | None) -> None:
@@ -373,7 +406,8 @@ class InvoiceJob:
         person has verified the change by a call-back (tasks.vendor_holds)."""
         if self.holds is None or self.payload.posting_started is not None:
             return  # a submit that may have reached the ERP is settled, never stopped
-        hold = hold_of(self.holds, vendor.vendor_id)
+        with self.clock.phase("store"):
+            hold = hold_of(self.holds, vendor.vendor_id)
         if hold is not None:
             since = hold.requests[0].placed_at.strftime("%Y-%m-%d %H:%M") if hold.requests \
                 else "now"
@@ -425,8 +459,9 @@ class InvoiceJob:
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _save(self) -> None:
-        self.item.payload = self.payload.model_dump(mode="json")
-        self.item.save()
+        with self.clock.phase("store"):
+            self.item.payload = self.payload.model_dump(mode="json")
+            self.item.save()
 
     def _fail(self, findings: list[Finding]):  # noqa: ANN202 - never returns
         self.payload.findings = [PayloadFinding(code=f.code.value, message=f.message,

@@ -293,8 +293,12 @@ class Worker:
         env.pop("RC_WORKITEM_OUTPUT_PATH", None)
         command = [sys.executable, "-m", "robocorp.tasks", "run", str(REPO_ROOT / file),
                    "-t", task, "-o", str(out), "--console-colors", "plain"]
+        # Each bot in a session of its own: Linux's scheduler (autogroups) then shares a
+        # busy machine between slots as between jobs, where one session's slots would
+        # share one job's part; and Ctrl+C at the worker's terminal reaches the worker
+        # only, which lets each bot finish the item in hand (SIGTERM), as documented.
         with open(out / "console.log", "ab") as log:
             slot.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=REPO_ROOT,
+                                            cwd=REPO_ROOT, start_new_session=True,
                                             preexec_fn=partial(die_with_parent, os.getpid()))
         slot.started = time.monotonic()

@@ -23,6 +23,7 @@ def test_a_chromium_is_found_and_starts() -> None:
 def test_no_chromium_anywhere_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(browser_module, "_playwright_chromium", lambda pw: None)
     monkeypatch.setattr(browser_module, "system_chromium", lambda: None)
+    monkeypatch.setattr(browser_module, "system_headless_shell", lambda: None)
     with pytest.raises(browser_module.BrowserNotFound, match="playwright install chromium"):
         browser_module.launch_browser()
 
@@ -63,7 +64,8 @@ def test_install_uses_the_package_manager_when_allowed(monkeypatch, capsys) -> N
     monkeypatch.setattr(browser_module, "_package_manager", lambda: "apt-get")
     monkeypatch.setattr(browser_module, "_privilege_prefix", lambda: [])
     assert browser_module.install() == 0
-    apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium"]
+    apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium",
+           "chromium-headless-shell"]
     assert apt in commands
     assert "installed the system Chromium" in capsys.readouterr().out
 
@@ -118,8 +120,34 @@ def test_a_partial_playwright_install_falls_back_to_the_system(monkeypatch) -> N
         chromium = FakeChromium()
 
     monkeypatch.setattr(browser_module, "system_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(browser_module, "system_headless_shell", lambda: None)
     assert browser_module.launch_browser(playwright=FakePlaywright()) == "system browser"
     assert launches == [None, "/usr/bin/chromium"]
+
+
+@pytest.mark.parametrize(("headed", "expected"), [
+    ("0", "/usr/bin/chromium-headless-shell"), ("1", "/usr/bin/chromium")])
+def test_a_headless_run_takes_the_system_headless_shell(monkeypatch, headed, expected) -> None:
+    launched = []
+
+    class FakeChromium:  # no Playwright browser: the system's is launched
+        executable_path = "/nonexistent/playwright/chromium"
+
+        def launch(self, **options):
+            launched.append(options["executable_path"])
+            return "browser"
+
+    class FakePlaywright:
+        chromium = FakeChromium()
+
+    monkeypatch.setenv("AP_HEADED", headed)
+    monkeypatch.setattr(browser_module, "system_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(browser_module, "system_headless_shell",
+                        lambda: "/usr/bin/chromium-headless-shell")
+    browser_module.launch_browser(playwright=FakePlaywright())
+    monkeypatch.setattr(browser_module, "system_headless_shell", lambda: None)
+    browser_module.launch_browser(playwright=FakePlaywright())  # no shell: the browser
+    assert launched == [expected, "/usr/bin/chromium"]
 
 
 @pytest.mark.slow

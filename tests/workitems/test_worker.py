@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import re
 import signal
 import subprocess
@@ -199,6 +200,30 @@ def test_sigterm_finishes_the_item_in_hand(store: Store, store_url: str, tmp_pat
 
 
 @pytest.mark.slow
+def test_ctrl_c_at_the_terminal_finishes_the_item_in_hand(store: Store, store_url: str,
+                                                         tmp_path: Path) -> None:
+    """Each bot runs in a session of its own: the terminal's SIGINT reaches the worker only,
+    which stops its bots gently (SIGTERM) instead of interrupting them mid-item."""
+    config = write_config(tmp_path / "p.yaml")
+    first = store.create_item(P, STEP, {"sleep": 2}).id
+    second = store.create_item(P, STEP, {}).id
+    worker = subprocess.Popen(worker_command(store_url, config, tmp_path / "logs",
+                                             exit_when_empty=False), cwd=REPO_ROOT,
+                              start_new_session=True)  # the terminal's process group
+    try:
+        wait_for(lambda: store.get_item(first).state is ItemState.IN_PROGRESS)
+        [bot] = psutil.Process(worker.pid).children()
+        assert os.getsid(bot.pid) == bot.pid != os.getsid(worker.pid)
+        os.killpg(worker.pid, signal.SIGINT)  # Ctrl+C
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert store.get_item(first).state is ItemState.DONE
+    assert store.get_item(first).attempts == 1, "the bot was not interrupted"
+    assert store.get_item(second).state is ItemState.PENDING, "nothing new was started"
+
+
 def test_a_schedule_never_overlaps_its_own_run(store: Store, store_url: str,
                                                tmp_path: Path) -> None:
     config_path = write_config(tmp_path / "p.yaml", schedules="""
