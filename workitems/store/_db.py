@@ -141,11 +141,6 @@ class SqliteDatabase(Database):
                                    check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            # A checkpoint (which syncs the file) every 40 MB of changes instead of every
-            # 4 MB: a queue rewrites the same few pages, so most of it is written once,
-            # and the sync is paid a tenth as often. The WAL is cut back after each.
-            conn.execute("PRAGMA wal_autocheckpoint=10000")
-            conn.execute("PRAGMA journal_size_limit=67108864")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=0")
         except sqlite3.Error as exc:

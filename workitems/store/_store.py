@@ -246,10 +246,8 @@ class Store:
         breaker = settings.retry.breaker
         token = secrets.token_hex(16)
         if breaker is None and self.dialect == "postgres":
-            settling_at = settings.retry.max_attempts + 1 if settings.retry.settling_attempt \
-                else 0
             taken = _leases.take(self.db, process, step, owner, token, lease, run_id,
-                                 settling_at)
+                                 settings.retry.settling_number)
             if taken is None:
                 return None
             return Reservation(item_id=taken["id"], token=token, attempt=taken["attempts"],
