@@ -36,7 +36,6 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from bench import queue_peer
 from workitems import Step, open_store
 
 PROCESS, STEP = "bench", "q"
@@ -123,6 +122,8 @@ def _drop_pg(base: str, schema: str) -> None:
 
 
 def run_peer(url: str, workers: int, items: int) -> float:
+    from bench import queue_peer  # only here: bench.http_workers borrows this module's helpers
+
     queue_peer.fill(url, items)
     return timed_workers(queue_peer.worker, (url,), workers, items, timeout=600)
 
