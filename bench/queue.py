@@ -1,10 +1,11 @@
 """Items per second through reserve -> complete, on SQLite and PostgreSQL, at 1, 4 and 8
-workers, beside robocorp's own FileAdapter (the baseline) in the same run.
+workers, beside a durable PostgreSQL job queue (procrastinate, the baseline) run with
+the same workers on the same server in the same run.
 
 Each worker is a separate process holding a ``StoreAdapter`` (what a bot uses) and
-looping ``reserve_input`` / ``release_input(DONE)`` until the queue is empty. The
-FileAdapter keeps its queue in one JSON file and serves one process, so it runs
-with 1 worker only.
+looping ``reserve_input`` / ``release_input(DONE)`` until the queue is empty; the
+peer's workers are procrastinate's own, one job at a time (see bench.queue_peer).
+The ratio column is ours over the peer's rate at the same number of workers.
 
     python -m bench.queue [--items 3000] [--repeat 3] [--pg postgresql://...]
 
@@ -38,6 +39,9 @@ from rich.table import Table
 from workitems import Step, open_store
 
 PROCESS, STEP = "bench", "q"
+PEER = "procrastinate"
+BACKENDS = ("sqlite", "postgres", PEER)
+WORKERS = (1, 4, 8)
 DEFAULT_PG = os.environ.get("WORKITEMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -101,28 +105,6 @@ def timed_workers(target: Callable[..., None], args: tuple, workers: int, items:
     return items / seconds
 
 
-def run_file_adapter(items: int) -> float:
-    from robocorp.workitems import EmptyQueue, FileAdapter, State
-
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "in.json"
-        src.write_text(json.dumps([{"payload": {"n": n}, "files": {}} for n in range(items)]))
-        os.environ["RC_WORKITEM_INPUT_PATH"] = str(src)
-        os.environ["RC_WORKITEM_OUTPUT_PATH"] = str(Path(tmp) / "out.json")
-        adapter = FileAdapter()
-        began = time.perf_counter()
-        done = 0
-        try:
-            while True:
-                adapter.release_input(adapter.reserve_input(), State.DONE)
-                done += 1
-        except EmptyQueue:
-            pass
-        seconds = time.perf_counter() - began
-    assert done == items
-    return items / seconds
-
-
 def _fresh_pg(base: str) -> tuple[str, str]:
     import psycopg
 
@@ -139,13 +121,20 @@ def _drop_pg(base: str, schema: str) -> None:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def run_peer(url: str, workers: int, items: int) -> float:
+    from bench import queue_peer  # only here: bench.http_workers borrows this module's helpers
+
+    queue_peer.fill(url, items)
+    return timed_workers(queue_peer.worker, (url,), workers, items, timeout=600)
+
+
 def measure(backend: str, workers: int, items: int, pg: str) -> float:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             return run_store(f"sqlite:///{tmp}/bench.db", workers, items)
     url, schema = _fresh_pg(pg)
     try:
-        return run_store(url, workers, items)
+        return (run_peer if backend == PEER else run_store)(url, workers, items)
     finally:
         _drop_pg(pg, schema)
 
@@ -155,35 +144,41 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pg", default=DEFAULT_PG)
+    parser.add_argument("--backends", default=",".join(BACKENDS),
+                        help="which of them to run, comma-separated (the ratio needs the peer)")
     args = parser.parse_args()
     console = Console()
 
+    load_before = os.getloadavg()[0]
     results: dict[str, float] = {}
-    runs = [("file-adapter", 1)] + [(b, w) for b in ("sqlite", "postgres") for w in (1, 4, 8)]
-    for backend, workers in runs:
-        rates = []
-        for _ in range(args.repeat):
-            if backend == "file-adapter":
-                rates.append(run_file_adapter(args.items))
-            else:
-                rates.append(measure(backend, workers, args.items, args.pg))
-        results[f"{backend}_{workers}w"] = statistics.median(rates)
-        console.print(f"{backend:>12} {workers} worker(s): {results[f'{backend}_{workers}w']:8.0f}"
-                      f" items/s  (runs: {', '.join(f'{r:.0f}' for r in rates)})")
+    # Each round runs every backend once, so a burst of load elsewhere on the machine
+    # falls on all of them alike instead of on one backend's repeats.
+    rates: dict[str, list[float]] = {}
+    backends = [b for b in BACKENDS if b in args.backends.split(",")]
+    for _ in range(args.repeat):
+        for backend in backends:
+            for workers in WORKERS:
+                rate = measure(backend, workers, args.items, args.pg)
+                rates.setdefault(f"{backend}_{workers}w", []).append(rate)
+                console.print(f"{backend:>14} {workers} worker(s): {rate:8.0f} items/s")
+    results = {key: statistics.median(r) for key, r in rates.items()}
+    ratios = {f"{b}_{w}w": results[f"{b}_{w}w"] / results[f"{PEER}_{w}w"]
+              for b in backends if b != PEER and PEER in backends for w in WORKERS}
 
-    baseline = results["file-adapter_1w"]
-    table = Table("backend", "workers", "items/s", "x FileAdapter",
+    table = Table("backend", "workers", "items/s", "runs", f"x {PEER}",
                   title=f"reserve -> complete, {args.items} items, median of {args.repeat}, "
-                        f"{os.cpu_count()} cores")
+                        f"{os.cpu_count()} cores, load {load_before:.1f}-{os.getloadavg()[0]:.1f}")
     for key, rate in results.items():
         backend, workers = key.rsplit("_", 1)
-        table.add_row(backend, workers.rstrip("w"), f"{rate:,.0f}", f"{rate / baseline:.2f}")
+        table.add_row(backend, workers.rstrip("w"), f"{rate:,.0f}",
+                      ", ".join(f"{r:.0f}" for r in rates[key]),
+                      f"{ratios[key]:.2f}" if key in ratios else "")
     console.print(table)
     print(json.dumps({"bench": "queue", "items": args.items, "repeat": args.repeat,
-                      "cores": os.cpu_count(),
+                      "cores": os.cpu_count(), "baseline": PEER,
+                      "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                       "items_per_second": {k: round(v, 1) for k, v in results.items()},
-                      "ratio_to_file_adapter": {k: round(v / baseline, 3)
-                                                for k, v in results.items()}}))
+                      f"ratio_to_{PEER}": {k: round(v, 3) for k, v in ratios.items()}}))
 
 
 if __name__ == "__main__":

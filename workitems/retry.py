@@ -54,9 +54,14 @@ class RetryPolicy(BaseModel):
         """A lease expiry ending ``attempt`` earns the item its one settling attempt."""
         return self.settling_attempt and attempt == self.max_attempts
 
+    @property
+    def settling_number(self) -> int:
+        """The settling attempt's number, past the configured maximum; 0 when it has none."""
+        return self.max_attempts + 1 if self.settling_attempt else 0
+
     def is_settling(self, attempt: int) -> bool:
-        """Attempt number ``attempt`` is the settling one, past the configured maximum."""
-        return self.settling_attempt and attempt == self.max_attempts + 1
+        """Attempt number ``attempt`` is the settling one."""
+        return self.settling_attempt and attempt == self.settling_number
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

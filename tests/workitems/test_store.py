@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -496,3 +497,46 @@ def test_payload_limits_and_file_names_that_disguise_their_type(store: Store) ->
         with pytest.raises(InvalidFileName):
             store.create_item(P, "consumer", {}, {name: b"%PDF"})
     assert store.list_items() == []
+
+
+def test_concurrent_workers_take_and_complete_each_item_exactly_once(store_url: str) -> None:
+    """Four workers, each with its own connection, drain one queue; the event log shows
+    every item reserved once and completed once, in that order."""
+    with open_store(store_url) as setup:
+        setup.register_process(P, [Step(process=P, name="consumer")])
+        ids = {setup.create_item(P, "consumer", {"n": n}).id for n in range(120)}
+
+    def drain(name: str) -> int:
+        done = 0
+        with open_store(store_url) as store:
+            while (res := store.reserve(P, "consumer", name)) is not None:
+                store.complete(res.item_id, res.token, name)
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(4) as pool:
+        counts = list(pool.map(drain, [f"w{i}" for i in range(4)]))
+    assert sum(counts) == len(ids)
+    with open_store(store_url) as store:
+        events = [e for e in store.events(limit=10_000) if e.item_id in ids]
+        assert {i.state for i in store.list_items(process=P, limit=1000)} == {ItemState.DONE}
+    for item_id in ids:
+        mine = [(e.kind, e.to_state) for e in events if e.item_id == item_id]
+        assert mine == [("CREATED", "PENDING"), ("RESERVED", "IN_PROGRESS"),
+                        ("COMPLETED", "DONE")], item_id
+
+
+def test_a_lease_taken_without_waiting_for_the_disk_leaves_completions_durable(
+        store: Store) -> None:
+    """On PostgreSQL, taking a lease skips the WAL flush for its own transaction only: the
+    completion that follows on the same connection is flushed before it returns."""
+    if store.dialect != "postgres":
+        pytest.skip("SQLite has no per-transaction flush setting")
+    store.create_item(P, "consumer", {})
+    res = store.reserve(P, "consumer", "w")
+    assert res is not None
+    with store.db.transaction() as cur:
+        assert cur.execute("SHOW synchronous_commit") == [{"synchronous_commit": "on"}]
+    store.complete(res.item_id, res.token, "w")
+    assert [(e.kind, e.details) for e in store.events(res.item_id)][1:] == [
+        ("RESERVED", {"attempt": 1}), ("COMPLETED", {})]

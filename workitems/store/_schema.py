@@ -259,6 +259,13 @@ _V6 = [
     "CREATE INDEX model_readings_item ON model_readings (item_id)",
 ]
 
+# Fewer index writes per change of state: every reserve and completion moved the item in
+# items_state, which items_state_live (v2) repeats for every item a query reads (no
+# query counts drafts by state).
+_V7 = [
+    "DROP INDEX items_state",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -284,7 +291,7 @@ def _migrations(dialect: str) -> list[list[str]]:
     v4 = [s.format(**types) for s in _V4]
     v5 = [s.format(**types) for s in _V5]
     v6 = [s.format(**types) for s in _V6]
-    return [v1, v2, v3, v4, v5, v6]
+    return [v1, v2, v3, v4, v5, v6, list(_V7)]
 
 
 LATEST = len(_migrations("sqlite"))

@@ -45,7 +45,7 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
-from workitems.store import _breakers, _readings, _records
+from workitems.store import _breakers, _leases, _readings, _records
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import (
     check_file_length,
@@ -245,6 +245,14 @@ class Store:
         lease = lease_seconds or settings.lease_seconds
         breaker = settings.retry.breaker
         token = secrets.token_hex(16)
+        if breaker is None and self.dialect == "postgres":
+            taken = _leases.take(self.db, process, step, owner, token, lease, run_id,
+                                 settings.retry.settling_number)
+            if taken is None:
+                return None
+            return Reservation(item_id=taken["id"], token=token, attempt=taken["attempts"],
+                               lease_expires_at=taken["lease_expires_at"],
+                               settling=settings.retry.is_settling(taken["attempts"]))
         # Not durable: if the server crashed and lost this lease, the item is simply
         # PENDING again and this worker's completion is refused (unknown token).
         with self.db.transaction(durable=False) as cur:
@@ -292,6 +300,8 @@ class Store:
 
     def complete(self, item_id: int, token: str, actor: str) -> None:
         """Mark a leased item DONE and release its outputs to the next step."""
+        if self.dialect == "postgres" and _leases.finish(self.db, item_id, token, actor):
+            return  # the plain case, in one statement; anything else below
         with self.db.transaction() as cur:
             # The lease check is the UPDATE's own condition: one round trip on the hot path.
             done = cur.execute(
