@@ -48,8 +48,8 @@ class Packed:
     pieces: list[str]
     scores: np.ndarray
     special: dict[str, int]  # bos, eos, pad, unk
-    tensors: dict[str, np.ndarray]  # 4-bit tensors as (codes int8, scales fp32)
-    q4: dict[str, tuple[np.ndarray, np.ndarray]]
+    tensors: dict[str, np.ndarray]  # float32 norms, biases, position table
+    q4: dict[str, tuple[np.ndarray, np.ndarray]]  # 4-bit ones: (int8 codes, fp32 scales)
 
 
 def packaged_weights() -> Path:
@@ -89,36 +89,45 @@ def read_packed(path: Path) -> Packed:
     data = path.read_bytes()
     if data[:4] != b"E5S1":
         raise PackedModelError(f"{path.name} is not a packed multilingual-e5 model")
+    try:
+        return _parse(data, path.name)
+    except (struct.error, ValueError, UnicodeDecodeError) as exc:
+        raise PackedModelError(f"{path.name} is truncated or damaged: {exc}") from exc
+
+
+def _parse(data: bytes, name: str) -> Packed:
     r = _Reader(data)
     r.pos = 8
     hidden, layers, heads, ffn, vocab, _maxpos, _types = r.take("7i")
     eps, qk = r.take("fi")
     if qk != QK:
-        raise PackedModelError(f"{path.name}: blocks of {qk}, this converter reads {QK}")
+        raise PackedModelError(f"{name}: blocks of {qk}, this converter reads {QK}")
     n_pieces, bos, eos, pad, unk = r.take("5i")
     blob_len = r.take("Q")
     offsets = r.array("<u4", n_pieces + 1)
     scores = r.array("<f4", n_pieces).copy()
     blob = r.array("u1", blob_len).tobytes()
     pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    r.take("i")  # the normalisation map: NFKC covers it for the five languages (tested)
+    # SentencePiece's normalisation map: NFKC plus the rules of build_tokenizer give the
+    # same pieces (the test compares with the package's own tokenizer)
+    r.take("i")
     norm_bytes = r.take("I")
     r.pos += norm_bytes
     tensors: dict[str, np.ndarray] = {}
     q4: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for _ in range(r.take("i")):
-        name = r.array("u1", r.take("H")).tobytes().decode()
+        tensor = r.array("u1", r.take("H")).tobytes().decode()
         quantised = r.array("u1", 1)[0] == 1
         count = r.take("I")
         offset, nbytes = r.take("QQ")
         raw = np.frombuffer(data, np.uint8, count=nbytes, offset=offset)
         if not quantised:
-            tensors[name] = raw.view("<f4").copy()
+            tensors[tensor] = raw.view("<f4").copy()
             continue
-        cols = ffn if name.endswith("fo.w") else hidden  # rows are (output, input) pairs
-        q4[name] = _q4(raw, count // cols, cols)
-    if len(pieces) > vocab:  # the table has a few unused rows past the vocabulary
-        raise PackedModelError(f"{len(pieces)} pieces for a vocabulary of {vocab}")
+        cols = ffn if tensor.endswith("fo.w") else hidden  # a row per output, input wide
+        q4[tensor] = _q4(raw, count // cols, cols)
+    if len(pieces) > vocab:  # fewer is fine: the table has a few unused rows at its end
+        raise PackedModelError(f"{name}: {len(pieces)} pieces for a table of {vocab} rows")
     return Packed(hidden, layers, heads, ffn, eps, pieces, scores,
                   {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, tensors, q4)
 

@@ -57,6 +57,10 @@ def test_a_file_that_is_no_packed_model_is_refused(tmp_path):
     bogus.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(PackedModelError, match="not a packed"):
         read_packed(bogus)
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(packaged_weights().read_bytes()[:4096])
+    with pytest.raises(PackedModelError, match="truncated or damaged"):
+        read_packed(cut)
 
 
 def test_a_converted_file_that_differs_from_the_registry_is_refused(tmp_path):
