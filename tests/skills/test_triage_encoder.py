@@ -45,6 +45,7 @@ def test_languages_meet_in_one_space(e5):
     assert float(de @ en) > float(en @ other)
 
 
+@pytest.mark.slow  # writes the 194 MB graph again
 def test_the_conversion_is_repeatable(tmp_path):
     spec = ENCODERS["multilingual-e5-small"]
     onnx_path, tokenizer_path = convert(packaged_weights(), tmp_path)

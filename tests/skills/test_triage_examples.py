@@ -45,6 +45,7 @@ def test_usable_examples_are_read_and_the_rest_counted(store_url):
     assert found.skipped == 2
 
 
+@pytest.mark.slow  # embeds 360 mails with the 12-layer encoder: ~30 s alone
 def test_training_with_examples_learns_what_the_clerks_said(store_url, tmp_path, capsys):
     models = tmp_path / "models"
     models.mkdir()
