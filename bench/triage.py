@@ -13,6 +13,10 @@ TF-IDF + logistic-regression baseline trained in the same run on the same mails.
   Its CPU time is printed too: on a shared machine the wall time includes the wait.
 - Memory: a fresh process's resident set before and after loading the model and
   classifying one mail, and its peak (VmHWM).
+- The other encoder (``--other all-MiniLM-L6-v2``, the English one this model replaced):
+  its latency and memory; with ``--other-fit`` also the same head fitted here on its
+  embeddings of the same training mails and its macro-F1 on both sets (training records
+  the same comparison: ``python -m skills.triage.train --compare all-MiniLM-L6-v2``).
 
 Prints a table, then one JSON line of the figures.
 """
@@ -41,7 +45,12 @@ def _arguments() -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heldout", type=int, default=500)
     parser.add_argument("--latency", type=int, default=200, help="mails timed")
+    parser.add_argument("--other", default="all-MiniLM-L6-v2",
+                        help="the encoder compared in the same run ('' for none)")
+    parser.add_argument("--other-fit", action="store_true",
+                        help="also fit the head on the other encoder and measure its F1")
     parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-encoder", default="", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -54,28 +63,31 @@ def _status() -> dict[str, float]:
     return values
 
 
-def child_memory() -> dict:
-    """Run in a fresh process: RSS with the runtime imported, then with the model loaded
-    and one mail classified."""
+def child_memory(encoder_name: str = "") -> dict:
+    """Run in a fresh process: RSS with the runtime imported, then with the model (or only
+    the named encoder) loaded and one mail classified."""
     import onnxruntime  # noqa: F401
     import tokenizers  # noqa: F401
 
+    from skills.triage.encoder import encoder_spec
     from skills.triage.message import Message
     from skills.triage.model import load_model
 
+    text = Message(subject="Invoice 123", body="Please find attached.").model_text()
     before = _status()
-    model = load_model()
-    model.predict_text(Message(subject="Invoice 123", body="Please find attached.")
-                       .model_text())
+    if encoder_name:
+        encoder_spec(encoder_name).load().encode(text)
+    else:
+        load_model().predict_text(text)
     after = _status()
     return {"rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"],
             "model_mb": after["VmRSS"] - before["VmRSS"], "peak_mb": after["VmHWM"],
             "torch_imported": "torch" in sys.modules}
 
 
-def measure_memory() -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child-memory"], check=True,
-                         capture_output=True, text=True).stdout
+def measure_memory(encoder_name: str = "") -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child-memory", "--child-encoder",
+                          encoder_name], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -112,7 +124,7 @@ def _percentiles(ms: list[float], cpu: list[float]) -> dict:
 def main() -> None:
     args = _arguments()
     if args.child_memory:
-        print(json.dumps(child_memory()))
+        print(json.dumps(child_memory(args.child_encoder)))
         return
     from devdata.mails import INTENTS, generate_mails
     from skills.triage.metrics import report
@@ -163,8 +175,39 @@ def main() -> None:
                           "target_p95_ms": TARGET_P95_MS, "baseline_fit_s": fit_s,
                           "load_average": os.getloadavg()[0]}
     figures["memory"] = measure_memory()
+    if args.other:
+        figures["other_encoder"] = other_encoder(args.other, latency_texts, (
+            train_texts, train_labels, sets) if args.other_fit else None)
     _print_table(figures)
     print(json.dumps(figures))
+
+
+def other_encoder(name: str, latency_texts: list[str], fit: tuple | None) -> dict:
+    """Another encoder's latency and memory; given (training texts, labels, sets), the
+    same head fitted here on the same mails and its macro-F1."""
+    from skills.triage.encoder import encoder_spec
+
+    encoder = encoder_spec(name).load()
+    found: dict = {"name": name, "sets": _other_f1(encoder, *fit) if fit else {}}
+    _, ms, cpu = timed(encoder.encode, latency_texts)
+    found["latency"] = _percentiles(ms, cpu)
+    found["memory"] = measure_memory(name)
+    return found
+
+
+def _other_f1(encoder, train_texts: list[str], train_labels: list[str], sets: dict) -> dict:
+    from devdata.mails import INTENTS
+    from skills.triage.metrics import report
+    from skills.triage.train import fit_head
+
+    head = fit_head(encoder.encode_many(train_texts), train_labels)
+    found = {}
+    for set_name, (texts, truth) in sets.items():
+        proba = head.predict_proba(encoder.encode_many(texts))
+        predicted = [head.classes_[i] for i in proba.argmax(axis=1)]
+        found[set_name] = report(truth, predicted, proba.max(axis=1), list(INTENTS),
+                                 1.0)["macro_f1"]
+    return found
 
 
 def _print_table(f: dict) -> None:
@@ -198,6 +241,15 @@ def _print_table(f: dict) -> None:
     console.print(f"memory: model {mem['model_mb']:.1f} MB (RSS {mem['rss_before_mb']:.0f} -> "
                   f"{mem['rss_after_mb']:.0f} MB, peak {mem['peak_mb']:.0f} MB); torch imported: "
                   f"{mem['torch_imported']}")
+    other = f.get("other_encoder")
+    if other:
+        o_lat, o_mem = other["latency"], other["memory"]
+        console.print(
+            f"other encoder {other['name']}: "
+            + "".join(f"{k} macro-F1 {v:.4f} (same head fitted here); "
+                      for k, v in other["sets"].items())
+            + f"encoder p50 {o_lat['p50_ms']:.1f} ms, p95 {o_lat['p95_ms']:.1f} ms (CPU p50 "
+            f"{o_lat['cpu_p50_ms']:.1f} ms); memory {o_mem['model_mb']:.1f} MB")
 
 
 if __name__ == "__main__":

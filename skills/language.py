@@ -1,9 +1,11 @@
-"""Which language a document is printed in, guessed from common invoice words.
+"""Which language a document is printed in, or a mail is written in, guessed from common
+words.
 
-Only good enough to watch the mix of languages coming in (a shift in it is drift);
-nothing is decided by it. Each language has words that invoices print and other
-languages do not; the language with the most distinct hits wins, "unknown" when
-none has at least two.
+For documents only good enough to watch the mix of languages coming in (a shift in it is
+drift). For a mail it picks the language of the reply a clerk is offered, who reads it
+before sending. Each language has words that invoices print (and, for mails, words that
+letters use) and other languages do not; the language with the most distinct hits wins,
+"unknown" when none has at least two.
 """
 
 from __future__ import annotations
@@ -26,13 +28,40 @@ _WORDS = {
     "it": {"fattura", "data", "importo", "totale", "iva", "imponibile", "quantità", "ordine",
            "scadenza", "di", "il", "pagamento", "numero"},
 }
+# What letters say around the invoice words: greetings, thanks, pronouns, articles.
+_LETTER_WORDS = {
+    "en": {"please", "thank", "thanks", "you", "we", "our", "your", "the", "and", "regards",
+           "dear", "is", "for", "have", "with", "kind"},
+    "de": {"bitte", "sehr", "geehrte", "geehrter", "ihre", "wir", "mit", "freundlichen",
+           "grüßen", "unsere", "die", "der", "das", "ist", "nicht", "für", "danke", "vielen"},
+    "fr": {"bonjour", "merci", "nous", "vous", "votre", "est", "les", "des", "pour",
+           "cordialement", "madame", "monsieur", "notre", "une", "avec"},
+    "es": {"hola", "gracias", "nuestra", "nuestro", "su", "por", "para", "los", "las",
+           "estimados", "saludos", "que", "una", "con", "atentamente"},
+    "nl": {"bedankt", "graag", "wij", "uw", "onze", "het", "een", "voor", "met",
+           "vriendelijke", "groet", "groeten", "geachte", "niet", "dank"},
+}
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MIN_HITS = 2
 
 
 def guess_language(doc: Document) -> str:
-    words = {w.lower() for page in doc.pages for line in page.lines
-             for w in _TOKEN.findall(line.text)}
-    hits = {lang: len(words & vocab) for lang, vocab in _WORDS.items()}
+    return _best(_words("\n".join(line.text for page in doc.pages for line in page.lines)),
+                 _WORDS)
+
+
+def guess_text_language(text: str) -> str:
+    """The language of a mail's text: invoice words and letter words together."""
+    vocabularies = {lang: vocab | _LETTER_WORDS.get(lang, set())
+                    for lang, vocab in _WORDS.items()}
+    return _best(_words(text), vocabularies)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _TOKEN.findall(text)}
+
+
+def _best(words: set[str], vocabularies: dict[str, set[str]]) -> str:
+    hits = {lang: len(words & vocab) for lang, vocab in vocabularies.items()}
     best = max(hits, key=lambda lang: hits[lang])
     return best if hits[best] >= _MIN_HITS else "unknown"

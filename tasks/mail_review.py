@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from skills.errors import ErrorCode
+from skills.triage.examples import EXAMPLE_KIND
 from tasks.payloads import CallBack, InvoicePayload, MailPayload, RouteDecision
 from tasks.vendor_holds import lift_request
 from workitems import ItemState, Store
 
 INTENTS = ("invoice", "credit_note", "reminder", "remittance", "bank_change",
            "vendor_update", "question", "not_invoice", "spam", "other")
-EXAMPLE_KIND = "triage-example"
 
 
 class DecisionRefused(Exception):

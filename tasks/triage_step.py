@@ -31,7 +31,7 @@ from robocorp.tasks import task
 from skills.errors import ErrorCode, business_error
 from tasks.consumer import guarded
 from tasks.invoice_status import Status, invoice_items, status_of
-from tasks.mail_replies import suggest_reply
+from tasks.mail_replies import reply_language, suggest_reply
 from tasks.payloads import Finding, InvoicePayload, MailPayload, is_mail
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
@@ -131,7 +131,8 @@ class MailRouting:
             self._stop(ErrorCode.INTENT_UNSURE, self._unsure_message())
         statuses = self._look_up() if where in LOOKUP_ROUTES else []
         self.mail.lookup = [s.sentence for s in statuses]
-        self.mail.reply = suggest_reply(where, self.vendor.get("name"), statuses)
+        self.mail.reply = suggest_reply(where, self.vendor.get("name"), statuses,
+                                        reply_language(f"{self.mail.subject}\n{self.mail.body}"))
         if where == "reminder":
             self._stop(ErrorCode.PAYMENT_REMINDER, "payment reminder" + self._from() + ": "
                        + (" ".join(self.mail.lookup) or "it names no invoice number; ask the "

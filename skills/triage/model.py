@@ -15,9 +15,15 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from skills.triage.encoder import Encoder, EncoderMissing, packaged_model_path, sha256_of
+from skills.triage.encoder import (
+    MAX_TOKENS,
+    MODELS_DIR,
+    Encoder,
+    EncoderMissing,
+    encoder_spec,
+    sha256_of,
+)
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 MODEL_NAME = "inbox-triage"
 
 
@@ -95,8 +101,9 @@ def load_model(models_dir: Path = MODELS_DIR) -> TriageModel:
                                  "registry sha256; retrain: python -m skills.triage.train")
     enc = entry["encoder"]
     try:
-        encoder = Encoder(packaged_model_path(), models_dir / enc["tokenizer"],
-                          expect={"model": enc["sha256"], "tokenizer": enc["tokenizer_sha256"]})
+        encoder = encoder_spec(enc["name"]).load(
+            expect={"model": enc["sha256"], "tokenizer": enc["tokenizer_sha256"]},
+            max_tokens=int(enc.get("max_tokens", MAX_TOKENS)))
     except EncoderMissing as exc:
         raise TriageModelMissing(str(exc)) from exc
     head = Head(head_path, list(entry["intents"]), float(entry["temperature"]))

@@ -59,6 +59,13 @@ def with_attachment(raw: bytes, name: str, data: bytes) -> bytes:
     return bytes(msg)
 
 
+def vague_mail() -> bytes:
+    """A mail whose words and file name say nothing of what its PDF is: the model is
+    unsure of it (measured: below the threshold, no intent above 0.7)."""
+    return message("Unterlagen", "Hallo,\n\nanbei die Unterlagen wie besprochen.\n\nGruß",
+                   [("scan.pdf", invoice_pdf("2026-0871"))])
+
+
 def routed(raw: bytes, name: str = "mail.eml") -> list:
     report = SourceReport("folder", "test")
     source = Source(kind="folder", name=name, received_at=datetime.now(UTC))

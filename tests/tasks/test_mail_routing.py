@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from skills.errors import ErrorCode
+from skills.triage.model import load_model
 from tasks import mail_review
 from tasks.invoice_status import invoice_items, status_of
 from tasks.mail_replies import suggest_reply
@@ -27,7 +28,7 @@ from tests.tasks.mail_fixtures import (
     message,
     routed,
     triager,
-    with_attachment,
+    vague_mail,
 )
 from workitems import Store, open_store
 
@@ -51,27 +52,29 @@ def test_a_sure_invoice_mail_gives_its_documents_marked_with_the_intent() -> Non
     [document] = routed(invoice_mail())
     assert isinstance(document, Incoming)
     assert (document.filename, document.intent) == ("INV-204411.pdf", "invoice")
-    assert document.confidence is not None and document.confidence >= 0.9
+    # sure: at or above the registered model's threshold, the only rule the producer uses
+    assert document.confidence is not None and document.confidence >= load_model().threshold
     assert document.mail_reference and document.data.startswith(b"%PDF")
 
 
 def test_an_invoice_mail_without_a_document_becomes_a_mail_item() -> None:
     [mail] = routed(invoice_mail(attach=False))
     assert isinstance(mail, IncomingMail)
-    assert mail.payload.triage.intent == "invoice"
+    # the model hesitates between an invoice and a remittance here (0.45 / 0.49): either
+    # way no document reaches the consumer and a person sees the mail
+    assert "invoice" in [intent for intent, _ in mail.payload.triage.ranked[:2]]
     assert set(mail.files) == {"message.eml"}
     assert mail.payload.subject.startswith("Invoice INV-204411")
 
 
 def test_a_mail_the_model_is_unsure_of_keeps_its_documents_for_a_person() -> None:
-    raw = with_attachment(hand_written("04-invoice-nl.eml"), "factuur.pdf", invoice_pdf())
-    [mail] = routed(raw)
+    [mail] = routed(vague_mail())
     assert isinstance(mail, IncomingMail)
     assert mail.payload.triage.needs_person
     assert mail.payload.wanted_route() == "unsure"
-    assert mail.files["factuur.pdf"].startswith(b"%PDF")
+    assert mail.files["scan.pdf"].startswith(b"%PDF")
     [attachment] = mail.payload.attachments
-    assert attachment.file == "factuur.pdf" and attachment.media_type == "application/pdf"
+    assert attachment.file == "scan.pdf" and attachment.media_type == "application/pdf"
     assert mail.payload.triage.ranked[0][0] == mail.payload.triage.intent
 
 
