@@ -41,6 +41,8 @@ _LETTER_WORDS = {
     "nl": {"bedankt", "graag", "wij", "uw", "onze", "het", "een", "voor", "met",
            "vriendelijke", "groet", "groeten", "geachte", "niet", "dank"},
 }
+# A mail's words: an invoice's and a letter's together, per language.
+_MAIL_WORDS = {lang: vocab | _LETTER_WORDS.get(lang, set()) for lang, vocab in _WORDS.items()}
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MIN_HITS = 2
 
@@ -52,9 +54,7 @@ def guess_language(doc: Document) -> str:
 
 def guess_text_language(text: str) -> str:
     """The language of a mail's text: invoice words and letter words together."""
-    vocabularies = {lang: vocab | _LETTER_WORDS.get(lang, set())
-                    for lang, vocab in _WORDS.items()}
-    return _best(_words(text), vocabularies)
+    return _best(_words(text), _MAIL_WORDS)
 
 
 def _words(text: str) -> set[str]:

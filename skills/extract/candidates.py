@@ -219,7 +219,7 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
                 has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
     for m in _BROKEN_AMOUNT.finditer(text):
         joined = parse_amount(m.group(1) + m.group(2))
-        if joined is not None and not _is_grouped(m.group(1), m.group(2)):
+        if joined is not None and not _is_grouped(m.group(2)):
             joined = _signed(joined, _minus_beside(text, m.start(), m.end()), sign)
             add("amount", format_decimal(joined), m.start(1), m.end(2),
                 has_currency_mark=1.0, decimals=1.0)
@@ -256,8 +256,8 @@ _MINUS_BEFORE = re.compile(r"(?:^|[\s(:=])[-−–]\s?(?:[€$£]|[A-Z]{3})?\s?$
 _MINUS_AFTER = re.compile(r"^[-−](?![\d\w])")
 
 
-def _is_grouped(head: str, rest: str) -> bool:
-    """"1 234,56": thousands set apart by a space, already read as one amount."""
+def _is_grouped(rest: str) -> bool:
+    """"1 234,56": ``rest`` is the thousands after the space, already read as one amount."""
     return len(rest.split(",")[0].split(".")[0]) == 3
 
 

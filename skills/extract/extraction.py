@@ -283,7 +283,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     for name in FIELDS:
         options = ranked.get(name, [])
         p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
-        if cand is not None and (_presence(cand, options) >= _PRESENT or name in always):
+        if cand is not None and (_presence(p, cand, options) >= _PRESENT or name in always):
             decisions[name] = Decision(field=name, value=cand.value,
                                        score=_with_margin(p, cand, options), kind="value",
                                        candidate=cand)
@@ -322,13 +322,14 @@ def _rate_that_closes(decisions: dict[str, Decision],
             return
 
 
-def _presence(chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
-    """How likely the chosen value is printed at all: the scores of every place it is
-    printed (a VAT id in the sender's block and again in the footer) together. The
-    value's confidence stays its best place's score, which calibration knows. Not for
-    amounts: the same amount is printed as a line's, a subtotal and a total."""
+def _presence(p: float, chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
+    """How likely the chosen value (scored ``p``) is printed at all: the scores of every
+    place it is printed (a VAT id in the sender's block and again in the footer)
+    together. The value's confidence stays its best place's score, which calibration
+    knows. Not for amounts: the same amount is printed as a line's, a subtotal and a
+    total."""
     if chosen.field in AMOUNT_FIELDS:
-        return max((p for p, c in options if c is chosen), default=0.0)
+        return p
     same = [p for p, c in options if c.value == chosen.value]
     return 1.0 - float(np.prod([1.0 - p for p in same]))
 

@@ -190,8 +190,8 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
     if issued.value is None or issued.page is None or issued.box is None:
         return None
     page = doc.pages[issued.page - 1]
+    mid = (issued.box[1] + issued.box[3]) / 2
     for line in page.lines:
-        mid = (issued.box[1] + issued.box[3]) / 2
         if not line.words or not (line.box[1] <= mid <= line.box[3]
                                   and line.box[0] <= issued.box[0] <= line.box[2]):
             continue  # not the date's line

@@ -199,8 +199,8 @@ def test_an_id_printed_in_two_places_is_present_though_neither_place_is_sure() -
                                    ("DE123456789 · Sparkasse", 50, 780), ("12,00", 480, 320)]))
     vat = [c for c in cands if c.field == "vendor_vat"]
     assert len(vat) == 2
-    assert _presence(vat[0], [(0.31, vat[0]), (0.3, vat[1])]) > _PRESENT
-    assert _presence(vat[0], [(0.31, vat[0])]) < _PRESENT
+    assert _presence(0.31, vat[0], [(0.31, vat[0]), (0.3, vat[1])]) > _PRESENT
+    assert _presence(0.31, vat[0], [(0.31, vat[0])]) < _PRESENT
     totals = [c for c in cands if c.field == "total"]
     assert len(totals) == 2  # the same amount twice says nothing about which field it is
-    assert _presence(totals[0], [(0.31, totals[0]), (0.3, totals[1])]) == 0.31
+    assert _presence(0.31, totals[0], [(0.31, totals[0]), (0.3, totals[1])]) == 0.31
