@@ -391,6 +391,36 @@ def _relations(boxes: np.ndarray, labels: list[Label], page: Page) -> dict[str, 
     return out
 
 
+# What may stand beside a value alone on its row: a currency mark, a colon, dots.
+_ONLY_MARKS = re.compile(r"[\s:=*.\-–]*(?:[€$£]|[A-Z]{3}|RM|Rs\.?)?[\s:=*.\-–]*")
+
+
+def _wrapped_pairs(rel: dict[str, np.ndarray], ctx: PageContext) -> None:
+    """A key-value pair wrapped onto the next row ("Sub-total:" / "999.02" under it, to the
+    right) is the pair it would be on one row: a label with no value of that kind beside it,
+    and a value alone on the row under it, right of the label's end. The value then counts
+    as right of its label. Several values on the row under labels (a header row over a row
+    of figures) are a table, left to the other relations. Amounts only: a date or a number
+    on the next row is as often the next row's own value (an id under "Order date:")."""
+    if not rel:
+        return
+    amounts = np.array([s.kind == "amount" for s in ctx.spans])
+    beside = rel["right"] < 1.0
+    for si, span in enumerate(ctx.spans):
+        if not amounts[si]:
+            continue
+        line = ctx.page.lines[span.line].text
+        if not _ONLY_MARKS.fullmatch(line.replace(span.raw, "", 1)):
+            continue
+        for li, lab in enumerate(ctx.labels):
+            end = max(lab.reach, lab.box[2])
+            if rel["next"][si, li] >= 1.0 or span.box[0] < end:
+                continue
+            if (beside[:, li] & amounts).any():
+                continue
+            rel["right"][si, li] = min(rel["right"][si, li], (span.box[0] - end) / ctx.page.width)
+
+
 def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fld: str,
                     span: _Span) -> dict[str, float]:
     feats = {"d_right": 1.0, "d_below": 1.0, "d_near": 1.5, "d_right_other": 1.0,
@@ -496,6 +526,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
     for ctx in contexts:
         boxes = np.array([s.box for s in ctx.spans], dtype=np.float64).reshape(-1, 4)
         rel = _relations(boxes, ctx.labels, ctx.page)
+        _wrapped_pairs(rel, ctx)
         roles = role_features(boxes, ctx.labels, ctx.page)
         till = _till_roles(ctx) if is_slip(shape) else {}
         for si, span in enumerate(ctx.spans):

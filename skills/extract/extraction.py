@@ -278,6 +278,8 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _before_change(ranked.get("total", []), choice)
     _several_rates(ranked, choice)
     slip = _is_slip(candidates)
+    if slip:
+        _slip_total_alone(ranked, choice)
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
     decisions = {}
     for name in FIELDS:
@@ -296,6 +298,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
                 score = min(score, _SLIP_ABSENT_SCORE)
             decisions[name] = Decision(field=name, value=None, score=score, kind="none")
     _rate_that_closes(decisions, ranked.get("tax_rate", []))
+    _tax_included(decisions)
     _arithmetic(decisions)
     return decisions
 
@@ -320,6 +323,23 @@ def _rate_that_closes(decisions: dict[str, Decision],
         if value is not None and matches_rate(net, tax, value):
             decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
             return
+
+
+# How sure "no net printed" is when only an included tax says so: a person confirms it.
+_INCLUDED_TAX_ABSENT_SCORE = 0.5
+
+
+def _tax_included(decisions: dict[str, Decision]) -> None:
+    """Prices that include their tax ("Total incl. VAT 209.60", "VAT 21 % 36.38") print
+    no net: when the amount read as the net is the total and the tax read is the rate's
+    share of the total less that tax, the "net" is the total printed again, and the tax
+    stands. The net is then reported absent, for a person to confirm."""
+    net, tax, total = (_amount(decisions, n) for n in ("net_amount", "tax_amount", "total"))
+    rate = _amount(decisions, "tax_rate")
+    if None in (net, tax, total, rate) or not tax or net != total:
+        return
+    if matches_rate(total - tax, tax, rate):
+        decisions["net_amount"] = Decision("net_amount", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
 
 
 def _presence(p: float, chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
@@ -362,10 +382,29 @@ def _share_out(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[st
     pb, cb = b[choice[second]]
     if _place(ca) != _place(cb):
         return
-    loser, options = (second, b) if pa >= pb else (first, a)
-    taken = _place(ca)
-    nxt = next((i for i, (_, c) in enumerate(options) if _place(c) != taken), len(options))
-    choice[loser] = nxt
+    loser = second if pa >= pb else first
+    _move_off(ranked, choice, loser, _place(ca))
+
+
+def _move_off(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int],
+              name: str, taken: tuple) -> None:
+    """Field ``name`` moves on to its best candidate printed elsewhere than ``taken``."""
+    options = ranked[name]
+    choice[name] = next((i for i, (_, c) in enumerate(options) if _place(c) != taken),
+                        len(options))
+
+
+def _slip_total_alone(ranked: dict[str, list[tuple[float, Candidate]]],
+                      choice: dict[str, int]) -> None:
+    """On a till slip one printed amount is never both the net and the total: a till's
+    "Nett total" is the amount to pay. The total keeps it; the net moves on (and is
+    reported absent unless it is printed elsewhere)."""
+    net, total = ranked.get("net_amount", []), ranked.get("total", [])
+    if choice.get("net_amount", 0) >= len(net) or choice.get("total", 0) >= len(total):
+        return
+    taken = _place(total[choice["total"]][1])
+    if _place(net[choice["net_amount"]][1]) == taken:
+        _move_off(ranked, choice, "net_amount", taken)
 
 
 # How much less likely a net, tax and total that do not add up are taken to be together.

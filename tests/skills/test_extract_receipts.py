@@ -167,3 +167,60 @@ def test_a_tills_greeting_is_no_name() -> None:
     names = {c.value for c in build_candidates(_slip(PAID_SLIP)) if c.field == "vendor_name"}
     assert "HARPER PHARMACY" in names
     assert not any(n.upper().startswith("WELCOME") for n in names)
+
+
+# A till that prints each amount on the row under its label, at the right edge.
+WRAPPED_SLIP = [("BINTANG DIGITAL S/B", 20, 20), ("Bill# TD70010855", 10, 40),
+                ("Date: 27/03/2015", 10, 52), ("DIESEL 1 2.04", 10, 80), ("2.04", 170, 80),
+                ("SUB-TOTAL :", 10, 110), ("999.02", 170, 121), ("SST @ 6%:", 10, 133),
+                ("59.94", 174, 144), ("NETT TOTAL (RM) :", 10, 156), ("1058.96", 166, 167)]
+
+
+def _right_of_label(rows: list[tuple[str, float, float]], fld: str, value: str) -> float:
+    return next(c.features["d_right"] for c in build_candidates(_slip(rows))
+                if c.field == fld and c.value == value)
+
+
+def test_an_amount_on_the_row_under_its_label_counts_as_beside_it() -> None:
+    assert _right_of_label(WRAPPED_SLIP, "net_amount", "999.02") < 1.0
+    assert _right_of_label(WRAPPED_SLIP, "tax_amount", "59.94") < 1.0
+    # Not when the label's own row holds an amount: the row under it is another pair.
+    beside = [("SUB-TOTAL : 999.02", 10, 110) if t == "SUB-TOTAL :" else (t, x, y)
+              for t, x, y in WRAPPED_SLIP if t != "999.02"]
+    assert _right_of_label(beside, "net_amount", "59.94") == 1.0
+    # Nor a row of several figures under a row of labels: that is a table.
+    table = [("Net VAT Total", 10, 110), ("10.00 1.90 11.90", 60, 121)]
+    assert _right_of_label(table, "total", "10.00") == 1.0
+
+
+def test_one_printed_amount_is_not_both_a_slips_net_and_total() -> None:
+    from skills.extract.extraction import _slip_total_alone
+
+    candidates = [c for c in build_candidates(_slip(WRAPPED_SLIP)) if c.value == "1058.96"]
+    net = next(c for c in candidates if c.field == "net_amount")
+    total = next(c for c in candidates if c.field == "total")
+    other = next(c for c in build_candidates(_slip(WRAPPED_SLIP))
+                 if c.field == "net_amount" and c.value == "999.02")
+    ranked = {"net_amount": [(0.9, net), (0.2, other)], "total": [(0.8, total)]}
+    choice = {"net_amount": 0, "total": 0}
+    _slip_total_alone(ranked, choice)
+    assert ranked["net_amount"][choice["net_amount"]][1].value == "999.02"
+    assert choice["total"] == 0
+
+
+def test_a_total_that_includes_its_tax_prints_no_net() -> None:
+    from skills.extract.extraction import Decision, _tax_included
+
+    def decisions(net: str, tax: str, total: str, rate: str) -> dict[str, Decision]:
+        values = {"net_amount": net, "tax_amount": tax, "total": total, "tax_rate": rate}
+        return {n: Decision(n, v, 0.9, "value") for n, v in values.items()}
+
+    included = decisions("209.60", "36.38", "209.60", "21.00")  # 36.38 = 21 % of 173.22
+    _tax_included(included)
+    assert included["net_amount"].value is None and included["tax_amount"].value == "36.38"
+    added = decisions("173.22", "36.38", "209.60", "21.00")  # a net printed: left alone
+    _tax_included(added)
+    assert added["net_amount"].value == "173.22"
+    wrong = decisions("209.60", "5.00", "209.60", "21.00")  # not the rate's share: left alone
+    _tax_included(wrong)
+    assert wrong["net_amount"].value == "209.60"
