@@ -836,6 +836,8 @@ def _name_spans(page: Page, labels: list[Label], found: list[_Span]) -> list[_Sp
             continue
         if _is_copy_mark(text) or _GREETING.match(text):
             continue  # "DUPLICATE", "Welcome to our store": no name
+        if page.method == ReadMethod.OCR and not any(c.isupper() for c in text):
+            continue  # no capital at all: a hand-written note on the scan, not a printed name
         if _opens_with_closing_bracket(text):
             continue  # the second line of a name broken inside its brackets
         if _is_prose(line.text):
@@ -1067,21 +1069,46 @@ _AMPERSAND_AS_8 = re.compile(r"(?<=[A-Z]{2}) 8 (?=[A-Z]{2})")
 
 
 # A legal form's letters OCR reads as digits ("S.r.1", "v.0.F.") or "l" as "I" ("S.r.I").
-_LEGAL_FORM_TAIL = re.compile(r"(?<=\s)[A-Za-z0-9]{1,4}(?:\.[A-Za-z0-9]{1,4}){0,3}\.?$")
+_LEGAL_FORM_TAIL = re.compile(r"(?<=\s)[A-Za-z0-9]{1,4}(?:[./][A-Za-z0-9]{1,4}){0,3}\.?$")
 _LOWER_LOOKALIKES = str.maketrans("10I", "lol")
-_UPPER_LOOKALIKES = str.maketrans("10", "IO")
+_UPPER_LOOKALIKES = str.maketrans("1085", "IOBS")
+# Capitals OCR reads as other capitals: a legal form's first word before its last
+# ("SON BHD" for "SDN BHD").
+_UPPER_SWAPS = str.maketrans("O0", "DD")
 
 
 def _legal_form_read_right(text: str) -> str:
     """``text`` with its last word put right when only read as a legal form with OCR's
     look-alikes swapped ("Rossi S.r.1" -> "Rossi S.r.l"); otherwise unchanged."""
     m = _LEGAL_FORM_TAIL.search(text)
-    if m is None or not any(c in "10I" for c in m.group(0)) or _SUFFIXES.fullmatch(m.group(0)):
+    if m is None:
         return text
     word = m.group(0)
+    if _SUFFIXES.fullmatch(word):
+        return _first_word_read_right(text[:m.start()], word) + word
+    if not any(c in "10I85" for c in word):
+        return text
     lower = sum(c.islower() for c in word) >= sum(c.isupper() for c in word.replace("I", ""))
     fixed = word.translate(_LOWER_LOOKALIKES if lower else _UPPER_LOOKALIKES)
     return text[:m.start()] + fixed if _SUFFIXES.fullmatch(fixed) else text
+
+
+# Legal forms of two words, folded.
+_TWO_WORD_FORMS = frozenset({"sdn bhd", "pte ltd", "pvt ltd", "pty ltd", "co ltd"})
+
+
+def _first_word_read_right(head: str, last: str) -> str:
+    """``head`` (what precedes a legal form's last word ``last``) with its last word put
+    right when only read as the form's first word with OCR's look-alikes ("SON " before
+    "BHD"; "SMITH & SON LTD" stays)."""
+    m = re.search(r"\b([A-Z0]{2,4})\s$", head)
+    if m is None:
+        return head
+    fixed = m.group(1).translate(_UPPER_SWAPS)
+    if f"{m.group(1)} {last}".lower() in _TWO_WORD_FORMS or \
+            f"{fixed} {last}".lower() not in _TWO_WORD_FORMS:
+        return head
+    return head[:m.start(1)] + fixed + " "
 
 
 # A word of letters OCR wrote with a zero or a one among them ("G0LDEN B00K", "0ak").

@@ -224,3 +224,18 @@ def test_a_total_that_includes_its_tax_prints_no_net() -> None:
     wrong = decisions("209.60", "5.00", "209.60", "21.00")  # not the rate's share: left alone
     _tax_included(wrong)
     assert wrong["net_amount"].value == "209.60"
+
+
+def test_a_hand_written_note_on_a_scan_is_no_name() -> None:
+    rows = [("tan woon yann", 30, 8), ("INDAH GIFT & HOME DECO", 30, 20),
+            ("27, JALAN DEDAP 13", 30, 32)] + _TILL
+    names = _names(_slip(rows))
+    assert "INDAH GIFT & HOME DECO" in names
+    assert "tan woon yann" not in names
+
+
+def test_a_legal_forms_ocr_look_alikes_are_put_right() -> None:
+    assert _tidy_ocr_name("Owner by Castle Blue S/8") == "Owner by Castle Blue S/B"
+    assert _tidy_ocr_name("TESCO STORES SON BHD") == "TESCO STORES SDN BHD"
+    assert _tidy_ocr_name("SMITH & SON LTD") == "SMITH & SON LTD"  # a name, not a form
+    assert _tidy_ocr_name("BOB SON") == "BOB SON"
