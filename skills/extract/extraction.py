@@ -492,11 +492,21 @@ def _rate_rows(ranked: dict[str, list[tuple[float, Candidate]]]) -> list[_RateRo
             continue
         rate = Decimal(rate_cand.value)
         beside = {abs(Decimal(c.value)) for c in amounts if _same_row(c, rate_cand)}
+        near = {abs(Decimal(c.value)) for c in amounts if _rows_apart(c, rate_cand) <= 2}
         for basis in beside:
-            for tax in beside:
+            for tax in near:
                 if 0 < tax < basis and abs(basis * rate / 100 - tax) <= Decimal("0.011"):
                     rows.setdefault((rate, basis, tax), _RateRow(rate, basis, tax, index))
     return list(rows.values())
+
+
+def _rows_apart(a: Candidate, b: Candidate) -> float:
+    """How many of ``b``'s line heights ``a`` sits above or below it (a scan's grid puts
+    a rate's tax half a row off its basis: "USt. 7 % von 9729,80", 681,09 under it)."""
+    if a.page != b.page:
+        return float("inf")
+    height = max(b.box[3] - b.box[1], 1.0)
+    return abs((a.box[1] + a.box[3]) / 2 - (b.box[1] + b.box[3]) / 2) / height
 
 
 def _same_row(a: Candidate, b: Candidate) -> bool:

@@ -122,6 +122,23 @@ def test_with_several_rates_the_rate_is_the_largest_bases_and_the_tax_their_sum(
     assert fields["total"].value == "1386.38"
 
 
+def test_a_rates_tax_half_a_row_off_its_basis_still_makes_its_row() -> None:
+    from skills.extract.extraction import _rate_rows
+
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
+            ("USt. 19 % von 37,60", 245, 560), ("7,14", 480, 568),
+            ("USt. 7 % von 9729,80", 245, 590), ("681,09", 480, 600),
+            ("Gesamtbetrag", 245, 640), ("10455,63", 480, 640)]
+    candidates = build_candidates(_doc(rows, ReadMethod.OCR))
+    ranked: dict = {}
+    for c in candidates:
+        ranked.setdefault(c.field, []).append((0.5, c))
+    found = {(str(r.basis), str(r.tax)) for r in _rate_rows(ranked)}
+    assert {("37.60", "7.14"), ("9729.80", "681.09")} <= found
+    fields = extract(_doc(rows, ReadMethod.OCR)).fields
+    assert fields["tax_rate"].value == "7.00"
+
+
 def test_a_rate_of_zero_makes_the_tax_zero_for_a_person_to_confirm() -> None:
     rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
             ("Rechnungsdatum: 15.03.2024", 50, 134), ("Gesamtbetrag", 245, 560),
