@@ -198,7 +198,7 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
         first = line.words[0]
         value = first.text.strip(":#.,")
         if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
-                and any(c.isdigit() for c in value) and not DATE_PATTERN.search(value)):
+                and any(c.isdigit() for c in value) and normalize_date(value) is None):
             return Suggestion(value, page.number, first.box, line.text)
     return None
 
