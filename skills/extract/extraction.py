@@ -276,11 +276,12 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _add_up(ranked, choice)
     _after_cash_rounding(ranked.get("total", []), choice)
     _before_change(ranked.get("total", []), choice)
-    _several_rates(ranked, choice)
+    vouched = _several_rates(ranked, choice)
     slip = _is_slip(candidates)
     if slip:
         _slip_total_alone(ranked, choice)
-    always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS))
+    # Amounts a breakdown of rates vouches for are printed, whatever their own score.
+    always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS)) + vouched
     decisions = {}
     for name in FIELDS:
         options = ranked.get(name, [])
@@ -515,37 +516,43 @@ def _same_row(a: Candidate, b: Candidate) -> bool:
 
 
 def _several_rates(ranked: dict[str, list[tuple[float, Candidate]]],
-                   choice: dict[str, int]) -> None:
+                   choice: dict[str, int]) -> tuple[str, ...]:
     """With several VAT rates printed row by row, the document's rate is that of the
     largest basis (as e-invoices name their main rate), and its tax is the rows' sum.
 
     A breakdown prints each rate once, with the largest basis of that rate (line items
     may print a rate, a line's net and its VAT too): each rate's largest row is taken, and
     they are believed when their bases and taxes make the total chosen, or when no rate
-    is printed on more than one row."""
+    is printed on more than one row. A breakdown of one rate ("SR @ 10%  35.44  3.54",
+    a till's tax summary) is believed only when it makes the total.
+
+    Returns the amounts the breakdown vouches for (its bases and taxes made the total)."""
     rows = _rate_rows(ranked)
     largest: dict[Decimal, _RateRow] = {}
     for row in rows:
         if row.rate not in largest or row.basis > largest[row.rate].basis:
             largest[row.rate] = row
-    if len(largest) < 2:
-        return
+    if not largest:
+        return ()
     tax = sum(r.tax for r in largest.values())
     basis = sum(r.basis for r in largest.values())
     totals = ranked.get("total", [])
     closes = choice.get("total", 0) < len(totals) and balanced(
         basis, tax, abs(Decimal(totals[choice["total"]][1].value)))
-    if not closes and len(largest) < len(rows):
-        return
+    if not closes and (len(largest) < 2 or len(largest) < len(rows)):
+        return ()
     choice["tax_rate"] = max(largest.values(), key=lambda r: (r.basis, r.rate)).rate_index
     if not closes:
-        return
+        return ()
+    vouched: tuple[str, ...] = ()
     for name, value in (("tax_amount", tax), ("net_amount", basis)):
         options = ranked.get(name, [])
         found = next((i for i, (_, c) in enumerate(options) if abs(Decimal(c.value)) == value),
                      None)
         if found is not None:
             choice[name] = found
+            vouched += (name,)
+    return vouched
 
 
 def _add_closing_values(ranked: dict[str, list[tuple[float, Candidate]]],

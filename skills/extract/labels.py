@@ -149,7 +149,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "vat reg", "vat registration no",
         "partita iva", "p iva", "piva", "ust id nr", "umsatzsteuer id", "umsatzsteuer idnr",
         "ust identnr", "mwst nr", "che mwst", "vat reg number", "n de tva", "identifiant tva",
-        "n d identification tva", "numero de tva intracommunautaire",
+        "n d identification tva", "numero de tva intracommunautaire", "tva intracom",
     ),
     "vendor_iban": ("iban",),
     "net_amount": (
@@ -225,7 +225,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "bereits bezahlt", "anzahlung", "abschlag", "geleistete anzahlung", "acompte",
         "acompte verse", "deja paye", "prepaid", "prepaid amount", "already paid", "skonto",
         "rabatt", "nachlass", "remise", "rabais", "sconto", "versandkosten", "frais de port",
-        "porto", "fracht", "shipping", "zuschlag", "versicherungsteuer",
+        "porto", "fracht", "shipping", "zuschlag", "versicherungsteuer", "versicherungssteuer",
+        "bereits gezahlt", "betrag dankend erhalten",
         "versst", "insurance premium tax", "taxe sur les conventions d assurance",
         "impuesto sobre primas de seguros", "assurantiebelasting", "imposta sulle assicurazioni",
         "noch zu zahlen", "offener betrag", "importe pendiente", "openstaand bedrag",

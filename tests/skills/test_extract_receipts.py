@@ -239,3 +239,14 @@ def test_a_legal_forms_ocr_look_alikes_are_put_right() -> None:
     assert _tidy_ocr_name("TESCO STORES SON BHD") == "TESCO STORES SDN BHD"
     assert _tidy_ocr_name("SMITH & SON LTD") == "SMITH & SON LTD"  # a name, not a form
     assert _tidy_ocr_name("BOB SON") == "BOB SON"
+
+
+def test_a_tills_one_rate_summary_that_makes_the_total_gives_the_net_and_tax() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 20), ("Date: 27/03/2015", 10, 40),
+            ("CHICKEN RICE 2 x 19.49", 10, 70), ("38.98", 170, 70),
+            ("NETT TOTAL (RM)", 10, 100), ("39.00", 170, 111),
+            ("AMOUNT (RM) TAX(RM)", 60, 140), ("SR @ 10%", 10, 152), ("35.44", 90, 152),
+            ("3.54", 174, 152), ("Cash 50.00", 10, 180), ("Change 11.00", 10, 192)]
+    fields = extract(_slip(rows)).fields
+    assert (fields["net_amount"].value, fields["tax_amount"].value) == ("35.44", "3.54")
+    assert fields["total"].value == "39.00"
