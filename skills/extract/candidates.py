@@ -175,9 +175,21 @@ def _span_box(line: Line, offsets: list[int], start: int, end: int) -> tuple[Box
     return box, min(w.confidence for w in words)
 
 
-def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_Span]:
+# A day OCR split in two ("Date: 1 1/01/2019" for 11/01/2019): a lone digit, a space,
+# then a date whose day is one digit.
+_SPLIT_DAY = re.compile(r"(?<![\w.,/-])(\d) (\d[./-]\d{1,2}[./-]\d{2,4})(?![\w/])")
+
+
+def _day_joined(text: str) -> str:
+    """``text`` with split days joined, the space moved before them: the same length, so
+    positions hold."""
+    return _SPLIT_DAY.sub(lambda m: f" {m.group(1)}{m.group(2)}", text)
+
+
+def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
+                   ocr: bool = False) -> list[_Span]:
     """Typed values on one line; ``sign`` -1 on a credit note, whose amounts are negative
-    whatever sign is printed (see skills.doctype)."""
+    whatever sign is printed (see skills.doctype); ``ocr``: the line was read by OCR."""
     text = line.text
     offsets = _word_offsets(line)
     spans: list[_Span] = []
@@ -200,13 +212,17 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1) -> list[_
     for value, start, end in _vat_ids(text):
         if free(start, end):
             add("vat", value, start, end)
-    for m in _DATE.finditer(repair_digits(text)):  # same length: positions hold
+    dates = repair_digits(text)  # same length: positions hold
+    joined = _day_joined(dates) if ocr else dates
+    for m in _DATE.finditer(joined):
         value = normalize_date(m.group(0), dayfirst)
-        if value and free(m.start(), m.end()):
-            if _RANGE_END.search(text[:m.start()]):
-                taken.append((m.start(), m.end()))  # a period's end: no field of ours
+        # A joined day's value starts at its first digit, before the space OCR put in.
+        start = m.start() - 1 if joined[m.start()] != dates[m.start()] else m.start()
+        if value and free(start, m.end()):
+            if _RANGE_END.search(text[:start]):
+                taken.append((start, m.end()))  # a period's end: no field of ours
             else:
-                add("date", value, m.start(), m.end())
+                add("date", value, start, m.end())
     for m in _PERCENT.finditer(text):
         rate = parse_amount(m.group(1))
         if rate is not None and free(m.start(), m.end()):
@@ -509,7 +525,8 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
     for page in doc.pages:
         labels = find_labels(page.lines, fuzzy=page.method == ReadMethod.OCR)
         spans = [s for li, line in enumerate(page.lines)
-                 for s in _spans_on_line(line, li, dayfirst, sign)]
+                 for s in _spans_on_line(line, li, dayfirst, sign,
+                                         ocr=page.method == ReadMethod.OCR)]
         spans += _wrapped_ibans(page, spans)
         if page is doc.pages[0]:  # the seller names itself on the first page
             spans += _name_spans(page, labels, spans)

@@ -282,6 +282,8 @@ _NOT_PREFIXES = frozenset({"NR", "NO", "N", "NUM", "REF", "ID", "PO", "EUR", "US
 _AMBIGUOUS_GLYPH = re.compile(r"[A-Z][0158]|[OISB][0-9]")
 # A digit and a space right before a value: OCR split it ("1 1/01/2019" for 11/01/2019).
 _SPLIT_DIGIT = re.compile(r"\d\s$")
+# A date read with its day joined across such a space.
+_JOINED_DAY = re.compile(r"\d \d")
 
 
 def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str, str]:
@@ -298,6 +300,9 @@ def _prefix_checks(decisions: Mapping[str, Decision], doc: Document) -> dict[str
                             "(O/0, I/1, S/5, B/8)")
         elif name.endswith("_date") and _SPLIT_DIGIT.search(before):
             failed[name] = (f"a digit is printed right before it ({before[-2:]}{cand.raw!r}): "
+                            "the date may be misread")
+        elif name.endswith("_date") and _JOINED_DAY.match(cand.raw):
+            failed[name] = (f"its day was read across a space ({cand.raw!r}): "
                             "the date may be misread")
     return failed
 

@@ -14,8 +14,9 @@ _TILL = [("Cashier: Ali", 20, 120), ("Receipt No: 4711", 20, 132), ("Date: 03/12
          ("Cash 10.00", 20, 212), ("Change 3.00", 20, 224)]
 
 
-def _slip(rows: list[tuple[str, float, float]], method: ReadMethod = ReadMethod.OCR) -> Document:
-    page = Page(1, 210.0, 600.0, method, [_line(t, x, y) for t, x, y in rows])
+def _slip(rows: list[tuple[str, float, float]], method: ReadMethod = ReadMethod.OCR,
+          width: float = 227.0, height: float = 300.0) -> Document:
+    page = Page(1, width, height, method, [_line(t, x, y) for t, x, y in rows])
     return Document("slip.jpg", "0" * 64, "image/jpeg", [page])
 
 
@@ -68,12 +69,6 @@ def test_a_legal_form_ocr_misread_is_put_right_and_nothing_else() -> None:
     assert _tidy_ocr_name("COVID19 Unit A1") == "COVID19 Unit A1"
 
 
-def _slip(rows: list[tuple[str, float, float]], width: float = 227.0,
-          height: float = 300.0) -> Document:
-    page = Page(1, width, height, ReadMethod.OCR, [_line(t, x, y) for t, x, y in rows])
-    return Document("slip.jpg", "0" * 64, "image/jpeg", [page])
-
-
 SHORT_SLIP = [("DUPLICATE", 60, 10), ("NORTHGATE DELI", 40, 22), ("(0209794-T)", 55, 34),
               ("96 Main St", 55, 46), ("CHOCOLATE BAR 3.30", 10, 80),
               ("TOTAL (RM) 107.15", 60, 120),
@@ -84,7 +79,7 @@ def test_a_short_slip_as_narrow_as_till_paper_is_a_slip() -> None:
     from skills.extract.candidates import is_slip
 
     assert is_slip(build_candidates(_slip(SHORT_SLIP))[0].features)
-    assert not is_slip(build_candidates(_slip(SHORT_SLIP, 595.0, 842.0))[0].features)
+    assert not is_slip(build_candidates(_slip(SHORT_SLIP, width=595.0, height=842.0))[0].features)
 
 
 def test_a_copy_mark_is_no_name_and_a_company_number_no_invoice_number() -> None:
@@ -250,3 +245,15 @@ def test_a_tills_one_rate_summary_that_makes_the_total_gives_the_net_and_tax() -
     fields = extract(_slip(rows)).fields
     assert (fields["net_amount"].value, fields["tax_amount"].value) == ("35.44", "3.54")
     assert fields["total"].value == "39.00"
+
+
+def test_a_day_ocr_split_in_two_is_joined_for_a_person_to_confirm() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 20), ("Date: 1 1/01/2019", 10, 40),
+            ("CHICKEN RICE", 10, 70), ("Total RM 7.00", 10, 100), ("Cash 10.00", 10, 112)]
+    issued = extract(_slip(rows)).fields["invoice_date"]
+    assert issued.value == "2019-01-11"
+    assert issued.check and "across a space" in issued.check
+    # A text layer prints what it means: no join there.
+    dates = {c.value for c in build_candidates(_slip(rows, ReadMethod.TEXT))
+             if c.field == "invoice_date"}
+    assert "2019-01-11" not in dates
