@@ -87,6 +87,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "doc no", "document number", "trans no", "transaction no", "txn no", "slip no",
         "ref no", "reference no", "receipt number", "bill #", "check no", "cash bill no",
         "tax invoice no",
+        # Spanish invoices number within a series: "Serie/Número", "Serie y número".
+        "serie numero", "serie y numero", "serie nº", "numero de serie de factura",
         # Title lines ("Rechnung Nr. 2024-0815 vom ...") and Italian.
         "fattura n", "fattura nr", "fattura numero", "numero fattura", "n fattura",
         "nr fattura", "fattura", "documento n", "gutschrift nr", "gutschriftsnummer",

@@ -80,8 +80,11 @@ def suggest_missing(fields: dict[str, Field], candidates: list[Candidate], doc: 
 def _number(fields: dict[str, Field], doc: Document, slip: bool) -> Suggestion | None:
     """A number for an invoice whose model found nothing credible: what a bare
     "Reference:" leads to, or on a slip the number on the line of its date."""
-    confidence = fields["invoice_number"].confidence
-    if confidence < _NOTHING_CREDIBLE and (found := _reference_number(doc)) is not None:
+    number = fields["invoice_number"]
+    # OCR's calibration, like a slip's, keeps a floor when nothing credible was found.
+    floor = _NOTHING_CREDIBLE_ON_SLIPS if slip or number.method == "ocr" else _NOTHING_CREDIBLE
+    confidence = number.confidence
+    if confidence < floor and (found := _reference_number(doc)) is not None:
         return found
     if slip and confidence < _NOTHING_CREDIBLE_ON_SLIPS:
         return _transaction_number(fields["invoice_date"], doc)

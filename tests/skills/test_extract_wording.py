@@ -100,6 +100,9 @@ def test_a_bare_reference_is_suggested_as_the_number_when_nothing_names_it() -> 
             ("Total due", 330, 400), ("£1,200.00", 480, 400)]
     number = extract(_doc(rows)).fields["invoice_number"]
     assert (number.value, number.method) == ("FA089477", "inferred")
+    # On a scan too, where OCR's calibration keeps a floor above the text layer's.
+    scanned = extract(_doc(rows, ReadMethod.OCR)).fields["invoice_number"]
+    assert (scanned.value, scanned.method) == ("FA089477", "inferred")
     # With a label of its own, the invoice's number is the model's to read.
     labelled = [*rows, ("Invoice no: 2024-0815", 330, 120)]
     assert extract(_doc(labelled)).fields["invoice_number"].value == "2024-0815"
