@@ -135,6 +135,12 @@ _INT_AMOUNT = re.compile(
 )
 # OCR reads "%:" as a full-width colon ("VAT 12 ：").
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?[%：]")
+# A rate printed right after a tax's name, its "%" lost or read as a colon ("Incl. VAT 20 :
+# 4.58", "MwSt 19 19,00"): one or two digits, then a colon, a space or the line's end.
+_RATE_AFTER_TAX = re.compile(
+    r"\b(?:VAT|GST|SST|MwSt|USt|TVA|IVA|BTW|Btw|Vat|Mwst|Ust)\.?\s?@?\s?"
+    r"(\d{1,2}(?:[.,]\d{1,2})?)(?=\s?:|\s|$)(?!\s?[.,]\d)")
+_HIGHEST_RATE = 30  # no VAT or sales tax rate is higher
 # OCR may put a space after the country code ("AT 37 8242 ..."): the checksum decides.
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
 _IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
@@ -227,6 +233,10 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
         rate = parse_amount(m.group(1))
         if rate is not None and free(m.start(), m.end()):
             add("percent", format_decimal(rate), m.start(), m.end())
+    for m in _RATE_AFTER_TAX.finditer(text):
+        rate = parse_amount(m.group(1))
+        if rate is not None and 0 < rate < _HIGHEST_RATE and free(*m.span(1)):
+            add("percent", format_decimal(rate), *m.span(1))
     for m in _AMOUNT.finditer(text):
         amount = parse_amount(m.group(0))
         if amount is not None and free(m.start(), m.end()):
@@ -350,10 +360,17 @@ def _line_below(page: Page, line: Line) -> Line | None:
 _VAT_START = re.compile(r"\b(?:CHE|ATU|[A-Z]{2}[A-Z]?)[\s.\-]?\d")
 
 
+# A phone label right before a value ("Tel", "Fax No.", "Telefon:").
+_PHONE_BEFORE = re.compile(r"\b(?:tel|t[ée]l[ée]?fono?|telefon|phone|fax|tlf|mobile?|mob|hp)"
+                           r"\.?\s*(?:no\.?|nr\.?)?\s*[:.]?\s*$", re.IGNORECASE)
+
+
 def _vat_ids(text: str) -> list[tuple[str, int, int]]:
     """VAT ids, allowing the spaces, dots and dashes people print inside them."""
     found = []
     for m in _VAT_START.finditer(text):
+        if _PHONE_BEFORE.search(text[:m.start()]):
+            continue  # "TEL NO 04-952 6429": a phone number, whatever its checksum says
         chunk = text[m.start(): m.start() + 24]
         for end in range(len(chunk), 7, -1):
             piece = chunk[:end]

@@ -257,3 +257,21 @@ def test_a_day_ocr_split_in_two_is_joined_for_a_person_to_confirm() -> None:
     dates = {c.value for c in build_candidates(_slip(rows, ReadMethod.TEXT))
              if c.field == "invoice_date"}
     assert "2019-01-11" not in dates
+
+
+def _values(rows: list[tuple[str, float, float]], fld: str) -> set[str]:
+    return {c.value for c in build_candidates(_slip(rows)) if c.field == fld}
+
+
+def test_a_rate_whose_percent_sign_ocr_lost_is_read_after_the_taxs_name() -> None:
+    rows = [*_TILL, ("Incl. VAT 20 : 4.58", 10, 240)]
+    assert "20.00" in _values(rows, "tax_rate")
+    assert "4.58" not in _values(rows, "tax_rate")  # the amount after it is no rate
+    assert "12.00" not in _values([*_TILL, ("VAT NO 12345", 10, 240)], "tax_rate")
+
+
+def test_a_phone_number_is_no_vat_id_whatever_its_checksum() -> None:
+    rows = [("WONG FURNITURE S/B", 10, 10), ("TEL NO 04-952 6429", 10, 22), *_TILL]
+    assert _values(rows, "vendor_vat") == set()
+    rows = [("WONG FURNITURE S/B", 10, 10), ("VAT NO DE811569869", 10, 22), *_TILL]
+    assert "DE811569869" in _values(rows, "vendor_vat")
