@@ -228,7 +228,10 @@ def _due_from_terms(issued: Field, doc: Document) -> Suggestion | None:
 
 
 # The words that say a date is when the whole amount is due, without a cash discount.
-_NET_BEFORE = re.compile(r"\b(?:netto|net|neto|nett)\b\D{0,25}$", re.IGNORECASE)
+# "netto bis", and "otherwise" after a discount's date: "altrimenti il", "sinon le",
+# "sonst bis", "anders voor", "de lo contrario el", "otherwise by".
+_NET_BEFORE = re.compile(r"\b(?:netto|net|neto|nett|altrimenti|sinon|sonst|ansonsten|anders|"
+                         r"contrario|otherwise)\b(?:\D|(?<=[a-z])1\b){0,25}$", re.IGNORECASE)
 _NET_AFTER = re.compile(r"^\s*(?:netto|net|ohne\s+abzug|sans\s+escompte|senza\s+sconto|"
                         r"sin\s+descuento|zonder\s+korting)\b", re.IGNORECASE)
 
