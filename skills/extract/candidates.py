@@ -128,6 +128,22 @@ _AMOUNT = re.compile(
 # OCR may also break the digits before the decimals apart ("GBP 1281 19.29", "€1 15184,61"):
 # after a currency mark, the pieces joined are one more reading for the arithmetic to weigh.
 _BROKEN_AMOUNT = re.compile(r"(?:[€$£]|\b[A-Z]{3}\s)\s?(\d{1,4}) (\d{2,6}[.,]\d{2})(?![\d%])")
+# OCR may also set a grouped amount's digits apart ("6.1 1 1,26" for 6.111,26): a thousands
+# separator, then groups of three digits with spaces among them, then the decimals.
+_SPACED_AMOUNT = re.compile(r"(?<![\w.,])(\d{1,3})([.,'’])((?:\s?\d){3}(?:\2(?:\s?\d){3})*)"
+                            r"\s?([.,])\s?(\d{2})(?![\d%])")
+
+
+def _despaced(m: re.Match[str]) -> Decimal | None:
+    """The amount a spaced-apart match reads, when spaces were set among its digits and its
+    thousands and decimal separators differ."""
+    groups = m.group(3)
+    if " " not in groups or m.group(2) == m.group(4):
+        return None
+    digits = m.group(1) + groups.replace(" ", "").replace(m.group(2), "")
+    return parse_amount(f"{digits}.{m.group(5)}")
+
+
 # Whole amounts count only beside a currency sign or code ("Rs 1939", "120 €").
 _INT_AMOUNT = re.compile(
     r"(?:[€$£₹]|\bRs\.?|\bRM|\bINR|\bEUR|\bUSD|\bGBP|\bCHF)\s?(\d{1,6})(?![\d.,]?\d)"
@@ -249,6 +265,12 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
             joined = _signed(joined, _minus_beside(text, m.start(), m.end()), sign)
             add("amount", format_decimal(joined), m.start(1), m.end(2),
                 has_currency_mark=1.0, decimals=1.0)
+    for m in _SPACED_AMOUNT.finditer(text):
+        joined = _despaced(m)
+        if joined is not None:
+            joined = _signed(joined, _minus_beside(text, m.start(), m.end()), sign)
+            add("amount", format_decimal(joined), m.start(), m.end(),
+                has_currency_mark=_currency_near(text, m.start(), m.end()), decimals=1.0)
     for m in _INT_AMOUNT.finditer(text):
         group = 1 if m.group(1) else 2
         amount = parse_amount(m.group(group))

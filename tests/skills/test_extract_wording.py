@@ -214,6 +214,8 @@ def test_an_amount_ocr_broke_apart_is_also_read_whole() -> None:
     assert amounts("€252617 , 51") == {"252617.51"}
     assert amounts("EUR 1 234,56") == {"1234.56"}  # thousands set apart: one amount already
     assert amounts("3 x 165,51") == {"165.51"}  # a quantity is no broken amount
+    assert "6111.26" in amounts("6.1 1 1,26 EUR")  # digits set apart inside their group
+    assert amounts("6.111,26 EUR") == {"6111.26"}
 
 
 def test_an_id_printed_in_two_places_is_present_though_neither_place_is_sure() -> None:
