@@ -280,6 +280,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     slip = _is_slip(candidates)
     if slip:
         _slip_total_alone(ranked, choice)
+        vouched += _closing_sum(ranked, choice)
     # Amounts a breakdown of rates vouches for are printed, whatever their own score.
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS)) + vouched
     decisions = {}
@@ -393,6 +394,25 @@ def _move_off(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str
     options = ranked[name]
     choice[name] = next((i for i, (_, c) in enumerate(options) if _place(c) != taken),
                         len(options))
+
+
+def _closing_sum(ranked: dict[str, list[tuple[float, Candidate]]],
+                 choice: dict[str, int]) -> tuple[str, ...]:
+    """A slip's net and tax count as printed when, as chosen, they are two places whose
+    sum is the total chosen, with a tax other than zero: arithmetic that closes says more
+    than the model's doubt about labels it reads wrapped or misspelt. Their scores stay
+    the model's, so a person confirms them."""
+    picked = {}
+    for name in ("net_amount", "tax_amount", "total"):
+        options = ranked.get(name, [])
+        if choice.get(name, 0) >= len(options):
+            return ()
+        picked[name] = options[choice[name]][1]
+    net, tax, total = (Decimal(picked[n].value) for n in ("net_amount", "tax_amount", "total"))
+    places = {_place(c) for c in picked.values()}
+    if tax == 0 or len(places) < 3 or not balanced(net, tax, total):
+        return ()
+    return ("net_amount", "tax_amount")
 
 
 def _slip_total_alone(ranked: dict[str, list[tuple[float, Candidate]]],

@@ -275,3 +275,21 @@ def test_a_phone_number_is_no_vat_id_whatever_its_checksum() -> None:
     assert _values(rows, "vendor_vat") == set()
     rows = [("WONG FURNITURE S/B", 10, 10), ("VAT NO DE811569869", 10, 22), *_TILL]
     assert "DE811569869" in _values(rows, "vendor_vat")
+
+
+def test_a_slips_net_and_tax_that_make_its_total_count_as_printed() -> None:
+    from skills.extract.extraction import _closing_sum
+
+    candidates = build_candidates(_slip(WRAPPED_SLIP))
+
+    def first(fld: str, value: str):  # noqa: ANN202 - a test helper
+        return next(c for c in candidates if c.field == fld and c.value == value)
+
+    def ranked(tax: str) -> dict:
+        return {"net_amount": [(0.1, first("net_amount", "999.02"))],
+                "tax_amount": [(0.3, first("tax_amount", tax))],
+                "total": [(0.9, first("total", "1058.96"))]}
+
+    choice = {"net_amount": 0, "tax_amount": 0, "total": 0}
+    assert _closing_sum(ranked("59.94"), choice) == ("net_amount", "tax_amount")
+    assert _closing_sum(ranked("2.04"), choice) == ()  # no sum: the model's doubt stands
