@@ -90,6 +90,9 @@ class Candidate:
     # On a till slip, an amount printed as what was paid ("Cash", "Paid") or given back
     # ("Change"); not a feature of the model, a fact the decision uses.
     till_role: str = ""
+    # Printed on a line that says the tax is included in the prices ("VAT 20% included
+    # 1.82", "inkl. MwSt."); a fact the decision uses, not a feature of the model.
+    in_prices: bool = False
 
     def vector(self) -> list[float]:
         row = [0.0] * len(FEATURES)
@@ -585,6 +588,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
         _wrapped_pairs(rel, ctx)
         roles = role_features(boxes, ctx.labels, ctx.page)
         till = _till_roles(ctx) if is_slip(shape) else {}
+        included = [bool(_INCLUDED.search(line.text)) for line in ctx.page.lines]
         for si, span in enumerate(ctx.spans):
             for fld in _KIND_FIELDS[span.kind]:
                 feats = _label_features(rel, ctx.labels, si, fld, span)
@@ -601,12 +605,18 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
                 feats["role_buyer"], feats["role_seller"] = roles[si]
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
                                             span.confidence, _method(ctx.page, span), feats,
-                                            till.get(si, "")))
+                                            till.get(si, ""), included[span.line]))
     candidates += _derived_rates(candidates)
     if own is not None and own.companies:
         candidates = [c for c in candidates if not own.is_ours(c.field, c.value)]
     return _merge_currencies(candidates)
 
+
+# A tax included in the prices: "VAT 20% Included", "Incl. GST", "inkl. MwSt.", "TVA
+# incluse", "IVA incluido", "BTW inbegrepen", "IVA compresa" (OCR's "Inc1" too).
+_INCLUDED = re.compile(r"\b(?:incl(?:uded|usive|\.)?|inc1|inkl\.?|inklusive|enthalten|"
+                       r"inclus[e]?|inclu[ií]d[oa]s?|inclusief|inbegrepen|inclus[oa]|compres[oa])"
+                       r"(?!\w)", re.IGNORECASE)
 
 # What a till prints beside the amount handed over and the amount given back.
 _PAID_LABELS = frozenset({"cash", "paid", "amountpaid", "tendered", "cashtendered", "tender",

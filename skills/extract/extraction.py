@@ -333,14 +333,17 @@ _INCLUDED_TAX_ABSENT_SCORE = 0.5
 
 def _tax_included(decisions: dict[str, Decision]) -> None:
     """Prices that include their tax ("Total incl. VAT 209.60", "VAT 21 % 36.38") print
-    no net: when the amount read as the net is the total and the tax read is the rate's
-    share of the total less that tax, the "net" is the total printed again, and the tax
-    stands. The net is then reported absent, for a person to confirm."""
+    no net: when the amount read as the net is the total, and the tax read is printed as
+    included or is the rate's share of the total less that tax, the "net" is the total
+    printed again, and the tax stands. The net is then reported absent, for a person to
+    confirm."""
     net, tax, total = (_amount(decisions, n) for n in ("net_amount", "tax_amount", "total"))
-    rate = _amount(decisions, "tax_rate")
-    if None in (net, tax, total, rate) or not tax or net != total:
+    if None in (net, tax, total) or net != total:
         return
-    if matches_rate(total - tax, tax, rate):
+    rate = _amount(decisions, "tax_rate")
+    printed = decisions["tax_amount"].candidate
+    if (printed is not None and printed.in_prices) or (
+            tax and rate is not None and matches_rate(total - tax, tax, rate)):
         decisions["net_amount"] = Decision("net_amount", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
 
 

@@ -221,6 +221,19 @@ def test_a_total_that_includes_its_tax_prints_no_net() -> None:
     assert wrong["net_amount"].value == "209.60"
 
 
+def test_a_tax_printed_as_included_leaves_no_net_when_the_subtotal_is_the_total() -> None:
+    rows = [("CORNER HARDWARE LTD", 20, 10), ("Date: 18/07/2018", 10, 30),
+            ("GLUE STICK 2 x 5.45", 10, 60), ("10.90", 170, 60),
+            ("Sub Total", 10, 80), ("10.90", 170, 80), ("Total", 10, 92), ("10.90", 170, 92),
+            ("VAT 20t Included 1.82", 10, 104), ("Cash 20.00", 10, 130), ("Change 9.10", 10, 142)]
+    candidates = build_candidates(_slip(rows))
+    assert any(c.in_prices for c in candidates if c.value == "1.82")
+    assert not any(c.in_prices for c in candidates if c.value == "20.00")
+    fields = extract(_slip(rows)).fields
+    assert fields["net_amount"].value is None
+    assert (fields["tax_amount"].value, fields["total"].value) == ("1.82", "10.90")
+
+
 def test_a_hand_written_note_on_a_scan_is_no_name() -> None:
     rows = [("tan woon yann", 30, 8), ("INDAH GIFT & HOME DECO", 30, 20),
             ("27, JALAN DEDAP 13", 30, 32)] + _TILL
