@@ -728,7 +728,8 @@ def name_words(name: str) -> list[str]:
 
 def values_match(name: str, predicted: str | None, expected: str | None,
                  strict: bool = False) -> bool:
-    """Whether an extracted value is right: the exact canonical value.
+    """Whether an extracted value is right: the exact canonical value (an amount's
+    number: zero is zero whatever its sign).
 
     Vendor names are compared folded (case, accents, punctuation); unless ``strict``,
     also without legal forms, and one name matches another whose words it contains
@@ -736,6 +737,8 @@ def values_match(name: str, predicted: str | None, expected: str | None,
     B.V.") when the longer has at most three times as many words."""
     if expected is None or predicted is None:
         return predicted == expected
+    if name in AMOUNT_FIELDS:  # a credit note's "-0.00" tax is the "0.00" read
+        return _decimal(predicted) == _decimal(expected)
     if name != "vendor_name":
         return predicted == expected
     if normalize_text(predicted) == normalize_text(expected):

@@ -376,3 +376,9 @@ def test_a_name_ends_with_its_legal_form() -> None:
     names = _values(rows, "vendor_name")
     assert "e-Luscious Nederland B.V" in names  # the whole line stays a candidate too
     assert "Helios Print GmbH & Co. KG" in names and "Helios Print GmbH" not in names
+
+
+def test_an_amount_is_right_when_its_number_is() -> None:
+    assert values_match("tax_amount", "0.00", "-0.00")  # a credit note's zero tax
+    assert not values_match("total", "1.00", "-1.00")
+    assert not values_match("invoice_number", "0.00", "-0.00")  # an id is its characters
