@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -384,15 +383,22 @@ def _flush_word(chars: list[_Char], words: list[Word]) -> None:
     words.append(Word("".join(c.text for c in chars), box, 1.0))
 
 
+# Changes when the same words would make other lines: caches of read documents say it.
+LINES_VERSION = 2
+
+
 def _group_lines(words: list[Word]) -> list[Line]:
     """Rows of vertically overlapping words, split at wide gaps, top to bottom, left to right."""
     lines: list[Line] = []
     for row in rows(words, lambda w: w.box):
-        height = float(np.median([w.box[3] - w.box[1] for w in row]))
         segment = [row[0]]
         for word in row[1:]:
-            # A gap of about three spaces or more is a column break, not a word break.
-            if word.box[0] - segment[-1].box[2] > 1.0 * height:
+            # A gap of about three spaces or more is a column break, not a word break;
+            # spaces measured in the two words' own size (a letterhead's large name sits
+            # on one row with a small address).
+            prev = segment[-1]
+            height = min(word.box[3] - word.box[1], prev.box[3] - prev.box[1])
+            if word.box[0] - prev.box[2] > 1.0 * height:
                 lines.append(make_line(segment))
                 segment = []
             segment.append(word)

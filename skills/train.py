@@ -114,13 +114,15 @@ def _schema_tag() -> str:
     return hashlib.sha256(shape.encode()).hexdigest()[:8]
 
 
-def _reader_tag() -> str:
-    """Which OCR recogniser reads scans, and among which characters it decodes: a cache
-    made otherwise is not reused."""
+def _reader_tag(data: bytes = b"") -> str:
+    """Which OCR recogniser reads scans, and among which characters it decodes, and for a
+    PDF how its text layer's words make lines: a cache made otherwise is not reused."""
     from skills.ocr import alphabet  # noqa: PLC0415
     from skills.ocr.models import recognizer_name  # noqa: PLC0415
+    from skills.pdf import LINES_VERSION  # noqa: PLC0415
 
-    return f"{recognizer_name()}-{alphabet.NAME}"
+    tag = f"{recognizer_name()}-{alphabet.NAME}"
+    return f"{tag}-lines{LINES_VERSION}" if data.startswith(b"%PDF") else tag
 
 
 def read_cached(path: Path, cache_dir: Path = CACHE_DIR) -> Document:
@@ -135,7 +137,7 @@ def read_bytes_cached(data: bytes, name: str, cache_dir: Path | None = None) -> 
 
     cache_dir = cache_dir or CACHE_DIR
     key = hashlib.sha256(data).hexdigest()
-    cached = cache_dir / f"{key}-{_schema_tag()}-{_reader_tag()}.pkl"
+    cached = cache_dir / f"{key}-{_schema_tag()}-{_reader_tag(data)}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())
     doc = read_document(data, name)

@@ -190,3 +190,20 @@ def test_text_in_a_large_picture_on_a_text_page_is_read_by_ocr():
 
     off = read_document(data, "invoice.pdf", ReadOptions(min_picture_share=1.0))
     assert all(ln.method is None for ln in off.pages[0].lines)
+
+
+def test_a_letterheads_large_words_make_one_line_beside_a_small_address() -> None:
+    from skills.pdf import _group_lines
+    from skills.schema import Word
+
+    def word(text: str, x: float, size: float, top: float = 40.0) -> Word:
+        return Word(text, (x, top, x + len(text) * size * 0.55, top + size), 1.0)
+
+    # An 18 pt name, a space of 10 pt between its words, and a 9 pt address on its row.
+    address = "Rue Royale 34 2000 Antwerpen"
+    row = [word("López", 36, 18), word("Impianti", 97, 18), word("NV", 180, 18)]
+    x = 406.0
+    for text in address.split():
+        row.append(word(text, x, 9, top=45.0))
+        x = row[-1].box[2] + 2.5
+    assert {line.text for line in _group_lines(row)} == {"López Impianti NV", address}
