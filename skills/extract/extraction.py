@@ -300,6 +300,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
                 score = min(score, _SLIP_ABSENT_SCORE)
             decisions[name] = Decision(field=name, value=None, score=score, kind="none")
     _rate_that_closes(decisions, ranked.get("tax_rate", []))
+    _main_rate(decisions, ranked.get("tax_rate", []))
     _tax_included(decisions)
     _arithmetic(decisions)
     return decisions
@@ -325,6 +326,32 @@ def _rate_that_closes(decisions: dict[str, Decision],
         if value is not None and matches_rate(net, tax, value):
             decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
             return
+
+
+# A printed rate is one of the document's when scored at least this.
+_LIKELY_RATE = 0.5
+
+
+def _main_rate(decisions: dict[str, Decision], options: list[tuple[float, Candidate]]) -> None:
+    """With several rates printed, the document's rate is the one of the largest basis;
+    the tax over the net is the rates' average weighted by their bases, so (for two rates)
+    the rate nearest it is the one of the larger basis. Chosen so when the breakdown's
+    rows could not be read (a grid of headings over figures)."""
+    net, tax = _amount(decisions, "net_amount"), _amount(decisions, "tax_amount")
+    rate = decisions.get("tax_rate")
+    if rate is None or rate.kind != "value" or not net or not tax:
+        return
+    likely = {Decimal(c.value): (p, c) for p, c in reversed(options)
+              if p >= _LIKELY_RATE and not c.features.get("derived")}
+    if len(likely) < 2:
+        return
+    effective = abs(tax / net * 100)
+    if not min(likely) <= effective <= max(likely):
+        return  # not a mix of these rates: the net or the tax read is not the document's
+    nearest = min(likely, key=lambda r: abs(r - effective))
+    if nearest != _decimal(rate.value):
+        p, cand = likely[nearest]
+        decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
 
 
 # How sure "no net printed" is when only an included tax says so: a person confirms it.

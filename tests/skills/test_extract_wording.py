@@ -142,6 +142,26 @@ def test_a_rates_tax_half_a_row_off_its_basis_still_makes_its_row() -> None:
     assert fields["tax_rate"].value == "7.00"
 
 
+def test_with_several_rates_in_a_grid_the_rate_nearest_the_tax_over_the_net_is_taken() -> None:
+    from skills.extract.extraction import Decision, _main_rate
+
+    rows = [("Taux TVA 20%", 80, 430), ("Taux TVA 5,50%", 80, 460)]
+    rates = [c for c in build_candidates(_doc(rows)) if c.field == "tax_rate"]
+    five = next(c for c in rates if c.value == "5.50")
+    twenty = next(c for c in rates if c.value == "20.00")
+
+    def chosen(net: str, tax: str) -> str | None:
+        decisions = {"net_amount": Decision("net_amount", net, 0.9, "value"),
+                     "tax_amount": Decision("tax_amount", tax, 0.9, "value"),
+                     "tax_rate": Decision("tax_rate", "5.50", 0.95, "value", five)}
+        _main_rate(decisions, [(0.95, five), (0.94, twenty)])
+        return decisions["tax_rate"].value
+
+    assert chosen("10612.04", "2118.90") == "20.00"  # 19.97 %: mostly at 20 %
+    assert chosen("1000.00", "60.00") == "5.50"  # 6 %: mostly at 5.5 %
+    assert chosen("1000.00", "300.00") == "5.50"  # 30 %: no mix of these; left alone
+
+
 def test_a_rate_of_zero_makes_the_tax_zero_for_a_person_to_confirm() -> None:
     rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
             ("Rechnungsdatum: 15.03.2024", 50, 134), ("Gesamtbetrag", 245, 560),
