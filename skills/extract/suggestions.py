@@ -232,6 +232,12 @@ def _due_from_terms(issued: Field, doc: Document) -> Suggestion | None:
 # "sonst bis", "anders voor", "de lo contrario el", "otherwise by".
 _NET_BEFORE = re.compile(r"\b(?:netto|net|neto|nett|altrimenti|sinon|sonst|ansonsten|anders|"
                          r"contrario|otherwise)\b(?:\D|(?<=[a-z])1\b){0,25}$", re.IGNORECASE)
+# A sentence asking to pay by a date: "Bitte überweisen Sie den Betrag bis zum",
+# "Pagar antes del", "Please pay by", "À régler avant le", "Te betalen voor",
+# "Da pagare entro il".
+_PAY_BY = re.compile(r"\b(?:[üu]berweisen|zahlen|zahlbar|pay|payable|payer|r[ée]gler|pagar|"
+                     r"pagare|betalen|betaal|voldoen)\b\D{0,40}\b(?:bis|by|before|until|avant|"
+                     r"jusqu|antes|entro|voor|uiterlijk|v[óo]or)\b\D{0,12}$", re.IGNORECASE)
 _NET_AFTER = re.compile(r"^\s*(?:netto|net|ohne\s+abzug|sans\s+escompte|senza\s+sconto|"
                         r"sin\s+descuento|zonder\s+korting)\b", re.IGNORECASE)
 
@@ -247,7 +253,8 @@ def _net_date(issued: Field, doc: Document) -> Suggestion | None:
     for page in doc.pages:
         for line in page.lines:
             for m in DATE_PATTERN.finditer(line.text):
-                if not (_NET_BEFORE.search(line.text[:m.start()])
+                before = line.text[:m.start()]
+                if not (_NET_BEFORE.search(before) or _PAY_BY.search(before)
                         or _NET_AFTER.match(line.text[m.end():])):
                     continue
                 value = normalize_date(m.group(0), dayfirst)

@@ -219,6 +219,10 @@ def test_the_date_the_net_is_due_by_in_a_sentence_of_terms_is_suggested_as_due_d
     assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"
     rows[-1] = ("2 % di sconto entro i1 25.03.2024, altrimenti i1 14.04.2024.", 50, 420)
     assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"  # OCR's "il"
+    rows[-1] = ("Bitte überweisen Sie den Betrag bis zum 14.04.2024.", 50, 420)
+    assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"
+    rows[-1] = ("Pagar antes del 14 de abril de 2024.", 50, 420)
+    assert extract(_doc(rows)).fields["due_date"].value == "2024-04-14"
     rows[-1] = ("Bei Zahlung bis 25.03.2024 gewähren wir 2 % Skonto.", 50, 420)
     assert extract(_doc(rows)).fields["due_date"].value is None  # a discount's date only
 
