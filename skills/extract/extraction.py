@@ -301,6 +301,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
             decisions[name] = Decision(field=name, value=None, score=score, kind="none")
     _rate_that_closes(decisions, ranked.get("tax_rate", []))
     _main_rate(decisions, ranked.get("tax_rate", []))
+    _not_the_buyers(decisions, ranked.get("vendor_vat", []))
     _tax_included(decisions)
     _arithmetic(decisions)
     return decisions
@@ -326,6 +327,31 @@ def _rate_that_closes(decisions: dict[str, Decision],
         if value is not None and matches_rate(net, tax, value):
             decisions["tax_rate"] = Decision("tax_rate", cand.value, p, "value", cand)
             return
+
+
+# How clearly a value must sit in the buyer's block to be the buyer's.
+_BUYERS = 0.5
+
+
+def _in_buyers_block(cand: Candidate) -> bool:
+    buyer, seller = cand.features.get("role_buyer", 0.0), cand.features.get("role_seller", 0.0)
+    return buyer >= _BUYERS and buyer > seller
+
+
+def _not_the_buyers(decisions: dict[str, Decision], options: list[tuple[float, Candidate]]) -> None:
+    """The seller's VAT id is never one printed in the buyer's block: the likeliest one
+    printed elsewhere is taken (above presence), else the seller's is reported absent, for a
+    person to confirm (an invoice to a business often prints only the buyer's)."""
+    chosen = decisions.get("vendor_vat")
+    if chosen is None or chosen.candidate is None or not _in_buyers_block(chosen.candidate):
+        return
+    other = next(((p, c) for p, c in options if not _in_buyers_block(c) and p >= _PRESENT),
+                 None)
+    if other is not None:
+        decisions["vendor_vat"] = Decision("vendor_vat", other[1].value, other[0], "value",
+                                           other[1])
+    else:
+        decisions["vendor_vat"] = Decision("vendor_vat", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
 
 
 # A printed rate is one of the document's when scored at least this.

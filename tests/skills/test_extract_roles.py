@@ -75,6 +75,21 @@ def test_values_in_the_buyers_block_are_marked_as_the_buyers() -> None:
     assert buyer[4] == 0 and seller[4] == 0  # a total far below belongs to no party
 
 
+def test_the_vat_id_in_the_buyers_block_is_never_the_sellers() -> None:
+    rows = [("Martin Installaties AG", 57, 36), ("Besteller", 134, 111),
+            ("Rechnungssteller", 349, 111), ("Firmenname:", 62, 129),
+            ("Coho Europe S.L.U.", 134, 129), ("Martin Installaties AG", 349, 129),
+            ("Straße, Ort:", 62, 147), ("Calle de Alcalá, 124", 134, 147),
+            ("Mariahilfer Str. 97", 349, 147), ("USt-ID:", 62, 183), ("ESB2698329X", 134, 183),
+            ("Rechnung Nr. 2023-77", 62, 240), ("Datum: 30.03.2023", 62, 252),
+            ("Gesamtbetrag: 100,00 EUR", 320, 600)]
+    vat = extract(_doc(rows)).fields["vendor_vat"]
+    assert vat.value != "ESB2698329X"
+    # The seller's own, printed in its block too, is taken instead.
+    both = [*rows, ("USt-ID: ATU12345675", 349, 183)]
+    assert extract(_doc(both)).fields["vendor_vat"].value == "ATU12345675"
+
+
 def test_our_own_companies_are_never_the_vendor() -> None:
     rows = INVOICE + [("Contoso Retail GmbH · USt-IdNr. DE811907980", 50, 40)]
     own = OurCompanies(companies=[OurCompany(name="Contoso Retail GmbH", vat="DE 811907980")])
