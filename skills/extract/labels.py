@@ -500,10 +500,23 @@ def find_labels(lines: list[Line], fuzzy: bool = False) -> list[Label]:
 
 
 _LOOKALIKE_LETTERS = str.maketrans("01", "ol")
+# Words before "invoice" that make it another invoice's: a credit note or a correction
+# naming the invoice it corrects ("Replaces invoice", "Corrects invoice", "Gutschrift zu
+# Rechnung", "Annule et remplace la facture", "Rectifica la factura", "Vervangt factuur").
+_REFERS_TO = re.compile(
+    r"\b(?:replaces?|replacing|corrects?|correcting|cancels?|cancell?ing|credits?|"
+    r"refers?\s+to|relating\s+to|related\s+to|original|zu|zur|storniert|storno|ersetzt|"
+    r"berichtigt|korrigiert|bezieht\s+sich\s+auf|bezug\s+auf|ursprüngliche[nr]?|"
+    r"annule(?:\s+et\s+remplace)?|remplace|rectifie|corrige|concernant|initiale?|"
+    r"rectifica|anula|sustituye|corrige|sostituisce|annulla|rettifica|stornata|"
+    r"vervangt|corrigeert|crediteert|betreft|oorspronkelijke)"
+    r"(?:\s+(?:the|die|der|den|la|le|l['’]|el|de|het|our|unsere?|notre|nuestra|la\s+nostra|"
+    r"de\s+la))?\s*$", re.IGNORECASE)
 
 
 def _find_labels(lines: list[Line], fuzzy: bool) -> list[Label]:
     labels = []
+    referred = -1  # the line naming another invoice, whose date is that invoice's too
     for li, line in enumerate(lines):
         chars = _squashed_chars(line)
         flat = "".join(c for c, _, _ in chars)
@@ -522,6 +535,12 @@ def _find_labels(lines: list[Line], fuzzy: bool) -> list[Label]:
                 continue
             key, field, generic = found
             end = pos + len(key)
+            if field == "invoice_number" and _REFERS_TO.search(
+                    " ".join(w.text for w in line.words[:chars[pos][1]])):
+                field = "other_id"  # "Replaces invoice V2020-3531": another invoice's number
+                referred = li
+            elif field == "invoice_date" and referred == li:
+                field = "other_date"  # "... dated 1 August 2020": that invoice's date
             labels.append(_make_label(line, li, chars, pos, end, key, field, generic))
             pos = end
     return labels

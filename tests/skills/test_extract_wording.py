@@ -162,6 +162,22 @@ def test_with_several_rates_in_a_grid_the_rate_nearest_the_tax_over_the_net_is_t
     assert chosen("1000.00", "300.00") == "5.50"  # 30 %: no mix of these; left alone
 
 
+def test_the_invoice_a_correction_replaces_is_not_its_own() -> None:
+    for text in ("Replaces invoice V2020-3531 dated 1 August 2020",
+                 "Annule et remplace la facture FT-3987/2022 du 14.10.2022",
+                 "Corrects invoice 2023-6820 of 2023-07-08"):
+        fields = {lab.field for lab in find_labels([_line(text, 50, 50)])}
+        assert "invoice_number" not in fields and "invoice_date" not in fields, text
+    rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Invoice correction", 50, 100),
+            ("Invoice number:", 50, 130), ("2986/A", 140, 130),
+            ("Invoice date:", 50, 142), ("15 September 2020", 140, 142),
+            ("Replaces invoice V2020-3531 dated 1 August 2020", 50, 480),
+            ("Total due", 330, 400), ("1,200.00", 480, 400)]
+    fields = extract(_doc(rows)).fields
+    assert fields["invoice_number"].value == "2986/A"
+    assert fields["invoice_date"].value == "2020-09-15"
+
+
 def test_a_rate_of_zero_makes_the_tax_zero_for_a_person_to_confirm() -> None:
     rows = [("Nordwind Bürotechnik GmbH", 50, 50), ("Rechnung Nr. RE-2024-0815", 50, 120),
             ("Rechnungsdatum: 15.03.2024", 50, 134), ("Gesamtbetrag", 245, 560),
