@@ -377,3 +377,111 @@ ATTACHMENTS: T = {
     "spam": {"en": ["reward.html"], "de": ["praemie.html"], "fr": ["prime.html"],
              "es": ["premio.html"], "nl": ["beloning.html"]},
 }
+
+# Wordings that lean on a neighbouring intent's words (a remittance naming invoices, a
+# shipping note saying an invoice follows): the confusions that cost most, so thresholds
+# fitted here do not assume every unseen phrasing is an easy one.
+_NEAR_MISSES: T = {
+    "invoice": {
+        "en": ["This is not a reminder: the charges for {month} total {amount} {cur}, see "
+               "document {inv}, and are payable by {date}.",
+               "Following delivery note {dn}, we now bill the goods: {inv}, {amount} {cur}."],
+        "de": ["keine Mahnung: die Kosten für {month} betragen {amount} {cur}, siehe Beleg "
+               "{inv}, zahlbar bis {date}.",
+               "nach Lieferschein {dn} berechnen wir nun die Ware: {inv}, {amount} {cur}."],
+        "fr": ["ceci n'est pas une relance : les frais de {month} s'élèvent à {amount} {cur}, "
+               "voir la pièce {inv}, payables au {date}.",
+               "suite au bon de livraison {dn}, nous facturons la marchandise : {inv}, "
+               "{amount} {cur}."],
+        "es": ["esto no es un recordatorio: los cargos de {month} suman {amount} {cur}, ver "
+               "documento {inv}, pagaderos el {date}.",
+               "tras el albarán {dn}, facturamos ahora la mercancía: {inv}, {amount} {cur}."],
+        "nl": ["dit is geen herinnering: de kosten over {month} bedragen {amount} {cur}, zie "
+               "stuk {inv}, te betalen op {date}.",
+               "na pakbon {dn} factureren wij nu de goederen: {inv}, {amount} {cur}."]},
+    "credit_note": {
+        "en": ["Invoice {ref} is cancelled in full; the negative document {inv} of -{amount} "
+               "{cur} reverses it.",
+               "We owe you {amount} {cur} for the overcharge on {ref}; document {inv} "
+               "reduces your balance accordingly."],
+        "de": ["die Rechnung {ref} wird vollständig storniert; der Minusbeleg {inv} über "
+               "-{amount} {cur} hebt sie auf.",
+               "für die Überberechnung auf {ref} schulden wir Ihnen {amount} {cur}; Beleg "
+               "{inv} mindert Ihren Saldo entsprechend."],
+        "fr": ["la facture {ref} est annulée en totalité ; la pièce négative {inv} de "
+               "-{amount} {cur} l'annule.",
+               "nous vous devons {amount} {cur} pour la surfacturation sur {ref} ; la pièce "
+               "{inv} réduit votre solde d'autant."],
+        "es": ["la factura {ref} queda anulada por completo; el documento negativo {inv} de "
+               "-{amount} {cur} la revierte.",
+               "les debemos {amount} {cur} por el cobro excesivo en {ref}; el documento {inv} "
+               "reduce su saldo en esa cantidad."],
+        "nl": ["factuur {ref} wordt volledig geannuleerd; het negatieve stuk {inv} van "
+               "-{amount} {cur} draait haar terug.",
+               "wij zijn u {amount} {cur} verschuldigd voor de te hoge berekening op {ref}; "
+               "stuk {inv} verlaagt uw saldo."]},
+    "remittance": {
+        "en": ["Invoice {inv} ({amount} {cur}) was included in today's transfer; no need to "
+               "send a reminder.",
+               "For your bookkeeping: {amount} {cur} left our account on {date} against your "
+               "invoices {inv} and {ref}."],
+        "de": ["Rechnung {inv} ({amount} {cur}) war in der heutigen Überweisung enthalten; "
+               "eine Mahnung ist nicht nötig.",
+               "zu Ihrer Buchhaltung: am {date} sind {amount} {cur} für Ihre Rechnungen {inv} "
+               "und {ref} von unserem Konto abgegangen."],
+        "fr": ["la facture {inv} ({amount} {cur}) fait partie du virement de ce jour ; inutile "
+               "de relancer.",
+               "pour votre comptabilité : {amount} {cur} ont quitté notre compte le {date} "
+               "pour vos factures {inv} et {ref}."],
+        "es": ["la factura {inv} ({amount} {cur}) se incluyó en la transferencia de hoy; no "
+               "hace falta enviar un recordatorio.",
+               "para su contabilidad: el {date} salieron {amount} {cur} de nuestra cuenta por "
+               "sus facturas {inv} y {ref}."],
+        "nl": ["factuur {inv} ({amount} {cur}) zat in de overboeking van vandaag; een "
+               "herinnering is niet nodig.",
+               "voor uw boekhouding: op {date} is {amount} {cur} van onze rekening gegaan voor "
+               "uw facturen {inv} en {ref}."]},
+    "not_invoice": {
+        "en": ["Please find the packing list for PO {po}: {qty} items. Our invoice will "
+               "follow separately.",
+               "We confirm your order {po} for {qty} units at {amount} {cur}; invoicing on "
+               "delivery."],
+        "de": ["anbei die Packliste zur Bestellung {po}: {qty} Positionen. Die Rechnung folgt "
+               "gesondert.",
+               "wir bestätigen Ihre Bestellung {po} über {qty} Stück zu {amount} {cur}; "
+               "Rechnungsstellung bei Lieferung."],
+        "fr": ["voici la liste de colisage de la commande {po} : {qty} articles. Notre "
+               "facture suivra séparément.",
+               "nous confirmons votre commande {po} de {qty} unités pour {amount} {cur} ; "
+               "facturation à la livraison."],
+        "es": ["adjuntamos la lista de bultos del pedido {po}: {qty} artículos. Nuestra "
+               "factura seguirá por separado.",
+               "confirmamos su pedido {po} de {qty} unidades por {amount} {cur}; facturación "
+               "a la entrega."],
+        "nl": ["hierbij de paklijst voor order {po}: {qty} artikelen. Onze factuur volgt "
+               "apart.",
+               "wij bevestigen uw bestelling {po} van {qty} stuks voor {amount} {cur}; "
+               "facturatie bij levering."]},
+    "reminder": {
+        "en": ["Our statement shows invoice {inv} ({amount} {cur}) still open after {date}. "
+               "Please pay or tell us why it is withheld."],
+        "de": ["laut Kontoauszug ist Rechnung {inv} ({amount} {cur}) nach dem {date} noch "
+               "offen. Bitte zahlen Sie oder nennen Sie uns den Grund."],
+        "fr": ["notre relevé indique la facture {inv} ({amount} {cur}) toujours ouverte après "
+               "le {date}. Merci de payer ou de nous dire pourquoi."],
+        "es": ["nuestro extracto muestra la factura {inv} ({amount} {cur}) aún abierta tras el "
+               "{date}. Paguen o indíquennos el motivo."],
+        "nl": ["volgens ons overzicht staat factuur {inv} ({amount} {cur}) na {date} nog open. "
+               "Graag betalen of laten weten waarom niet."]},
+    "question": {
+        "en": ["Did our invoice {inv} reach you, or should we send it again?"],
+        "de": ["ist unsere Rechnung {inv} bei Ihnen angekommen, oder sollen wir sie erneut "
+               "senden?"],
+        "fr": ["notre facture {inv} vous est-elle parvenue, ou faut-il la renvoyer ?"],
+        "es": ["¿les llegó nuestra factura {inv} o debemos enviarla de nuevo?"],
+        "nl": ["is onze factuur {inv} bij u aangekomen, of moeten wij die opnieuw sturen?"]},
+}
+
+for _intent, _languages in _NEAR_MISSES.items():
+    for _lang, _extra in _languages.items():
+        CORES[_intent][_lang] += _extra

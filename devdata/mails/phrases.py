@@ -1088,6 +1088,65 @@ MORE_CORES: T = {
                "Aanmelden kan nu."]},
 }
 
+# Training wordings that use a neighbouring intent's words, so the head learns what
+# decides between them (an invoice is billed now; a remittance says paid; a delivery
+# note says the invoice follows).
+MORE_NEAR_CORES: T = {
+    "invoice": {
+        "en": ["The goods on delivery note {dn} are now invoiced: {inv}, {amount} {cur}, "
+               "payable within {days} days."],
+        "de": ["die Ware vom Lieferschein {dn} stellen wir hiermit in Rechnung: {inv}, "
+               "{amount} {cur}, zahlbar in {days} Tagen."],
+        "fr": ["la marchandise du bon de livraison {dn} est désormais facturée : {inv}, "
+               "{amount} {cur}, payable à {days} jours."],
+        "es": ["la mercancía del albarán {dn} queda facturada: {inv}, {amount} {cur}, "
+               "pagadera a {days} días."],
+        "nl": ["de goederen van pakbon {dn} worden hierbij gefactureerd: {inv}, {amount} "
+               "{cur}, te betalen binnen {days} dagen."]},
+    "credit_note": {
+        "en": ["Invoice {ref} was wrong, so we cancel it with credit note {inv} (-{amount} "
+               "{cur}); a corrected invoice follows."],
+        "de": ["die Rechnung {ref} war fehlerhaft; wir stornieren sie mit Gutschrift {inv} "
+               "(-{amount} {cur}), eine korrigierte Rechnung folgt."],
+        "fr": ["la facture {ref} était erronée ; nous l'annulons par l'avoir {inv} (-{amount} "
+               "{cur}), une facture corrigée suit."],
+        "es": ["la factura {ref} era errónea; la anulamos con el abono {inv} (-{amount} "
+               "{cur}) y les enviaremos una factura corregida."],
+        "nl": ["factuur {ref} was onjuist; wij crediteren haar met creditnota {inv} "
+               "(-{amount} {cur}), een gecorrigeerde factuur volgt."]},
+    "remittance": {
+        "en": ["We paid your invoice {inv} today: {amount} {cur} by bank transfer, so please "
+               "mark it as settled."],
+        "de": ["wir haben Ihre Rechnung {inv} heute bezahlt: {amount} {cur} per Überweisung, "
+               "bitte als erledigt vermerken."],
+        "fr": ["nous avons payé votre facture {inv} aujourd'hui : {amount} {cur} par virement, "
+               "merci de la noter comme réglée."],
+        "es": ["hoy hemos pagado su factura {inv}: {amount} {cur} por transferencia; "
+               "márquenla como liquidada."],
+        "nl": ["wij hebben uw factuur {inv} vandaag betaald: {amount} {cur} per overschrijving, "
+               "graag als voldaan noteren."]},
+    "not_invoice": {
+        "en": ["Your order {po} has been dispatched with delivery note {dn}; the invoice "
+               "will be sent separately."],
+        "de": ["Ihre Bestellung {po} ist mit Lieferschein {dn} unterwegs; die Rechnung "
+               "erhalten Sie separat."],
+        "fr": ["votre commande {po} est partie avec le bon de livraison {dn} ; la facture "
+               "vous sera envoyée à part."],
+        "es": ["su pedido {po} ha salido con el albarán {dn}; la factura se enviará aparte."],
+        "nl": ["uw bestelling {po} is verzonden met pakbon {dn}; de factuur volgt apart."]},
+    "reminder": {
+        "en": ["Our account statement still lists invoice {inv} ({amount} {cur}) as unpaid. "
+               "Please settle it."],
+        "de": ["auf unserem Kontoauszug ist Rechnung {inv} ({amount} {cur}) weiter unbezahlt. "
+               "Bitte gleichen Sie sie aus."],
+        "fr": ["notre relevé de compte indique toujours la facture {inv} ({amount} {cur}) "
+               "impayée. Merci de la régler."],
+        "es": ["nuestro extracto de cuenta sigue mostrando la factura {inv} ({amount} {cur}) "
+               "sin pagar. Rogamos la abonen."],
+        "nl": ["ons rekeningoverzicht toont factuur {inv} ({amount} {cur}) nog als onbetaald. "
+               "Graag voldoen."]},
+}
+
 
 def _before_held_out(base: T, more: T) -> None:
     """Insert training wordings before each list's last template, the held-out one."""
@@ -1098,3 +1157,4 @@ def _before_held_out(base: T, more: T) -> None:
 
 _before_held_out(SUBJECTS, MORE_SUBJECTS)
 _before_held_out(CORES, MORE_CORES)
+_before_held_out(CORES, MORE_NEAR_CORES)
