@@ -139,4 +139,5 @@ def _examples(t: dict) -> str:
     if not found.get("used"):
         return "No clerks' labelled examples were used."
     return (f"{found['used']} clerks' labelled examples (`{found['kind']}` records) joined "
-            f"the training mails ({found['skipped']} unusable records skipped).")
+            f"the training mails, each weighing as {found.get('weight', 1):g} generated mails "
+            f"({found['skipped']} unusable records skipped).")

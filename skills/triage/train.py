@@ -49,7 +49,10 @@ C_GRID = (1.0, 5.0, 20.0, 100.0)  # inverse regularisation: unit-length embeddin
 BOOTSTRAP = 300  # resamples of the calibration wordings
 QUANTILE = 0.05  # the unlucky draw the thresholds must still pass
 COMPARE_C = 20.0  # the other encoder's head: fixed, it is a reference, not a candidate
-NEVER = 1.01  # a threshold no confidence reaches: that intent always goes to a person
+NEVER = 1.01
+# A clerk's decision on a real mail counts as much as this many generated mails: one
+# example must be able to move the head however strongly it is regularised.
+EXAMPLE_WEIGHT = 10.0  # a threshold no confidence reaches: that intent always goes to a person
 MAX_TOKENS = 128  # e5 measured better at 128 than 64 on the held-out family (card)
 NO_EXAMPLES = LabelledExamples([], [], 0)
 
@@ -67,18 +70,18 @@ def handwritten_set(folder: Path = HANDWRITTEN) -> tuple[list[Message], list[str
     return [read_message(folder / n) for n in names], [labels[n] for n in names], names
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, c: float):
+def fit_head(x: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None):
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - dev only
 
-    return LogisticRegression(C=c, max_iter=3000).fit(x, y)
+    return LogisticRegression(C=c, max_iter=3000).fit(x, y, sample_weight=weight)
 
 
-def choose_c(x: np.ndarray, y: np.ndarray, cal_x: np.ndarray,
+def choose_c(x: np.ndarray, y: np.ndarray, weight: np.ndarray, cal_x: np.ndarray,
              cal_y: np.ndarray) -> tuple[float, dict]:
     """The regularisation whose head scores best (macro-F1) on calibration wording."""
     scores = {}
     for c in C_GRID:
-        predicted = fit_head(x, y, c).predict(cal_x)
+        predicted = fit_head(x, y, c, weight).predict(cal_x)
         scores[c] = macro_f1([INTENTS[i] for i in cal_y], [INTENTS[i] for i in predicted],
                              list(INTENTS))
     return max(scores, key=lambda c: (scores[c], -c)), scores
@@ -186,10 +189,11 @@ def train(train_count: int, heldout_count: int, seed: int, models_dir: Path,
     x, y = _embedded(encoder, mails)
     x = np.concatenate([x, encoder.encode_many(examples.texts)])
     y = np.concatenate([y, np.array([INTENTS.index(i) for i in examples.intents], dtype=y.dtype)])
+    weight = np.where(np.arange(len(y)) < len(mails), 1.0, EXAMPLE_WEIGHT)
     calibration = generate_mails(calibration_count, seed + 2, "calibration")
     cal_x, cal_y = _embedded(encoder, calibration)
-    c, c_scores = choose_c(x, y, cal_x, cal_y)
-    head = fit_head(x, y, c)
+    c, c_scores = choose_c(x, y, weight, cal_x, cal_y)
+    head = fit_head(x, y, c, weight)
     head_onnx(head, models_dir / HEAD_FILE)
     cal_logits = head.decision_function(cal_x)
     temperature = choose_temperature(cal_logits, cal_y)
@@ -217,7 +221,7 @@ def train(train_count: int, heldout_count: int, seed: int, models_dir: Path,
             "generator": "devdata.mails", "family": "train", "seed": seed,
             "messages": train_count,
             "clerk_examples": {"kind": EXAMPLE_KIND, "used": len(examples.texts),
-                               "skipped": examples.skipped},
+                               "skipped": examples.skipped, "weight": EXAMPLE_WEIGHT},
             "head": f"multinomial logistic regression, C={c:g}",
             "head_choice": {"rule": "C with the best macro-F1 on the calibration family",
                             "calibration_macro_f1": {f"{k:g}": v for k, v in
