@@ -154,11 +154,11 @@ def main() -> None:
     for name, (texts, truth) in sets.items():
         preds, _, _ = timed(model.predict_text, texts)
         ours = report(truth, [p.intent for p in preds], np.array([p.confidence for p in preds]),
-                      intents, model.threshold)
+                      intents, model.thresholds)
         proba = tfidf.predict_proba(texts)
         classes = list(tfidf.classes_)
         base = report(truth, [classes[i] for i in proba.argmax(axis=1)], proba.max(axis=1),
-                      intents, model.threshold)
+                      intents, model.thresholds)
         figures["sets"][name] = {
             "messages": len(texts), "encoder_macro_f1": ours["macro_f1"],
             "baseline_macro_f1": base["macro_f1"], "encoder_accuracy": ours["accuracy"],

@@ -5,7 +5,9 @@ A mail is composed from parts (``devdata.mails.phrases``): greeting, a core para
 that carries the intent, maybe a detail sentence, a closing and a signature, with made-up
 vendors, amounts, IBANs (valid check digits), dates and document numbers. The ``train``
 family never uses the last template of any list; the ``heldout`` family uses only those,
-so held-out figures measure wording the model never saw.
+so held-out figures measure wording the model never saw. The ``calibration`` family has
+wording of its own (``devdata.mails.calibration``), in neither of the others: confidence
+is fitted on it, so the held-out family is never used to fit anything.
 
     python -m devdata.mails --out DIR --count 200 --seed 5 --family heldout
 """
@@ -21,11 +23,12 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from devdata.generator.truth import make_iban, make_vendor
+from devdata.mails import calibration as C
 from devdata.mails import phrases as P
 
 INTENTS = ("invoice", "credit_note", "reminder", "remittance", "bank_change",
            "vendor_update", "question", "not_invoice", "spam", "other")
-FAMILIES = ("train", "heldout")
+FAMILIES = ("train", "calibration", "heldout")
 _HOME = {"en": ["GB", "US"], "de": ["DE", "AT", "CH"], "fr": ["FR", "BE"], "es": ["ES"],
          "nl": ["NL", "BE"]}
 _MONTHS = {
@@ -56,7 +59,7 @@ class Mail(BaseModel):
     attachments: list[str]
     intent: str
     language: str
-    template: str  # "intent/lang/core index": which wording made it
+    template: str  # "intent/lang/subject.core index" ("c" first: calibration wording)
     facts: dict[str, str]  # slot values (invoice number, IBAN, amount...) as printed
 
 
@@ -65,10 +68,14 @@ def _digits(rng: random.Random, n: int) -> str:
 
 
 def _pick(rng: random.Random, options: list[str], family: str) -> tuple[int, str]:
-    """A template index: the last one is the held-out family's, the rest are training's."""
+    """A template index: of the shared lists, the last one is the held-out family's, the
+    rest are training's; the calibration family's lists are its own, all of them usable."""
     if len(options) == 1:
         return 0, options[0]
-    index = len(options) - 1 if family == "heldout" else rng.randrange(len(options) - 1)
+    if family == "calibration":
+        index = rng.randrange(len(options))
+    else:
+        index = len(options) - 1 if family == "heldout" else rng.randrange(len(options) - 1)
     return index, options[index]
 
 
@@ -152,15 +159,16 @@ def _slots(rng: random.Random, lang: str) -> dict[str, str]:
 def make_mail(rng: random.Random, intent: str, lang: str, family: str = "train") -> Mail:
     """One mail of ``intent`` in ``lang``, worded from ``family``'s templates."""
     slots = _slots(rng, lang)
-    s_index, subject = _pick(rng, P.SUBJECTS[intent][lang], family)
-    c_index, core = _pick(rng, P.CORES[intent][lang], family)
+    words = C if family == "calibration" else P
+    s_index, subject = _pick(rng, words.SUBJECTS[intent][lang], family)
+    c_index, core = _pick(rng, words.CORES[intent][lang], family)
     # German, French, Spanish and Dutch letters go on in lower case after "Dear ...,";
     # mails often do not.
     if lang == "en" or rng.random() < 0.5:
         core = core[0].upper() + core[1:]
     parts = [rng.choice(P.GREETINGS[lang]), "", core]
     if rng.random() < 0.6:
-        parts.append(_pick(rng, P.DETAILS[intent][lang], family)[1])
+        parts.append(_pick(rng, words.DETAILS[intent][lang], family)[1])
     parts += ["", rng.choice(P.CLOSINGS[lang]), slots["contact"], slots["vendor"]]
     if rng.random() < 0.4:
         parts.append(f"{slots['street']}, {slots['city']}")
@@ -168,14 +176,15 @@ def make_mail(rng: random.Random, intent: str, lang: str, family: str = "train")
     if rng.random() < 0.15:
         subject = rng.choice(P.REPLY_PREFIX[lang]) + subject
     attachments = []
-    if intent in P.ATTACHMENTS and rng.random() < 0.8:
-        name = _pick(rng, P.ATTACHMENTS[intent][lang], family)[1].format(**slots)
+    if intent in words.ATTACHMENTS and rng.random() < 0.8:
+        name = _pick(rng, words.ATTACHMENTS[intent][lang], family)[1].format(**slots)
         attachments.append(name.replace("/", "-"))
     body = "\n".join(parts).format(**slots)
     domain = "".join(ch for ch in slots["vendor"].lower() if ch.isalnum())[:16] or "vendor"
     return Mail(subject=subject, body=body, sender=f"accounts@{domain}.example",
                 attachments=attachments, intent=intent, language=lang,
-                template=f"{intent}/{lang}/{s_index}.{c_index}", facts=slots)
+                template=f"{intent}/{lang}/{'c' if family == 'calibration' else ''}"
+                         f"{s_index}.{c_index}", facts=slots)
 
 
 def generate_mails(count: int, seed: int, family: str = "train") -> list[Mail]:

@@ -838,3 +838,323 @@ ATTACHMENTS: T = {
              "fr": ["offre.html", "facture.zip"], "es": ["oferta.html", "factura.zip"],
              "nl": ["aanbieding.html", "factuur.zip"]},
 }
+
+# More training wordings, added before each list's last (held-out) template so the
+# held-out family stays what it was: the wider the training wording, the less an unseen
+# phrasing surprises the model.
+MORE_SUBJECTS: T = {
+    "invoice": {"en": ["Invoice for your order {po}", "Billing {month} - {vendor}"],
+                "de": ["Rechnungsstellung {month}", "Faktura {inv}"],
+                "fr": ["Facturation {month}", "Facture pour commande {po}"],
+                "es": ["Facturación {month}", "Factura pedido {po}"],
+                "nl": ["Facturatie {month}", "Factuur {inv} - {vendor}"]},
+    "credit_note": {"en": ["Credit note for returned goods", "Correction invoice {ref}"],
+                    "de": ["Gutschrift Retoure {inv}", "Stornorechnung {ref}"],
+                    "fr": ["Avoir pour retour marchandise", "Facture d'avoir {inv}"],
+                    "es": ["Abono por devolución", "Nota de abono {inv}"],
+                    "nl": ["Creditnota retour {inv}", "Correctiefactuur {ref}"]},
+    "reminder": {"en": ["Reminder: payment overdue", "Past due notice {inv}"],
+                 "de": ["Erinnerung: Zahlung überfällig", "2. Mahnung Rechnung {inv}"],
+                 "fr": ["Deuxième relance {inv}", "Rappel : échéance dépassée"],
+                 "es": ["Aviso de impago {inv}", "Recordatorio: pago vencido"],
+                 "nl": ["Herinnering: betaling te laat", "Tweede herinnering {inv}"]},
+    "remittance": {"en": ["Payment remittance {vendor}", "Account statement as of {date}"],
+                   "de": ["Zahlungsmitteilung", "Saldenbestätigung per {date}"],
+                   "fr": ["Avis de règlement {vendor}", "Relevé de compte au {date}"],
+                   "es": ["Comunicación de pago", "Extracto de cuenta a {date}"],
+                   "nl": ["Betaalbericht {vendor}", "Rekeningafschrift per {date}"]},
+    "bank_change": {"en": ["New bank account details", "Bank account change notice"],
+                    "de": ["Neue Kontoverbindung", "Mitteilung Bankänderung"],
+                    "fr": ["Nouveau compte bancaire", "Avis de changement de banque"],
+                    "es": ["Nueva cuenta bancaria", "Aviso de cambio de banco"],
+                    "nl": ["Nieuwe bankrekening", "Melding wijziging bank"]},
+    "vendor_update": {"en": ["Change of address {vendor}", "New contact person for billing"],
+                      "de": ["Adressänderung {vendor}", "Neue Firmierung"],
+                      "fr": ["Changement d'adresse {vendor}", "Nouvelle raison sociale"],
+                      "es": ["Cambio de dirección {vendor}", "Nueva denominación social"],
+                      "nl": ["Adreswijziging {vendor}", "Nieuwe bedrijfsnaam"]},
+    "question": {"en": ["Invoice {inv} - open question", "Status of our invoice {inv}"],
+                 "de": ["Status Rechnung {inv}", "Anfrage zu Beleg {inv}"],
+                 "fr": ["Où en est la facture {inv} ?", "Question paiement {inv}"],
+                 "es": ["Estado de la factura {inv}", "Pregunta sobre el pago {inv}"],
+                 "nl": ["Stand van zaken factuur {inv}", "Vraag over betaling {inv}"]},
+    "not_invoice": {"en": ["Shipping notification {dn}", "Offer {qn} for your request"],
+                    "de": ["Lieferavis {dn}", "Unser Angebot {qn}"],
+                    "fr": ["Avis de livraison {dn}", "Notre offre {qn}"],
+                    "es": ["Aviso de entrega {dn}", "Nuestra oferta {qn}"],
+                    "nl": ["Leveringsbericht {dn}", "Onze offerte {qn}"]},
+    "spam": {"en": ["Earn money from home", "Urgent: verify your account"],
+             "de": ["Geld verdienen von zu Hause", "Dringend: Konto bestätigen"],
+             "fr": ["Gagnez de l'argent depuis chez vous", "Urgent : vérifiez votre compte"],
+             "es": ["Gane dinero desde casa", "Urgente: verifique su cuenta"],
+             "nl": ["Geld verdienen vanuit huis", "Dringend: verifieer uw account"]},
+    "other": {"en": ["Thank you", "Webinar invitation"],
+              "de": ["Dankeschön", "Einladung zum Webinar"],
+              "fr": ["Merci", "Invitation au webinaire"],
+              "es": ["Gracias", "Invitación al webinar"],
+              "nl": ["Bedankt", "Uitnodiging webinar"]},
+}
+
+MORE_CORES: T = {
+    "invoice": {
+        "en": ["Our invoice {inv} is attached. Total due: {amount} {cur}, payment terms {days} "
+               "days.",
+               "Please process the attached invoice {inv} for {amount} {cur}; it covers "
+               "purchase order {po}."],
+        "de": ["anbei unsere Rechnung {inv}. Rechnungsbetrag: {amount} {cur}, Zahlungsziel "
+               "{days} Tage.",
+               "bitte buchen Sie die beigefügte Rechnung {inv} über {amount} {cur} zur "
+               "Bestellung {po}."],
+        "fr": ["ci-joint notre facture {inv}. Montant dû : {amount} {cur}, paiement à {days} "
+               "jours.",
+               "merci de traiter la facture jointe {inv} de {amount} {cur}, relative au bon de "
+               "commande {po}."],
+        "es": ["adjunta nuestra factura {inv}. Importe a pagar: {amount} {cur}, plazo {days} "
+               "días.",
+               "les rogamos que tramiten la factura adjunta {inv} por {amount} {cur} del "
+               "pedido {po}."],
+        "nl": ["bijgevoegd onze factuur {inv}. Te betalen: {amount} {cur}, betalingstermijn "
+               "{days} dagen.",
+               "graag de bijgevoegde factuur {inv} van {amount} {cur} voor inkooporder {po} "
+               "verwerken."]},
+    "credit_note": {
+        "en": ["We are sending you a credit note of {amount} {cur} that cancels invoice {ref}.",
+               "Following your complaint we grant a reduction of {amount} {cur}; see credit "
+               "note {inv} (reference invoice {ref})."],
+        "de": ["wir senden Ihnen eine Gutschrift über {amount} {cur}, die Rechnung {ref} "
+               "aufhebt.",
+               "aufgrund Ihrer Reklamation gewähren wir eine Minderung von {amount} {cur}, "
+               "siehe Gutschrift {inv} (Bezug Rechnung {ref})."],
+        "fr": ["nous vous envoyons un avoir de {amount} {cur} qui annule la facture {ref}.",
+               "suite à votre réclamation, nous accordons une réduction de {amount} {cur} : "
+               "voir l'avoir {inv} (facture de référence {ref})."],
+        "es": ["les enviamos una nota de crédito de {amount} {cur} que anula la factura {ref}.",
+               "tras su reclamación les concedemos una reducción de {amount} {cur}; vean el "
+               "abono {inv} (factura de referencia {ref})."],
+        "nl": ["wij sturen u een creditnota van {amount} {cur} die factuur {ref} vervangt.",
+               "naar aanleiding van uw klacht geven wij een korting van {amount} {cur}, zie "
+               "creditnota {inv} (factuur {ref})."]},
+    "reminder": {
+        "en": ["We have not yet received payment for invoice {inv} ({amount} {cur}). Please "
+               "check and transfer the amount.",
+               "Invoice {inv}, due {date}, remains open. This is our second reminder."],
+        "de": ["für Rechnung {inv} ({amount} {cur}) haben wir noch keine Zahlung erhalten. "
+               "Bitte prüfen und überweisen Sie den Betrag.",
+               "Rechnung {inv}, fällig am {date}, ist weiterhin offen. Dies ist unsere zweite "
+               "Mahnung."],
+        "fr": ["nous n'avons pas encore reçu le paiement de la facture {inv} ({amount} {cur}). "
+               "Merci de vérifier et de virer le montant.",
+               "la facture {inv}, échue le {date}, reste ouverte. Ceci est notre deuxième "
+               "relance."],
+        "es": ["todavía no hemos recibido el pago de la factura {inv} ({amount} {cur}). "
+               "Rogamos lo comprueben y transfieran el importe.",
+               "la factura {inv}, vencida el {date}, sigue abierta. Este es nuestro segundo "
+               "aviso."],
+        "nl": ["wij hebben nog geen betaling ontvangen voor factuur {inv} ({amount} {cur}). "
+               "Graag controleren en het bedrag overmaken.",
+               "factuur {inv}, vervallen op {date}, staat nog open. Dit is onze tweede "
+               "herinnering."]},
+    "remittance": {
+        "en": ["We have paid the following invoices: {inv} and {ref}. Total amount transferred: "
+               "{amount} {cur}.",
+               "Please find our statement of account attached. Paid items: {inv}; open balance "
+               "after payment of {amount} {cur}: zero."],
+        "de": ["folgende Rechnungen haben wir bezahlt: {inv} und {ref}. Überwiesener "
+               "Gesamtbetrag: {amount} {cur}.",
+               "anbei unser Kontoauszug. Bezahlte Posten: {inv}; offener Saldo nach Zahlung "
+               "von {amount} {cur}: null."],
+        "fr": ["nous avons réglé les factures suivantes : {inv} et {ref}. Montant total viré : "
+               "{amount} {cur}.",
+               "veuillez trouver notre relevé de compte en pièce jointe. Pièces réglées : "
+               "{inv} ; solde après paiement de {amount} {cur} : nul."],
+        "es": ["hemos pagado las siguientes facturas: {inv} y {ref}. Importe total "
+               "transferido: {amount} {cur}.",
+               "adjuntamos nuestro extracto de cuenta. Partidas pagadas: {inv}; saldo "
+               "pendiente tras el pago de {amount} {cur}: cero."],
+        "nl": ["wij hebben de volgende facturen betaald: {inv} en {ref}. Totaal overgemaakt: "
+               "{amount} {cur}.",
+               "in de bijlage ons rekeningoverzicht. Betaalde posten: {inv}; openstaand saldo "
+               "na betaling van {amount} {cur}: nul."]},
+    "bank_change": {
+        "en": ["Please note our new bank details for all future payments: IBAN {iban}, BIC "
+               "{bic}.",
+               "Due to a change of bank, please stop paying into {old_iban} and use {iban} "
+               "instead."],
+        "de": ["bitte beachten Sie unsere neue Bankverbindung für alle künftigen Zahlungen: "
+               "IBAN {iban}, BIC {bic}.",
+               "wegen eines Bankwechsels bitten wir Sie, nicht mehr auf {old_iban}, sondern "
+               "auf {iban} zu zahlen."],
+        "fr": ["veuillez noter nos nouvelles coordonnées bancaires pour tous les paiements "
+               "futurs : IBAN {iban}, BIC {bic}.",
+               "suite à un changement de banque, merci de ne plus payer sur {old_iban} mais "
+               "sur {iban}."],
+        "es": ["tomen nota de nuestros nuevos datos bancarios para todos los pagos futuros: "
+               "IBAN {iban}, BIC {bic}.",
+               "por cambio de banco, les rogamos que dejen de pagar en {old_iban} y utilicen "
+               "{iban}."],
+        "nl": ["let op onze nieuwe bankgegevens voor alle toekomstige betalingen: IBAN {iban}, "
+               "BIC {bic}.",
+               "wegens een bankwissel verzoeken wij u niet meer op {old_iban} te betalen maar "
+               "op {iban}."]},
+    "vendor_update": {
+        "en": ["Please update our master data: new address {street}, {city}, new phone "
+               "{phone}.",
+               "Our company name changes from {old_name} to {vendor} as of {date}."],
+        "de": ["bitte aktualisieren Sie unsere Stammdaten: neue Adresse {street}, {city}, neue "
+               "Telefonnummer {phone}.",
+               "unser Firmenname ändert sich zum {date} von {old_name} in {vendor}."],
+        "fr": ["merci de mettre à jour nos données : nouvelle adresse {street}, {city}, "
+               "nouveau téléphone {phone}.",
+               "notre raison sociale passe de {old_name} à {vendor} à compter du {date}."],
+        "es": ["actualicen nuestros datos maestros: nueva dirección {street}, {city}, nuevo "
+               "teléfono {phone}.",
+               "nuestra razón social cambia de {old_name} a {vendor} a partir del {date}."],
+        "nl": ["graag onze stamgegevens bijwerken: nieuw adres {street}, {city}, nieuw "
+               "telefoonnummer {phone}.",
+               "onze bedrijfsnaam wijzigt per {date} van {old_name} in {vendor}."]},
+    "question": {
+        "en": ["Could you tell us why invoice {inv} was only partly paid?",
+               "We sent invoice {inv} on {date}. Has it been received and approved?"],
+        "de": ["können Sie uns sagen, warum Rechnung {inv} nur teilweise bezahlt wurde?",
+               "wir haben die Rechnung {inv} am {date} geschickt. Ist sie angekommen und "
+               "freigegeben?"],
+        "fr": ["pourriez-vous nous dire pourquoi la facture {inv} n'a été payée qu'en partie ?",
+               "nous avons envoyé la facture {inv} le {date}. L'avez-vous reçue et validée ?"],
+        "es": ["¿podrían indicarnos por qué la factura {inv} solo se pagó en parte?",
+               "enviamos la factura {inv} el {date}. ¿La han recibido y aprobado?"],
+        "nl": ["kunt u ons vertellen waarom factuur {inv} maar deels is betaald?",
+               "wij stuurden factuur {inv} op {date}. Is die ontvangen en goedgekeurd?"]},
+    "not_invoice": {
+        "en": ["Thank you for your order {po}. We confirm delivery of {qty} units on {date}.",
+               "Enclosed is our quotation {qn} for {qty} units; prices are valid for {days} "
+               "days. This is not an invoice."],
+        "de": ["vielen Dank für Ihre Bestellung {po}. Wir bestätigen die Lieferung von {qty} "
+               "Stück am {date}.",
+               "anbei unser Angebot {qn} über {qty} Stück; die Preise gelten {days} Tage. Dies "
+               "ist keine Rechnung."],
+        "fr": ["merci pour votre commande {po}. Nous confirmons la livraison de {qty} unités "
+               "le {date}.",
+               "ci-joint notre devis {qn} pour {qty} unités ; prix valables {days} jours. Ceci "
+               "n'est pas une facture."],
+        "es": ["gracias por su pedido {po}. Confirmamos la entrega de {qty} unidades el "
+               "{date}.",
+               "adjuntamos nuestro presupuesto {qn} para {qty} unidades; precios válidos {days} "
+               "días. No es una factura."],
+        "nl": ["bedankt voor uw bestelling {po}. Wij bevestigen de levering van {qty} stuks op "
+               "{date}.",
+               "bijgaand onze offerte {qn} voor {qty} stuks; prijzen geldig {days} dagen. Dit "
+               "is geen factuur."]},
+    "spam": {
+        "en": ["Work from home and earn {amount} {cur} a week. No experience needed, click to "
+               "start.",
+               "Security alert: unusual sign-in detected. Verify your password here or lose "
+               "access."],
+        "de": ["arbeiten Sie von zu Hause und verdienen Sie {amount} {cur} pro Woche. Keine "
+               "Erfahrung nötig, jetzt klicken.",
+               "Sicherheitswarnung: ungewöhnliche Anmeldung erkannt. Bestätigen Sie hier Ihr "
+               "Passwort, sonst verlieren Sie den Zugang."],
+        "fr": ["travaillez depuis chez vous et gagnez {amount} {cur} par semaine. Sans "
+               "expérience, cliquez pour commencer.",
+               "alerte de sécurité : connexion inhabituelle détectée. Vérifiez votre mot de "
+               "passe ici ou perdez l'accès."],
+        "es": ["trabaje desde casa y gane {amount} {cur} a la semana. Sin experiencia, haga "
+               "clic para empezar.",
+               "alerta de seguridad: inicio de sesión inusual. Verifique su contraseña aquí o "
+               "perderá el acceso."],
+        "nl": ["werk vanuit huis en verdien {amount} {cur} per week. Geen ervaring nodig, klik "
+               "om te beginnen.",
+               "beveiligingswaarschuwing: ongebruikelijke aanmelding. Bevestig hier uw "
+               "wachtwoord of verlies de toegang."]},
+    "other": {
+        "en": ["Thank you for the pleasant cooperation this year. We look forward to working "
+               "with you.",
+               "Join our free webinar on {date} about digital supply chains. Registration is "
+               "open."],
+        "de": ["vielen Dank für die angenehme Zusammenarbeit in diesem Jahr. Wir freuen uns "
+               "auf die weitere Zusammenarbeit.",
+               "nehmen Sie am {date} an unserem kostenlosen Webinar zu digitalen Lieferketten "
+               "teil. Die Anmeldung ist offen."],
+        "fr": ["merci pour l'agréable collaboration cette année. Nous nous réjouissons de "
+               "poursuivre avec vous.",
+               "participez le {date} à notre webinaire gratuit sur les chaînes "
+               "d'approvisionnement numériques. Inscriptions ouvertes."],
+        "es": ["gracias por la agradable colaboración este año. Esperamos seguir trabajando "
+               "con ustedes.",
+               "participe el {date} en nuestro webinar gratuito sobre cadenas de suministro "
+               "digitales. Inscripción abierta."],
+        "nl": ["bedankt voor de prettige samenwerking dit jaar. Wij kijken uit naar een "
+               "vervolg.",
+               "doe op {date} mee aan ons gratis webinar over digitale toeleverketens. "
+               "Aanmelden kan nu."]},
+}
+
+# Training wordings that use a neighbouring intent's words, so the head learns what
+# decides between them (an invoice is billed now; a remittance says paid; a delivery
+# note says the invoice follows).
+MORE_NEAR_CORES: T = {
+    "invoice": {
+        "en": ["The goods on delivery note {dn} are now invoiced: {inv}, {amount} {cur}, "
+               "payable within {days} days."],
+        "de": ["die Ware vom Lieferschein {dn} stellen wir hiermit in Rechnung: {inv}, "
+               "{amount} {cur}, zahlbar in {days} Tagen."],
+        "fr": ["la marchandise du bon de livraison {dn} est désormais facturée : {inv}, "
+               "{amount} {cur}, payable à {days} jours."],
+        "es": ["la mercancía del albarán {dn} queda facturada: {inv}, {amount} {cur}, "
+               "pagadera a {days} días."],
+        "nl": ["de goederen van pakbon {dn} worden hierbij gefactureerd: {inv}, {amount} "
+               "{cur}, te betalen binnen {days} dagen."]},
+    "credit_note": {
+        "en": ["Invoice {ref} was wrong, so we cancel it with credit note {inv} (-{amount} "
+               "{cur}); a corrected invoice follows."],
+        "de": ["die Rechnung {ref} war fehlerhaft; wir stornieren sie mit Gutschrift {inv} "
+               "(-{amount} {cur}), eine korrigierte Rechnung folgt."],
+        "fr": ["la facture {ref} était erronée ; nous l'annulons par l'avoir {inv} (-{amount} "
+               "{cur}), une facture corrigée suit."],
+        "es": ["la factura {ref} era errónea; la anulamos con el abono {inv} (-{amount} "
+               "{cur}) y les enviaremos una factura corregida."],
+        "nl": ["factuur {ref} was onjuist; wij crediteren haar met creditnota {inv} "
+               "(-{amount} {cur}), een gecorrigeerde factuur volgt."]},
+    "remittance": {
+        "en": ["We paid your invoice {inv} today: {amount} {cur} by bank transfer, so please "
+               "mark it as settled."],
+        "de": ["wir haben Ihre Rechnung {inv} heute bezahlt: {amount} {cur} per Überweisung, "
+               "bitte als erledigt vermerken."],
+        "fr": ["nous avons payé votre facture {inv} aujourd'hui : {amount} {cur} par virement, "
+               "merci de la noter comme réglée."],
+        "es": ["hoy hemos pagado su factura {inv}: {amount} {cur} por transferencia; "
+               "márquenla como liquidada."],
+        "nl": ["wij hebben uw factuur {inv} vandaag betaald: {amount} {cur} per overschrijving, "
+               "graag als voldaan noteren."]},
+    "not_invoice": {
+        "en": ["Your order {po} has been dispatched with delivery note {dn}; the invoice "
+               "will be sent separately."],
+        "de": ["Ihre Bestellung {po} ist mit Lieferschein {dn} unterwegs; die Rechnung "
+               "erhalten Sie separat."],
+        "fr": ["votre commande {po} est partie avec le bon de livraison {dn} ; la facture "
+               "vous sera envoyée à part."],
+        "es": ["su pedido {po} ha salido con el albarán {dn}; la factura se enviará aparte."],
+        "nl": ["uw bestelling {po} is verzonden met pakbon {dn}; de factuur volgt apart."]},
+    "reminder": {
+        "en": ["Our account statement still lists invoice {inv} ({amount} {cur}) as unpaid. "
+               "Please settle it."],
+        "de": ["auf unserem Kontoauszug ist Rechnung {inv} ({amount} {cur}) weiter unbezahlt. "
+               "Bitte gleichen Sie sie aus."],
+        "fr": ["notre relevé de compte indique toujours la facture {inv} ({amount} {cur}) "
+               "impayée. Merci de la régler."],
+        "es": ["nuestro extracto de cuenta sigue mostrando la factura {inv} ({amount} {cur}) "
+               "sin pagar. Rogamos la abonen."],
+        "nl": ["ons rekeningoverzicht toont factuur {inv} ({amount} {cur}) nog als onbetaald. "
+               "Graag voldoen."]},
+}
+
+
+def _before_held_out(base: T, more: T) -> None:
+    """Insert training wordings before each list's last template, the held-out one."""
+    for intent, languages in more.items():
+        for lang, extra in languages.items():
+            base[intent][lang][-1:-1] = extra
+
+
+_before_held_out(SUBJECTS, MORE_SUBJECTS)
+_before_held_out(CORES, MORE_CORES)
+_before_held_out(CORES, MORE_NEAR_CORES)

@@ -7,7 +7,8 @@ from pathlib import Path
 _SETS = {
     "heldout_generated": "Held-out generated mails (templates never used in training)",
     "handwritten": "Hand-written mails (kept out of training)",
-    "cross_fitted_train": "Training mails, cross-fitted over subject and core wordings",
+    "calibration": "Calibration family (wording in neither training nor the held-out set; "
+                   "head, temperature and thresholds chosen on it)",
 }
 _SHORT = {"invoice": "inv", "credit_note": "cred", "reminder": "rem", "remittance": "remit",
           "bank_change": "bank", "vendor_update": "vend", "question": "quest",
@@ -20,11 +21,13 @@ def _set_section(title: str, m: dict, intents: list[str]) -> list[str]:
              f"{m['accuracy']:.4f}, ECE {m['ece']:.4f}; at the threshold "
              f"{m['accepted_share']:.1%} are routed without a person, "
              f"{m['precision_of_accepted']:.1%} of them right.", "",
-             "| intent | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
+             "| intent | precision | recall | F1 | support | routed alone | of them right |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for intent in intents:
-        s = m["per_intent"][intent]
+        s, r = m["per_intent"][intent], m["routed"][intent]
+        right = f"{r['right']} ({r['precision']:.1%})" if r["routed"] else "-"
         lines.append(f"| {intent} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
-                     f"| {s['support']} |")
+                     f"| {s['support']} | {r['routed']} | {right} |")
     lines += ["", "Confusion matrix (rows: true intent, columns: predicted):", "",
               "| true \\ predicted | " + " | ".join(_SHORT[i] for i in intents) + " |",
               "| --- |" + " --- |" * len(intents)]
@@ -80,14 +83,23 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         f"and attachments; pooling: {e['pooling']}. onnxruntime and `tokenizers` only.",
         f"- Head: {t['head']} on the embedding, as ONNX (`models/{entry['file']}`, sha256 "
         f"`{entry['sha256'][:12]}`).",
-        f"- Calibration: {t['calibration']}; temperature {entry['temperature']:.4f}.",
-        f"- Threshold {entry['threshold']:.4f}: {t['threshold_rule']}.", "",
+        f"- Head chosen by {t['head_choice']['rule']} (" + ", ".join(
+            f"C={k}: {v:.4f}" for k, v in t["head_choice"]["calibration_macro_f1"].items())
+        + ").",
+        f"- Calibration: {t['calibration']} ({_calibration_set(t)}); temperature "
+        f"{entry['temperature']:.4f}.",
+        f"- Thresholds: {t['threshold_rule']}. A confidence below its intent's threshold "
+        "goes to a person; 1.01 means the intent always does.", "",
+        "| predicted intent | target precision | threshold |", "| --- | --- | --- |",
+        *[f"| {i} | {t['target_precision'][i]:.1%} | {entry['thresholds'][i]:.4f} |"
+          for i in intents], "",
         "## Training data", "",
         f"{t['messages']} mails from `{t['generator']}` (family `{t['family']}`, seed "
         f"{t['seed']}), the ten intents and five languages in equal numbers, composed from "
         "subject, core-paragraph, detail-sentence and attachment-name templates with made-up "
         "vendors, amounts, IBANs, dates and document numbers. The last template of every list "
-        "is never used in training: the held-out family is made only of those. The "
+        "is never used in training: the held-out family is made only of those, and is "
+        "never used to fit anything. The "
         f"hand-written mails are never trained on. {_examples(t)} Code revision "
         f"`{t['code_revision']}`.", "",
         _ENCODER_NOTES.get(e["name"], "") + " The hand-written mails were written by the "
@@ -97,7 +109,7 @@ def write_card(models_dir: Path, entry: dict) -> Path:
         "## Use in the product", "",
         "The producer classifies every mail from the AP mailbox and the watched folder "
         "(`tasks/sources/mail.py`); the triage step routes it (`tasks/triage_step.py`). Only a "
-        "mail classified `invoice` or `credit_note` at or above the threshold sends its "
+        "mail classified `invoice` or `credit_note` at or above its threshold sends its "
         "documents to the consumer without a person; a mail whose likeliest intent is "
         "`bank_change` puts the vendor on hold whatever the confidence; below the threshold "
         "a clerk chooses the intent, and the choice is kept as a labelled example "
@@ -116,9 +128,16 @@ def write_card(models_dir: Path, entry: dict) -> Path:
     return path
 
 
+def _calibration_set(t: dict) -> str:
+    c = t["calibration_set"]
+    return (f"{c['messages']} mails of family `{c['family']}`, seed {c['seed']}, "
+            f"{c['templates']} subject-and-core wordings")
+
+
 def _examples(t: dict) -> str:
     found = t.get("clerk_examples") or {}
     if not found.get("used"):
         return "No clerks' labelled examples were used."
     return (f"{found['used']} clerks' labelled examples (`{found['kind']}` records) joined "
-            f"the training mails ({found['skipped']} unusable records skipped).")
+            f"the training mails, each weighing as {found.get('weight', 1):g} generated mails "
+            f"({found['skipped']} unusable records skipped).")

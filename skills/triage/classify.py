@@ -16,7 +16,8 @@ class Triage(BaseModel):
     confidence: float
     needs_person: bool  # the confidence is below the model's calibrated threshold
     model_version: str
-    threshold: float = 0.0  # the calibrated confidence below which a person decides
+    threshold: float = 0.0  # the calibrated confidence below which a person decides (for
+    # the predicted intent: each has its own)
     ranked: list[tuple[str, float]] = []  # the three likeliest intents, likeliest first
     entities: Entities
 
@@ -27,7 +28,7 @@ def triage(message: Message, vendors: list[Vendor] | None = None,
     prediction = model.predict_text(message.model_text())
     return Triage(intent=prediction.intent, confidence=round(prediction.confidence, 4),
                   needs_person=prediction.needs_person, model_version=model.version,
-                  threshold=round(model.threshold, 4),
+                  threshold=round(prediction.threshold, 4),
                   ranked=[(k, round(p, 4)) for k, p in sorted(
                       prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]],
                   entities=extract(message.full_text(), vendors, message.sender))

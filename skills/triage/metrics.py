@@ -47,18 +47,40 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
     return float(error)
 
 
-def at_threshold(confidence: np.ndarray, correct: np.ndarray, threshold: float) -> dict:
+def cuts_of(predicted: list[str], threshold: float | dict[str, float]) -> np.ndarray:
+    """Each mail's threshold: one for all, or the one of its predicted intent."""
+    if isinstance(threshold, dict):
+        return np.array([threshold[p] for p in predicted], dtype=float)
+    return np.full(len(predicted), float(threshold))
+
+
+def at_threshold(confidence: np.ndarray, correct: np.ndarray,
+                 cuts: np.ndarray | float) -> dict:
     """Share of mails routed without a person, and how often those routes are right."""
-    accepted = confidence >= threshold
+    accepted = confidence >= cuts
     return {"accepted_share": float(accepted.mean()) if len(accepted) else 0.0,
             "precision_of_accepted": float(correct[accepted].mean()) if accepted.any()
             else 1.0}
 
 
+def routed_per_intent(predicted: list[str], correct: np.ndarray, accepted: np.ndarray,
+                      intents: list[str]) -> dict[str, dict]:
+    """Per predicted intent: mails routed without a person, and how many rightly."""
+    out = {}
+    for intent in intents:
+        mine = accepted & np.array([p == intent for p in predicted], dtype=bool)
+        routed, right = int(mine.sum()), int(correct[mine].sum())
+        out[intent] = {"routed": routed, "right": right,
+                       "precision": right / routed if routed else None}
+    return out
+
+
 def report(truth: list[str], predicted: list[str], confidence: np.ndarray,
-           intents: list[str], threshold: float) -> dict:
-    """Every figure the model card and the benchmark print for one set."""
-    correct = np.array([t == p for t, p in zip(truth, predicted, strict=True)])
+           intents: list[str], threshold: float | dict[str, float]) -> dict:
+    """Every figure the model card and the benchmark print for one set; ``threshold`` is
+    one cut for every intent or one per predicted intent."""
+    correct = np.array([t == p for t, p in zip(truth, predicted, strict=True)], dtype=bool)
+    cuts = cuts_of(predicted, threshold)
     return {
         "messages": len(truth),
         "accuracy": float(correct.mean()) if len(correct) else 0.0,
@@ -66,5 +88,6 @@ def report(truth: list[str], predicted: list[str], confidence: np.ndarray,
         "per_intent": per_intent(truth, predicted, intents),
         "confusion": confusion(truth, predicted, intents),
         "ece": expected_calibration_error(confidence, correct),
-        **at_threshold(confidence, correct, threshold),
+        **at_threshold(confidence, correct, cuts),
+        "routed": routed_per_intent(predicted, correct, confidence >= cuts, intents),
     }

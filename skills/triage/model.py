@@ -2,7 +2,7 @@
 
 ``models/registry.json`` under ``inbox-triage`` names the head's file and sha256, the
 encoder's files and sha256s, the intents in the head's output order, the temperature that
-calibrates the head's logits, and the confidence below which a person decides.
+calibrates the head's logits, and per intent the confidence below which a person decides.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class Prediction:
     intent: str
     confidence: float  # calibrated probability of ``intent``
     probabilities: dict[str, float]
-    needs_person: bool  # below the registered threshold
+    needs_person: bool  # below the registered threshold of ``intent``
+    threshold: float  # that threshold
 
 
 class Head:
@@ -66,20 +67,22 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 class TriageModel:
-    def __init__(self, encoder: Encoder, head: Head, threshold: float, entry: dict) -> None:
+    def __init__(self, encoder: Encoder, head: Head, thresholds: dict[str, float],
+                 entry: dict) -> None:
         self.encoder = encoder
         self.head = head
-        self.threshold = threshold
+        self.thresholds = thresholds  # per predicted intent: some routes cost more if wrong
         self.version: str = entry["version"]
 
     def predict_text(self, text: str) -> Prediction:
         probs = self.head.probabilities(self.encoder.encode(text)[None, :])[0]
         best = int(np.argmax(probs))
-        confidence = float(probs[best])
-        return Prediction(intent=self.head.intents[best], confidence=confidence,
+        confidence, intent = float(probs[best]), self.head.intents[best]
+        return Prediction(intent=intent, confidence=confidence,
                           probabilities={k: float(p) for k, p in zip(self.head.intents, probs,
                                                                      strict=True)},
-                          needs_person=confidence < self.threshold)
+                          needs_person=confidence < self.thresholds[intent],
+                          threshold=self.thresholds[intent])
 
 
 def registry_entry(models_dir: Path = MODELS_DIR) -> dict:
@@ -107,7 +110,14 @@ def load_model(models_dir: Path = MODELS_DIR) -> TriageModel:
     except EncoderMissing as exc:
         raise TriageModelMissing(str(exc)) from exc
     head = Head(head_path, list(entry["intents"]), float(entry["temperature"]))
-    return TriageModel(encoder, head, float(entry["threshold"]), entry)
+    return TriageModel(encoder, head, _thresholds(entry), entry)
+
+
+def _thresholds(entry: dict) -> dict[str, float]:
+    """One threshold per intent; an entry from before they were per intent has one."""
+    if "thresholds" in entry:
+        return {k: float(v) for k, v in entry["thresholds"].items()}
+    return dict.fromkeys(entry["intents"], float(entry["threshold"]))
 
 
 @cache

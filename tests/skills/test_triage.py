@@ -39,7 +39,7 @@ def test_hand_written_mails_get_their_intent(name, intent, vendors):
     result = triage(read_message(HAND / name), vendors)
     assert result.intent == intent
     assert 0.0 <= result.confidence <= 1.0
-    assert result.needs_person == (result.confidence < load_model().threshold)
+    assert result.needs_person == (result.confidence < load_model().thresholds[result.intent])
 
 
 def test_a_bank_change_names_the_vendor_and_the_account_not_on_file(vendors):
@@ -154,6 +154,21 @@ def test_held_out_mails_use_only_templates_training_never_saw():
     assert {m.language for m in heldout} == {"en", "de", "fr", "es", "nl"}
     for mail in heldout:
         assert iban_checksum_ok(mail.facts["iban"].replace(" ", ""))
+
+
+def _wordings(words) -> set[str]:
+    return {w for kind in (words.SUBJECTS, words.CORES, words.DETAILS, words.ATTACHMENTS)
+            for languages in kind.values() for options in languages.values() for w in options}
+
+
+def test_calibration_wording_is_in_neither_training_nor_the_held_out_set():
+    from devdata.mails import calibration, phrases
+
+    assert not _wordings(calibration) & _wordings(phrases)
+    mails = generate_mails(200, 1, "calibration")
+    assert {m.intent for m in mails} == set(INTENTS)
+    assert all(m.template.split("/")[2].startswith("c") for m in mails)
+    assert not {m.body for m in mails} & {m.body for m in generate_mails(200, 1, "train")}
 
 
 def test_a_vat_id_is_not_listed_as_an_iban_with_wrong_check_digits():

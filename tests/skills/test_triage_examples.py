@@ -9,6 +9,7 @@ import pytest
 
 from skills.triage.examples import EXAMPLE_KIND, examples_from_url, labelled_examples
 from skills.triage.model import load_model
+from skills.triage.train import EXAMPLE_WEIGHT
 from skills.triage.train import main as train_main
 from workitems import open_store
 
@@ -45,16 +46,16 @@ def test_usable_examples_are_read_and_the_rest_counted(store_url):
     assert found.skipped == 2
 
 
-@pytest.mark.slow  # embeds 360 mails with the 12-layer encoder: ~30 s alone
+@pytest.mark.slow  # embeds 460 mails with the 12-layer encoder: ~30 s alone
 def test_training_with_examples_learns_what_the_clerks_said(store_url, tmp_path, capsys):
     models = tmp_path / "models"
     models.mkdir()
-    train_main(["--train", "300", "--heldout", "20", "--max-tokens", "48", "--models",
-                str(models), "--with-examples", store_url])
+    train_main(["--train", "300", "--calibration", "100", "--heldout", "20", "--max-tokens",
+                "48", "--models", str(models), "--with-examples", store_url])
     assert "3 labelled examples from the store (2 unusable, skipped)" in capsys.readouterr().out
     entry = json.loads((models / "registry.json").read_text())["models"]["inbox-triage"]
     assert entry["training"]["clerk_examples"] == {"kind": EXAMPLE_KIND, "used": 3,
-                                                   "skipped": 2}
+                                                   "skipped": 2, "weight": EXAMPLE_WEIGHT}
     model = load_model(models)
     taught = examples_from_url(store_url)
     for text, intent in zip(taught.texts, taught.intents, strict=True):

@@ -53,7 +53,8 @@ def test_a_sure_invoice_mail_gives_its_documents_marked_with_the_intent() -> Non
     assert isinstance(document, Incoming)
     assert (document.filename, document.intent) == ("INV-204411.pdf", "invoice")
     # sure: at or above the registered model's threshold, the only rule the producer uses
-    assert document.confidence is not None and document.confidence >= load_model().threshold
+    assert document.confidence is not None
+    assert document.confidence >= load_model().thresholds["invoice"]
     assert document.mail_reference and document.data.startswith(b"%PDF")
 
 
