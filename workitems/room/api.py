@@ -50,9 +50,11 @@ def item(request: Request, item_id: ItemId, user: ApiClerk) -> dict[str, Any]:
     return _store(request).get_item(item_id).model_dump(mode="json")
 
 
-def _decide(action: Any) -> JSONResponse:
+def _decide(request: Request, user: User, item_id: int, decision: str,
+            action: Any) -> JSONResponse:
     try:
-        action()
+        with review.traced(_store(request), user, item_id, decision):
+            action()
     except review.ActionRefused as exc:
         return JSONResponse({"error": exc.message}, status_code=409)
     return JSONResponse({"ok": True})
@@ -60,12 +62,14 @@ def _decide(action: Any) -> JSONResponse:
 
 @router.post("/items/{item_id}/retry")
 def retry(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
-    return _decide(lambda: review.retry(_store(request), user, item_id, body.version))
+    return _decide(request, user, item_id, "retry",
+                   lambda: review.retry(_store(request), user, item_id, body.version))
 
 
 @router.post("/items/{item_id}/done")
 def done(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
-    return _decide(lambda: review.mark_done(_store(request), user, item_id, body.version,
+    return _decide(request, user, item_id, "done",
+                   lambda: review.mark_done(_store(request), user, item_id, body.version,
                                             body.reason))
 
 

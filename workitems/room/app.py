@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from skills import sandbox
-from workitems import ItemNotFound, Store
+from workitems import ItemNotFound, Store, tracing
 from workitems.room.auth import ApiUnauthorized, Forbidden, LoginRequired, RoomSettings
 from workitems.room.documents import RenderCache, WordCache
 from workitems.room.item_views import ViewRegistry, default_registry
@@ -67,6 +67,7 @@ def create_app(store: Store, settings: RoomSettings,
     from workitems.room import api, robocorp_protocol, web
 
     views = default_registry() if views is None else views
+    tracing.setup("control-room")
     app = FastAPI(title="Control Room", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.room = Room(store=store, settings=settings, templates=_templates(views),
                           views=views, histograms=EventHistograms(fields=views.field_names()))

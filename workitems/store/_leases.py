@@ -34,14 +34,14 @@ taken AS (
     lease_expires_at = {{now}} + :lease, attempts = attempts + 1, run_id = :run,
     version = version + 1, updated_at = {{now}}
     FROM picked WHERE items.id = picked.id
-    RETURNING items.id, items.attempts, items.lease_expires_at),
+    RETURNING items.id, items.attempts, items.lease_expires_at, items.traceparent),
 logged AS (
     INSERT INTO events (item_id, at, actor, kind, from_state, to_state, details)
     SELECT id, {{now}}, :owner, '{EventKind.RESERVED.value}', '{ItemState.PENDING.value}',
     '{ItemState.IN_PROGRESS.value}', CASE WHEN attempts = :settling_at
     THEN jsonb_build_object('attempt', attempts, 'settling', true)
     ELSE jsonb_build_object('attempt', attempts) END FROM taken)
-SELECT id, attempts, lease_expires_at,
+SELECT id, attempts, lease_expires_at, traceparent,
     set_config('synchronous_commit', 'off', true) AS unflushed FROM taken
 """
 
