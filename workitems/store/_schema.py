@@ -282,7 +282,8 @@ _V8 = [
         started_at {real} NOT NULL,
         ended_at {real} NOT NULL,
         status TEXT NOT NULL,
-        attributes {json} NOT NULL)""",
+        attributes {json} NOT NULL,
+        recorded_at {real} NOT NULL)""",
     "CREATE INDEX spans_trace ON spans (trace_id, started_at)",
 ]
 

@@ -51,8 +51,8 @@ def add(db: Database, cur: Cursor, spans: list[Span]) -> None:
             raise InvalidInput("span and trace ids are lower-case hexadecimal")
         cur.execute(
             "INSERT INTO spans (trace_id, span_id, parent_span_id, item_id, name, service, "
-            "started_at, ended_at, status, attributes) VALUES (:t, :s, :p, :i, :n, :svc, "
-            ":start, :end, :status, :a)",
+            "started_at, ended_at, status, attributes, recorded_at) VALUES (:t, :s, :p, :i, "
+            ":n, :svc, :start, :end, :status, :a, {now})",
             {"t": span.trace_id, "s": span.span_id, "p": span.parent_span_id,
              "i": span.item_id, "n": span.name, "svc": span.service, "start": span.started_at,
              "end": span.ended_at, "status": span.status,
