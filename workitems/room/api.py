@@ -40,9 +40,14 @@ def _store(request: Request) -> Store:
 
 
 @router.get("/queue")
-def queue(request: Request, user: ApiClerk, flt: Annotated[q.QueueFilter, Depends()]
-          ) -> dict[str, Any]:
-    return q.queue_page(_store(request), flt).model_dump()
+def queue(request: Request, user: ApiClerk) -> Any:
+    """The queue with the filters of the web page's URL (code, each column's filter,
+    older_than_days, assignee, page)."""
+    columns = request.app.state.room.columns
+    flt, problem = q.QueueFilter.from_params(request.query_params, columns)
+    if problem:
+        return JSONResponse({"error": problem}, status_code=422)
+    return q.queue_page(_store(request), flt, columns=columns).model_dump()
 
 
 @router.get("/items/{item_id}")

@@ -157,25 +157,14 @@ def home(user: Clerk) -> Response:
 # -- the exception queue ---------------------------------------------------------------
 
 
-def _queue_filter(request: Request) -> tuple[q.QueueFilter, str]:
-    params = request.query_params
-    raw = {k: params.get(k) or None for k in ("code", "vendor", "min_amount", "max_amount",
-                                             "older_than_days", "assignee", "page")}
-    try:
-        return q.QueueFilter.model_validate({k: v for k, v in raw.items() if v is not None}), ""
-    except ValueError:
-        return q.QueueFilter(), ("Some filters were not valid (a number out of range, or "
-                                 "characters a filter cannot hold) and were ignored.")
-
-
 @router.get("/queue")
 def queue(request: Request, user: Clerk, notice: str = "") -> Response:
-    flt, problem = _queue_filter(request)
-    result = q.queue_page(_store(request), flt)
-    query = "&".join(f"{k}={quote(str(v))}" for k, v in flt.model_dump(exclude={"page"}).items()
-                     if v is not None)
+    columns = _room(request).columns
+    flt, problem = q.QueueFilter.from_params(request.query_params, columns)
+    result = q.queue_page(_store(request), flt, columns=columns)
+    query = "&".join(f"{k}={quote(v)}" for k, v in flt.params().items())
     return page(request, "queue.html", result=result, flt=flt, notice=notice or problem,
-                query=query, now=ov.db_now(_store(request)))
+                query=query, columns=columns.columns, now=ov.db_now(_store(request)))
 
 
 # -- the validation view and the clerk's actions ----------------------------------------
