@@ -188,9 +188,10 @@ class ItemTrace:
     def traceparent(self) -> str | None:
         return traceparent_of(self.span)
 
-    def end(self, error: str | None = None, attributes: Mapping[str, Any] | None = None
-            ) -> None:
-        """End the attempt's span (failed with ``error``, if given) and keep its spans."""
+    def end(self, error: str | None = None, attributes: Mapping[str, Any] | None = None,
+            *, adopt: bool = True) -> None:
+        """End the attempt's span (failed with ``error``, if given) and keep its spans;
+        an item without a trace takes this one unless ``adopt`` is false."""
         if attributes:
             self.span.set_attributes(_attrs(attributes))
         if error:
@@ -201,14 +202,14 @@ class ItemTrace:
         _attempt_spans.reset(self._spans_token)
         own = self.span.get_span_context().trace_id  # spans of other traces: no item's
         self._keep([store_span(s, self.item_id if s.context.trace_id == own else None)
-                    for s in finished])
+                    for s in finished], adopt and not self.had_trace)
 
-    def _keep(self, spans: list[Span]) -> None:
+    def _keep(self, spans: list[Span], adopt: bool) -> None:
         if not spans:
             return  # tracing is off
         try:
-            self.store.add_spans(spans, item_id=self.item_id, traceparent=None
-                                 if self.had_trace else self.traceparent)
+            self.store.add_spans(spans, item_id=self.item_id,
+                                 traceparent=self.traceparent if adopt else None)
         except Exception as exc:  # noqa: BLE001 - a lost timeline is never worth a lost item
             LOGGER.warning("could not keep the spans of item %s: %s", self.item_id, exc)
 
@@ -216,7 +217,8 @@ class ItemTrace:
 @contextmanager
 def item_span(store: Store, item_id: int, name: str,
               attributes: Mapping[str, Any] | None = None) -> Iterator[trace.Span]:
-    """An attempt at an item outside a bot (a person's decision), as a block."""
+    """An attempt at an item outside a bot (a person's decision), as a block. One that
+    fails leaves an item without a trace as it was (its span is kept on its own)."""
     attempt = ItemTrace(store, item_id, name, store.get_item(item_id).traceparent, attributes)
     error = None
     try:
@@ -225,7 +227,7 @@ def item_span(store: Store, item_id: int, name: str,
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        attempt.end(error)
+        attempt.end(error, adopt=error is None)
 
 
 def store_span(span: ReadableSpan, item_id: int | None) -> Span:
