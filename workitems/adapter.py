@@ -116,16 +116,18 @@ class StoreAdapter(BaseAdapter):
 
     def release_input(self, item_id: str, state: State, exception: dict | None = None) -> None:
         reservation = self._take_current(item_id)
-        self._end_trace(state, exception)
+        trace = self._end_trace(state, exception)
         if State(state) is State.DONE:
-            self.store.complete(reservation.item_id, reservation.token, self.worker)
+            self.store.complete(reservation.item_id, reservation.token, self.worker,
+                                spans=trace.spans, traceparent=trace.traceparent)
             self.done += 1
             return
         exception = exception or {}
         self.store.fail(
             reservation.item_id, reservation.token, self.worker,
             ExceptionType(exception.get("type") or ExceptionType.APPLICATION),
-            code=exception.get("code"), message=exception.get("message"))
+            code=exception.get("code"), message=exception.get("message"),
+            spans=trace.spans, traceparent=trace.traceparent)
         self.failed += 1
 
     # Every write carries the lease token of the item in hand: once the lease is gone
@@ -180,17 +182,19 @@ class StoreAdapter(BaseAdapter):
         finally:
             self.store.close()
 
-    def _end_trace(self, state: State, exception: dict | None) -> None:
+    def _end_trace(self, state: State, exception: dict | None) -> tracing.Finished:
+        """The attempt's spans, kept with the item's release (one transaction)."""
         attempt, self._trace = self._trace, None
         if attempt is None:
-            return
+            return tracing.Finished([], None)
         exception = exception or {}
         failed = State(state) is not State.DONE
-        attempt.end(error=(f"{exception.get('code') or exception.get('type') or 'FAILED'}: "
-                           f"{exception.get('message') or ''}") if failed else None,
-                    attributes={"workitems.state": "FAILED" if failed else "DONE",
-                                "workitems.exception_code": exception.get("code"),
-                                "workitems.exception_type": exception.get("type")})
+        code = exception.get("code") or exception.get("type") or "FAILED"
+        return attempt.finish(
+            error=f"{code}: {exception.get('message') or ''}" if failed else None,
+            attributes={"workitems.state": "FAILED" if failed else "DONE",
+                        "workitems.exception_code": exception.get("code"),
+                        "workitems.exception_type": exception.get("type")})
 
     def _token(self) -> str:
         """The lease token of the item in hand (an output is written under its parent's)."""

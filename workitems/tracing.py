@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +38,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    SimpleSpanProcessor,
-    SpanExporter,
-    SpanExportResult,
-)
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -73,8 +69,8 @@ def setup(service: str) -> None:
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
         provider.add_span_processor(_AttemptSpans())
         path = os.environ.get("WORKITEMS_TRACES", DEFAULT_FILE)
-        if path:
-            provider.add_span_processor(SimpleSpanProcessor(JsonLinesExporter(Path(path))))
+        if path:  # written in batches: a bot's hot path never waits for the file
+            provider.add_span_processor(BatchSpanProcessor(JsonLinesExporter(Path(path))))
         if (os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
                 or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")):
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -83,8 +79,18 @@ def setup(service: str) -> None:
         trace.set_tracer_provider(provider)
 
 
+def flush(timeout_millis: int = 5000) -> None:
+    """Write out the spans the exporters still hold (they write in batches)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.force_flush(timeout_millis)
+
+
+_TRACER = trace.get_tracer(TRACER_NAME)  # a proxy: it uses whatever provider is installed
+
+
 def _tracer() -> trace.Tracer:
-    return trace.get_tracer(TRACER_NAME)
+    return _TRACER
 
 
 class _AttemptSpans(SpanProcessor):
@@ -188,10 +194,10 @@ class ItemTrace:
     def traceparent(self) -> str | None:
         return traceparent_of(self.span)
 
-    def end(self, error: str | None = None, attributes: Mapping[str, Any] | None = None,
-            *, adopt: bool = True) -> None:
-        """End the attempt's span (failed with ``error``, if given) and keep its spans;
-        an item without a trace takes this one unless ``adopt`` is false."""
+    def finish(self, error: str | None = None, attributes: Mapping[str, Any] | None = None
+               ) -> Finished:
+        """End the attempt's span (failed with ``error``, if given): the spans to keep with
+        the item's change of state (:meth:`Store.complete`, :meth:`Store.fail`)."""
         if attributes:
             self.span.set_attributes(_attrs(attributes))
         if error:
@@ -201,17 +207,29 @@ class ItemTrace:
         finished = _attempt_spans.get() or []
         _attempt_spans.reset(self._spans_token)
         own = self.span.get_span_context().trace_id  # spans of other traces: no item's
-        self._keep([store_span(s, self.item_id if s.context.trace_id == own else None)
-                    for s in finished], adopt and not self.had_trace)
+        spans = [store_span(s, self.item_id if s.context.trace_id == own else None)
+                 for s in finished]
+        return Finished(spans, None if self.had_trace or not spans else self.traceparent)
 
-    def _keep(self, spans: list[Span], adopt: bool) -> None:
-        if not spans:
+    def end(self, error: str | None = None, *, adopt: bool = True) -> None:
+        """:meth:`finish` and keep the spans at once; an item without a trace takes this
+        one unless ``adopt`` is false."""
+        done = self.finish(error)
+        if not done.spans:
             return  # tracing is off
         try:
-            self.store.add_spans(spans, item_id=self.item_id,
-                                 traceparent=self.traceparent if adopt else None)
+            self.store.add_spans(done.spans, item_id=self.item_id,
+                                 traceparent=done.traceparent if adopt else None)
         except Exception as exc:  # noqa: BLE001 - a lost timeline is never worth a lost item
             LOGGER.warning("could not keep the spans of item %s: %s", self.item_id, exc)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """An attempt's finished spans, and the trace its item takes (None: it has one)."""
+
+    spans: list[Span]
+    traceparent: str | None
 
 
 @contextmanager

@@ -88,6 +88,7 @@ def test_a_bot_attempt_continues_the_item_trace_and_its_outputs_follow(
     [published] = steps.list_items(process=P, step="second")
     assert steps.get_item(published.id).traceparent.split("-")[1:3] == [TRACE, work.span_id]
     # The same spans went to the JSON-lines file.
+    tracing.flush()
     lines = [json.loads(line) for line in traces_file.read_text().splitlines()]
     assert {(s["context"]["trace_id"], s["name"]) for s in lines} >= {
         (f"0x{TRACE}", "work"), (f"0x{TRACE}", "traced/first")}

@@ -7,7 +7,9 @@ span's attributes; it checks only the sizes and the shape of the ids.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -45,10 +47,39 @@ def checked_traceparent(value: str) -> str:
     return value
 
 
-def add(db: Database, cur: Cursor, spans: list[Span]) -> None:
+def check(spans: Sequence[Span]) -> list[dict[str, Any]]:
+    """The spans as rows to insert, or InvalidInput."""
     for span in spans:
-        if not (_HEX.match(span.trace_id) and _HEX.match(span.span_id)):
+        ids = [span.trace_id, span.span_id, span.parent_span_id or "0"]
+        if not all(_HEX.match(i) for i in ids):
             raise InvalidInput("span and trace ids are lower-case hexadecimal")
+    return [s.model_dump() for s in spans]
+
+
+# The spans of an attempt, inserted from one JSON array in the statement that finishes it.
+PG_INSERT_FROM_JSON = """
+    INSERT INTO spans (trace_id, span_id, parent_span_id, item_id, name, service, started_at,
+        ended_at, status, attributes, recorded_at)
+    SELECT s.trace_id, s.span_id, s.parent_span_id, s.item_id, s.name, s.service,
+        s.started_at, s.ended_at, s.status, s.attributes, {now}
+    FROM jsonb_to_recordset(CAST(:spans AS jsonb)) AS s(trace_id text, span_id text,
+        parent_span_id text, item_id bigint, name text, service text,
+        started_at double precision, ended_at double precision, status text,
+        attributes jsonb)"""
+
+
+def keep(db: Database, cur: Cursor, spans: Sequence[Span], item_id: int,
+         traceparent: str | None) -> None:
+    """Inside a change of the item: its attempt's spans, and its trace if it had none."""
+    add(db, cur, spans)
+    if traceparent is not None:
+        cur.execute("UPDATE items SET traceparent = :t WHERE id = :id AND traceparent IS NULL",
+                    {"t": checked_traceparent(traceparent), "id": item_id})
+
+
+def add(db: Database, cur: Cursor, spans: Sequence[Span]) -> None:
+    check(spans)
+    for span in spans:
         cur.execute(
             "INSERT INTO spans (trace_id, span_id, parent_span_id, item_id, name, service, "
             "started_at, ended_at, status, attributes, recorded_at) VALUES (:t, :s, :p, :i, "
@@ -57,6 +88,10 @@ def add(db: Database, cur: Cursor, spans: list[Span]) -> None:
              "i": span.item_id, "n": span.name, "svc": span.service, "start": span.started_at,
              "end": span.ended_at, "status": span.status,
              "a": db.json_param(span.attributes)})
+
+
+def as_json(spans: Sequence[Span]) -> str:
+    return json.dumps(check(spans), allow_nan=False, separators=(",", ":"))
 
 
 def _span(db: Database, row: Row) -> Span:

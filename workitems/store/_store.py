@@ -19,7 +19,7 @@ import hashlib
 import random
 import secrets
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from workitems.config import Settings
@@ -309,9 +309,12 @@ class Store:
                             "queue; this worker must not finish it")
         return float(rows[0]["lease_expires_at"])
 
-    def complete(self, item_id: int, token: str, actor: str) -> None:
-        """Mark a leased item DONE and release its outputs to the next step."""
-        if self.dialect == "postgres" and _leases.finish(self.db, item_id, token, actor):
+    def complete(self, item_id: int, token: str, actor: str, *, spans: Sequence[Span] = (),
+                 traceparent: str | None = None) -> None:
+        """Mark a leased item DONE and release its outputs to the next step; keep the
+        attempt's ``spans``, and ``traceparent`` as the item's trace if it has none."""
+        if self.dialect == "postgres" and _leases.finish(self.db, item_id, token, actor,
+                                                         spans, traceparent):
             return  # the plain case, in one statement; anything else below
         with self.db.transaction() as cur:
             # The lease check is the UPDATE's own condition: one round trip on the hot path.
@@ -329,11 +332,14 @@ class Store:
             self._event(cur, item_id, actor, EventKind.COMPLETED, ItemState.IN_PROGRESS,
                         ItemState.DONE, {"breaker_closed": True} if closed else None)
             self._publish_outputs(cur, item_id, actor)
+            _spans.keep(self.db, cur, spans, item_id, traceparent)
 
     def fail(self, item_id: int, token: str, actor: str, exception_type: ExceptionType,
-             code: str | None = None, message: str | None = None) -> ItemState:
+             code: str | None = None, message: str | None = None, *,
+             spans: Sequence[Span] = (), traceparent: str | None = None) -> ItemState:
         """Release a leased item as failed. APPLICATION failures come back after a backoff
-        while attempts remain; returns the state the item ended in."""
+        while attempts remain; returns the state the item ended in. ``spans`` and
+        ``traceparent`` as for :meth:`complete`."""
         exception_type = ExceptionType(exception_type)
         with self.db.transaction() as cur:
             row = self._check_lease(cur, item_id, token)
@@ -363,6 +369,7 @@ class Store:
             if refund:
                 details.update(breaker_open=policy.breaker.target, attempt_refunded=True)
             self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state, details)
+            _spans.keep(self.db, cur, spans, item_id, traceparent)
         return state
 
     def _fence(self, cur: Cursor, item_id: int, token: str | None) -> None:
@@ -769,11 +776,10 @@ class Store:
         trace unless it has one (an item's first attempt started its trace). Not durable:
         a lost span costs a line of a timeline, never an item."""
         with self.db.transaction(durable=False) as cur:
-            _spans.add(self.db, cur, spans)
-            if item_id is not None and traceparent is not None:
-                cur.execute("UPDATE items SET traceparent = :t WHERE id = :id AND "
-                            "traceparent IS NULL",
-                            {"t": _spans.checked_traceparent(traceparent), "id": item_id})
+            if item_id is None:
+                _spans.add(self.db, cur, spans)
+            else:
+                _spans.keep(self.db, cur, spans, item_id, traceparent)
 
     def spans(self, trace_id: str, limit: int = _spans.MAX_READ) -> list[Span]:
         """The trace's spans, earliest first."""
