@@ -72,6 +72,7 @@ LOGGER = logging.getLogger(__name__)
 def consume() -> None:
     """Post every invoice in the queue, or fail it with a reason for the AP clerk."""
     clock = PhaseClock()
+    tracing.setup("ap/consumer")  # under a worker its adapter did; from the desktop, here
     with clock.phase("start"):
         settings = BotSettings.from_env()
         layouts = open_layouts()
@@ -81,7 +82,8 @@ def consume() -> None:
     erp = ErpOnDemand(settings, clock)
     try:
         for item in workitems.inputs:
-            with clock.phase("other"), item, tally.item(_item_name(item)):
+            with clock.phase("other"), item, tally.item(_item_name(item)), \
+                    tracing.item_work("ap/consumer", {"workitems.item_id": item.id}):
                 guarded(InvoiceJob(item, erp, settings, layouts, reader, holds, clock).run)
     finally:
         clock.write()

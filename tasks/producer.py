@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 @task
 def produce() -> None:
+    tracing.setup("ap/producer")  # under a worker its adapter did; from the desktop, here
     settings = BotSettings.from_env()
     try:
         for item in workitems.inputs:

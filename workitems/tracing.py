@@ -58,7 +58,7 @@ _attempt_spans: ContextVar[list[ReadableSpan] | None] = ContextVar("attempt_span
 
 def setup(service: str) -> None:
     """Install the process's tracer provider once (the first call's service name wins);
-    nothing when ``OTEL_SDK_DISABLED`` is true or another provider is installed."""
+    nothing when ``OTEL_SDK_DISABLED`` is true."""
     global _configured
     with _lock:
         if _configured:
@@ -159,6 +159,18 @@ def span(name: str, attributes: Mapping[str, Any] | None = None, *,
     with _tracer().start_as_current_span(name, context=Context() if new_trace else None,
                                          links=links, attributes=_attrs(attributes)) as s:
         yield s
+
+
+@contextmanager
+def item_work(name: str, attributes: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """One item's work in a bot: inside a worker's attempt (its span is current) nothing
+    more; run from the desktop with Robocorp's file adapter, a span of its own, so the
+    item's steps still make one trace."""
+    if trace.get_current_span().get_span_context().is_valid:
+        yield
+        return
+    with span(name, attributes):
+        yield
 
 
 def _attrs(attributes: Mapping[str, Any] | None) -> dict[str, Any]:

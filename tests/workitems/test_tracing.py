@@ -111,3 +111,26 @@ def test_an_untraced_item_starts_a_trace_its_failed_and_later_attempts_share(
         raise BusinessException(code="AGAIN", message="still not sure")
     attempts = steps.spans(tracing.trace_id_of(traceparent))
     assert len(attempts) == 2 and attempts[1].parent_span_id == failed.span_id
+
+
+def test_an_item_worked_from_the_desktop_still_makes_one_trace(traces_file: Path) -> None:
+    """Robocorp's file adapter holds no attempt span: the bot's own makes the trace, and
+    inside a worker's attempt it adds no level."""
+    tracing.setup("tests")
+    with tracing.item_work("desktop/consumer"), tracing.span("read"):
+        desktop = trace_of_current()
+    with tracing.span("attempt") as attempt, tracing.item_work("desktop/consumer"), \
+            tracing.span("read") as read:
+        assert read.parent.span_id == attempt.get_span_context().span_id
+    tracing.flush()
+    lines = [json.loads(line) for line in traces_file.read_text().splitlines()]
+    mine = [s for s in lines if s["context"]["trace_id"] == f"0x{desktop}"]
+    assert sorted(s["name"] for s in mine) == ["desktop/consumer", "read"]
+    root = next(s for s in mine if s["name"] == "desktop/consumer")
+    assert root["parent_id"] is None
+    assert next(s for s in mine if s["name"] == "read")["parent_id"] == root["context"][
+        "span_id"]
+
+
+def trace_of_current() -> str:
+    return tracing.trace_id_of(tracing.traceparent_of()) or ""
