@@ -190,11 +190,15 @@ class StoreAdapter(BaseAdapter):
         exception = exception or {}
         failed = State(state) is not State.DONE
         code = exception.get("code") or exception.get("type") or "FAILED"
-        return attempt.finish(
-            error=f"{code}: {exception.get('message') or ''}" if failed else None,
-            attributes={"workitems.state": "FAILED" if failed else "DONE",
-                        "workitems.exception_code": exception.get("code"),
-                        "workitems.exception_type": exception.get("type")})
+        try:
+            return attempt.finish(
+                error=f"{code}: {exception.get('message') or ''}" if failed else None,
+                attributes={"workitems.state": "FAILED" if failed else "DONE",
+                            "workitems.exception_code": exception.get("code"),
+                            "workitems.exception_type": exception.get("type")})
+        except Exception:  # a lost timeline is never worth a lost release
+            LOGGER.exception("could not end the trace of item %s", attempt.item_id)
+            return tracing.Finished([], None)
 
     def _token(self) -> str:
         """The lease token of the item in hand (an output is written under its parent's)."""
