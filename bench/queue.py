@@ -7,7 +7,10 @@ looping ``reserve_input`` / ``release_input(DONE)`` until the queue is empty; th
 peer's workers are procrastinate's own, one job at a time (see bench.queue_peer).
 The ratio column is ours over the peer's rate at the same number of workers.
 
-    python -m bench.queue [--items 3000] [--repeat 3] [--pg postgresql://...]
+    python -m bench.queue [--items 3000] [--repeat 3] [--pg postgresql://...] [--tracing]
+
+The store alone is measured: our workers' tracing (workitems.tracing, a span per item
+kept with its completion) is off unless ``--tracing``, which measures what it costs.
 
 Prints a table, then one JSON line of the figures (median of the repeats).
 """
@@ -146,8 +149,14 @@ def main() -> None:
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--backends", default=",".join(BACKENDS),
                         help="which of them to run, comma-separated (the ratio needs the peer)")
+    parser.add_argument("--tracing", action="store_true",
+                        help="our workers trace every item, as they do by default")
     args = parser.parse_args()
     console = Console()
+    if args.tracing:  # spans go to the store and a scratch file, not the project's output/
+        os.environ["WORKITEMS_TRACES"] = str(Path(tempfile.mkdtemp()) / "traces.jsonl")
+    else:
+        os.environ["OTEL_SDK_DISABLED"] = "true"  # inherited by the worker processes
 
     load_before = os.getloadavg()[0]
     results: dict[str, float] = {}
@@ -166,7 +175,8 @@ def main() -> None:
               for b in backends if b != PEER and PEER in backends for w in WORKERS}
 
     table = Table("backend", "workers", "items/s", "runs", f"x {PEER}",
-                  title=f"reserve -> complete, {args.items} items, median of {args.repeat}, "
+                  title=f"reserve -> complete{' (traced)' if args.tracing else ''}, "
+                        f"{args.items} items, median of {args.repeat}, "
                         f"{os.cpu_count()} cores, load {load_before:.1f}-{os.getloadavg()[0]:.1f}")
     for key, rate in results.items():
         backend, workers = key.rsplit("_", 1)
@@ -175,6 +185,7 @@ def main() -> None:
                       f"{ratios[key]:.2f}" if key in ratios else "")
     console.print(table)
     print(json.dumps({"bench": "queue", "items": args.items, "repeat": args.repeat,
+                      "tracing": args.tracing,
                       "cores": os.cpu_count(), "baseline": PEER,
                       "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                       "items_per_second": {k: round(v, 1) for k, v in results.items()},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
@@ -169,12 +170,20 @@ def check_purchase_order(fields: dict[str, str | None], vendor: Vendor,
     return []
 
 
+def checks(fields: dict[str, str | None], vendor: Vendor, po: PurchaseOrder | None,
+           tolerance: Decimal = Decimal("0.02"),
+           ) -> list[tuple[str, Callable[[], list[Finding]]]]:
+    """The checks of an invoice from a known vendor, by name, most serious first, for a
+    caller that runs (or times) them one by one."""
+    return [("bank_account", lambda: check_bank_account(fields, vendor)),
+            ("purchase_order", lambda: check_purchase_order(fields, vendor, po, tolerance)),
+            ("amounts", lambda: check_amounts(fields))]
+
+
 def validate(fields: dict[str, str | None], vendor: Vendor, po: PurchaseOrder | None,
              tolerance: Decimal = Decimal("0.02")) -> list[Finding]:
     """Everything wrong with an invoice from a known vendor, most serious first."""
-    return (check_bank_account(fields, vendor) + check_purchase_order(fields, vendor, po,
-                                                                      tolerance)
-            + check_amounts(fields))
+    return [f for _, check in checks(fields, vendor, po, tolerance) for f in check()]
 
 
 def confirm_suggested_currency(suggested: str, vendor: Vendor,

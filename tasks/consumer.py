@@ -33,10 +33,10 @@ from skills.validate import (
     PoLine,
     PurchaseOrder,
     Vendor,
+    checks,
     confirm_suggested_currency,
     match_vendor,
     name_key,
-    validate,
 )
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine, PurchaseOrderView, VendorRecord
 from tasks.layout_memory import open_layouts
@@ -57,6 +57,7 @@ from tasks.reconcile import ask_erp, is_unsettled, settled
 from tasks.run_log import RunTally
 from tasks.settings import BotSettings
 from tasks.vendor_holds import hold_of, open_holds
+from workitems import tracing
 from workitems.adapter import settling_attempt
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ LOGGER = logging.getLogger(__name__)
 def consume() -> None:
     """Post every invoice in the queue, or fail it with a reason for the AP clerk."""
     clock = PhaseClock()
+    tracing.setup("ap/consumer")  # under a worker its adapter did; from the desktop, here
     with clock.phase("start"):
         settings = BotSettings.from_env()
         layouts = open_layouts()
@@ -80,7 +82,8 @@ def consume() -> None:
     erp = ErpOnDemand(settings, clock)
     try:
         for item in workitems.inputs:
-            with clock.phase("other"), item, tally.item(_item_name(item)):
+            with clock.phase("other"), item, tally.item(_item_name(item)), \
+                    tracing.item_work("ap/consumer", {"workitems.item_id": item.id}):
                 guarded(InvoiceJob(item, erp, settings, layouts, reader, holds, clock).run)
     finally:
         clock.write()
@@ -190,14 +193,16 @@ class InvoiceJob:
 
     def _work(self) -> None:
         fields, lines, by_person = self._fields()
-        vendor, po = self._vendor_and_order(fields)
-        self._refuse_vendor_on_hold(vendor)
+        with tracing.span("validate.vendor"):
+            vendor, po = self._vendor_and_order(fields)
+        with tracing.span("validate.vendor_hold"):
+            self._refuse_vendor_on_hold(vendor)
         order = po and _po_facts(po)
         if order is None and self.unsure_no_order is not None:
             self._fail([Finding(ErrorCode.LOW_CONFIDENCE, self.unsure_no_order, "po_number")])
         if self.suggested_currency is not None:
             self._confirm_currency(vendor, order)
-        findings = validate(fields, vendor, order, Decimal(str(self.settings.amount_tolerance)))
+        findings = self._validate(fields, vendor, order)
         if by_person:
             findings = self._not_overridden(findings)
         if findings:
@@ -208,6 +213,18 @@ class InvoiceJob:
                                        posted_at=datetime.now(UTC), vendor_id=vendor.vendor_id,
                                        straight_through=not by_person)
         self._finish()
+
+    def _validate(self, fields: dict[str, str | None], vendor: Vendor,
+                  order: PurchaseOrder | None) -> list[Finding]:
+        """Every check, each a span of the item's trace with the codes it found."""
+        findings: list[Finding] = []
+        tolerance = Decimal(str(self.settings.amount_tolerance))
+        for name, check in checks(fields, vendor, order, tolerance):
+            with tracing.span(f"validate.{name}") as span:
+                found = check()
+                span.set_attribute("ap.findings", [f.code.value for f in found])
+            findings += found
+        return findings
 
     def _finish(self) -> None:
         self._save()
@@ -256,15 +273,22 @@ class InvoiceJob:
 
         data = self._document_bytes()
         with self.clock.phase("reading"):
-            try:
-                doc = read_document(data, self.payload.document.filename)
-            except UnreadableDocument as exc:
-                self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT, exc.message or str(exc))])
-            if self.reader is None:
-                extraction = extract(doc, layouts=self.layouts)
-            else:
-                extraction = self.reader.read(doc, self.payload.reference,
-                                              _item_id(self.item), self.layouts)
+            with tracing.span("read", {"ap.document": self.payload.document.filename}) as span:
+                try:
+                    doc = read_document(data, self.payload.document.filename)
+                except UnreadableDocument as exc:
+                    self._fail([Finding(ErrorCode.UNREADABLE_DOCUMENT,
+                                        exc.message or str(exc))])
+                span.set_attributes({"ap.pages": len(doc.pages), "ap.methods": sorted(
+                    {str(p.method) for p in doc.pages})})
+            with tracing.span("extract") as span:
+                if self.reader is None:
+                    extraction = extract(doc, layouts=self.layouts)
+                else:
+                    extraction = self.reader.read(doc, self.payload.reference,
+                                                  _item_id(self.item), self.layouts)
+                span.set_attribute("ap.model", f"{extraction.model_name} "
+                                   f"{extraction.model_version}")
         LOGGER.info("%s: %d page(s) read (%s); %s", self.payload.document.filename,
                     len(doc.pages), ", ".join(sorted({str(p.method) for p in doc.pages})),
                     "; ".join(f"{name}={f.value!r} ({f.confidence:.2f})"

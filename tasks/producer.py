@@ -42,12 +42,14 @@ from tasks.sources.folder import FolderMissing
 from tasks.sources.imap import MailboxError
 from tasks.sources.mail import IncomingMail
 from tasks.vendor_holds import open_holds, place_hold
+from workitems import tracing
 
 log = logging.getLogger(__name__)
 
 
 @task
 def produce() -> None:
+    tracing.setup("ap/producer")  # under a worker its adapter did; from the desktop, here
     settings = BotSettings.from_env()
     try:
         for item in workitems.inputs:
@@ -87,11 +89,15 @@ def produce_outputs(sources: list[Collector]) -> list[SourceReport]:
                                  document.filename)
                         continue
                     seen.add(document.sha256)
-                    if isinstance(document, IncomingMail):
-                        _hold_vendor(holds, document)
-                        _create_mail_output(document, Path(scratch) / str(len(seen)))
-                    else:
-                        _create_output(document, Path(scratch) / str(len(seen)))
+                    # Each document's trace starts here; its item carries it on.
+                    with tracing.span("intake", {"ap.source": collector.kind,
+                                                 "ap.sha256": document.sha256},
+                                      new_trace=True):
+                        if isinstance(document, IncomingMail):
+                            _hold_vendor(holds, document)
+                            _create_mail_output(document, Path(scratch) / str(len(seen)))
+                        else:
+                            _create_output(document, Path(scratch) / str(len(seen)))
                     report.new += 1
             except Exception as exc:  # one broken source must not stop the others
                 report.error = _describe(exc)

@@ -33,6 +33,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from skills.errors import ErrorCode, application_error
 from tasks.locators import Locators
+from workitems import tracing
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -74,15 +75,17 @@ def _first_line(exc: Exception) -> str:
 
 
 def screenshot_on_failure(method: Callable[..., T]) -> Callable[..., T]:
-    """Save a screenshot of the page when a public page-object method fails."""
+    """A public page-object method: a span of the item's trace ("erp.post_invoice"), and a
+    screenshot of the page when it fails."""
 
     @functools.wraps(method)
     def wrapper(self: WebSession, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except Exception:
-            self.screenshot(f"{self.system}-{method.__name__}-failed")
-            raise
+        with tracing.span(f"{self.system}.{method.__name__}"):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception:
+                self.screenshot(f"{self.system}-{method.__name__}-failed")
+                raise
 
     return wrapper
 
@@ -258,6 +261,10 @@ class WebSession:
     def login(self) -> None:
         """Log on (raises Transient on 5xx/timeouts, SESSION_EXPIRED when refused, LoggedOut
         when the system accepted the log-on but ended the session at once)."""
+        with tracing.span(f"{self.system}.login"):
+            self._login()
+
+    def _login(self) -> None:
         self.open(self.login_path, allow_login_page=True)
         self._fill_login()
         if self._path(self.page.url) == self.login_path:

@@ -24,6 +24,15 @@ def _pg_reachable() -> str | None:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+@pytest.fixture(scope="session", autouse=True)
+def traces_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's spans (its bots' and Control Rooms') go to a scratch file, not to the
+    project's output/ folder."""
+    path = tmp_path_factory.mktemp("traces") / "traces.jsonl"
+    os.environ.setdefault("WORKITEMS_TRACES", str(path))
+    return Path(os.environ["WORKITEMS_TRACES"])
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The PostgreSQL URL, or a skip (a failure under CI, where it must exist)."""

@@ -34,6 +34,7 @@ from typing import Any
 
 from robocorp.workitems import BaseAdapter, EmptyQueue, State
 
+from workitems import tracing
 from workitems.config import Settings
 from workitems.errors import LeaseLost, ParentReleased
 from workitems.lifeline import watch_parent
@@ -73,6 +74,7 @@ class StoreAdapter(BaseAdapter):
         self.lease_seconds = self.store.step(self.process, self.step).lease_seconds
 
         self._current: Reservation | None = None
+        self._trace: tracing.ItemTrace | None = None  # the span of the attempt in hand
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._closed = threading.Event()
@@ -82,6 +84,7 @@ class StoreAdapter(BaseAdapter):
                                            name="workitems-heartbeat")
         self._heartbeat.start()
         self._install_sigterm()
+        tracing.setup(f"{self.process}/{self.step}")
         watch_parent()  # started by a worker: end with it (a kill -9 forwards nothing)
         atexit.register(self.close)
 
@@ -102,6 +105,10 @@ class StoreAdapter(BaseAdapter):
                     _settling.set()
                 else:
                     _settling.clear()
+                self._trace = tracing.ItemTrace(
+                    self.store, reservation.item_id, f"{self.process}/{self.step}",
+                    reservation.traceparent, {"workitems.attempt": reservation.attempt,
+                                              "workitems.worker": self.worker})
                 return str(reservation.item_id)
             if self.exit_when_empty:
                 raise EmptyQueue(f"no pending items in {self.process}/{self.step}")
@@ -109,15 +116,18 @@ class StoreAdapter(BaseAdapter):
 
     def release_input(self, item_id: str, state: State, exception: dict | None = None) -> None:
         reservation = self._take_current(item_id)
+        trace = self._end_trace(state, exception)
         if State(state) is State.DONE:
-            self.store.complete(reservation.item_id, reservation.token, self.worker)
+            self.store.complete(reservation.item_id, reservation.token, self.worker,
+                                spans=trace.spans, traceparent=trace.traceparent)
             self.done += 1
             return
         exception = exception or {}
         self.store.fail(
             reservation.item_id, reservation.token, self.worker,
             ExceptionType(exception.get("type") or ExceptionType.APPLICATION),
-            code=exception.get("code"), message=exception.get("message"))
+            code=exception.get("code"), message=exception.get("message"),
+            spans=trace.spans, traceparent=trace.traceparent)
         self.failed += 1
 
     # Every write carries the lease token of the item in hand: once the lease is gone
@@ -133,7 +143,8 @@ class StoreAdapter(BaseAdapter):
             raise ParentReleased(f"Work item parent ({parent_id}) already released; create "
                                  "outputs before releasing the input")
         return str(self.store.create_output(int(parent_id), payload, actor=self.worker,
-                                            token=self._token()))
+                                            token=self._token(),
+                                            traceparent=tracing.traceparent_of()))
 
     def load_payload(self, item_id: str) -> Any:
         return self.store.load_payload(int(item_id))
@@ -170,6 +181,24 @@ class StoreAdapter(BaseAdapter):
             self.store.finish_run(self.run_id, status, self.done, self.failed)
         finally:
             self.store.close()
+
+    def _end_trace(self, state: State, exception: dict | None) -> tracing.Finished:
+        """The attempt's spans, kept with the item's release (one transaction)."""
+        attempt, self._trace = self._trace, None
+        if attempt is None:
+            return tracing.Finished([], None)
+        exception = exception or {}
+        failed = State(state) is not State.DONE
+        code = exception.get("code") or exception.get("type") or "FAILED"
+        try:
+            return attempt.finish(
+                error=f"{code}: {exception.get('message') or ''}" if failed else None,
+                attributes={"workitems.state": "FAILED" if failed else "DONE",
+                            "workitems.exception_code": exception.get("code"),
+                            "workitems.exception_type": exception.get("type")})
+        except Exception:  # a lost timeline is never worth a lost release
+            LOGGER.exception("could not end the trace of item %s", attempt.item_id)
+            return tracing.Finished([], None)
 
     def _token(self) -> str:
         """The lease token of the item in hand (an output is written under its parent's)."""

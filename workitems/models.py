@@ -53,6 +53,7 @@ class Item(BaseModel):
     created_at: float
     updated_at: float
     files: list[str] = Field(default_factory=list)
+    traceparent: str | None = None  # the W3C trace context its work continues
 
 
 class Reservation(BaseModel):
@@ -64,6 +65,7 @@ class Reservation(BaseModel):
     lease_expires_at: float
     # Past the step's last attempt, after a lease expiry: the bot settles, it does not redo.
     settling: bool = False
+    traceparent: str | None = None  # the item's trace context (workitems.tracing)
 
 
 class Event(BaseModel):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from workitems.models import Step
 from workitems.retry import RetryPolicy
@@ -44,6 +45,32 @@ class StepConfig(BaseModel):
                     task=self.task, lease_seconds=parse_duration(self.lease), retry=self.retry)
 
 
+_PAYLOAD_PATH = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+
+
+class QueueColumn(BaseModel):
+    """A column of the Control Room's exception queue, read from each item's payload."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="its key, and its "
+                      "filter's URL parameter (text: NAME; range: min_NAME and max_NAME)")
+    label: str = Field(min_length=1, max_length=40)
+    paths: list[str] = Field(min_length=1, description="dotted payload paths, the first "
+                             "one with a value wins")
+    unit: list[str] = Field(default_factory=list, description="paths of a unit shown after "
+                            "the value (a currency)")
+    filter: Literal["text", "range"] | None = Field(
+        None, description="text: items whose value holds the words typed, any case; range: "
+        "from/to numbers (a value that is not a plain number matches no range)")
+
+    @field_validator("paths", "unit")
+    @classmethod
+    def _plain_paths(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            if not _PAYLOAD_PATH.match(path):
+                raise ValueError(f"{path!r} is not a dotted payload path (letters, digits, _)")
+        return paths
+
+
 class ProcessConfig(BaseModel):
     description: str = ""
     steps: list[StepConfig]
@@ -58,6 +85,9 @@ class ProcessConfig(BaseModel):
         default_factory=list, description="how the Control Room shows and decides the "
         "process's items: ItemView objects as module:attribute, the first that accepts an "
         "item's payload shows it (see workitems.room.item_views)")
+    queue: list[QueueColumn] = Field(
+        default_factory=list, description="the columns of the process's items in the "
+        "Control Room's exception queue (see workitems.room.queue)")
 
     def column_values(self, payload: dict) -> dict[str, str]:
         """This process's columns for one payload ('' where no path has a value)."""
@@ -137,6 +167,17 @@ def declared_views(path: Path | str | None = None) -> dict[str, list[str]]:
                     "process's views", exc)
         return {}
     return {name: p.views for name, p in config.processes.items() if p.views}
+
+
+def declared_queue_columns(path: Path | str | None = None) -> dict[str, list[QueueColumn]]:
+    """Each process's exception-queue columns; none when the configuration cannot be read
+    (the queue then shows the columns every item has)."""
+    try:
+        config = load_config(path)
+    except (OSError, ValueError) as exc:
+        log.warning("no process configuration (%s): the queue shows no payload columns", exc)
+        return {}
+    return {name: p.queue for name, p in config.processes.items() if p.queue}
 
 
 def load_config(path: Path | str | None = None) -> Config:

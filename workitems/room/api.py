@@ -40,9 +40,14 @@ def _store(request: Request) -> Store:
 
 
 @router.get("/queue")
-def queue(request: Request, user: ApiClerk, flt: Annotated[q.QueueFilter, Depends()]
-          ) -> dict[str, Any]:
-    return q.queue_page(_store(request), flt).model_dump()
+def queue(request: Request, user: ApiClerk) -> Any:
+    """The queue with the filters of the web page's URL (code, each column's filter,
+    older_than_days, assignee, page)."""
+    columns = request.app.state.room.columns
+    flt, problem = q.QueueFilter.from_params(request.query_params, columns)
+    if problem:
+        return JSONResponse({"error": problem}, status_code=422)
+    return q.queue_page(_store(request), flt, columns=columns).model_dump()
 
 
 @router.get("/items/{item_id}")
@@ -50,9 +55,11 @@ def item(request: Request, item_id: ItemId, user: ApiClerk) -> dict[str, Any]:
     return _store(request).get_item(item_id).model_dump(mode="json")
 
 
-def _decide(action: Any) -> JSONResponse:
+def _decide(request: Request, user: User, item_id: int, decision: str,
+            action: Any) -> JSONResponse:
     try:
-        action()
+        with review.traced(_store(request), user, item_id, decision):
+            action()
     except review.ActionRefused as exc:
         return JSONResponse({"error": exc.message}, status_code=409)
     return JSONResponse({"ok": True})
@@ -60,12 +67,14 @@ def _decide(action: Any) -> JSONResponse:
 
 @router.post("/items/{item_id}/retry")
 def retry(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
-    return _decide(lambda: review.retry(_store(request), user, item_id, body.version))
+    return _decide(request, user, item_id, "retry",
+                   lambda: review.retry(_store(request), user, item_id, body.version))
 
 
 @router.post("/items/{item_id}/done")
 def done(request: Request, item_id: ItemId, body: Decision, user: ApiClerk) -> JSONResponse:
-    return _decide(lambda: review.mark_done(_store(request), user, item_id, body.version,
+    return _decide(request, user, item_id, "done",
+                   lambda: review.mark_done(_store(request), user, item_id, body.version,
                                             body.reason))
 
 

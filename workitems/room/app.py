@@ -22,11 +22,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from skills import sandbox
-from workitems import ItemNotFound, Store
+from workitems import ItemNotFound, Store, tracing
 from workitems.room.auth import ApiUnauthorized, Forbidden, LoginRequired, RoomSettings
 from workitems.room.documents import RenderCache, WordCache
 from workitems.room.item_views import ViewRegistry, default_registry
 from workitems.room.metrics import EventHistograms
+from workitems.room.queue import QueueColumns
 
 HERE = Path(__file__).resolve().parent
 # No inline scripts or styles, nothing from another origin: the page can only run
@@ -46,6 +47,7 @@ class Room:
     pages: RenderCache = field(default_factory=RenderCache)
     words: WordCache = field(default_factory=WordCache)
     histograms: EventHistograms = field(default_factory=EventHistograms)
+    columns: QueueColumns = field(default_factory=QueueColumns.from_config)
 
 
 def _templates(views: ViewRegistry) -> Jinja2Templates:
@@ -61,15 +63,18 @@ def _templates(views: ViewRegistry) -> Jinja2Templates:
 
 
 def create_app(store: Store, settings: RoomSettings,
-               views: ViewRegistry | None = None) -> FastAPI:
-    """``views``: how each process's items are shown and decided; by default the ones
-    the process configuration declares."""
+               views: ViewRegistry | None = None,
+               columns: QueueColumns | None = None) -> FastAPI:
+    """``views``: how each process's items are shown and decided; ``columns``: what the
+    exception queue shows of them; by default those the process configuration declares."""
     from workitems.room import api, robocorp_protocol, web
 
     views = default_registry() if views is None else views
+    tracing.setup("control-room")
     app = FastAPI(title="Control Room", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.room = Room(store=store, settings=settings, templates=_templates(views),
-                          views=views, histograms=EventHistograms(fields=views.field_names()))
+                          views=views, histograms=EventHistograms(fields=views.field_names()),
+                          columns=QueueColumns.from_config() if columns is None else columns)
     sandbox.POOL.warm(2)  # document views render in these; started now, not at a first view
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(web.router)

@@ -4,22 +4,30 @@ Gauges are read fresh at every scrape: items by state, the exception queue by
 code, the oldest waiting items, and the straight-through and human-intervention
 rates over the last hour.
 
-The two histograms are counters kept in memory and brought up to date
-incrementally: each scrape reads only the events appended since the previous
-one. Like any exporter's counters they start when the server starts (Prometheus'
-``rate()`` handles the reset); the first scrape backfills the last hour.
+The histograms and the failure counter are kept in memory and brought up to date
+incrementally: each scrape reads only the events and spans appended since the
+previous one. Like any exporter's counters they start when the server starts
+(Prometheus' ``rate()`` handles the reset); the first scrape backfills the last hour.
 
 - ``workitems_step_duration_seconds``: RESERVED -> COMPLETED, per step;
+- ``workitems_span_duration_seconds``: the spans of the items' traces (see
+  :mod:`workitems.tracing`), per span name: the steps inside a bot's attempt
+  (reading, each check, each screen of a target system) and people's decisions;
+- ``workitems_failures_total``: every failed attempt (a business or application
+  failure, a lease that expired), per step, exception type and code;
 - ``workitems_field_confidence``: the extracted fields' confidences, observed
   each time a bot finishes or fails an item that carries extracted fields.
 
-Events are read only once they are a few seconds old, so a transaction that
-committed a little after a later one is still counted.
+Events and spans are read only once they are a few seconds old, so a transaction
+that committed a little after a later one is still counted. Labels that bots
+choose (codes, span names) are bounded: past a fixed number of distinct values,
+or for a value that does not look like a name, they count as "other".
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Collection
@@ -32,6 +40,10 @@ from workitems.room.item_views import default_registry
 from workitems.store import BreakerState
 
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+SPAN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+FAILURE_KINDS = ("FAILED", "RETRY_SCHEDULED", "LEASE_EXPIRED")
+MAX_LABEL_VALUES = 100  # distinct codes, or span names, before the rest count as "other"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_./:-]{0,79}$")
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 SETTLE_SECONDS = 5.0
 BACKFILL_SECONDS = 3600.0
@@ -52,8 +64,7 @@ class Histogram:
     def lines(self, name: str, label_names: tuple[str, ...]) -> list[str]:
         out = []
         for labels in sorted(self.counts):
-            base = ",".join(f'{k}="{_escape(v)}"' for k, v in zip(label_names, labels,
-                                                                  strict=True))
+            base = _labels(label_names, labels)
             running = 0
             for bound, n in zip((*self.buckets, float("inf")), self.counts[labels],
                                 strict=True):
@@ -65,12 +76,46 @@ class Histogram:
         return out
 
 
+class Counter:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, ...], int] = defaultdict(int)
+
+    def inc(self, labels: tuple[str, ...]) -> None:
+        self.counts[labels] += 1
+
+    def lines(self, name: str, label_names: tuple[str, ...]) -> list[str]:
+        return [f"{name}{{{_labels(label_names, labels)}}} {self.counts[labels]}"
+                for labels in sorted(self.counts)]
+
+
+class BoundedLabel:
+    """A label whose values come from bots: the first ``limit`` names, the rest "other"."""
+
+    def __init__(self, limit: int = MAX_LABEL_VALUES) -> None:
+        self.limit = limit
+        self.seen: set[str] = set()
+
+    def __call__(self, value: str | None) -> str:
+        value = value or ""
+        if value in self.seen or value == "":
+            return value
+        if not _NAME.match(value) or len(self.seen) >= self.limit:
+            return "other"
+        self.seen.add(value)
+        return value
+
+
+def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in zip(names, values, strict=True))
+
+
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 class EventHistograms:
-    """The two histograms and how far into the event log they have read."""
+    """The histograms and counters read from the event log and the spans, and how far
+    into each they have read."""
 
     def __init__(self, settle_seconds: float = SETTLE_SECONDS,
                  backfill_seconds: float = BACKFILL_SECONDS,
@@ -84,44 +129,85 @@ class EventHistograms:
         self.backfill_seconds = backfill_seconds
         self.durations = Histogram(DURATION_BUCKETS)
         self.confidences = Histogram(CONFIDENCE_BUCKETS)
+        self.spans = Histogram(SPAN_BUCKETS)
+        self.failures = Counter()
+        self._codes = BoundedLabel()
+        self._span_names = BoundedLabel()
         self.after_id: int | None = None  # read events after this id; None: not started
+        self.spans_after_id: int | None = None  # read spans after this id
         self._lock = threading.Lock()
 
     def update(self, store: Store) -> None:
         with self._lock:
-            if self.after_id is None:
-                self.after_id = self._start(store)
-            while True:
-                rows = self._next_events(store)
-                if not rows:
-                    return
-                for r in rows:
-                    if r["kind"] == "COMPLETED" and r["seconds"] is not None:
-                        self.durations.observe((r["process"], r["step"]), float(r["seconds"]))
-                self._observe_confidences(store, [r["item_id"] for r in rows])
-                self.after_id = rows[-1]["id"]
-                if len(rows) < BATCH:
-                    return
+            self._update_events(store)
+            self._update_spans(store)
 
-    def _start(self, store: Store) -> int:
-        """The id after which the backfill starts: the last event before the window."""
+    def _update_events(self, store: Store) -> None:
+        if self.after_id is None:
+            kinds = ", ".join(f"'{k}'" for k in ("COMPLETED", *FAILURE_KINDS))
+            self.after_id = self._start(store, "events", "at", f"kind IN ({kinds}) AND ")
+        while True:
+            rows = self._next_events(store)
+            if not rows:
+                return
+            for r in rows:
+                if r["kind"] == "COMPLETED" and r["seconds"] is not None:
+                    self.durations.observe((r["process"], r["step"]), float(r["seconds"]))
+                elif r["kind"] in FAILURE_KINDS:
+                    self.failures.inc((r["process"], r["step"], *self._failure(store, r)))
+            self._observe_confidences(store, [r["item_id"] for r in rows
+                                              if r["kind"] in ("COMPLETED", "FAILED")])
+            self.after_id = rows[-1]["id"]
+            if len(rows) < BATCH:
+                return
+
+    def _failure(self, store: Store, row: dict[str, Any]) -> tuple[str, str]:
+        """The exception type and code of a failure event."""
+        if row["kind"] == "LEASE_EXPIRED":
+            return "APPLICATION", "LEASE_EXPIRED"
+        details = store.db.json_value(row["details"]) or {}
+        kind = details.get("type") if details.get("type") in ("BUSINESS", "APPLICATION") \
+            else "APPLICATION"
+        return kind, self._codes(str(details.get("code") or ""))
+
+    def _update_spans(self, store: Store) -> None:
+        if self.spans_after_id is None:
+            self.spans_after_id = self._start(store, "spans", "recorded_at", "")
+        while True:
+            with store.db.transaction(write=False) as cur:
+                rows = cur.execute(
+                    "SELECT id, name, ended_at - started_at AS seconds FROM spans "
+                    "WHERE id > :after AND recorded_at < {now} - :settle ORDER BY id "
+                    "LIMIT :limit", {"after": self.spans_after_id,
+                                     "settle": self.settle_seconds, "limit": BATCH})
+            for r in rows:
+                self.spans.observe((self._span_names(r["name"]),),
+                                   max(0.0, float(r["seconds"])))
+            if rows:
+                self.spans_after_id = rows[-1]["id"]
+            if len(rows) < BATCH:
+                return
+
+    def _start(self, store: Store, table: str, at: str, where: str) -> int:
+        """The id after which the backfill starts: the last row before the window."""
         with store.db.transaction() as cur:
             rows = cur.execute(
-                "SELECT min(id) AS first FROM events WHERE kind IN ('COMPLETED', 'FAILED') "
-                "AND at >= {now} - :backfill", {"backfill": self.backfill_seconds})
+                f"SELECT min(id) AS first FROM {table} WHERE {where}"
+                f"{at} >= {{now}} - :backfill", {"backfill": self.backfill_seconds})
             if rows and rows[0]["first"] is not None:
                 return int(rows[0]["first"]) - 1
-            last = cur.execute("SELECT max(id) AS last FROM events")
+            last = cur.execute(f"SELECT max(id) AS last FROM {table}")
         return int(last[0]["last"] or 0)
 
     def _next_events(self, store: Store) -> list[dict[str, Any]]:
+        kinds = ", ".join(f"'{k}'" for k in ("COMPLETED", *FAILURE_KINDS))
         with store.db.transaction() as cur:
             return cur.execute(
-                "SELECT c.id, c.kind, c.item_id, i.process, i.step, c.at - r.at AS seconds "
-                "FROM events c JOIN items i ON i.id = c.item_id "
+                "SELECT c.id, c.kind, c.item_id, c.details, i.process, i.step, "
+                "c.at - r.at AS seconds FROM events c JOIN items i ON i.id = c.item_id "
                 "LEFT JOIN events r ON r.id = (SELECT max(e.id) FROM events e WHERE "
                 "e.item_id = c.item_id AND e.id < c.id AND e.kind = 'RESERVED') "
-                "WHERE c.id > :after AND c.kind IN ('COMPLETED', 'FAILED') "
+                f"WHERE c.id > :after AND c.kind IN ({kinds}) "
                 "AND c.at < {now} - :settle ORDER BY c.id LIMIT :limit",
                 {"after": self.after_id, "settle": self.settle_seconds, "limit": BATCH})
 
@@ -205,6 +291,14 @@ def render(store: Store, histograms: EventHistograms,
     lines += ["# HELP workitems_step_duration_seconds Time from a worker's reservation to "
               "completion.", "# TYPE workitems_step_duration_seconds histogram"]
     lines += histograms.durations.lines("workitems_step_duration_seconds", ("process", "step"))
+    lines += ["# HELP workitems_span_duration_seconds Duration of the spans of the items' "
+              "traces, by span name.", "# TYPE workitems_span_duration_seconds histogram"]
+    lines += histograms.spans.lines("workitems_span_duration_seconds", ("name",))
+    lines += ["# HELP workitems_failures_total Failed attempts (business, application, "
+              "expired lease) by step, exception type and code.",
+              "# TYPE workitems_failures_total counter"]
+    lines += histograms.failures.lines("workitems_failures_total",
+                                       ("process", "step", "type", "code"))
     lines += ["# HELP workitems_field_confidence Confidence of extracted fields when a bot "
               "finished or failed an item.", "# TYPE workitems_field_confidence histogram"]
     lines += histograms.confidences.lines("workitems_field_confidence", ("field",))

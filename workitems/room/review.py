@@ -12,13 +12,15 @@ process's view (:mod:`workitems.room.item_views`); they use the checks here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from workitems import Conflict, Item, ItemState, Store
+from workitems import Conflict, Item, ItemState, Store, tracing
 from workitems.room import repository as repo
 from workitems.room.repository import User
 
@@ -74,6 +76,14 @@ def refuse_conflicts(action: Any) -> Any:
         return action()
     except Conflict as exc:
         raise ActionRefused(f"{exc.message}; nothing was changed.") from exc
+
+
+@contextmanager
+def traced(store: Store, user: User, item_id: int, decision: str) -> Iterator[None]:
+    """A person's decision on an item, as a span of the item's trace (refused: failed)."""
+    with tracing.item_span(store, item_id, f"decision.{decision}",
+                           {"workitems.decision": decision, "workitems.user": user.username}):
+        yield
 
 
 def claim(store: Store, user: User, item_id: int, version: int) -> None:

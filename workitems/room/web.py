@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -34,6 +35,7 @@ from workitems.room.item_views import ActionRequest, ItemView
 from workitems.room.locale import from_accept_language
 from workitems.room.params import ItemId, PageNumber, UserId
 from workitems.room.repository import ROLES, User
+from workitems.room.timeline import item_timeline
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -155,25 +157,14 @@ def home(user: Clerk) -> Response:
 # -- the exception queue ---------------------------------------------------------------
 
 
-def _queue_filter(request: Request) -> tuple[q.QueueFilter, str]:
-    params = request.query_params
-    raw = {k: params.get(k) or None for k in ("code", "vendor", "min_amount", "max_amount",
-                                             "older_than_days", "assignee", "page")}
-    try:
-        return q.QueueFilter.model_validate({k: v for k, v in raw.items() if v is not None}), ""
-    except ValueError:
-        return q.QueueFilter(), ("Some filters were not valid (a number out of range, or "
-                                 "characters a filter cannot hold) and were ignored.")
-
-
 @router.get("/queue")
 def queue(request: Request, user: Clerk, notice: str = "") -> Response:
-    flt, problem = _queue_filter(request)
-    result = q.queue_page(_store(request), flt)
-    query = "&".join(f"{k}={quote(str(v))}" for k, v in flt.model_dump(exclude={"page"}).items()
-                     if v is not None)
+    columns = _room(request).columns
+    flt, problem = q.QueueFilter.from_params(request.query_params, columns)
+    result = q.queue_page(_store(request), flt, columns=columns)
+    query = "&".join(f"{k}={quote(v)}" for k, v in flt.params().items())
     return page(request, "queue.html", result=result, flt=flt, notice=notice or problem,
-                query=query, now=ov.db_now(_store(request)))
+                query=query, columns=columns.columns, now=ov.db_now(_store(request)))
 
 
 # -- the validation view and the clerk's actions ----------------------------------------
@@ -188,7 +179,7 @@ def _validation(request: Request, user: User, item_id: int, status: int = 200, *
                                        errors=errors)
     previous, following = q.neighbours(store, item_id)
     return page(request, "item.html", status, notice=notice, error=error, previous=previous,
-                following=following, **context)
+                following=following, timeline=item_timeline(store, item), **context)
 
 
 def _view(request: Request, item: Any) -> ItemView:
@@ -214,11 +205,14 @@ def _version(form: FormData) -> int:
 
 
 def _act(request: Request, user: User, item_id: int, action: Any, done: str, *,
-         then_next: bool = False) -> Response:
-    """Run a clerk's action; a refusal re-shows the item with the reason (409). After a
-    decision the clerk moves on to the next item in the queue."""
+         then_next: bool = False, decision: str | None = None) -> Response:
+    """Run a clerk's action (a ``decision`` is a span of the item's trace); a refusal
+    re-shows the item with the reason (409). After a decision the clerk moves on to the
+    next item in the queue."""
     try:
-        action()
+        with (review.traced(_store(request), user, item_id, decision) if decision
+              else nullcontext()):
+            action()
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message)
     if then_next:
@@ -247,9 +241,11 @@ def approve(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Respo
                  for code in view.overridable if form.get(f"override_{code}")}
     rules = _rules(request)
     try:
-        done = view.approve(_store(request), user, item_id, _version(form), typed,
-                            locale=from_accept_language(request.headers.get("accept-language")),
-                            overrides=overrides, rules=rules)
+        with review.traced(_store(request), user, item_id, "approve"):
+            done = view.approve(_store(request), user, item_id, _version(form), typed,
+                                locale=from_accept_language(
+                                    request.headers.get("accept-language")),
+                                overrides=overrides, rules=rules)
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message, typed=typed)
     if done.errors:
@@ -271,14 +267,15 @@ def _next_or_queue(request: Request, item_id: int, notice: str) -> Response:
 def reject(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.reject(
-        _store(request), user, item_id, _version(form), reason), "Rejected.", then_next=True)
+        _store(request), user, item_id, _version(form), reason), "Rejected.", then_next=True,
+        decision="reject")
 
 
 @router.post("/items/{item_id}/retry")
 def retry(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Response:
     return _act(request, user, item_id, lambda: review.retry(
         _store(request), user, item_id, _version(form)), "Sent back to the bot unchanged.",
-        then_next=True)
+        then_next=True, decision="retry")
 
 
 @router.post("/items/{item_id}/done")
@@ -286,7 +283,7 @@ def mark_done(request: Request, item_id: ItemId, user: Clerk, form: Form) -> Res
     reason = str(form.get("reason") or "")
     return _act(request, user, item_id, lambda: review.mark_done(
         _store(request), user, item_id, _version(form), reason), "Marked done.",
-        then_next=True)
+        then_next=True, decision="done")
 
 
 @router.post("/items/{item_id}/{action}")
@@ -302,8 +299,10 @@ def view_action(request: Request, item_id: ItemId, action: str, user: Clerk,
                                  status_code=404)
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     try:
-        notice = run(ActionRequest(store=store, user=user, item=item, version=_version(form),
-                                   form=fields, rules=_rules(request)))
+        with review.traced(store, user, item_id, action):
+            notice = run(ActionRequest(store=store, user=user, item=item,
+                                       version=_version(form), form=fields,
+                                       rules=_rules(request)))
     except review.ActionRefused as exc:
         return _validation(request, user, item_id, 409, error=exc.message)
     return _next_or_queue(request, item_id, notice)

@@ -18,8 +18,12 @@ round trip: it always takes the general path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workitems.models import EventKind, ItemState
+from workitems.store import _spans
 from workitems.store._db import Database, Row
+from workitems.store._spans import Span
 
 # Taking a lease is not durable (``set_config(..., true)`` lowers this transaction's
 # synchronous_commit from inside the statement): if the server crashes and loses it,
@@ -34,23 +38,25 @@ taken AS (
     lease_expires_at = {{now}} + :lease, attempts = attempts + 1, run_id = :run,
     version = version + 1, updated_at = {{now}}
     FROM picked WHERE items.id = picked.id
-    RETURNING items.id, items.attempts, items.lease_expires_at),
+    RETURNING items.id, items.attempts, items.lease_expires_at, items.traceparent),
 logged AS (
     INSERT INTO events (item_id, at, actor, kind, from_state, to_state, details)
     SELECT id, {{now}}, :owner, '{EventKind.RESERVED.value}', '{ItemState.PENDING.value}',
     '{ItemState.IN_PROGRESS.value}', CASE WHEN attempts = :settling_at
     THEN jsonb_build_object('attempt', attempts, 'settling', true)
     ELSE jsonb_build_object('attempt', attempts) END FROM taken)
-SELECT id, attempts, lease_expires_at,
+SELECT id, attempts, lease_expires_at, traceparent,
     set_config('synchronous_commit', 'off', true) AS unflushed FROM taken
 """
 
-# Completing is durable: the bot's work is done and must never be handed out again.
+# Completing is durable: the bot's work is done and must never be handed out again. The
+# attempt's spans are kept in the same statement, and the item's trace if it had none.
 _FINISH = f"""
 WITH done AS (
     UPDATE items SET state = 'DONE', lease_owner = NULL, lease_token = NULL,
     lease_expires_at = NULL, exception_type = NULL, exception_code = NULL,
-    exception_message = NULL, version = version + 1, updated_at = {{now}}
+    exception_message = NULL, version = version + 1, updated_at = {{now}},
+    traceparent = COALESCE(items.traceparent, :trace)
     WHERE id = :id AND lease_token = :token AND state = 'IN_PROGRESS'
     AND NOT EXISTS (SELECT 1 FROM items d WHERE d.parent_id = :id AND d.draft = 1)
     AND NOT EXISTS (SELECT 1 FROM breakers b WHERE b.process = items.process
@@ -59,7 +65,9 @@ WITH done AS (
 logged AS (
     INSERT INTO events (item_id, at, actor, kind, from_state, to_state, details)
     SELECT id, {{now}}, :actor, '{EventKind.COMPLETED.value}',
-    '{ItemState.IN_PROGRESS.value}', '{ItemState.DONE.value}', '{{}}'::jsonb FROM done)
+    '{ItemState.IN_PROGRESS.value}', '{ItemState.DONE.value}', '{{}}'::jsonb FROM done),
+kept AS ({_spans.PG_INSERT_FROM_JSON}
+    WHERE EXISTS (SELECT 1 FROM done))
 SELECT id FROM done
 """
 
@@ -74,6 +82,9 @@ def take(db: Database, process: str, step: str, owner: str, token: str, lease: f
     return rows[0] if rows else None
 
 
-def finish(db: Database, item_id: int, token: str, actor: str) -> bool:
+def finish(db: Database, item_id: int, token: str, actor: str, spans: Sequence[Span],
+           traceparent: str | None) -> bool:
     """Mark the item DONE if it is the plain case; False: the caller takes the general path."""
-    return bool(db.statement(_FINISH, {"id": item_id, "token": token, "actor": actor}))
+    return bool(db.statement(_FINISH, {
+        "id": item_id, "token": token, "actor": actor, "spans": _spans.as_json(spans),
+        "trace": traceparent and _spans.checked_traceparent(traceparent)}))

@@ -266,6 +266,27 @@ _V7 = [
     "DROP INDEX items_state",
 ]
 
+# Traces (workitems.tracing): each item carries the W3C trace context its work continues,
+# inherited by its outputs, so one trace follows a document through every step; finished
+# spans are kept beside the items, read by trace, for the Control Room's item page.
+_V8 = [
+    "ALTER TABLE items ADD COLUMN traceparent TEXT",
+    """CREATE TABLE spans (
+        id {id},
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        parent_span_id TEXT,
+        item_id {bigint},
+        name TEXT NOT NULL,
+        service TEXT NOT NULL,
+        started_at {real} NOT NULL,
+        ended_at {real} NOT NULL,
+        status TEXT NOT NULL,
+        attributes {json} NOT NULL,
+        recorded_at {real} NOT NULL)""",
+    "CREATE INDEX spans_trace ON spans (trace_id, started_at)",
+]
+
 # The event log is append-only: the database itself refuses to rewrite history.
 _APPEND_ONLY = {
     "sqlite": [
@@ -291,7 +312,8 @@ def _migrations(dialect: str) -> list[list[str]]:
     v4 = [s.format(**types) for s in _V4]
     v5 = [s.format(**types) for s in _V5]
     v6 = [s.format(**types) for s in _V6]
-    return [v1, v2, v3, v4, v5, v6, list(_V7)]
+    v8 = [s.format(**types) for s in _V8]
+    return [v1, v2, v3, v4, v5, v6, list(_V7), v8]
 
 
 LATEST = len(_migrations("sqlite"))

@@ -19,7 +19,7 @@ import hashlib
 import random
 import secrets
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from workitems.config import Settings
@@ -45,7 +45,7 @@ from workitems.models import (
     Step,
 )
 from workitems.retry import RetryPolicy
-from workitems.store import _breakers, _leases, _readings, _records
+from workitems.store import _breakers, _leases, _readings, _records, _spans
 from workitems.store._db import Cursor, Database, Row, connect
 from workitems.store._names import (
     check_file_length,
@@ -56,11 +56,12 @@ from workitems.store._names import (
 from workitems.store._readings import Reading
 from workitems.store._records import Record
 from workitems.store._schema import migrate
+from workitems.store._spans import Span
 
 _ITEM_COLUMNS = (
     "id, process, step, state, payload, parent_id, reference, priority, attempts, "
     "exception_type, exception_code, exception_message, lease_owner, lease_expires_at, "
-    "available_at, assignee, version, created_at, updated_at"
+    "available_at, assignee, version, created_at, updated_at, traceparent"
 )
 _RECLAIM_EVERY_SECONDS = 2.0
 
@@ -159,13 +160,16 @@ class Store:
         priority: int = 0,
         duplicates: Duplicates = Duplicates.REFUSE,
         actor: str = "system",
+        traceparent: str | None = None,
     ) -> Created:
-        """Put a new item in a step's queue, with its files, in one transaction."""
+        """Put a new item in a step's queue, with its files, in one transaction;
+        ``traceparent``: the trace its work continues (none: its first attempt starts one)."""
         payload = check_payload(payload)
         files = self._checked_files(files or {})
         with self.db.transaction() as cur:
             item_id = self._insert_item(cur, process, step, payload, reference=reference,
-                                        priority=priority, parent_id=None, draft=False)
+                                        priority=priority, parent_id=None, draft=False,
+                                        traceparent=traceparent)
             if item_id is None:
                 existing = self._by_reference(cur, process, step, reference)
                 if duplicates is Duplicates.REFUSE:
@@ -180,12 +184,13 @@ class Store:
         return Created(id=item_id, created=True)
 
     def create_output(self, parent_id: int, payload: Any = None, actor: str = "system", *,
-                      token: str | None = None) -> int:
+                      token: str | None = None, traceparent: str | None = None) -> int:
         """A draft output of the parent's current attempt, for the parent's next step.
 
         It joins the next step's queue when the parent completes; a top-level string
         ``reference`` in the payload is its unique reference there. With ``token`` (a
-        worker's write) it is refused unless the parent is still leased under it.
+        worker's write) it is refused unless the parent is still leased under it. It
+        continues ``traceparent``'s trace, by default the parent's.
         """
         payload = check_payload(payload)
         parent = self.get_item(parent_id)
@@ -199,7 +204,7 @@ class Store:
             item_id = self._insert_item(
                 cur, parent.process, next_step, payload, parent_id=parent_id, draft=True,
                 reference=reference if isinstance(reference, str) else None,
-                priority=parent.priority)
+                priority=parent.priority, traceparent=traceparent)
         assert item_id is not None  # drafts never clash on reference
         return item_id
 
@@ -215,16 +220,20 @@ class Store:
 
     def _insert_item(self, cur: Cursor, process: str, step: str, payload: Any, *,
                      reference: str | None, priority: int, parent_id: int | None,
-                     draft: bool) -> int | None:
+                     draft: bool, traceparent: str | None = None) -> int | None:
+        """The new item's id; None when its reference is taken. Without a ``traceparent``
+        it inherits its parent's: an output joins its input's trace."""
         rows = cur.execute(
             "INSERT INTO items (process, step, state, draft, payload, parent_id, reference, "
-            "priority, available_at, created_at, updated_at) VALUES (:process, :step, 'PENDING', "
-            ":draft, :payload, :parent, :reference, :priority, {now}, {now}, {now}) "
+            "priority, available_at, created_at, updated_at, traceparent) VALUES (:process, "
+            ":step, 'PENDING', :draft, :payload, :parent, :reference, :priority, {now}, {now}, "
+            "{now}, COALESCE(:trace, (SELECT p.traceparent FROM items p WHERE p.id = :parent))) "
             "ON CONFLICT (process, step, reference) WHERE reference IS NOT NULL AND draft = 0 "
             "DO NOTHING RETURNING id",
             {"process": process, "step": step, "draft": int(draft),
              "payload": self.db.json_param(payload), "parent": parent_id,
-             "reference": reference, "priority": priority},
+             "reference": reference, "priority": priority,
+             "trace": traceparent and _spans.checked_traceparent(traceparent)},
         )
         return int(rows[0]["id"]) if rows else None
 
@@ -252,7 +261,8 @@ class Store:
                 return None
             return Reservation(item_id=taken["id"], token=token, attempt=taken["attempts"],
                                lease_expires_at=taken["lease_expires_at"],
-                               settling=settings.retry.is_settling(taken["attempts"]))
+                               settling=settings.retry.is_settling(taken["attempts"]),
+                               traceparent=taken["traceparent"])
         # Not durable: if the server crashed and lost this lease, the item is simply
         # PENDING again and this worker's completion is refused (unknown token).
         with self.db.transaction(durable=False) as cur:
@@ -266,7 +276,7 @@ class Store:
                 "updated_at = {now} WHERE id = (SELECT id FROM items WHERE process = :p "
                 "AND step = :s AND state = 'PENDING' AND draft = 0 AND available_at <= {now} "
                 f"ORDER BY priority DESC, id LIMIT 1 {self.db.skip_locked}) "
-                "RETURNING id, attempts, lease_expires_at",
+                "RETURNING id, attempts, lease_expires_at, traceparent",
                 {"owner": owner, "token": token, "lease": lease, "run": run_id,
                  "p": process, "s": step},
             )
@@ -284,7 +294,8 @@ class Store:
             self._event(cur, row["id"], owner, EventKind.RESERVED, ItemState.PENDING,
                         ItemState.IN_PROGRESS, details)
         return Reservation(item_id=row["id"], token=token, attempt=row["attempts"],
-                           lease_expires_at=row["lease_expires_at"], settling=settling)
+                           lease_expires_at=row["lease_expires_at"], settling=settling,
+                           traceparent=row["traceparent"])
 
     def renew(self, item_id: int, token: str, lease_seconds: float) -> float:
         """Extend a lease (the worker's heartbeat); raises LeaseLost if it is gone."""
@@ -298,9 +309,12 @@ class Store:
                             "queue; this worker must not finish it")
         return float(rows[0]["lease_expires_at"])
 
-    def complete(self, item_id: int, token: str, actor: str) -> None:
-        """Mark a leased item DONE and release its outputs to the next step."""
-        if self.dialect == "postgres" and _leases.finish(self.db, item_id, token, actor):
+    def complete(self, item_id: int, token: str, actor: str, *, spans: Sequence[Span] = (),
+                 traceparent: str | None = None) -> None:
+        """Mark a leased item DONE and release its outputs to the next step; keep the
+        attempt's ``spans``, and ``traceparent`` as the item's trace if it has none."""
+        if self.dialect == "postgres" and _leases.finish(self.db, item_id, token, actor,
+                                                         spans, traceparent):
             return  # the plain case, in one statement; anything else below
         with self.db.transaction() as cur:
             # The lease check is the UPDATE's own condition: one round trip on the hot path.
@@ -318,11 +332,14 @@ class Store:
             self._event(cur, item_id, actor, EventKind.COMPLETED, ItemState.IN_PROGRESS,
                         ItemState.DONE, {"breaker_closed": True} if closed else None)
             self._publish_outputs(cur, item_id, actor)
+            _spans.keep(self.db, cur, spans, item_id, traceparent)
 
     def fail(self, item_id: int, token: str, actor: str, exception_type: ExceptionType,
-             code: str | None = None, message: str | None = None) -> ItemState:
+             code: str | None = None, message: str | None = None, *,
+             spans: Sequence[Span] = (), traceparent: str | None = None) -> ItemState:
         """Release a leased item as failed. APPLICATION failures come back after a backoff
-        while attempts remain; returns the state the item ended in."""
+        while attempts remain; returns the state the item ended in. ``spans`` and
+        ``traceparent`` as for :meth:`complete`."""
         exception_type = ExceptionType(exception_type)
         with self.db.transaction() as cur:
             row = self._check_lease(cur, item_id, token)
@@ -352,6 +369,7 @@ class Store:
             if refund:
                 details.update(breaker_open=policy.breaker.target, attempt_refunded=True)
             self._event(cur, item_id, actor, kind, ItemState.IN_PROGRESS, state, details)
+            _spans.keep(self.db, cur, spans, item_id, traceparent)
         return state
 
     def _fence(self, cur: Cursor, item_id: int, token: str | None) -> None:
@@ -749,6 +767,24 @@ class Store:
     def delete_record(self, kind: str, key: str) -> bool:
         with self.db.transaction() as cur:
             return _records.delete(cur, kind, key)
+
+    # -- traces (finished spans of the items' work, see workitems.tracing) ----------------
+
+    def add_spans(self, spans: list[Span], *, item_id: int | None = None,
+                  traceparent: str | None = None) -> None:
+        """Append finished spans; with ``item_id``, the item takes ``traceparent`` as its
+        trace unless it has one (an item's first attempt started its trace). Not durable:
+        a lost span costs a line of a timeline, never an item."""
+        with self.db.transaction(durable=False) as cur:
+            if item_id is None:
+                _spans.add(self.db, cur, spans)
+            else:
+                _spans.keep(self.db, cur, spans, item_id, traceparent)
+
+    def spans(self, trace_id: str, limit: int = _spans.MAX_READ) -> list[Span]:
+        """The trace's spans, earliest first."""
+        with self.db.transaction(write=False) as cur:
+            return _spans.of_trace(self.db, cur, trace_id, limit)
 
     # -- model readings (what model versions answered for items) -------------------------
 

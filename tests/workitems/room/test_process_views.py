@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
+from tasks.room_demo import DemoInvoice, seed_failed_invoice
 from workitems import ExceptionType, ItemState, Step, Store
-from workitems.processes import declared_views
+from workitems.processes import QueueColumn, declared_queue_columns, declared_views
 from workitems.room import create_app
 from workitems.room import fields as checks
 from workitems.room import repository as repo
@@ -27,6 +29,7 @@ from workitems.room.item_views import (
     ViewRegistry,
     registry_from_config,
 )
+from workitems.room.queue import QueueColumns
 from workitems.room.review import ActionRefused
 
 from .conftest import csrf_of, login, settings
@@ -246,3 +249,35 @@ def test_the_ap_process_registers_its_invoice_and_mail_views() -> None:
     kinds = [v.kind for v in registry.by_process["ap"]]
     assert kinds == ["mail", "invoice"]
     assert "vendor_iban" in registry.field_names()
+
+
+def test_a_second_process_declares_its_queue_columns_beside_the_invoices(
+        room_store: Store) -> None:
+    columns = QueueColumns({
+        **declared_queue_columns(),  # the AP process's, from tasks/processes.yaml
+        "expenses": [QueueColumn(name="merchant", label="Merchant", filter="text",
+                                 paths=["fields.merchant"]),
+                     QueueColumn(name="amount", label="Total", filter="range",
+                                 paths=["fields.amount.value"])]})
+    invoice = seed_failed_invoice(room_store, DemoInvoice(vendor_name="ACME Tools Ltd"))
+    expense = failed_expense(room_store, {**EXPENSE, "fields": {
+        **EXPENSE["fields"], "amount": {"value": "38.40", "confidence": 0.9}}})
+    with TestClient(create_app(room_store, settings(), columns=columns),
+                    base_url="http://127.0.0.1") as client:
+        queue = login(client, "clerk1").get("/queue").text
+        # The AP queue looks as it did; the expense's merchant gets a column of its own.
+        assert ('<th>#</th><th>Code</th><th>Vendor</th><th>Invoice</th><th class="num">Total'
+                '</th><th>Merchant</th><th>Age</th>') in queue
+        cells = [c.strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", queue)]
+        assert "ACME Tools Ltd" in cells and "Cafe Lindner" in cells
+        assert "311.54 EUR" in cells and "38.40" in cells  # the total with its currency
+        token = secrets.token_urlsafe(24)
+        repo.create_token(room_store, next(u.id for u in repo.list_users(room_store)
+                                           if u.username == "clerk1"), "script", token)
+        api = {"Authorization": f"Bearer {token}"}
+        for query, shown in (("merchant=lindner", [expense]), ("vendor=acme", [invoice]),
+                             ("min_amount=100", [invoice]), ("max_amount=100", [expense])):
+            rows = client.get(f"/api/v1/queue?{query}", headers=api).json()["rows"]
+            assert [r["id"] for r in rows] == shown, query
+            assert f'href="/items/{shown[0]}"' in client.get(f"/queue?{query}").text, query
+        assert client.get("/api/v1/queue?min_amount=1e400", headers=api).status_code == 422
