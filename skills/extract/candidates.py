@@ -164,6 +164,11 @@ _HIGHEST_RATE = 30  # no VAT or sales tax rate is higher
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
 _IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
 _DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
+# A billing period ("01/01-31/01/2020"): no number of ours.
+_PERIOD = re.compile(r"\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?[-–]\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+# An identifier whose separator OCR set apart: letters and digits on both sides.
+_SPACED_ID = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9]*\d)[A-Za-z][A-Za-z0-9]{2,}\s[/-]\s\d{2,}"
+                        r"(?![\w/.-])")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
 _CURRENCY_TOKEN = re.compile(
     r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d)"
@@ -288,9 +293,15 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
             add("currency", iso, m.start(), m.end())
     for m in _COMPANY_NO.finditer(text.translate(_FULL_WIDTH)):
         taken.append((m.start(), m.end()))  # the seller's registration: no number of ours
+    if ocr:  # OCR sets a separator apart ("F2020 / 9844"): also read the number whole
+        for m in _SPACED_ID.finditer(text):
+            token = re.sub(r"\s", "", m.group(0))
+            if len(token) <= 30 and free(m.start(), m.end()):
+                add("id", token, m.start(), m.end())
     for m in _ID.finditer(text):
         token = m.group(0)
-        if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()):
+        if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()) \
+                and not _PERIOD.fullmatch(token):
             add("id", token, m.start(), m.end())
     return spans
 

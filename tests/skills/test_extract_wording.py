@@ -258,6 +258,19 @@ def test_an_amount_ocr_broke_apart_is_also_read_whole() -> None:
     assert amounts("6.111,26 EUR") == {"6111.26"}
 
 
+def test_ocr_ids_set_apart_are_read_whole_and_a_period_is_no_id() -> None:
+    from skills.extract.candidates import _spans_on_line
+
+    def ids(text: str, ocr: bool = True) -> set[str]:
+        return {s.value for s in _spans_on_line(_line(text, 0, 0), 0, True, ocr=ocr)
+                if s.kind == "id"}
+
+    assert ids("F2020 / 9844") == {"F2020/9844"}
+    assert ids("F2020 / 9844", ocr=False) == {"F2020", "9844"}  # a text layer means it
+    assert ids("Seite 1 / 2") == set()
+    assert ids("Période facturée : 01/01-31/01/2020") == set()
+
+
 def test_an_id_printed_in_two_places_is_present_though_neither_place_is_sure() -> None:
     from skills.extract.extraction import _PRESENT, _presence
 
