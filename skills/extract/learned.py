@@ -52,8 +52,10 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
         return model, decisions
     # A model's value read where one was corrected before keeps no claim: the layout's
     # value stays even if a check stops it (the check still sends it to a person).
-    doubted = {n for n in taken
-               if model[n].value is not None and _doubted(recalled, n, model[n].value)}
+    # So does one where the model found nothing: a value at a learned place that a check
+    # stops still goes to a person, with the place filled.
+    doubted = {n for n in taken if model[n].value is None
+               or _doubted(recalled, n, model[n].value)}
     while taken:
         merged = _copy(fields)
         chosen = dict(decisions)
