@@ -274,12 +274,14 @@ def _label_over(line: Line, box: Box) -> list[tuple[str, Box]]:
 
 def _reworded(folded_lines: list[tuple[list[str], list[Box]]],
               anchor: list[str]) -> list[Box]:
-    """Occurrences of the anchor with its first or its last word left out: one invoice of
-    a layout prints "Gross total (GBP):", the next "Gross total:". A single word left
-    is not enough to tell labels apart."""
+    """Occurrences of the anchor with its last word left out: one invoice of a layout
+    prints "Gross total (GBP):", the next "Gross total:". Never its first word: that is
+    the one that says whose or which ("Votre réf. commande", the buyer's order, beside
+    "Notre réf. commande", the vendor's own; "Please pay by" the due date, "Pay by" the
+    discount's date). A single word left is not enough to tell labels apart."""
     if len(anchor) < 3:
         return []
-    return _occurrences(folded_lines, anchor[:-1]) or _occurrences(folded_lines, anchor[1:])
+    return _occurrences(folded_lines, anchor[:-1])
 
 
 def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],

@@ -298,3 +298,17 @@ def test_another_partys_vat_id_is_not_the_vendors_where_the_vendors_is_not_print
     chosen, _ = with_learned(found, *_model_fields(vendor_vat=("GB123456789", 0.85)),
                              lambda f, d: None)
     assert chosen["vendor_vat"].value == "GB123456789"
+
+
+def test_a_label_is_found_without_its_last_word_but_never_without_its_first() -> None:
+    """"Votre réf. commande" (the buyer's order) was learned; "Notre réf. commande" (the
+    vendor's own) is another label, though only its first word differs; "Votre réf."
+    is the same label with its last word left out."""
+    taught = _page(_line(("Votre", 60), ("réf.", 96), ("commande:", 126), ("PO-1", 190), y=265))
+    place = learn_place(taught, _cand("po_number", "PO-1", 190, 265))
+    assert place.anchor == ["votre", "ref", "commande"]
+    ours = _page(_line(("Notre", 60), ("réf.", 96), ("commande:", 126), ("AB-7", 190), y=265))
+    assert find(ours, fold(ours), [_cand("po_number", "AB-7", 190, 265)], place) is None
+    shorter = _page(_line(("Votre", 60), ("réf.", 96), ("PO-2", 190), y=265))
+    po = _cand("po_number", "PO-2", 190, 265)
+    assert find(shorter, fold(shorter), [po], place) == po
