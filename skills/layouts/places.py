@@ -120,8 +120,11 @@ def find(doc: Document, folded: Folded, candidates: list[Candidate],
             if found is not None:
                 return found
     if always or place.relation == "page":
+        # Where the value was: the block may have moved a little with a longer or shorter
+        # label (a credit note's "N° d'avoir" where the invoice's "N° pièce" was), so the
+        # value need not stay right of where the old label ended.
         for number in pages:
-            found = _nearest(number, candidates, place, [place.anchor_box])
+            found = _nearest(number, candidates, place, [place.anchor_box], beside=False)
             if found is not None:
                 return found
     return None
@@ -170,9 +173,9 @@ def _anchors(folded: Folded, number: int, place: Place) -> list[Box]:
 
 
 def _nearest(number: int, candidates: list[Candidate], place: Place,
-             anchors: list[Box]) -> Candidate | None:
+             anchors: list[Box], beside: bool = True) -> Candidate | None:
     """The candidate on page ``number`` nearest where ``place`` expects it next to one of
-    ``anchors``."""
+    ``anchors`` (``beside``: right of the anchor when the place says so)."""
     best, best_cost = None, float("inf")
     for box in anchors:
         shift = abs(box[0] - place.anchor_box[0])
@@ -182,7 +185,7 @@ def _nearest(number: int, candidates: list[Candidate], place: Place,
         for cand in candidates:
             if cand.page != number:
                 continue
-            cost = _distance(cand.box, box, place)
+            cost = _distance(cand.box, box, place, beside)
             if cost is None:
                 continue
             cost += _ANCHOR_MOVE_WEIGHT * moved
@@ -191,7 +194,7 @@ def _nearest(number: int, candidates: list[Candidate], place: Place,
     return best
 
 
-def _distance(value: Box, anchor: Box, place: Place) -> float | None:
+def _distance(value: Box, anchor: Box, place: Place, beside: bool = True) -> float | None:
     """How far ``value`` is from where ``place`` expects it next to ``anchor``; None when
     it is not there at all."""
     dy = abs(value[1] - (anchor[1] + place.dy))
@@ -200,7 +203,7 @@ def _distance(value: Box, anchor: Box, place: Place) -> float | None:
     dx = min(abs(value[0] - (anchor[0] + place.dx0)), abs(value[2] - (anchor[0] + place.dx1)))
     if dx > _SLACK_X:
         return None
-    if place.relation == "right" and value[0] < anchor[2] - 1.0:
+    if beside and place.relation == "right" and value[0] < anchor[2] - 1.0:
         return None
     return dx + dy
 
