@@ -15,6 +15,9 @@ For each field the layout read:
   Either way at the layout's 0.5 at most after one example: never auto-accepted.
 
 A value taken from the layout then goes through the same checks as any other; one that
+fails a check keeps it (a person confirms the value) where the model's value keeps no
+claim: read where one was corrected before, not found, or scored below the layout's
+history (a label the bot does not know is the one the layout learned). Otherwise one that
 fails a check the model's value passed is dropped for the model's (the tax rate, whose
 right value depends on the content more than on the place, also when both fail and the
 model's scored higher); and the layout's amounts are dropped when the model's add up
@@ -50,12 +53,13 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
                 model[name].confidence = max(model[name].confidence, field.confidence)
                 model[name].layout = field.layout
         return model, decisions
-    # A model's value read where one was corrected before keeps no claim: the layout's
-    # value stays even if a check stops it (the check still sends it to a person).
-    # So does one where the model found nothing: a value at a learned place that a check
-    # stops still goes to a person, with the place filled.
-    doubted = {n for n in taken if model[n].value is None
-               or _doubted(recalled, n, model[n].value)}
+    # The layout's value stays even if a check stops it (the check still sends it to a
+    # person) where the model's keeps no claim: read where one was corrected before, not
+    # found at all, or scored below the layout's own history (a label the bot does not
+    # know is the one the layout learned). Not the rate: see _BY_CONTENT.
+    kept = {n for n in taken if model[n].value is None
+            or _doubted(recalled, n, model[n].value)
+            or n not in _BY_CONTENT and model[n].confidence < taken[n][0].confidence}
     while taken:
         merged = _copy(fields)
         chosen = dict(decisions)
@@ -63,7 +67,7 @@ def with_learned(recalled: Recalled, fields: dict[str, Field], decisions: dict[s
             merged[name] = field.model_copy()
             chosen[name] = decision
         checks(merged, chosen)
-        failed = [n for n in taken if n not in doubted and merged[n].check
+        failed = [n for n in taken if n not in kept and merged[n].check
                   and merged[n].value != model[n].value
                   and (not model[n].check or n in _BY_CONTENT
                        and taken[n][0].confidence <= fields[n].confidence)]
