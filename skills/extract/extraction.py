@@ -561,25 +561,38 @@ def _rate_by_one_figure(ranked: dict[str, list[tuple[float, Candidate]]],
     figures = _figures_by_rate(ranked)
     if len(figures) < 2:
         return
-    options = [[None, *sorted(found)] for _, found in figures.values()]
+    rates = list(figures)
+    # Every rate but the last takes one of its figures or none; the last one's figure is
+    # then the one that makes the first sum (looked up, not tried one by one).
+    options = [[None, *sorted(figures[r][1])] for r in rates[:-1]]
     if prod(len(o) for o in options) > _MAX_RATE_COMBINATIONS:
         return
-    rates = list(figures)
+    last, last_figures = rates[-1], figures[rates[-1]][1]
     winners = set()
     for picked in product(*options):
-        read = [(r, f) for r, f in zip(rates, picked, strict=True) if f is not None]
-        if len(read) < 2:
-            continue
+        read = [(r, f) for r, f in zip(rates, picked, strict=False) if f is not None]
         for as_tax in (True, False):
-            bases = [(f * 100 / r if as_tax else f, r) for r, f in read]
-            taxes = [f if as_tax else f * r / 100 for r, f in read]
-            slack = Decimal("0.005") * len(read) + Decimal("0.01")
-            basis_slack = sum((Decimal("0.5") / r for r, _ in read), slack) if as_tax else slack
-            if (abs(sum(taxes) - tax) <= (Decimal("0.011") if as_tax else slack)
-                    and abs(sum(b for b, _ in bases) - net) <= basis_slack):
-                winners.add(max(bases)[1])
+            gap = (tax if as_tax else net) - sum((f for _, f in read), Decimal(0))
+            ends = [f for f in last_figures if abs(f - gap) <= Decimal("0.03")]
+            for full in [read, *([*read, (last, f)] for f in ends)]:
+                if len(full) >= 2 and _closes(full, as_tax, net, tax):
+                    winners.add(max((f * 100 / r if as_tax else f, r) for r, f in full)[1])
     if len(winners) == 1:
         choice["tax_rate"] = figures[winners.pop()][0]
+
+
+def _closes(read: list[tuple[Decimal, Decimal]], as_tax: bool, net: Decimal,
+            tax: Decimal) -> bool:
+    """One figure per rate, (rate, figure), read as taxes or as bases, makes both the net
+    and the tax (each tax rounded to the cent: its basis is known to 0.5 / rate)."""
+    slack = Decimal("0.005") * len(read) + Decimal("0.01")
+    if as_tax:
+        bases = sum(f * 100 / r for r, f in read)
+        basis_slack = sum((Decimal("0.5") / r for r, _ in read), slack)
+        return (abs(sum(f for _, f in read) - tax) <= Decimal("0.011")
+                and abs(bases - net) <= basis_slack)
+    return (abs(sum(f for _, f in read) - net) <= slack
+            and abs(sum(f * r / 100 for r, f in read) - tax) <= slack)
 
 
 def _figures_by_rate(ranked: dict[str, list[tuple[float, Candidate]]]
