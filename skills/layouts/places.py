@@ -246,14 +246,18 @@ def _anchor_before(page: Page, box: Box) -> tuple[Relation, list[str], Box] | No
 def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
     """The nearest digit-free words above ``box`` that overlap its column."""
     height = max(box[3] - box[1], 1.0)
+    near = [(box[1] - line.box[3], line) for line in page.lines
+            if -1.0 <= box[1] - line.box[3] <= _ABOVE_HEIGHTS * height]
     best: tuple[float, list[tuple[str, Box]]] | None = None
-    for line in page.lines:
-        gap = box[1] - line.box[3]
-        if gap < -1.0 or gap > _ABOVE_HEIGHTS * height:
-            continue
-        run = _label_over(line, box)
-        if run and (best is None or gap < best[0]):
-            best = (gap, run)  # type: ignore[assignment]
+    # A label over the value's column, else (a grid of cells: "Endbetrag" left-aligned
+    # over "1'407.80" right-aligned in its cell) the label whose cell the value ends in.
+    for label_of in (_label_over, _label_of_cell):
+        for gap, line in near:
+            run = label_of(line, box)
+            if run and (best is None or gap < best[0]):
+                best = (gap, run)
+        if best is not None:
+            break
     if best is None:
         return None
     return "below", [w for w, _ in best[1]], union([b for _, b in best[1]])
@@ -272,6 +276,23 @@ def _label_over(line: Line, box: Box) -> list[tuple[str, Box]]:
     while first > 0 and words[first].box[0] - words[first - 1].box[2] <= gap:
         first -= 1
     run = [(f, w.box) for w in words[first:over[-1] + 1] if (f := label_word(w)) is not None]
+    return run[-_MAX_ANCHOR_WORDS:]
+
+
+def _label_of_cell(line: Line, box: Box) -> list[tuple[str, Box]]:
+    """The label words of ``line`` that begin the cell ``box`` ends in: the last run of
+    words starting left of the value's right edge, itself starting left of the value."""
+    words = line.words
+    last = max((i for i, w in enumerate(words) if w.box[0] < box[2]), default=None)
+    if last is None:
+        return []
+    first = last
+    gap = 1.5 * max(line.box[3] - line.box[1], 1.0)
+    while first > 0 and words[first].box[0] - words[first - 1].box[2] <= gap:
+        first -= 1
+    if words[first].box[0] > box[0]:
+        return []
+    run = [(f, w.box) for w in words[first:last + 1] if (f := label_word(w)) is not None]
     return run[-_MAX_ANCHOR_WORDS:]
 
 

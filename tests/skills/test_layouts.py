@@ -323,3 +323,15 @@ def test_a_number_is_found_where_it_was_when_its_label_changed_and_the_block_mov
     number = _cand("invoice_number", "R274610", 174, 238)
     assert find(credit, fold(credit), [number], place) is None  # optional: label not printed
     assert find(credit, fold(credit), [number], place, always=True) == number
+
+
+def test_a_value_in_a_grid_cell_is_anchored_on_its_cells_label() -> None:
+    """Labels left-aligned over their cells, values right-aligned in them: no label is
+    over the total's column, the one whose cell it ends in is its label."""
+    doc = _page(_line(("Nettobetrag", 40), ("Mehrwertsteuer", 300), y=395),
+                _line(("1'302.31", 122), ("105.49", 400), y=408),
+                _line(("Endbetrag", 40), y=428), _line(("1'407.80", 117), y=441))
+    total = learn_place(doc, _cand("total", "1407.80", 117, 441))
+    assert total.relation == "below" and total.anchor == ["endbetrag"]
+    tax = learn_place(doc, _cand("tax_amount", "105.49", 400, 408))
+    assert tax.anchor == ["mehrwertsteuer"]
