@@ -347,7 +347,9 @@ class InvoiceJob:
 
         try:
             doc = read_document(self._document_bytes(), self.payload.document.filename)
-            layout = teach_document(self.layouts, doc, confirmed_values(approved))
+            read = ({name: f.value for name, f in self.payload.extracted.fields.items()}
+                    if self.payload.extracted is not None else None)
+            layout = teach_document(self.layouts, doc, confirmed_values(approved), read=read)
         except Exception as exc:  # noqa: BLE001 - learning is never worth a failed item
             LOGGER.warning("the layout memory did not learn from %s: %s",
                            self.payload.document.filename, exc)

@@ -358,6 +358,36 @@ def _longest_valid_iban(printed: str) -> str | None:
     return None
 
 
+# Rows of an item list that start with a code: at least this many, their codes aligned.
+_ITEM_CODE_ROWS = 3
+# Words of letters after the code: the item's description.
+_DESCRIBED = re.compile(r"^\W*[^\W\d_]{2,}")
+
+
+def _without_item_codes(page: Page, spans: list[_Span]) -> list[_Span]:
+    """Identifiers that start item rows ("2978 1 36962443 NASI LEMAK", "8697376322094 TEH
+    TARIK"): a column of codes, each followed by a description, at least three rows, are
+    article numbers and barcodes, never a number of the document's header."""
+    starts: dict[int, _Span] = {}
+    for span in spans:
+        if span.kind != "id":
+            continue
+        line = page.lines[span.line]
+        # The code's run of numbers: the span and any digits before it on its line.
+        before, after = line.text.split(span.raw, 1) if span.raw in line.text else ("x", "")
+        if re.fullmatch(r"[\d\s]*", before) and _DESCRIBED.match(after):
+            starts[span.line] = span
+    if len(starts) < _ITEM_CODE_ROWS:
+        return spans
+    lefts = sorted(page.lines[li].box[0] for li in starts)
+    height = float(np.median([page.lines[li].box[3] - page.lines[li].box[1] for li in starts]))
+    aligned = [li for li in starts if abs(page.lines[li].box[0] - lefts[len(lefts) // 2]) < height]
+    if len(aligned) < _ITEM_CODE_ROWS:
+        return spans
+    codes = set(aligned)
+    return [s for s in spans if not (s.kind == "id" and s.line in codes)]
+
+
 def _wrapped_ibans(page: Page, found: list[_Span]) -> list[_Span]:
     """IBANs a narrow column wrapped onto the next line ("IBAN GB22 LJRP 0721 3899" over
     "6928 32"): the line's unfinished IBAN joined with the line just below it in the same
@@ -581,6 +611,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
                  for s in _spans_on_line(line, li, dayfirst, sign,
                                          ocr=page.method == ReadMethod.OCR)]
         spans += _wrapped_ibans(page, spans)
+        spans = _without_item_codes(page, spans)
         if page is doc.pages[0]:  # the seller names itself on the first page
             spans += _name_spans(page, labels, spans)
         contexts.append(PageContext(page, labels, spans))

@@ -20,6 +20,8 @@ import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import product
+from math import prod
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -609,6 +611,7 @@ def _several_rates(ranked: dict[str, list[tuple[float, Candidate]]],
         if row.rate not in largest or row.basis > largest[row.rate].basis:
             largest[row.rate] = row
     if not largest:
+        _rate_by_one_figure(ranked, choice)
         return ()
     tax = sum(r.tax for r in largest.values())
     basis = sum(r.basis for r in largest.values())
@@ -616,6 +619,8 @@ def _several_rates(ranked: dict[str, list[tuple[float, Candidate]]],
     closes = choice.get("total", 0) < len(totals) and balanced(
         basis, tax, abs(Decimal(totals[choice["total"]][1].value)))
     if not closes and (len(largest) < 2 or len(largest) < len(rows)):
+        # One rate's row that does not close, or rows of line items that happen to close.
+        _rate_by_one_figure(ranked, choice)
         return ()
     choice["tax_rate"] = max(largest.values(), key=lambda r: (r.basis, r.rate)).rate_index
     if not closes:
@@ -666,6 +671,91 @@ def _likeliest(options: list[tuple[float, Candidate]], k: int) -> list[tuple[int
         if len(out) == k:
             break
     return out
+
+
+# Combinations of one figure per rate looked at, at most (line items printing a rate
+# offer several figures each).
+_MAX_RATE_COMBINATIONS = 4096
+
+
+def _rate_by_one_figure(ranked: dict[str, list[tuple[float, Candidate]]],
+                        choice: dict[str, int]) -> None:
+    """Several rates, each printed with one figure beside it: only its tax ("Imposta 22%:
+    432,93") or only its basis ("BTW 10 % grondslag 112781,19"). The rate of the largest
+    basis is taken when exactly one way of reading one figure per rate (two rates or more,
+    all read as taxes or all as bases) gives the chosen net and total both ways: the taxes
+    add up to total - net and their bases to net, or the bases to net and their taxes to
+    total - net. Two sums closing to the cent leave no room for a figure read by chance."""
+    net, total = _chosen_amount(ranked, choice, "net_amount"), _chosen_amount(
+        ranked, choice, "total")
+    if net is None or total is None or not 0 < abs(net) < abs(total):
+        return
+    net, tax = abs(net), abs(total) - abs(net)
+    figures = _figures_by_rate(ranked)
+    if len(figures) < 2:
+        return
+    rates = list(figures)
+    # Every rate but the last takes one of its figures or none; the last one's figure is
+    # then the one that makes the first sum (looked up, not tried one by one).
+    options = [[None, *sorted(figures[r][1])] for r in rates[:-1]]
+    if prod(len(o) for o in options) > _MAX_RATE_COMBINATIONS:
+        return
+    last, last_figures = rates[-1], figures[rates[-1]][1]
+    winners = set()
+    for picked in product(*options):
+        read = [(r, f) for r, f in zip(rates, picked, strict=False) if f is not None]
+        for as_tax in (True, False):
+            gap = (tax if as_tax else net) - sum((f for _, f in read), Decimal(0))
+            ends = [f for f in last_figures if abs(f - gap) <= Decimal("0.03")]
+            for full in [read, *([*read, (last, f)] for f in ends)]:
+                if len(full) >= 2 and _closes(full, as_tax, net, tax):
+                    winners.add(max((f * 100 / r if as_tax else f, r) for r, f in full)[1])
+    if len(winners) == 1:
+        choice["tax_rate"] = figures[winners.pop()][0]
+
+
+def _closes(read: list[tuple[Decimal, Decimal]], as_tax: bool, net: Decimal,
+            tax: Decimal) -> bool:
+    """One figure per rate, (rate, figure), read as taxes or as bases, makes both the net
+    and the tax (each tax rounded to the cent: its basis is known to 0.5 / rate)."""
+    slack = Decimal("0.005") * len(read) + Decimal("0.01")
+    if as_tax:
+        bases = sum(f * 100 / r for r, f in read)
+        basis_slack = sum((Decimal("0.5") / r for r, _ in read), slack)
+        return (abs(sum(f for _, f in read) - tax) <= Decimal("0.011")
+                and abs(bases - net) <= basis_slack)
+    return (abs(sum(f for _, f in read) - net) <= slack
+            and abs(sum(f * r / 100 for r, f in read) - tax) <= slack)
+
+
+def _figures_by_rate(ranked: dict[str, list[tuple[float, Candidate]]]
+                     ) -> dict[Decimal, tuple[int, set[Decimal]]]:
+    """Per printed rate (above 0): its likeliest candidate among the tax_rate options, and
+    the amounts printed on its rows or right under it."""
+    amounts = [c for _, c in ranked.get("tax_amount", [])]
+    out: dict[Decimal, tuple[int, set[Decimal]]] = {}
+    for index, (_, rate_cand) in enumerate(ranked.get("tax_rate", [])):
+        rate = _decimal(rate_cand.value)
+        if rate_cand.features.get("derived") or rate is None or rate <= 0:
+            continue
+        _, found = out.setdefault(rate, (index, set()))
+        found.update(abs(v) for c in amounts if (_same_row(c, rate_cand) or _under(c, rate_cand))
+                     and (v := _decimal(c.value)))
+    return {rate: kept for rate, kept in out.items() if kept[1]}
+
+
+def _under(a: Candidate, b: Candidate) -> bool:
+    """``a`` is printed right under ``b``, in its column (a rate heading its tax)."""
+    height = max(b.box[3] - b.box[1], 1.0)
+    return (a.page == b.page and 0 <= a.box[1] - b.box[3] <= 1.5 * height
+            and a.box[0] < b.box[2] and a.box[2] > b.box[0])
+
+
+def _chosen_amount(ranked: dict[str, list[tuple[float, Candidate]]], choice: dict[str, int],
+                   name: str) -> Decimal | None:
+    options = ranked.get(name, [])
+    index = choice.get(name, 0)
+    return _decimal(options[index][1].value) if index < len(options) else None
 
 
 def _amount(decisions: dict[str, Decision], name: str) -> Decimal | None:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from skills.extract.candidates import Candidate
 from skills.extract.extraction import values_match
 from skills.layouts.memory import MAX_PLACES, FieldMemory, Layout, LayoutMemory, StaleLayout
-from skills.layouts.places import Place, find, find_printed, fold, learn_place
+from skills.layouts.places import Folded, Place, find, find_printed, fold, learn_place
 from skills.layouts.printed import fingerprint, merge, similarity
 from skills.normalize import normalize_text, normalize_vat
 from skills.party_roles import OurCompanies
@@ -40,6 +40,10 @@ BY_CONTENT = frozenset({"tax_rate"})
 # A vendor's own identifiers: the same on every invoice it sends (see
 # FieldMemory.constant).
 OWN_IDENTIFIERS = frozenset({"vendor_iban", "vendor_vat"})
+# Of those, the one a vendor never has two of: another VAT id on its layout is another
+# party's (the buyer's), where the vendor's own is not printed. A bank account may change
+# and must then reach a person as read.
+ONE_PER_VENDOR = frozenset({"vendor_vat"})
 # Share of a layout's printed words a page must print to be that layout.
 MIN_SIMILARITY = 0.35
 _SAVE_ATTEMPTS = 5
@@ -60,6 +64,8 @@ class Recalled:
     layout: Layout
     similarity: float
     picks: dict[str, Pick]
+    # Per field, the value at a place where a value read before was corrected.
+    doubted: dict[str, Candidate] = field(default_factory=dict)
 
 
 def vendor_keys(candidates: list[Candidate]) -> set[str]:
@@ -85,13 +91,34 @@ def match(memory: LayoutMemory, candidates: list[Candidate],
     return best
 
 
-def read_places(layout: Layout, doc: Document,
-                candidates: list[Candidate]) -> dict[str, Candidate]:
-    """Per field, the candidate at the first of its learned places that holds one."""
+def _by_field(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
     by_field: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_field.setdefault(c.field, []).append(c)
-    folded = fold(doc)
+    return by_field
+
+
+def read_doubted(layout: Layout, doc: Document, candidates: list[Candidate],
+                 folded: Folded | None = None) -> dict[str, Candidate]:
+    """Per field, the candidate at the first of its wrong places (see FieldMemory.wrong)
+    that holds one."""
+    by_field = _by_field(candidates)
+    folded = folded or fold(doc)
+    out = {}
+    for name, memory in layout.fields.items():
+        for place in memory.wrong:
+            cand = find(doc, folded, by_field.get(name, []), place)
+            if cand is not None:
+                out[name] = cand
+                break
+    return out
+
+
+def read_places(layout: Layout, doc: Document, candidates: list[Candidate],
+                folded: Folded | None = None) -> dict[str, Candidate]:
+    """Per field, the candidate at the first of its learned places that holds one."""
+    by_field = _by_field(candidates)
+    folded = folded or fold(doc)
     out = {}
     for name in BY_CONTENT:
         if len({c.value for c in by_field.get(name, [])}) > 1:
@@ -120,19 +147,22 @@ def recall(memory: LayoutMemory, doc: Document, candidates: list[Candidate]) -> 
     if found is None:
         return None
     layout, score = found
+    folded = fold(doc)
     picks = {name: Pick(cand, layout.fields[name].confidence(),
                         layout.fields[name].contradicted, layout.fields[name].confirmed)
-             for name, cand in read_places(layout, doc, candidates).items()}
-    return Recalled(layout, score, picks)
+             for name, cand in read_places(layout, doc, candidates, folded).items()}
+    return Recalled(layout, score, picks, read_doubted(layout, doc, candidates, folded))
 
 
 def teach(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
-          approved: Mapping[str, str | None]) -> Layout | None:
+          approved: Mapping[str, str | None],
+          read: Mapping[str, str | None] | None = None) -> Layout | None:
     """Learn from the values a person approved for ``doc``; returns the saved layout, or
-    None when the document names no vendor to keep it under."""
+    None when the document names no vendor to keep it under. ``read``: the values the bot
+    read, where known: a value it read and the person changed marks its place as wrong."""
     printed = fingerprint(doc)
     for _ in range(_SAVE_ATTEMPTS):
-        layout = _taught(memory, doc, candidates, approved, printed)
+        layout = _taught(memory, doc, candidates, approved, printed, read or {})
         if layout is None:
             return None
         try:
@@ -143,7 +173,8 @@ def teach(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
 
 
 def _taught(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
-            approved: Mapping[str, str | None], printed: frozenset[str]) -> Layout | None:
+            approved: Mapping[str, str | None], printed: frozenset[str],
+            bot_read: Mapping[str, str | None]) -> Layout | None:
     found = match(memory, candidates, printed)
     if found is None:
         key = _vendor_key(candidates, approved)
@@ -165,21 +196,41 @@ def _taught(memory: LayoutMemory, doc: Document, candidates: list[Candidate],
             field.confirmed += right
             field.contradicted += not right
             corrected |= not right
-        if name in OWN_IDENTIFIERS:
-            # Kept from the first invoice taught on, while every invoice agrees.
-            field.constant = value if layout.documents == 0 or field.constant == value else None
+        if name in OWN_IDENTIFIERS and value is not None:
+            # Kept from the first invoice that printed it on, while every invoice that
+            # prints one agrees (an invoice without it says nothing against it).
+            first = field.constant is None and field.absent == layout.documents
+            field.constant = value if first or field.constant == value else None
         if value is None:
             field.absent += 1
         elif not right:
             place = _place_of(doc, candidates, name, value)
             if place is not None:
                 field.places = [place, *field.places][:MAX_PLACES]
+        _learn_wrong(field, doc, candidates, name, value, bot_read.get(name))
     now = time.time()
     layout.documents += 1
     layout.taught_at = now
     if corrected:
         layout.corrected_at = now
     return layout
+
+
+def _learn_wrong(field: FieldMemory, doc: Document, candidates: list[Candidate], name: str,
+                 value: str | None, got: str | None) -> None:
+    """Remember where the bot's value ``got`` sat when the person changed it to ``value``;
+    forget a wrong place that holds the approved value this time."""
+    if field.wrong and value is not None:
+        by_field = _by_field(candidates).get(name, [])
+        folded = fold(doc)
+        field.wrong = [p for p in field.wrong
+                       if (c := find(doc, folded, by_field, p)) is None
+                       or not _same(name, c.value, value)]
+    if got is None or _same(name, got, value):
+        return
+    place = _place_of(doc, candidates, name, got)
+    if place is not None and place.relation != "page":
+        field.wrong = [place, *field.wrong][:MAX_PLACES]
 
 
 def _same(name: str, got: str | None, value: str | None) -> bool:
@@ -219,8 +270,9 @@ def _vendor_key(candidates: list[Candidate], approved: Mapping[str, str | None])
 
 
 def teach_document(memory: LayoutMemory, doc: Document, approved: Mapping[str, str | None],
-                   own: OurCompanies | None = None) -> Layout | None:
+                   own: OurCompanies | None = None,
+                   read: Mapping[str, str | None] | None = None) -> Layout | None:
     """:func:`teach` for a document whose candidates were not kept from its reading."""
     from skills.extract import document_candidates  # noqa: PLC0415 - the model's module
 
-    return teach(memory, doc, document_candidates(doc, own).all, approved)
+    return teach(memory, doc, document_candidates(doc, own).all, approved, read)

@@ -34,6 +34,9 @@ class FieldMemory(BaseModel):
     # A vendor's own identifier (IBAN, VAT id) approved the same on every invoice taught,
     # else None: looked for in the page's text where no place finds it.
     constant: str | None = None
+    # Where a value the bot read was corrected (the buyer's VAT id read as the vendor's,
+    # an order number read as the invoice's): a value read there again is doubted.
+    wrong: list[Place] = []
 
     @property
     def agreement(self) -> float | None:

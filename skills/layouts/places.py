@@ -120,8 +120,11 @@ def find(doc: Document, folded: Folded, candidates: list[Candidate],
             if found is not None:
                 return found
     if always or place.relation == "page":
+        # Where the value was: the block may have moved a little with a longer or shorter
+        # label (a credit note's "N° d'avoir" where the invoice's "N° pièce" was), so the
+        # value need not stay right of where the old label ended.
         for number in pages:
-            found = _nearest(number, candidates, place, [place.anchor_box])
+            found = _nearest(number, candidates, place, [place.anchor_box], beside=False)
             if found is not None:
                 return found
     return None
@@ -170,9 +173,9 @@ def _anchors(folded: Folded, number: int, place: Place) -> list[Box]:
 
 
 def _nearest(number: int, candidates: list[Candidate], place: Place,
-             anchors: list[Box]) -> Candidate | None:
+             anchors: list[Box], beside: bool = True) -> Candidate | None:
     """The candidate on page ``number`` nearest where ``place`` expects it next to one of
-    ``anchors``."""
+    ``anchors`` (``beside``: right of the anchor when the place says so)."""
     best, best_cost = None, float("inf")
     for box in anchors:
         shift = abs(box[0] - place.anchor_box[0])
@@ -182,7 +185,7 @@ def _nearest(number: int, candidates: list[Candidate], place: Place,
         for cand in candidates:
             if cand.page != number:
                 continue
-            cost = _distance(cand.box, box, place)
+            cost = _distance(cand.box, box, place, beside)
             if cost is None:
                 continue
             cost += _ANCHOR_MOVE_WEIGHT * moved
@@ -191,7 +194,7 @@ def _nearest(number: int, candidates: list[Candidate], place: Place,
     return best
 
 
-def _distance(value: Box, anchor: Box, place: Place) -> float | None:
+def _distance(value: Box, anchor: Box, place: Place, beside: bool = True) -> float | None:
     """How far ``value`` is from where ``place`` expects it next to ``anchor``; None when
     it is not there at all."""
     dy = abs(value[1] - (anchor[1] + place.dy))
@@ -200,7 +203,7 @@ def _distance(value: Box, anchor: Box, place: Place) -> float | None:
     dx = min(abs(value[0] - (anchor[0] + place.dx0)), abs(value[2] - (anchor[0] + place.dx1)))
     if dx > _SLACK_X:
         return None
-    if place.relation == "right" and value[0] < anchor[2] - 1.0:
+    if beside and place.relation == "right" and value[0] < anchor[2] - 1.0:
         return None
     return dx + dy
 
@@ -243,14 +246,18 @@ def _anchor_before(page: Page, box: Box) -> tuple[Relation, list[str], Box] | No
 def _anchor_above(page: Page, box: Box) -> tuple[Relation, list[str], Box] | None:
     """The nearest digit-free words above ``box`` that overlap its column."""
     height = max(box[3] - box[1], 1.0)
+    near = [(box[1] - line.box[3], line) for line in page.lines
+            if -1.0 <= box[1] - line.box[3] <= _ABOVE_HEIGHTS * height]
     best: tuple[float, list[tuple[str, Box]]] | None = None
-    for line in page.lines:
-        gap = box[1] - line.box[3]
-        if gap < -1.0 or gap > _ABOVE_HEIGHTS * height:
-            continue
-        run = _label_over(line, box)
-        if run and (best is None or gap < best[0]):
-            best = (gap, run)  # type: ignore[assignment]
+    # A label over the value's column, else (a grid of cells: "Endbetrag" left-aligned
+    # over "1'407.80" right-aligned in its cell) the label whose cell the value ends in.
+    for label_of in (_label_over, _label_of_cell):
+        for gap, line in near:
+            run = label_of(line, box)
+            if run and (best is None or gap < best[0]):
+                best = (gap, run)
+        if best is not None:
+            break
     if best is None:
         return None
     return "below", [w for w, _ in best[1]], union([b for _, b in best[1]])
@@ -272,14 +279,33 @@ def _label_over(line: Line, box: Box) -> list[tuple[str, Box]]:
     return run[-_MAX_ANCHOR_WORDS:]
 
 
+def _label_of_cell(line: Line, box: Box) -> list[tuple[str, Box]]:
+    """The label words of ``line`` that begin the cell ``box`` ends in: the last run of
+    words starting left of the value's right edge, itself starting left of the value."""
+    words = line.words
+    last = max((i for i, w in enumerate(words) if w.box[0] < box[2]), default=None)
+    if last is None:
+        return []
+    first = last
+    gap = 1.5 * max(line.box[3] - line.box[1], 1.0)
+    while first > 0 and words[first].box[0] - words[first - 1].box[2] <= gap:
+        first -= 1
+    if words[first].box[0] > box[0]:
+        return []
+    run = [(f, w.box) for w in words[first:last + 1] if (f := label_word(w)) is not None]
+    return run[-_MAX_ANCHOR_WORDS:]
+
+
 def _reworded(folded_lines: list[tuple[list[str], list[Box]]],
               anchor: list[str]) -> list[Box]:
-    """Occurrences of the anchor with its first or its last word left out: one invoice of
-    a layout prints "Gross total (GBP):", the next "Gross total:". A single word left
-    is not enough to tell labels apart."""
+    """Occurrences of the anchor with its last word left out: one invoice of a layout
+    prints "Gross total (GBP):", the next "Gross total:". Never its first word: that is
+    the one that says whose or which ("Votre réf. commande", the buyer's order, beside
+    "Notre réf. commande", the vendor's own; "Please pay by" the due date, "Pay by" the
+    discount's date). A single word left is not enough to tell labels apart."""
     if len(anchor) < 3:
         return []
-    return _occurrences(folded_lines, anchor[:-1]) or _occurrences(folded_lines, anchor[1:])
+    return _occurrences(folded_lines, anchor[:-1])
 
 
 def _occurrences(folded_lines: list[tuple[list[str], list[Box]]],

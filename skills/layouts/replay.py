@@ -74,7 +74,7 @@ def replay(cases: list[Case], scorer: FieldScorer, cached: bool = False,
                     alone_seconds=alone_seconds)
         start = time.perf_counter()
         # The clerk approves the true values: every field this set knows the truth of.
-        teach(memory, doc, document_candidates(doc).all, case.truth)
+        teach(memory, doc, document_candidates(doc).all, case.truth, learned.values())
         step.teach_seconds = time.perf_counter() - start
         taught[case.group] = before + 1
         out.steps.append(step)

@@ -382,3 +382,34 @@ def test_an_amount_is_right_when_its_number_is() -> None:
     assert values_match("tax_amount", "0.00", "-0.00")  # a credit note's zero tax
     assert not values_match("total", "1.00", "-1.00")
     assert not values_match("invoice_number", "0.00", "-0.00")  # an id is its characters
+
+
+def _rate_rows(second_tax: str) -> list[Candidate]:
+    """A totals block printing each VAT rate with its tax only ("Imposta 22%: 432,93"),
+    the net, the tax total and the total below; the item lines print no rate."""
+    def cand(field: str, value: str, x: float, y: float) -> Candidate:
+        return Candidate(field, value, value, 1, (x, y, x + 30, y + 10), 1.0, "text")
+
+    return [cand("tax_rate", "22.00", 280, 500), cand("tax_amount", "432.93", 500, 500),
+            cand("tax_rate", "10.00", 280, 515), cand("tax_amount", second_tax, 500, 515),
+            cand("net_amount", "4897.20", 500, 485), cand("tax_amount", "725.86", 500, 530),
+            cand("total", "5623.06", 500, 545)]
+
+
+def test_of_several_rates_printed_with_their_tax_only_the_rate_of_the_largest_basis() -> None:
+    """22 % of 1,967.86 and 10 % of 2,929.30: the taxes make total - net and their bases
+    the net, so the rate is 10 % though the model liked 22 % better."""
+    probs = np.array([0.6, 0.5, 0.5, 0.4, 0.9, 0.9, 0.9])
+    assert decide(_rate_rows("292.93"), probs)["tax_rate"].value == "10.00"
+    # Figures that do not add up prove nothing by themselves: the model's choice stays
+    # (what decides then is the tax over the net, skills.extract's _main_rate).
+    from skills.extract.extraction import _rate_by_one_figure
+
+    ranked: dict[str, list[tuple[float, Candidate]]] = {}
+    for cand, p in zip(_rate_rows("290.00"), probs, strict=True):
+        ranked.setdefault(cand.field, []).append((float(p), cand))
+    for options in ranked.values():
+        options.sort(key=lambda o: -o[0])
+    choice = dict.fromkeys(ranked, 0)
+    _rate_by_one_figure(ranked, choice)
+    assert ranked["tax_rate"][choice["tax_rate"]][1].value == "22.00"

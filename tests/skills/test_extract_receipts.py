@@ -306,3 +306,16 @@ def test_a_slips_net_and_tax_that_make_its_total_count_as_printed() -> None:
     choice = {"net_amount": 0, "tax_amount": 0, "total": 0}
     assert _closing_sum(ranked("59.94"), choice) == ("net_amount", "tax_amount")
     assert _closing_sum(ranked("2.04"), choice) == ()  # no sum: the model's doubt stands
+
+
+def test_codes_starting_item_rows_are_no_number_of_the_slip() -> None:
+    rows = [("STATION GARDEN CENTRE", 40, 10), ("VAT RECEIPT", 60, 30),
+            ("2978 1 36962443 NASI LEMAK", 9, 50), ("2 x 1.89", 18, 60), ("3.78", 180, 60),
+            ("8697376322094 TEH TARIK", 9, 72), ("2 X 24.80", 18, 82), ("49.60", 180, 82),
+            ("7680648657448 RICE 5KG", 9, 94), ("1 x 1.50", 18, 104), ("1.50", 180, 104),
+            ("TOTAL 54.88", 9, 130), ("7737321058 29/03/2018 10:15", 9, 160)]
+    numbers = _values(rows, "invoice_number")
+    assert not numbers & {"36962443", "8697376322094", "7680648657448", "2978"}
+    assert "7737321058" in numbers
+    # Two rows are no list: a code and a name on a line may be anything.
+    assert "36962443" in _values(rows[:6], "invoice_number")

@@ -11,6 +11,8 @@ from devdata.generator import render_invoice
 from skills.documents import read_document
 from skills.extract import document_candidates, extract, values_match
 from skills.extract.candidates import Candidate
+from skills.extract.extraction import Decision, Field
+from skills.extract.learned import with_learned
 from skills.layouts import (
     MIN_SIMILARITY,
     FieldMemory,
@@ -216,3 +218,120 @@ def test_a_vendors_identifier_is_kept_only_while_every_invoice_agrees() -> None:
     teach(memory, doc, document_candidates(doc).all, changed)
     (layout,) = memory.all()
     assert layout.fields["vendor_iban"].constant is None  # a changed account: no constant
+
+
+# ------------------------------------------------- where the bot's reading was corrected
+
+
+def _order_page(order: str, number: str, vat: str | None = None,
+                buyer_vat: str | None = None) -> tuple[Document, list]:
+    """A vendor's page: its name, "Order no" and "Invoice no" with their numbers on one
+    row, the vendor's VAT id right of "VAT id" and the buyer's right of "Customer VAT
+    id" further down, each when given."""
+    lines = [_line(("Acme", 60), ("Trading", 90), ("Ltd", 140), y=60),
+             _line(("Order", 60), ("no", 96), (order, 130), y=150),
+             _line(("Invoice", 300), ("no", 348), (number, 380), y=150)]
+    cands = [_cand("vendor_name", "Acme Trading Ltd", 60, 60),
+             _cand("invoice_number", order, 130, 150), _cand("invoice_number", number, 380, 150)]
+    if vat is not None:
+        lines.append(_line(("VAT", 300), ("id", 324), (vat, 350), y=250))
+        cands.append(_cand("vendor_vat", vat, 350, 250))
+    if buyer_vat is not None:
+        lines.append(_line(("Customer", 60), ("VAT", 114), ("id", 138), (buyer_vat, 160),
+                           y=400))
+        cands.append(_cand("vendor_vat", buyer_vat, 160, 400))
+    return _page(*lines), cands
+
+
+def _model_fields(**values: tuple[str, float]) -> tuple[dict, dict]:
+    fields = {n: Field(value=v, confidence=p) for n, (v, p) in values.items()}
+    decisions = {n: Decision(n, v, p, "value") for n, (v, p) in values.items()}
+    return fields, decisions
+
+
+def test_a_value_read_where_one_was_corrected_before_gives_way_to_the_layouts() -> None:
+    """The bot took the order number for the invoice number; the clerk corrected it. On
+    the next invoice the model, sure of the order number again, gives way to the value at
+    the learned place, which is never auto-accepted on one example."""
+    memory = InMemoryLayouts()
+    doc, cands = _order_page("4711", "R-1")
+    approved = {"vendor_name": "Acme Trading Ltd", "invoice_number": "R-1"}
+    teach(memory, doc, cands, approved, {"invoice_number": "4711"})
+    (layout,) = memory.all()
+    assert [p.anchor for p in layout.fields["invoice_number"].wrong] == [["order", "no"]]
+    nxt, nxt_cands = _order_page("4712", "R-2")
+    found = recall(memory, nxt, nxt_cands)
+    assert found is not None and found.doubted["invoice_number"].value == "4712"
+    fields, decisions = _model_fields(vendor_name=("Acme Trading Ltd", 0.99),
+                                      invoice_number=("4712", 0.95))
+    chosen, _ = with_learned(found, fields, decisions, lambda f, d: None)
+    assert chosen["invoice_number"].value == "R-2"
+    assert chosen["invoice_number"].confidence == 0.5
+    # The same teaching without the bot's reading marks no place wrong: the model stays.
+    plain = InMemoryLayouts()
+    teach(plain, doc, cands, approved)
+    again = recall(plain, nxt, nxt_cands)
+    assert again is not None and not again.doubted
+    assert with_learned(again, *_model_fields(invoice_number=("4712", 0.95)),
+                        lambda f, d: None)[0]["invoice_number"].value == "4712"
+
+
+def test_another_partys_vat_id_is_not_the_vendors_where_the_vendors_is_not_printed() -> None:
+    """The layout knows its vendor's VAT id (taught from an invoice printing it); an
+    invoice printing only another id has no vendor VAT id, read at 0.5 (never accepted).
+    An invoice taught without the id keeps the vendor's id known."""
+    memory = InMemoryLayouts()
+    doc, cands = _order_page("4711", "R-1", vat="GB123456789")
+    teach(memory, doc, cands, {"vendor_name": "Acme Trading Ltd", "vendor_vat": "GB123456789"})
+    doc, cands = _order_page("4712", "R-2")
+    teach(memory, doc, cands, {"vendor_name": "Acme Trading Ltd", "vendor_vat": None})
+    (layout,) = memory.all()
+    assert layout.fields["vendor_vat"].constant == "GB123456789"
+    nxt, nxt_cands = _order_page("4713", "R-3", buyer_vat="DE987654321")
+    found = recall(memory, nxt, nxt_cands)
+    assert found is not None and "vendor_vat" not in found.picks
+    chosen, _ = with_learned(found, *_model_fields(vendor_vat=("DE987654321", 0.85)),
+                             lambda f, d: None)
+    assert chosen["vendor_vat"].value is None and chosen["vendor_vat"].confidence == 0.5
+    own, own_cands = _order_page("4714", "R-4", vat="GB123456789", buyer_vat="DE987654321")
+    found = recall(memory, own, own_cands)
+    chosen, _ = with_learned(found, *_model_fields(vendor_vat=("GB123456789", 0.85)),
+                             lambda f, d: None)
+    assert chosen["vendor_vat"].value == "GB123456789"
+
+
+def test_a_label_is_found_without_its_last_word_but_never_without_its_first() -> None:
+    """"Votre réf. commande" (the buyer's order) was learned; "Notre réf. commande" (the
+    vendor's own) is another label, though only its first word differs; "Votre réf."
+    is the same label with its last word left out."""
+    taught = _page(_line(("Votre", 60), ("réf.", 96), ("commande:", 126), ("PO-1", 190), y=265))
+    place = learn_place(taught, _cand("po_number", "PO-1", 190, 265))
+    assert place.anchor == ["votre", "ref", "commande"]
+    ours = _page(_line(("Notre", 60), ("réf.", 96), ("commande:", 126), ("AB-7", 190), y=265))
+    assert find(ours, fold(ours), [_cand("po_number", "AB-7", 190, 265)], place) is None
+    shorter = _page(_line(("Votre", 60), ("réf.", 96), ("PO-2", 190), y=265))
+    po = _cand("po_number", "PO-2", 190, 265)
+    assert find(shorter, fold(shorter), [po], place) == po
+
+
+def test_a_number_is_found_where_it_was_when_its_label_changed_and_the_block_moved() -> None:
+    """Learned right of "N° pièce"; the credit note prints "N° d'avoir" instead, and its
+    block sits a little further left: the number is still taken near where it was."""
+    taught = _page(_line(("N°", 144), ("pièce", 160), ("RE-2019-98894", 192), y=238))
+    place = learn_place(taught, _cand("invoice_number", "RE-2019-98894", 192, 238))
+    credit = _page(_line(("N°", 121), ("d'avoir", 133), ("R274610", 174), y=238))
+    number = _cand("invoice_number", "R274610", 174, 238)
+    assert find(credit, fold(credit), [number], place) is None  # optional: label not printed
+    assert find(credit, fold(credit), [number], place, always=True) == number
+
+
+def test_a_value_in_a_grid_cell_is_anchored_on_its_cells_label() -> None:
+    """Labels left-aligned over their cells, values right-aligned in them: no label is
+    over the total's column, the one whose cell it ends in is its label."""
+    doc = _page(_line(("Nettobetrag", 40), ("Mehrwertsteuer", 300), y=395),
+                _line(("1'302.31", 122), ("105.49", 400), y=408),
+                _line(("Endbetrag", 40), y=428), _line(("1'407.80", 117), y=441))
+    total = learn_place(doc, _cand("total", "1407.80", 117, 441))
+    assert total.relation == "below" and total.anchor == ["endbetrag"]
+    tax = learn_place(doc, _cand("tax_amount", "105.49", 400, 408))
+    assert tax.anchor == ["mehrwertsteuer"]

@@ -13,7 +13,7 @@ from skills.extract import extract
 from skills.layouts import StaleLayout, teach_document
 from tasks.consumer import InvoiceJob
 from tasks.layout_memory import StoreLayouts
-from tasks.payloads import DocumentRef, InvoicePayload, Review, Source
+from tasks.payloads import DocumentRef, Extracted, FieldValue, InvoicePayload, Review, Source
 from tasks.settings import BotSettings
 from workitems import Store, open_store
 
@@ -97,6 +97,24 @@ def test_an_approved_review_teaches_the_vendors_layout(tmp_path: Path) -> None:
         # A retried attempt of the same item does not teach the same approval twice.
         InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
         assert memory.all()[0].documents == 1
+
+
+def test_what_the_bot_read_and_the_clerk_changed_is_remembered_as_a_wrong_place(
+        tmp_path: Path) -> None:
+    """The bot read the order number as the invoice number; the clerk approved the right
+    one. The layout keeps where the bot's value sat, so a value read there is doubted."""
+    data, truth = _invoice(0)
+    assert truth["po_number"]
+    with open_store(f"sqlite:///{tmp_path / 'workitems.db'}") as store:
+        memory = StoreLayouts(store)
+        item = _approved("invoice.pdf", data, truth)
+        item.payload["extracted"] = Extracted(fields={
+            "invoice_number": FieldValue(value=truth["po_number"], confidence=0.9),
+        }).model_dump(mode="json")
+        InvoiceJob(item, erp=None, settings=BotSettings(), layouts=memory)._fields()  # type: ignore[arg-type]
+        (layout,) = memory.all()
+        assert layout.fields["invoice_number"].wrong
+        assert not layout.fields["total"].wrong  # the bot read no total: nothing wrong
 
 
 def test_values_as_the_control_room_keeps_them_teach_every_field(tmp_path: Path) -> None:
