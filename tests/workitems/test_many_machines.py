@@ -156,8 +156,6 @@ def test_machines_over_http_one_killed_every_item_exactly_once(
         wait_for(victim_is_mid_run, timeout=120, every=0.05)
         machines[2].send_signal(signal.SIGKILL)  # the machine dies mid-item; its bots too
         machines[2].wait(10)
-        held = [i.id for i in store.list_items(process=P, step=STEP, state=ItemState.IN_PROGRESS)
-                if i.lease_owner and i.lease_owner.endswith(victim)]
         wait_for(lambda: store.counts(P).get((P, STEP)) == {"DONE": ITEMS}, timeout=300,
                  every=0.5)
     finally:
@@ -170,8 +168,13 @@ def test_machines_over_http_one_killed_every_item_exactly_once(
     events = store.events(limit=100_000)
     completed = collections.Counter(e.item_id for e in events if e.kind == "COMPLETED")
     assert completed == {i: 1 for i in items}, "every item completed exactly once"
+    # What the dead machine held: reserved by it and never completed by it. Read from the
+    # log, not from the items at the kill: a completion already on the wire when the
+    # machine died is still the Control Room's to finish.
+    held = ({e.item_id for e in events if e.kind == "RESERVED" and e.actor.endswith(victim)}
+            - {e.item_id for e in events if e.kind == "COMPLETED" and e.actor.endswith(victim)})
     expired = [e.item_id for e in events if e.kind == "LEASE_EXPIRED"]
-    assert held and set(held) <= set(expired), "the dead machine's items came back by lease"
+    assert held and held <= set(expired), "the dead machine's items came back by lease"
     reserved = collections.Counter(e.item_id for e in events if e.kind == "RESERVED")
     assert all(reserved[i] == 1 for i in items if i not in expired), "no item leased twice"
     finishers = collections.Counter(e.actor.rsplit(" via ", 1)[1] for e in events
@@ -179,8 +182,6 @@ def test_machines_over_http_one_killed_every_item_exactly_once(
     print(f"completed per machine: {dict(finishers)}; held by the killed machine: {held}; "
           f"lease expiries: {expired}")
     assert finishers["machine-1"] and finishers["machine-3"]
-    assert not [e for e in events if e.kind == "COMPLETED" and e.item_id in held
-                and e.actor.endswith(victim)], "the dead machine finished nothing it held"
     outputs = store.list_items(step="b", limit=10_000)
     assert sorted(o.payload["n"] for o in outputs) == list(range(ITEMS)), "one output each"
     store.close()
