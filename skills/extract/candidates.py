@@ -164,6 +164,9 @@ _HIGHEST_RATE = 30  # no VAT or sales tax rate is higher
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
 _IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
 _DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
+# A word OCR wrote with a zero or a one for its O or l ("SELANG0R", "APPR0VAL", "G0LDEN"):
+# letters but for those, each between letters, at least three letters in all.
+_OCR_WORD = re.compile(r"(?=(?:[01]*[A-Za-z]){3})[A-Za-z]+(?:[01]+[A-Za-z]+)+")
 # A billing period ("01/01-31/01/2020"): no number of ours.
 _PERIOD = re.compile(r"\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?[-–]\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 # An identifier whose separator OCR set apart: letters and digits on both sides.
@@ -301,7 +304,7 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
     for m in _ID.finditer(text):
         token = m.group(0)
         if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()) \
-                and not _PERIOD.fullmatch(token):
+                and not _PERIOD.fullmatch(token) and not (ocr and _OCR_WORD.fullmatch(token)):
             add("id", token, m.start(), m.end())
     return spans
 

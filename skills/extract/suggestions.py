@@ -194,15 +194,17 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
         return None
     page = doc.pages[issued.page - 1]
     mid = (issued.box[1] + issued.box[3]) / 2
-    for line in page.lines:
-        if not line.words or not (line.box[1] <= mid <= line.box[3]
-                                  and line.box[0] <= issued.box[0] <= line.box[2]):
-            continue  # not the date's line
-        first = line.words[0]
-        value = first.text.strip(":#.,")
-        if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
-                and any(c.isdigit() for c in value) and normalize_date(value) is None):
-            return Suggestion(value, page.number, first.box, line.text)
+    # The date's row: its own line, and the lines OCR set apart beside it on the same row
+    # ("CB56744", "20/04/15", "2:34:25 PM" read as three), the leftmost first.
+    row = sorted((ln for ln in page.lines if ln.words and ln.box[1] <= mid <= ln.box[3]
+                  and ln.box[0] <= issued.box[0]), key=lambda ln: ln.box[0])
+    if not row:
+        return None
+    first = row[0].words[0]
+    value = first.text.strip(":#.,")
+    if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
+            and any(c.isdigit() for c in value) and normalize_date(value) is None):
+        return Suggestion(value, page.number, first.box, row[0].text)
     return None
 
 

@@ -319,3 +319,18 @@ def test_codes_starting_item_rows_are_no_number_of_the_slip() -> None:
     assert "7737321058" in numbers
     # Two rows are no list: a code and a name on a line may be anything.
     assert "36962443" in _values(rows[:6], "invoice_number")
+
+
+def test_a_word_ocr_wrote_with_a_zero_is_no_number() -> None:
+    rows = [("G0LDEN BOOK STORE", 30, 10), ("SELANG0R", 40, 22), *_TILL]
+    numbers = _values(rows, "invoice_number")
+    assert not numbers & {"G0LDEN", "SELANG0R"}
+    assert "4711" in numbers
+
+
+def test_a_tills_number_set_apart_from_its_date_on_the_row_is_suggested() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("CHICKEN RICE", 10, 40), ("TOTAL RM 7.00", 10, 60),
+            ("CASH 10.00", 10, 72), ("CB56744", 9, 100), ("20/04/15", 55, 100),
+            ("2:34:25 PM", 106, 100)]
+    number = extract(_slip(rows)).fields["invoice_number"]
+    assert (number.value, number.method) == ("CB56744", "inferred")
