@@ -160,6 +160,13 @@ _RATE_AFTER_TAX = re.compile(
     r"\b(?:VAT|GST|SST|MwSt|USt|TVA|IVA|BTW|Btw|Vat|Mwst|Ust)\.?\s?@?\s?"
     r"(\d{1,2}(?:[.,]\d{1,2})?)(?=\s?:|\s|$)(?!\s?[.,]\d)")
 _HIGHEST_RATE = 30  # no VAT or sales tax rate is higher
+# A rate whose "%" OCR read as a digit ("SALES TAX @ 8.258" for 8.25 %, "GST 68" for 6 %)
+# or lost inside brackets ("VAT (20)"): a third decimal, or a whole number too high for a
+# rate whose last digit looks like "%", after a tax's name.
+_RATE_PERCENT_MISREAD = re.compile(
+    r"\b(?:VAT|GST|SST|TAX|MwSt|USt|TVA|IVA|BTW|Btw|Vat|Mwst|Ust|Tax)\.?\s?@?\s?"
+    r"(?:(\d{1,2}[.,]\d{2})[0689]|([3-9])[0689]|\((\d{1,2}(?:[.,]\d{1,2})?)\))"
+    r"(?=\s?:|\s|$)(?!\s?%)")
 # OCR may put a space after the country code ("AT 37 8242 ..."): the checksum decides.
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
 _IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
@@ -173,8 +180,9 @@ _PERIOD = re.compile(r"\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?[-–]\d{1,2}[./]\d{1,2
 _SPACED_ID = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9]*\d)[A-Za-z][A-Za-z0-9]{2,}\s[/-]\s\d{2,}"
                         r"(?![\w/.-])")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
+# A code glued to whole digits is a product's ("UNLEADED RON95"), not a currency.
 _CURRENCY_TOKEN = re.compile(
-    r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d)"
+    r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z]|\d+(?![\d.,]))|([€$£₹¥]|\bkr\b\.?|\bRs\b\.?|\bRM(?=\s?\d)"
     r"|(?<=\()RM(?=\))|\bRM(?=\s*:?\s*$))"  # RM 9.00, Total (RM), Total RM
 )
 _SUFFIXES = re.compile(
@@ -264,6 +272,12 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
         rate = parse_amount(m.group(1))
         if rate is not None and 0 < rate < _HIGHEST_RATE and free(*m.span(1)):
             add("percent", format_decimal(rate), *m.span(1))
+    if ocr:
+        for m in _RATE_PERCENT_MISREAD.finditer(text):
+            group = next(g for g in (1, 2, 3) if m.group(g))
+            rate = parse_amount(m.group(group))
+            if rate is not None and 0 < rate < _HIGHEST_RATE and free(m.start(), m.end()):
+                add("percent", format_decimal(rate), m.start(group), m.end())
     for m in _AMOUNT.finditer(text):
         amount = parse_amount(m.group(0))
         if amount is not None and free(m.start(), m.end()):
@@ -633,7 +647,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
         _wrapped_pairs(rel, ctx)
         roles = role_features(boxes, ctx.labels, ctx.page)
         till = _till_roles(ctx) if is_slip(shape) else {}
-        included = [bool(_INCLUDED.search(line.text)) for line in ctx.page.lines]
+        included = _included_rows(ctx.page)
         for si, span in enumerate(ctx.spans):
             for fld in _KIND_FIELDS[span.kind]:
                 feats = _label_features(rel, ctx.labels, si, fld, span)
@@ -657,6 +671,21 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
     return _merge_currencies(candidates)
 
 
+def _included_rows(page: Page) -> list[bool]:
+    """Per line: it, or a line left of it on its row, says the tax is included in the
+    prices. OCR gives "VAT Included :" and its amount as two boxes, two lines."""
+    said = [line for line in page.lines if _INCLUDED.search(line.text)]
+    return [any(_left_on_row(other, line) for other in said) for line in page.lines]
+
+
+def _left_on_row(other: Line, line: Line) -> bool:
+    """``other`` is ``line`` or ends before it on its row."""
+    if other is line:
+        return True
+    middle = (line.box[1] + line.box[3]) / 2
+    return other.box[1] <= middle <= other.box[3] and other.box[2] <= line.box[0] + 1.0
+
+
 # A tax included in the prices: "VAT 20% Included", "Incl. GST", "inkl. MwSt.", "TVA
 # incluse", "IVA incluido", "BTW inbegrepen", "IVA compresa" (OCR's "Inc1" too).
 _INCLUDED = re.compile(r"\b(?:incl(?:uded|usive|\.)?|inc1|inkl\.?|inklusive|enthalten|"
@@ -672,13 +701,20 @@ _CHANGE_LABELS = frozenset({"change", "changedue", "cashchange", "changeamount",
 
 
 def _till_roles(ctx: PageContext) -> dict[int, str]:
-    """Index of each amount printed as paid or as change: on its label's row, or first
-    under the label when the till prints values a line lower."""
+    """Index of each amount printed as paid, as change or as the cash rounding
+    adjustment: on its label's row, or first under the label when the till prints values
+    a line lower."""
     roles: dict[int, str] = {}
     amounts = [(i, s) for i, s in enumerate(ctx.spans) if s.kind == "amount"]
+    paid_at = min((lab.box[1] for lab in ctx.labels if lab.phrase in _PAID_LABELS),
+                  default=float("inf"))
     for lab in ctx.labels:
         role = ("paid" if lab.phrase in _PAID_LABELS
-                else "change" if lab.phrase in _CHANGE_LABELS else "")
+                else "change" if lab.phrase in _CHANGE_LABELS
+                # under what was handed over, the "balance" is what was given back
+                or (lab.phrase == "balance" and lab.box[1] > paid_at)
+                else "rounding" if lab.field == "other_amount" and "round" in lab.phrase
+                else "")
         if not role:
             continue
         height = lab.box[3] - lab.box[1]
@@ -856,10 +892,22 @@ def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, floa
     till paper, till words."""
     page = doc.pages[0] if doc.pages else None
     tall = 0.0 if page is None else min(max(page.height / max(page.width, 1) - 1.45, 0.0), 1.0)
-    if page is not None and page.width <= _TILL_PAPER:
-        tall = 1.0  # a short slip off an 80 mm roll is no taller than it is wide
+    if page is not None and min(page.width, _inked_width(page)) <= _TILL_PAPER:
+        tall = 1.0  # a short slip off an 80 mm roll (or its photo) is no taller than wide
     found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
     return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
+
+
+def _inked_width(page: Page) -> float:
+    """How wide the printed text is: a slip photographed on a larger sheet prints only
+    in a till roll's width."""
+    if len(page.lines) < _FEW_LINES:
+        return page.width
+    return max(ln.box[2] for ln in page.lines) - min(ln.box[0] for ln in page.lines)
+
+
+# Fewer lines than this say too little about a page's shape.
+_FEW_LINES = 8
 
 
 def is_slip(features: dict[str, float]) -> bool:

@@ -77,6 +77,7 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
         failed |= _running_text_checks(decisions, doc)
         failed |= _several_rates_checks(decisions, doc)
     failed |= _date_checks(fields)
+    failed |= _reading_checks(decisions)
     for name, reason in failed.items():
         field = fields.get(name)
         if field is None or field.method in ("xml", "inferred"):
@@ -85,6 +86,21 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
             continue  # a required field not found is never sure anyway
         field.confidence = min(field.confidence, CHECK_CAP)
         field.check = field.check or reason
+
+
+# Below this, OCR was unsure of a character of the word it read: a name has no
+# checksum or pattern to catch a wrong letter ("PATT" for "FATT").
+_SURE_READING = 0.9
+_FREE_TEXT = ("vendor_name",)
+
+
+def _reading_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
+    failed = {}
+    for name in _FREE_TEXT:
+        cand = decisions[name].candidate if name in decisions else None
+        if cand is not None and cand.method == "ocr" and cand.confidence < _SURE_READING:
+            failed[name] = "the scan is unclear: a letter of it may be misread"
+    return failed
 
 
 def amount_of(field: Field | None) -> Decimal | None:
@@ -146,11 +162,24 @@ def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> d
             return {}
         reason = f"the tax is not {rate.normalize()} % of the net, the rate printed"
         return dict.fromkeys(AMOUNTS, reason)
-    if total is not None and net is None and tax is None and lines and abs(
-            sum(lines) - total) <= Decimal("0.011"):
-        return {}  # no tax printed (a receipt): the lines make the total
+    if total is not None and net is None and _lines_make(total, lines) and (
+            tax is None or 0 < tax < total * MAX_TAX_SHARE):
+        return {}  # a receipt: the lines make the total, its tax (if any) included
     reason = "the amounts do not add up (net + tax = total) on this document"
     return dict.fromkeys(AMOUNTS, reason)
+
+
+# A till rounds cash to 5 cents: the lines may differ from the total by up to 2 cents.
+_CASH_ROUNDING = Decimal("0.021")
+
+
+def _lines_make(total: Decimal, lines: list[Decimal]) -> bool:
+    """The line items add up to the total, or to what a till rounded to it (a total in
+    5 cents, at most 2 cents off their sum)."""
+    if not lines:
+        return False
+    off = abs(sum(lines) - total)
+    return off <= Decimal("0.011") or (off <= _CASH_ROUNDING and total % Decimal("0.05") == 0)
 
 
 def matches_rate(net: Decimal, tax: Decimal, rate: Decimal) -> bool:

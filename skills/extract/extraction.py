@@ -272,6 +272,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
         ranked.setdefault(cand.field, []).append((float(p), cand))
     for options in ranked.values():
         options.sort(key=lambda o: -o[0])
+    _not_the_rounding(ranked)
     choice = {name: 0 for name in ranked}
     for first, second in EXCLUSIVE:
         _share_out(ranked, choice, first, second)
@@ -282,13 +283,16 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     slip = _is_slip(candidates)
     if slip:
         _slip_total_alone(ranked, choice)
-        vouched += _closing_sum(ranked, choice)
+        vouched += _closing_sum(ranked, choice) or _subtotal_makes_total(ranked, choice)
     # Amounts a breakdown of rates vouches for are printed, whatever their own score.
     always = tuple(n for n in _ALWAYS if not (slip and n in _OPTIONAL_ON_SLIPS)) + vouched
     decisions = {}
     for name in FIELDS:
         options = ranked.get(name, [])
         p, cand = options[choice[name]] if choice.get(name, 0) < len(options) else (0.0, None)
+        if cand is not None and slip and name == "net_amount" and name not in vouched \
+                and _unlabelled(cand.value, options):
+            cand = None  # a slip's net is printed under its own label ("Subtotal")
         if cand is not None and (_presence(p, cand, options) >= _PRESENT or name in always):
             decisions[name] = Decision(field=name, value=cand.value,
                                        score=_with_margin(p, cand, options), kind="value",
@@ -386,6 +390,10 @@ def _main_rate(decisions: dict[str, Decision], options: list[tuple[float, Candid
 _INCLUDED_TAX_ABSENT_SCORE = 0.5
 
 
+# What a till's cash rounding changes at most: the sum before it is the total too.
+_CASH_ROUNDING = Decimal("0.02")
+
+
 def _tax_included(decisions: dict[str, Decision]) -> None:
     """Prices that include their tax ("Total incl. VAT 209.60", "VAT 21 % 36.38") print
     no net: when the amount read as the net is the total, and the tax read is printed as
@@ -393,13 +401,21 @@ def _tax_included(decisions: dict[str, Decision]) -> None:
     printed again, and the tax stands. The net is then reported absent, for a person to
     confirm."""
     net, tax, total = (_amount(decisions, n) for n in ("net_amount", "tax_amount", "total"))
-    if None in (net, tax, total) or net != total:
-        return
+    if None in (net, tax, total) or abs(net - total) > (_CASH_ROUNDING if tax else 0):
+        return  # the "net" is not the total (nor, with a tax in it, the sum before rounding)
     rate = _amount(decisions, "tax_rate")
     printed = decisions["tax_amount"].candidate
     if (printed is not None and printed.in_prices) or (
             tax and rate is not None and matches_rate(total - tax, tax, rate)):
         decisions["net_amount"] = Decision("net_amount", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
+
+
+def _unlabelled(value: str, options: list[tuple[float, Candidate]]) -> bool:
+    """No label of the field beside the value, above it or on the row over it, wherever
+    the value is printed (a tax summary's net under its column also stands by "Subtotal")."""
+    return all(min(c.features.get("d_right", 1.0), c.features.get("d_below", 1.0),
+                   c.features.get("d_next_row", 1.0)) >= 1.0
+               for _, c in options if c.value == value)
 
 
 def _presence(p: float, chosen: Candidate, options: list[tuple[float, Candidate]]) -> float:
@@ -473,6 +489,29 @@ def _closing_sum(ranked: dict[str, list[tuple[float, Candidate]]],
     return ("net_amount", "tax_amount")
 
 
+# A net label right of which (or over which) the amount sits, in its own line heights.
+_BESIDE_ITS_LABEL = 0.3
+
+
+def _subtotal_makes_total(ranked: dict[str, list[tuple[float, Candidate]]],
+                          choice: dict[str, int]) -> tuple[str, ...]:
+    """A slip's net counts as printed when, as chosen, it sits beside a net label
+    ("Sub total") and is the total, or the total before the till's cash rounding: no tax
+    was added to it. Its score stays the model's, so a person confirms it."""
+    net, total = ranked.get("net_amount", []), ranked.get("total", [])
+    if choice.get("net_amount", 0) >= len(net) or choice.get("total", 0) >= len(total):
+        return ()
+    cand, total_cand = net[choice["net_amount"]][1], total[choice["total"]][1]
+    feats = cand.features
+    labelled = min(feats.get("d_right", 1.0), feats.get("d_next_row", 1.0)) < _BESIDE_ITS_LABEL
+    off = abs(Decimal(total_cand.value) - Decimal(cand.value))
+    rounded = off == 0 or (off <= _CASH_ROUNDING
+                           and Decimal(total_cand.value) % Decimal("0.05") == 0)
+    if labelled and rounded and _place(cand) != _place(total_cand):
+        return ("net_amount",)
+    return ()
+
+
 def _slip_total_alone(ranked: dict[str, list[tuple[float, Candidate]]],
                       choice: dict[str, int]) -> None:
     """On a till slip one printed amount is never both the net and the total: a till's
@@ -531,6 +570,14 @@ def _after_cash_rounding(options: list[tuple[float, Candidate]], choice: dict[st
                 0 < abs(Decimal(cand.value) - before) < Decimal("0.05"):
             choice["total"] = index
             return
+
+
+def _not_the_rounding(ranked: dict[str, list[tuple[float, Candidate]]]) -> None:
+    """A till's cash rounding adjustment ("Rounding adj. 0.01") is never its tax nor its
+    net, though the amounts before and after rounding differ by just that."""
+    for name in ("net_amount", "tax_amount"):
+        if name in ranked:
+            ranked[name] = [o for o in ranked[name] if o[1].till_role != "rounding"]
 
 
 def _before_change(options: list[tuple[float, Candidate]], choice: dict[str, int]) -> None:

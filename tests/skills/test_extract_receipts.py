@@ -334,3 +334,127 @@ def test_a_tills_number_set_apart_from_its_date_on_the_row_is_suggested() -> Non
             ("2:34:25 PM", 106, 100)]
     number = extract(_slip(rows)).fields["invoice_number"]
     assert (number.value, number.method) == ("CB56744", "inferred")
+
+
+def test_a_tax_said_included_by_its_own_box_left_on_the_row_is_included() -> None:
+    rows = [*_TILL, ("VAT Included :", 10, 240), ("95. 12", 150, 240)]
+    candidates = build_candidates(_slip(rows))
+    assert any(c.in_prices for c in candidates if c.value == "95.12")
+    assert not any(c.in_prices for c in candidates if c.value == "3.00")
+
+
+def test_a_cash_rounding_adjustment_is_never_the_tax_or_the_net() -> None:
+    rows = [("LIM HOME DECO SDN BHD", 20, 10), ("COFFEE BEANS", 10, 40), ("9.84", 170, 40),
+            ("TOTAL INCL. TAX RM9.84", 10, 70), ("ROUNDING ADJUSTMENT", 10, 82),
+            ("0.01", 170, 82), ("NET TOTAL ROUNDED RM9.85", 10, 94), ("CASH 9.85", 10, 110),
+            ("CASH CHANGE 0.00", 10, 122)]
+    fields = extract(_slip(rows)).fields
+    assert fields["total"].value == "9.85"
+    assert fields["tax_amount"].value is None
+
+
+def test_a_slips_net_is_printed_under_its_own_label() -> None:
+    rows = [("GREEN BINTANG RESTAURANT", 20, 10), ("TISSUE BOX 1 x 4.80", 10, 40),
+            ("4.80", 170, 40), ("TOTAL AMOUNT : RM 4.80", 10, 60),
+            ("AMOUNT PAYABLE : RM 4.80", 10, 72), ("CASH 5.00", 10, 84), ("CHANGE 0.20", 10, 96)]
+    fields = extract(_slip(rows)).fields
+    assert fields["total"].value == "4.80"
+    assert fields["net_amount"].value is None
+
+
+def test_a_subtotal_that_a_till_rounded_to_the_total_is_the_net() -> None:
+    from skills.extract.extraction import _subtotal_makes_total
+
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("CORRECTION TAPE 10 X 0.60", 10, 40),
+            ("6.00", 170, 40), ("SUB TOTAL: RM6.03", 10, 60), ("ROUNDING: 0.02", 10, 72),
+            ("ROUNDED TOTAL (RM): RM6.05", 10, 84)]
+    candidates = build_candidates(_slip(rows))
+
+    def ranked(net: str, total: str) -> dict:
+        def first(fld: str, value: str):  # noqa: ANN202 - a test helper
+            return next(c for c in candidates if c.field == fld and c.value == value)
+        return {"net_amount": [(0.4, first("net_amount", net))],
+                "total": [(0.9, first("total", total))]}
+
+    choice = {"net_amount": 0, "total": 0}
+    assert _subtotal_makes_total(ranked("6.03", "6.05"), choice) == ("net_amount",)
+    assert _subtotal_makes_total(ranked("6.00", "6.05"), choice) == ()  # no label: a line's
+
+
+def test_an_included_tax_leaves_no_net_where_the_subtotal_is_the_total_before_rounding() -> None:
+    from skills.extract.extraction import Decision, _tax_included
+
+    def decisions(net: str, tax: str, total: str) -> dict[str, Decision]:
+        values = {"net_amount": net, "tax_amount": tax, "total": total, "tax_rate": "6.00"}
+        return {n: Decision(n, v, 0.9, "value") for n, v in values.items()}
+
+    rounded = decisions("66.14", "3.74", "66.15")  # 3.74 = 6 % of 66.15 - 3.74
+    _tax_included(rounded)
+    assert rounded["net_amount"].value is None
+    untaxed = decisions("792.13", "0.00", "792.15")  # no tax in it: the sum is the net
+    _tax_included(untaxed)
+    assert untaxed["net_amount"].value == "792.13"
+
+
+def test_a_slip_photographed_on_a_larger_sheet_is_a_slip() -> None:
+    from skills.extract.candidates import is_slip
+
+    # No till words (cash, change, cashier): the shape alone must say so.
+    shapeless = [(t, x + 120, y + 80) for t, x, y in [
+        ("KEDAI BINTANG S/B", 20, 10), ("Receipt No: 4711", 20, 30), ("Date: 03/12/2026", 20, 42),
+        ("Milk 2 x 3.50", 20, 60), ("7.00", 160, 60), ("Bread 1 x 2.00", 20, 72),
+        ("2.00", 160, 72), ("Total RM 9.00", 20, 100), ("Thank you", 40, 130)]]
+    assert is_slip(build_candidates(_slip(shapeless, width=380, height=535))[0].features)
+    wide = [*shapeless, ("Bank: DE89 3704 0044 0532 0130 00, thank you for your order", 20, 160)]
+    assert not is_slip(build_candidates(_slip(wide, width=595, height=842))[0].features)
+
+
+def test_a_currency_code_glued_to_whole_digits_is_a_products() -> None:
+    rows = [("PETRON STATION", 20, 10), ("UNLEADED RON95 20.00", 10, 40), *_TILL]
+    assert "RON" not in _values(rows, "currency")
+    assert "EUR" in _values([("EUR12.00", 10, 40), *_TILL], "currency")
+
+
+def test_a_rate_whose_percent_sign_ocr_read_as_a_digit_is_read_after_the_taxs_name() -> None:
+    assert "8.25" in _values([*_TILL, ("SALES TAX @ 8.258:", 10, 240)], "tax_rate")
+    assert "6.00" in _values([*_TILL, ("Incl. GST 68 : 2.06", 10, 240)], "tax_rate")
+    assert "20.00" in _values([*_TILL, ("Total VAT (20) : 3.07", 10, 240)], "tax_rate")
+    assert "1.00" not in _values([*_TILL, ("VAT 19 % 1.52", 10, 240)], "tax_rate")
+    # A text layer prints what it means: no repair there.
+    doc = _slip([*_TILL, ("SALES TAX @ 8.258:", 10, 240)], ReadMethod.TEXT)
+    assert "8.25" not in {c.value for c in build_candidates(doc) if c.field == "tax_rate"}
+
+
+def test_a_balance_under_the_cash_handed_over_is_the_change() -> None:
+    rows = [("STATION BAKERY", 20, 10), ("GLUE STICK 1 x 1.30", 10, 40), ("1.30", 170, 40),
+            ("SCISSORS 2 x 53.03", 10, 52), ("106.05", 170, 52),
+            ("Net Total : 107.35", 10, 80), ("Cash Received : 108.00", 10, 92),
+            ("Balance : 0.65", 10, 104)]
+    fields = extract(_slip(rows)).fields
+    assert fields["total"].value == "107.35"
+    assert fields["tax_amount"].value != "0.65"
+
+
+def test_a_name_ocr_was_unsure_of_is_for_a_person_to_confirm() -> None:
+    from skills.extract.checks import _reading_checks
+    from skills.extract.extraction import Decision
+
+    def decided(conf: float) -> dict:
+        doc = _slip([("PATT PRIMA MARKETING SDN BHD", 20, 10), *_TILL])
+        cand = next(c for c in build_candidates(doc) if c.field == "vendor_name")
+        cand.confidence = conf
+        return {"vendor_name": Decision("vendor_name", cand.value, 0.99, "value", cand)}
+
+    assert "vendor_name" in _reading_checks(decided(0.85))
+    assert _reading_checks(decided(0.97)) == {}
+
+
+def test_lines_that_a_till_rounded_to_the_total_make_it() -> None:
+    from decimal import Decimal
+
+    from skills.extract.checks import _lines_make
+
+    lines = [Decimal("9.84")]
+    assert _lines_make(Decimal("9.85"), lines)
+    assert not _lines_make(Decimal("9.87"), lines)  # not a total in 5 cents
+    assert not _lines_make(Decimal("9.90"), lines)  # more than a till rounds
