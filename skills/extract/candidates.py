@@ -171,6 +171,16 @@ _RATE_PERCENT_MISREAD = re.compile(
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
 _IBAN_START = re.compile(r"\b[A-Z]{2} ?\d{2}")
 _DATE = re.compile(rf"(?<![\d/.-])(?:{DATE_PATTERN.pattern})(?![\w/])")
+# A zero OCR read in an identifier's leading letters, before a letter ("0R12091" for
+# OR12091, "P0S8879720" for POS8879720; "AB0012" keeps its digits).
+def ocr_id(token: str) -> str:
+    """``token`` with the zeros of its leading letters read as the letter O."""
+    prefix = re.match(r"[A-Z0]*[A-Z]", token)
+    if prefix is None or "0" not in prefix.group(0):
+        return token
+    return prefix.group(0).replace("0", "O") + token[prefix.end():]
+
+
 # A word OCR wrote with a zero or a one for its O or l ("SELANG0R", "APPR0VAL", "G0LDEN"):
 # letters but for those, each between letters, at least three letters in all.
 _OCR_WORD = re.compile(r"(?=(?:[01]*[A-Za-z]){3})[A-Za-z]+(?:[01]+[A-Za-z]+)+")
@@ -179,6 +189,9 @@ _PERIOD = re.compile(r"\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?[-–]\d{1,2}[./]\d{1,2
 # An identifier whose separator OCR set apart: letters and digits on both sides.
 _SPACED_ID = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9]*\d)[A-Za-z][A-Za-z0-9]{2,}\s[/-]\s\d{2,}"
                         r"(?![\w/.-])")
+# An identifier OCR split at a space: letters and digits, then digits ("A1 1276",
+# "T01 -411819", "POS4227 722").
+_SPLIT_ID = re.compile(r"(?<![\w/.-])(?=[A-Za-z]*\d)[A-Za-z][A-Za-z0-9]{1,}\s-?\d{3,}(?![\w/.-])")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-#]*[A-Za-z0-9]|\d")
 # A code glued to whole digits is a product's ("UNLEADED RON95"), not a currency.
 _CURRENCY_TOKEN = re.compile(
@@ -315,11 +328,15 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
             token = re.sub(r"\s", "", m.group(0))
             if len(token) <= 30 and free(m.start(), m.end()):
                 add("id", token, m.start(), m.end())
+        for m in _SPLIT_ID.finditer(text):  # or a space: "A1 1276"; its pieces stay readings
+            if free(m.start(), m.end()):
+                add("id", ocr_id(re.sub(r"\s", "", m.group(0))), m.start(), m.end())
+                taken.pop()
     for m in _ID.finditer(text):
         token = m.group(0)
         if any(c.isdigit() for c in token) and 2 <= len(token) <= 30 and free(m.start(), m.end()) \
                 and not _PERIOD.fullmatch(token) and not (ocr and _OCR_WORD.fullmatch(token)):
-            add("id", token, m.start(), m.end())
+            add("id", ocr_id(token) if ocr else token, m.start(), m.end())
     return spans
 
 
@@ -720,7 +737,7 @@ def _till_roles(ctx: PageContext) -> dict[int, str]:
         height = lab.box[3] - lab.box[1]
         row = [i for i, s in amounts if beside(s.box, lab.box)]
         under = [(s.box[1], i) for i, s in amounts
-                 if 0 <= s.box[1] - lab.box[3] < 1.5 * height and s.box[2] > lab.box[0]]
+                 if -height / 2 <= s.box[1] - lab.box[3] < 1.5 * height and s.box[2] > lab.box[0]]
         if not row and under:
             row = [min(under)[1]]
         for i in row:

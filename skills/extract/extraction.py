@@ -486,6 +486,8 @@ def _closing_sum(ranked: dict[str, list[tuple[float, Candidate]]],
     places = {_place(c) for c in picked.values()}
     if tax == 0 or len(places) < 3 or not balanced(net, tax, total):
         return ()
+    if _unlabelled(picked["tax_amount"].value, ranked["tax_amount"]):
+        return ()  # two item lines' amounts that happen to make the total
     return ("net_amount", "tax_amount")
 
 

@@ -30,12 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skills.extract.candidates import Candidate, beside, document_dayfirst
+from skills.extract.candidates import Candidate, beside, document_dayfirst, ocr_id
 from skills.extract.checks import amount_of
 from skills.extract.labels import find_labels
 from skills.normalize import DATE_PATTERN, home_currency, normalize_date
 from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
-from skills.schema import Box, Document
+from skills.schema import Box, Document, ReadMethod
 
 if TYPE_CHECKING:  # extraction imports this module
     from skills.extract.extraction import Field
@@ -204,7 +204,8 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
     value = first.text.strip(":#.,")
     if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
             and any(c.isdigit() for c in value) and normalize_date(value) is None):
-        return Suggestion(value, page.number, first.box, row[0].text)
+        read = ocr_id(value) if (row[0].method or page.method) == ReadMethod.OCR else value
+        return Suggestion(read, page.number, first.box, row[0].text)
     return None
 
 

@@ -458,3 +458,54 @@ def test_lines_that_a_till_rounded_to_the_total_make_it() -> None:
     assert _lines_make(Decimal("9.85"), lines)
     assert not _lines_make(Decimal("9.87"), lines)  # not a total in 5 cents
     assert not _lines_make(Decimal("9.90"), lines)  # more than a till rounds
+
+
+def test_two_item_amounts_that_make_the_total_are_no_net_and_tax() -> None:
+    from skills.extract.extraction import _closing_sum
+
+    rows = [("STATION BAKERY", 20, 10), ("EGGS 10S", 10, 40), ("1 x 3.90", 20, 50),
+            ("3.90", 170, 50), ("KOPI O", 10, 62), ("1 x 36.90", 20, 72), ("36.90", 170, 72),
+            ("TOTAL SALES: 40.80", 10, 100), ("PAYMENT: 50.00", 10, 112),
+            ("CHANGE AMOUNT: 9.20", 10, 124)]
+    candidates = build_candidates(_slip(rows))
+
+    def options(fld: str, value: str) -> list:
+        return [(0.5, c) for c in candidates if c.field == fld and c.value == value]
+
+    ranked = {"net_amount": options("net_amount", "36.90")[-1:],
+              "tax_amount": options("tax_amount", "3.90"),
+              "total": options("total", "40.80")}
+    assert _closing_sum(ranked, {"net_amount": 0, "tax_amount": 0, "total": 0}) == ()
+
+
+def test_an_identifier_ocr_split_at_a_space_is_also_read_whole() -> None:
+    numbers = _values([("BILL # : A1 1276", 10, 100), *_TILL], "invoice_number")
+    assert {"A11276", "A1"} <= numbers
+    assert "T01-411819" in _values([("RECEIPT NO : T01 -411819", 10, 100)], "invoice_number")
+
+
+def test_a_zero_in_an_identifiers_leading_letters_is_the_letter_o() -> None:
+    from skills.extract.candidates import ocr_id
+
+    assert ocr_id("0R12091") == "OR12091"
+    assert ocr_id("P0S8879720") == "POS8879720"
+    assert ocr_id("AB0012345") == "AB0012345"  # the zeros start its digits
+    assert ocr_id("T01-598025") == "T01-598025"
+    assert "OR12091" in _values([("ORDER 0R12091", 10, 100), *_TILL], "invoice_number")
+    doc = _slip([("Receipt No: 0R12091", 10, 100), *_TILL], ReadMethod.TEXT)
+    assert "0R12091" in {c.value for c in build_candidates(doc) if c.field == "invoice_number"}
+
+
+def test_the_number_on_the_date_row_is_read_with_the_letters_ocr_wrote_as_zeros() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("CHICKEN RICE", 10, 40), ("TOTAL RM 7.00", 10, 60),
+            ("CASH 10.00", 10, 72), ("0R12091", 9, 100), ("20/04/15", 55, 100),
+            ("2:34:25 PM", 106, 100)]
+    assert extract(_slip(rows)).fields["invoice_number"].value == "OR12091"
+
+
+def test_a_rounding_printed_a_little_under_its_label_is_the_rounding() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("EGGS 10S 1 x 8.00", 10, 40), ("8.00", 140, 40),
+            ("ROUND ADJ:", 8, 187), ("0.01", 139, 195.5), ("NETT TOTAL (RM) :", 8, 204),
+            ("8.00", 136, 216)]
+    roles = {c.till_role for c in build_candidates(_slip(rows)) if c.value == "0.01"}
+    assert roles == {"rounding"}
