@@ -896,7 +896,8 @@ def beside(box: Box, label: Box) -> bool:
 
 
 _TILL_LABELS = ("cash", "change", "tendered", "cashtendered", "changedue", "cashier", "rounding",
-                "roundingadj", "roundingadjustment", "counter", "table", "pax", "totalqty")
+                "roundingadj", "roundingadjustment", "counter", "table", "pax", "totalqty",
+                "cashreceived", "cashpaid", "changeamount", "cashchange", "tender")
 
 
 # Till rolls are 57 to 80 mm wide; with a scanner's margin a slip stays under 92 mm
@@ -909,9 +910,15 @@ def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, floa
     till paper, till words."""
     page = doc.pages[0] if doc.pages else None
     tall = 0.0 if page is None else min(max(page.height / max(page.width, 1) - 1.45, 0.0), 1.0)
-    if page is not None and min(page.width, _inked_width(page)) <= _TILL_PAPER:
-        tall = 1.0  # a short slip off an 80 mm roll (or its photo) is no taller than wide
     found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
+    if page is not None and any(_is_receipt_title(line.text) for line in page.lines):
+        found.add("receipt")  # "SALES RECEIPT", "OFFICIAL RECEIPT": a till's title
+    if page is not None and (page.width <= _TILL_PAPER or (
+            found and _inked_width(page) <= _TILL_PAPER)):
+        # a short slip off an 80 mm roll is no taller than wide; photographed on a larger
+        # sheet, it prints in a roll's width, with a till's words (an invoice may print
+        # in a narrow column too)
+        tall = 1.0
     return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
 
 
@@ -939,6 +946,14 @@ _TITLE_QUALIFIERS = frozenset({"simplified", "official", "cash", "sales", "full"
 
 def _is_title_line(text: str) -> bool:
     return _made_of(text, _TITLE_WORDS, _TITLE_QUALIFIERS)
+
+
+def _is_receipt_title(text: str) -> bool:
+    return _made_of(text, _RECEIPT_WORDS, _TITLE_QUALIFIERS | _TITLE_WORDS)
+
+
+_RECEIPT_WORDS = frozenset({"receipt", "quittung", "kassenbon", "recu", "ticket", "recibo",
+                            "bon", "kassabon", "scontrino"})
 
 
 def _made_of(text: str, key: frozenset[str], qualifiers: frozenset[str]) -> bool:

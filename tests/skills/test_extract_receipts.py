@@ -396,19 +396,6 @@ def test_an_included_tax_leaves_no_net_where_the_subtotal_is_the_total_before_ro
     assert untaxed["net_amount"].value == "792.13"
 
 
-def test_a_slip_photographed_on_a_larger_sheet_is_a_slip() -> None:
-    from skills.extract.candidates import is_slip
-
-    # No till words (cash, change, cashier): the shape alone must say so.
-    shapeless = [(t, x + 120, y + 80) for t, x, y in [
-        ("KEDAI BINTANG S/B", 20, 10), ("Receipt No: 4711", 20, 30), ("Date: 03/12/2026", 20, 42),
-        ("Milk 2 x 3.50", 20, 60), ("7.00", 160, 60), ("Bread 1 x 2.00", 20, 72),
-        ("2.00", 160, 72), ("Total RM 9.00", 20, 100), ("Thank you", 40, 130)]]
-    assert is_slip(build_candidates(_slip(shapeless, width=380, height=535))[0].features)
-    wide = [*shapeless, ("Bank: DE89 3704 0044 0532 0130 00, thank you for your order", 20, 160)]
-    assert not is_slip(build_candidates(_slip(wide, width=595, height=842))[0].features)
-
-
 def test_a_currency_code_glued_to_whole_digits_is_a_products() -> None:
     rows = [("PETRON STATION", 20, 10), ("UNLEADED RON95 20.00", 10, 40), *_TILL]
     assert "RON" not in _values(rows, "currency")
@@ -509,3 +496,26 @@ def test_a_rounding_printed_a_little_under_its_label_is_the_rounding() -> None:
             ("8.00", 136, 216)]
     roles = {c.till_role for c in build_candidates(_slip(rows)) if c.value == "0.01"}
     assert roles == {"rounding"}
+
+
+def test_a_slip_photographed_on_a_larger_sheet_is_a_slip_by_its_width_and_till_words() -> None:
+    from skills.extract.candidates import is_slip
+
+    def slip(rows: list[tuple[str, float, float]]) -> bool:
+        doc = _slip([(t, x + 120, y + 80) for t, x, y in rows], width=380, height=535)
+        return is_slip(build_candidates(doc)[0].features)
+
+    head = [("KEDAI BINTANG S/B", 20, 10), ("Receipt No: 4711", 20, 30),
+            ("Date: 03/12/2026", 20, 42), ("Milk 2 x 3.50", 20, 60), ("7.00", 160, 60),
+            ("Bread 1 x 2.00", 20, 72), ("2.00", 160, 72), ("Total RM 9.00", 20, 100)]
+    assert slip([*head, ("Cash Received 10.00", 20, 112)])
+    # A narrow invoice, item lines and all, but no till's words: not a slip.
+    assert not slip([*head, ("IBAN GB69WETM51825476157343", 20, 112)])
+
+
+def test_a_receipts_title_is_a_tills_word() -> None:
+    from skills.extract.candidates import _is_receipt_title
+
+    assert _is_receipt_title("SALES RECEIPT") and _is_receipt_title("OFFICIAL RECEIPT")
+    assert not _is_receipt_title("TAX INVOICE")
+    assert not _is_receipt_title("Please keep this receipt")
