@@ -897,7 +897,8 @@ def beside(box: Box, label: Box) -> bool:
 
 _TILL_LABELS = ("cash", "change", "tendered", "cashtendered", "changedue", "cashier", "rounding",
                 "roundingadj", "roundingadjustment", "counter", "table", "pax", "totalqty",
-                "cashreceived", "cashpaid", "changeamount", "cashchange", "tender")
+                "cashreceived", "cashpaid", "changeamount", "cashchange", "tender", "card",
+                "mastercard", "visa", "master", "debitcard", "creditcard")
 
 
 # Till rolls are 57 to 80 mm wide; with a scanner's margin a slip stays under 92 mm

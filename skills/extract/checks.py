@@ -94,12 +94,21 @@ _SURE_READING = 0.9
 _FREE_TEXT = ("vendor_name",)
 
 
+# A letter standing alone inside a name: OCR may have split a word ("S INAR" for SINAR).
+# Not an initial ("J. Smith"), nor a legal form's ("S/B").
+_LONE_LETTER = re.compile(r"(?<=\w )[A-Za-z](?= \w)")
+
+
 def _reading_checks(decisions: Mapping[str, Decision]) -> dict[str, str]:
     failed = {}
     for name in _FREE_TEXT:
         cand = decisions[name].candidate if name in decisions else None
-        if cand is not None and cand.method == "ocr" and cand.confidence < _SURE_READING:
+        if cand is None or cand.method != "ocr":
+            continue
+        if cand.confidence < _SURE_READING:
             failed[name] = "the scan is unclear: a letter of it may be misread"
+        elif _LONE_LETTER.search(cand.value):
+            failed[name] = "a letter stands alone in it: the scan may have split a word"
     return failed
 
 

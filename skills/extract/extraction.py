@@ -309,8 +309,17 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _main_rate(decisions, ranked.get("tax_rate", []))
     _not_the_buyers(decisions, ranked.get("vendor_vat", []))
     _tax_included(decisions)
+    _no_tax_as_large_as_the_total(decisions)
     _arithmetic(decisions)
     return decisions
+
+
+def _no_tax_as_large_as_the_total(decisions: dict[str, Decision]) -> None:
+    """A tax is a share of the total, never all of it: a tax read as large as the total
+    is the total printed again (a receipt that prints no tax), so none is found."""
+    tax, total = _amount(decisions, "tax_amount"), _amount(decisions, "total")
+    if tax and total is not None and abs(tax) >= abs(total):
+        decisions["tax_amount"] = Decision("tax_amount", None, 0.0, "missing")
 
 
 # A printed rate below _PRESENT still counts when the net and tax read give exactly it:

@@ -519,3 +519,45 @@ def test_a_receipts_title_is_a_tills_word() -> None:
     assert _is_receipt_title("SALES RECEIPT") and _is_receipt_title("OFFICIAL RECEIPT")
     assert not _is_receipt_title("TAX INVOICE")
     assert not _is_receipt_title("Please keep this receipt")
+
+
+def test_a_tax_as_large_as_the_total_is_none() -> None:
+    from skills.extract.extraction import Decision, _no_tax_as_large_as_the_total
+
+    def decisions(tax: str) -> dict[str, Decision]:
+        values = {"net_amount": "320.70", "tax_amount": tax, "total": "320.70"}
+        return {n: Decision(n, v, 0.5, "value") for n, v in values.items()}
+
+    same = decisions("320.70")
+    _no_tax_as_large_as_the_total(same)
+    assert same["tax_amount"].value is None and same["tax_amount"].kind == "missing"
+    share = decisions("53.45")
+    _no_tax_as_large_as_the_total(share)
+    assert share["tax_amount"].value == "53.45"
+
+
+def test_a_name_with_a_letter_standing_alone_is_for_a_person_to_confirm() -> None:
+    from skills.extract.checks import _reading_checks
+    from skills.extract.extraction import Decision
+
+    def decided(name: str) -> dict:
+        cand = next(c for c in build_candidates(_slip([(name, 20, 10), *_TILL]))
+                    if c.field == "vendor_name" and c.value == name)
+        return {"vendor_name": Decision("vendor_name", cand.value, 0.99, "value", cand)}
+
+    assert "vendor_name" in _reading_checks(decided("SYARIKAT S INAR WONG CAFE S/B"))
+    assert _reading_checks(decided("SYARIKAT SINAR WONG CAFE S/B")) == {}
+
+
+def test_a_card_payment_is_a_tills_word() -> None:
+    from skills.extract.candidates import is_slip
+
+    rows = [("NORTHGATE BAKERY LIMITED", 40, 72), ("VAT No : GB014508189", 130, 224),
+            ("Invoice # : 893666", 45, 320), ("WIPER BLADE 10 119.89 1,198.90", 27, 484),
+            ("Net Total :", 27, 588), ("1,736.05", 400, 628), ("Cashier : ALI", 27, 740)]
+
+    def slip(extra: list[tuple[str, float, float]]) -> bool:
+        return is_slip(build_candidates(_slip(rows + extra, width=600, height=820))[0].features)
+
+    assert slip([("Card :", 29, 660), ("1,736.05", 400, 700)])
+    assert not slip([])
