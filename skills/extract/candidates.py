@@ -162,10 +162,12 @@ _RATE_AFTER_TAX = re.compile(
 _HIGHEST_RATE = 30  # no VAT or sales tax rate is higher
 # A rate whose "%" OCR read as a digit ("SALES TAX @ 8.258" for 8.25 %, "GST 68" for 6 %)
 # or lost inside brackets ("VAT (20)"): a third decimal, or a whole number too high for a
-# rate whose last digit looks like "%", after a tax's name.
+# rate whose last digit looks like "%" (0, 4, 6, 8, 9), after a tax's name.
 _RATE_PERCENT_MISREAD = re.compile(
-    r"\b(?:VAT|GST|SST|TAX|MwSt|USt|TVA|IVA|BTW|Btw|Vat|Mwst|Ust|Tax)\.?\s?@?\s?"
-    r"(?:(\d{1,2}[.,]\d{2})[0689]|([3-9])[0689]|\((\d{1,2}(?:[.,]\d{1,2})?)\))"
+    r"(?:\b(?:VAT|GST|SST|TAX|MwSt|USt|TVA|IVA|BTW|Btw|Vat|Mwst|Ust|Tax)\.?\s?@?|"
+    r"^[A-Z]{2}\s?@)\s?"  # or a tax summary's code: "SR @ 64" for "SR @ 6%"
+    r"(?:(\d{1,2}[.,]\d{2})[04689]|([3-9])[04689]|\(\s?([3-9])[04689]\s?\)"
+    r"|\(\s?(\d{1,2}(?:[.,]\d{1,2})?)\s?\))"  # "(78)" for (7%); "(20)", "( 21 )"
     r"(?=\s?:|\s|$)(?!\s?%)")
 # OCR may put a space after the country code ("AT 37 8242 ..."): the checksum decides.
 _IBAN = re.compile(r"\b[A-Z]{2} ?\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?")
@@ -287,7 +289,7 @@ def _spans_on_line(line: Line, li: int, dayfirst: bool, sign: int = 1,
             add("percent", format_decimal(rate), *m.span(1))
     if ocr:
         for m in _RATE_PERCENT_MISREAD.finditer(text):
-            group = next(g for g in (1, 2, 3) if m.group(g))
+            group = next(g for g in (1, 2, 3, 4) if m.group(g))
             rate = parse_amount(m.group(group))
             if rate is not None and 0 < rate < _HIGHEST_RATE and free(m.start(), m.end()):
                 add("percent", format_decimal(rate), m.start(group), m.end())

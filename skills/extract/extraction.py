@@ -306,6 +306,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
                 score = min(score, _SLIP_ABSENT_SCORE)
             decisions[name] = Decision(field=name, value=None, score=score, kind="none")
     _rate_that_closes(decisions, ranked.get("tax_rate", []))
+    _included_tax_at_its_rate(decisions, ranked, choice)
     _main_rate(decisions, ranked.get("tax_rate", []))
     _not_the_buyers(decisions, ranked.get("vendor_vat", []))
     _tax_included(decisions)
@@ -320,6 +321,26 @@ def _no_tax_as_large_as_the_total(decisions: dict[str, Decision]) -> None:
     tax, total = _amount(decisions, "tax_amount"), _amount(decisions, "total")
     if tax and total is not None and abs(tax) >= abs(total):
         decisions["tax_amount"] = Decision("tax_amount", None, 0.0, "missing")
+
+
+def _included_tax_at_its_rate(decisions: dict[str, Decision],
+                              ranked: dict[str, list[tuple[float, Candidate]]],
+                              choice: dict[str, int]) -> None:
+    """A tax printed as included in the prices ("VAT 20% Included: 5.90") counts as
+    printed, whatever the model's doubt, when it is the rate's share of the total: the
+    total less it, times the rate, gives it back. Its score stays the model's."""
+    tax, total = decisions.get("tax_amount"), _amount(decisions, "total")
+    options = ranked.get("tax_amount", [])
+    if tax is None or tax.kind == "value" or total is None or \
+            choice.get("tax_amount", 0) >= len(options):
+        return
+    p, cand = options[choice["tax_amount"]]
+    value = Decimal(cand.value)
+    if not cand.in_prices or p < _RATE_FLOOR or not 0 < value < total:
+        return
+    rates = [Decimal(c.value) for q, c in ranked.get("tax_rate", []) if q >= _RATE_FLOOR]
+    if any(matches_rate(total - value, value, rate) for rate in rates):
+        decisions["tax_amount"] = Decision("tax_amount", cand.value, p, "value", cand)
 
 
 # A printed rate below _PRESENT still counts when the net and tax read give exactly it:

@@ -407,6 +407,10 @@ def test_a_rate_whose_percent_sign_ocr_read_as_a_digit_is_read_after_the_taxs_na
     assert "6.00" in _values([*_TILL, ("Incl. GST 68 : 2.06", 10, 240)], "tax_rate")
     assert "20.00" in _values([*_TILL, ("Total VAT (20) : 3.07", 10, 240)], "tax_rate")
     assert "1.00" not in _values([*_TILL, ("VAT 19 % 1.52", 10, 240)], "tax_rate")
+    assert "7.00" in _values([*_TILL, ("TAX (78 ) : 48.92", 10, 240)], "tax_rate")
+    assert "21.00" in _values([*_TILL, ("TOTAL VAT ( 21 ) : 6.54", 10, 240)], "tax_rate")
+    assert "6.00" in _values([*_TILL, ("SR @ 64 127.77 7.67", 10, 240)], "tax_rate")
+    assert "3.00" not in _values([*_TILL, ("2 @ 38", 10, 240)], "tax_rate")  # an item's
     # A text layer prints what it means: no repair there.
     doc = _slip([*_TILL, ("SALES TAX @ 8.258:", 10, 240)], ReadMethod.TEXT)
     assert "8.25" not in {c.value for c in build_candidates(doc) if c.field == "tax_rate"}
@@ -561,3 +565,23 @@ def test_a_card_payment_is_a_tills_word() -> None:
 
     assert slip([("Card :", 29, 660), ("1,736.05", 400, 700)])
     assert not slip([])
+
+
+def test_a_tax_printed_as_included_at_its_rates_share_of_the_total_counts() -> None:
+    from skills.extract.extraction import Decision, _included_tax_at_its_rate
+
+    rows = [("STATION BAKERY", 20, 10), ("Total : 35.40", 70, 148),
+            ("VAT 20% Included : 5.90", 70, 160), ("VAT 20% Included : 4.10", 70, 190)]
+    candidates = build_candidates(_slip(rows))
+
+    def doubted(tax: str) -> dict[str, Decision]:
+        cand = next(c for c in candidates if c.field == "tax_amount" and c.value == tax)
+        rate = next(c for c in candidates if c.field == "tax_rate" and c.value == "20.00")
+        ranked = {"tax_amount": [(0.45, cand)], "tax_rate": [(0.9, rate)]}
+        decisions = {"tax_amount": Decision("tax_amount", None, 0.55, "none"),
+                     "total": Decision("total", "35.40", 0.9, "value")}
+        _included_tax_at_its_rate(decisions, ranked, {"tax_amount": 0})
+        return decisions
+
+    assert doubted("5.90")["tax_amount"].value == "5.90"  # (35.40 - 5.90) x 20 % = 5.90
+    assert doubted("4.10")["tax_amount"].value is None  # not the rate's share: doubt stands
