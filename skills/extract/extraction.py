@@ -309,6 +309,7 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _included_tax_at_its_rate(decisions, ranked, choice)
     _main_rate(decisions, ranked.get("tax_rate", []))
     _not_the_buyers(decisions, ranked.get("vendor_vat", []))
+    _not_an_address(decisions, ranked.get("vendor_name", []))
     _tax_included(decisions)
     _no_tax_as_large_as_the_total(decisions)
     _arithmetic(decisions)
@@ -388,6 +389,31 @@ def _not_the_buyers(decisions: dict[str, Decision], options: list[tuple[float, C
                                            other[1])
     else:
         decisions["vendor_vat"] = Decision("vendor_vat", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
+
+
+# An address line: a house number before a comma ("NO. 51, PERSIARAN INDAH"), a postcode
+# before its town ("83000 BATU PAHAT", "1012 AB Amsterdam") or after its state ("Denver,
+# CO 80202"), a number before a street ("117 Market Square").
+_ADDRESS = re.compile(
+    r"^(?:no\.?\s*)?\d+[a-z]?,|^\d{4,6}\s+[a-z]|,\s*[a-z]{2}\s+\d{5}\b|"
+    r"^\d+[a-z]?\s+(?:\w+\s+)*(?:street|st|road|rd|avenue|ave|square|sq|lane|ln|drive|dr|way|"
+    r"jalan|jln|lorong|persiaran|taman|strasse|straße|str|weg|straat|rue|via|calle|plaza)\b\.?",
+    re.IGNORECASE)
+
+
+def _not_an_address(decisions: dict[str, Decision],
+                    options: list[tuple[float, Candidate]]) -> None:
+    """The vendor's name is never a line of its address: when the name chosen reads as
+    one, the likeliest name printed above it that does not is taken instead, its score
+    the model's (the shop's name heads its address)."""
+    chosen = decisions.get("vendor_name")
+    if chosen is None or chosen.candidate is None or not _ADDRESS.search(chosen.value or ""):
+        return
+    above = [(p, c) for p, c in options if c.page == chosen.candidate.page
+             and c.box[1] < chosen.candidate.box[1] and not _ADDRESS.search(c.value)]
+    if above:
+        p, cand = max(above, key=lambda o: o[0])
+        decisions["vendor_name"] = Decision("vendor_name", cand.value, p, "value", cand)
 
 
 # A printed rate is one of the document's when scored at least this.

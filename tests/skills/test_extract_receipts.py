@@ -585,3 +585,21 @@ def test_a_tax_printed_as_included_at_its_rates_share_of_the_total_counts() -> N
 
     assert doubted("5.90")["tax_amount"].value == "5.90"  # (35.40 - 5.90) x 20 % = 5.90
     assert doubted("4.10")["tax_amount"].value is None  # not the rate's share: doubt stands
+
+
+def test_an_address_line_is_never_the_vendors_name() -> None:
+    from skills.extract.extraction import _ADDRESS, Decision, _not_an_address
+
+    for line in ("NO. 51, PERSIARAN INDAH 10, TAMAN PUTRA", "83000 BATU PAHAT, JOHOR",
+                 "Denver, CO 80202", "117 Market Square", "1012 AB Amsterdam"):
+        assert _ADDRESS.search(line), line
+    for name in ("Station Pharmacy", "99 SPEEDMART S/B", "7-ELEVEN MALAYSIA SDN BHD"):
+        assert not _ADDRESS.search(name), name
+    rows = [("Station Pharmacy", 107, 45), ("117 Market Square", 115, 60),
+            ("Denver, CO 80202", 117, 71), *_TILL]
+    names = {c.value: c for c in build_candidates(_slip(rows)) if c.field == "vendor_name"}
+    address = names["Denver, CO 80202"]
+    decisions = {"vendor_name": Decision("vendor_name", address.value, 0.15, "value", address)}
+    _not_an_address(decisions, [(0.15, address), (0.1, names["Station Pharmacy"]),
+                                (0.12, names["117 Market Square"])])
+    assert decisions["vendor_name"].value == "Station Pharmacy"
