@@ -861,9 +861,11 @@ def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None
         reach = ctx.page.height * 0.12
         amounts = [s for s in ctx.spans if s.kind == "amount"]
         adjustments = set()
-        for lab in rounding:  # the adjustment printed right of its label, with its sign
+        for lab in rounding:  # the adjustment printed right of its label, with its sign,
             row = " ".join(ln.text for ln in ctx.page.lines if beside(ln.box, lab.box))
             row += " " + ctx.page.lines[lab.line_index].text
+            if not _ADJUSTMENT.search(row):  # or on the row under it
+                row = " ".join(ln.text for ln in ctx.page.lines if _just_under(ln.box, lab.box))
             for m in _ADJUSTMENT.finditer(row):
                 value = _adjustment(m.group(0))
                 if 0 < abs(value) < Decimal("0.05"):
@@ -875,8 +877,18 @@ def _rounding_context(contexts: list[PageContext], out: dict[int, dict]) -> None
             if any(0 < s.box[1] - lab.box[1] <= reach for lab in rounding):
                 out[id(s)]["after_rounding"] = 1.0
             v = Decimal(s.value)
-            if v > 1 and _is_round5(float(v)) and any(v - r in bases for r in adjustments):
+            if v > _SMALLEST_TOTAL and _is_round5(float(v)) and \
+                    any(v - r in bases for r in adjustments):
                 out[id(s)]["rounded_total"] = 1.0
+
+
+_SMALLEST_TOTAL = Decimal("0.05")
+
+
+def _just_under(box: Box, label: Box) -> bool:
+    """``box`` starts on the row under the label's (its value printed a line lower)."""
+    height = label[3] - label[1]
+    return -height / 2 <= box[1] - label[3] < 1.5 * height
 
 
 # OCR may drop the point of a small adjustment ("-001" for "-0.01").

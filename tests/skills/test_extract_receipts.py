@@ -603,3 +603,14 @@ def test_an_address_line_is_never_the_vendors_name() -> None:
     _not_an_address(decisions, [(0.15, address), (0.1, names["Station Pharmacy"]),
                                 (0.12, names["117 Market Square"])])
     assert decisions["vendor_name"].value == "Station Pharmacy"
+
+
+def test_a_rounding_printed_on_the_row_under_its_label_makes_the_total_to_pay() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("EGGS 10S 1 x 94.77", 10, 40), ("94.77", 170, 40),
+            ("SUB TOTAL:", 9, 228), ("94.77", 192, 240), ("ROUNDING ADJUSTMENT:", 9, 252),
+            ("-0.02", 193, 264), ("NET TOTAL:", 9, 276), ("RM94.75", 178, 292),
+            ("CASH TENDERED:", 9, 304), ("100.00", 185, 316)]
+    candidates = build_candidates(_slip(rows, height=400))
+    assert any(c.features.get("rounded_total") for c in candidates
+               if c.field == "total" and c.value == "94.75")
+    assert extract(_slip(rows, height=400)).fields["total"].value == "94.75"
