@@ -928,6 +928,8 @@ def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, floa
     found = {lab.phrase for ctx in contexts for lab in ctx.labels if lab.phrase in _TILL_LABELS}
     if page is not None and any(_is_receipt_title(line.text) for line in page.lines):
         found.add("receipt")  # "SALES RECEIPT", "OFFICIAL RECEIPT": a till's title
+    if page is not None and any(_MASKED_CARD.search(line.text) for line in page.lines):
+        found.add("card number")  # "************0868": a card terminal's print
     if page is not None and (page.width <= _TILL_PAPER or (
             found and _inked_width(page) <= _TILL_PAPER)):
         # a short slip off an 80 mm roll is no taller than wide; photographed on a larger
@@ -935,6 +937,9 @@ def _slip_features(doc: Document, contexts: list[PageContext]) -> dict[str, floa
         # in a narrow column too)
         tall = 1.0
     return {"doc_tall": tall, "doc_till": min(len(found), 3) / 3}
+
+
+_MASKED_CARD = re.compile(r"[*xX#]{4,}\s?\d{4}\b")
 
 
 def _inked_width(page: Page) -> float:

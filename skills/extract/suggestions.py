@@ -35,7 +35,7 @@ from skills.extract.checks import amount_of
 from skills.extract.labels import find_labels
 from skills.normalize import DATE_PATTERN, home_currency, normalize_date
 from skills.party_roles import BLOCK_DEPTH, SAME_COLUMN, other_company_above
-from skills.schema import Box, Document, ReadMethod
+from skills.schema import Box, Document, ReadMethod, Word
 
 if TYPE_CHECKING:  # extraction imports this module
     from skills.extract.extraction import Field
@@ -200,8 +200,16 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
                   and ln.box[0] <= issued.box[0]), key=lambda ln: ln.box[0])
     if not row:
         return None
-    first = row[0].words[0]
+    words = [w for ln in row for w in ln.words if w.box[2] <= issued.box[0]]
+    if not words:
+        return None
+    first = words[0]
     value = first.text.strip(":#.,")
+    if value.endswith(("-", "/")) and len(words) > 1 and words[1].text[:1].isalnum():
+        # OCR set the number's second part apart after its dash ("0689-" "164982")
+        value += words[1].text.strip(":#.,")
+        first = Word(value, (first.box[0], first.box[1], words[1].box[2], first.box[3]),
+                     min(first.confidence, words[1].confidence))
     if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
             and any(c.isdigit() for c in value) and normalize_date(value) is None):
         read = ocr_id(value) if (row[0].method or page.method) == ReadMethod.OCR else value

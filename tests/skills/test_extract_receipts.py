@@ -614,3 +614,25 @@ def test_a_rounding_printed_on_the_row_under_its_label_makes_the_total_to_pay() 
     assert any(c.features.get("rounded_total") for c in candidates
                if c.field == "total" and c.value == "94.75")
     assert extract(_slip(rows, height=400)).fields["total"].value == "94.75"
+
+
+def test_a_masked_card_number_is_a_tills_word() -> None:
+    from skills.extract.candidates import is_slip
+
+    rows = [("Cedar Kitchen", 200, 264), ("TAX INVOICE", 217, 352),
+            ("PVC PIPE 3 x 2.30", 90, 380), ("$6.90", 418, 380), ("SUB-TOTAL: $6.90", 203, 464),
+            ("TOTAL: $6.90", 202, 504), ("VISA: $6.90", 204, 528)]
+
+    def slip(extra: list[tuple[str, float, float]]) -> bool:
+        return is_slip(build_candidates(_slip(rows + extra, width=600, height=820))[0].features)
+
+    assert slip([("CARD NO: ************0868", 93, 548)])
+    assert not slip([])
+
+
+def test_a_tills_number_ocr_split_after_its_dash_is_read_whole() -> None:
+    rows = [("KEDAI BINTANG S/B", 20, 10), ("CHICKEN RICE", 10, 40), ("TOTAL RM 7.00", 10, 60),
+            ("CASH 10.00", 10, 72), ("0689- 164982", 9, 100), ("23-JAN-2021", 71, 100),
+            ("14:07:46", 134, 100)]
+    number = extract(_slip(rows)).fields["invoice_number"]
+    assert (number.value, number.method) == ("0689-164982", "inferred")
