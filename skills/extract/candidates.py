@@ -93,6 +93,8 @@ class Candidate:
     # Printed on a line that says the tax is included in the prices ("VAT 20% included
     # 1.82", "inkl. MwSt."); a fact the decision uses, not a feature of the model.
     in_prices: bool = False
+    # The nearest label of its own field ("subtotal", "nettotal"), as squashed; "" if none.
+    label: str = ""
 
     def vector(self) -> list[float]:
         row = [0.0] * len(FEATURES)
@@ -557,14 +559,16 @@ def _wrapped_pairs(rel: dict[str, np.ndarray], ctx: PageContext) -> None:
 
 
 def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fld: str,
-                    span: _Span) -> dict[str, float]:
+                    span: _Span) -> tuple[dict[str, float], str]:
+    """The features of the span's place among the labels, and its nearest own label."""
     feats = {"d_right": 1.0, "d_below": 1.0, "d_near": 1.5, "d_right_other": 1.0,
              "d_below_other": 1.0, "d_right_related": 1.0, "d_below_related": 1.0,
              "d_next_row": 1.0, "d_next_row_other": 1.0}
     if not rel:
-        return feats
+        return feats, ""
     related = RELATED.get(fld, fld)
     best_score, best = 9.0, None
+    named = (9.0, "")  # the label the value is printed for: beside it first, else over it
     for li, lab in enumerate(labels):
         r, b, n = rel["right"][si, li], rel["below"][si, li], rel["near"][si, li]
         nr = rel["next"][si, li]
@@ -576,6 +580,7 @@ def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fl
             score = min(r, b * 3, nr * 3, 1 + n)
             if score < best_score:
                 best_score, best = score, lab
+            named = min(named, (r if r < 1 else 1 + min(nr, b), lab.phrase))
             if lab.line_index == span.line:
                 feats["same_line_label"] = 1.0
                 if lab.remainder and lab.remainder[:3] in span.raw:
@@ -599,7 +604,7 @@ def _label_features(rel: dict[str, np.ndarray], labels: list[Label], si: int, fl
     own = min(feats["d_right"], feats["d_below"] * 3)
     other = min(feats["d_right_other"], feats["d_below_other"] * 3)
     feats["other_closer"] = float(other < own)
-    return feats
+    return feats, named[1] if named[0] < 2 else ""
 
 
 # ------------------------------------------------------------ building candidates
@@ -669,7 +674,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
         included = _included_rows(ctx.page)
         for si, span in enumerate(ctx.spans):
             for fld in _KIND_FIELDS[span.kind]:
-                feats = _label_features(rel, ctx.labels, si, fld, span)
+                feats, label = _label_features(rel, ctx.labels, si, fld, span)
                 if fld in NEEDS_LABEL and feats["d_right"] > 0.6 and feats["d_below"] > 0.15:
                     if unlabelled is not None:
                         unlabelled.append(Candidate(fld, span.value, span.raw, ctx.page.number,
@@ -683,7 +688,7 @@ def build_candidates(doc: Document, line_amounts: list[Decimal] | None = None,
                 feats["role_buyer"], feats["role_seller"] = roles[si]
                 candidates.append(Candidate(fld, span.value, span.raw, ctx.page.number, span.box,
                                             span.confidence, _method(ctx.page, span), feats,
-                                            till.get(si, ""), included[span.line]))
+                                            till.get(si, ""), included[span.line], label))
     candidates += _derived_rates(candidates)
     if own is not None and own.companies:
         candidates = [c for c in candidates if not own.is_ours(c.field, c.value)]

@@ -90,7 +90,7 @@ def apply_checks(fields: dict[str, Field], decisions: Mapping[str, Decision],
 
 # Below this, OCR was unsure of a character of the word it read: a name has no
 # checksum or pattern to catch a wrong letter ("PATT" for "FATT").
-_SURE_READING = 0.9
+_SURE_READING = 0.95
 _FREE_TEXT = ("vendor_name",)
 
 

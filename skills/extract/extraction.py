@@ -312,8 +312,28 @@ def decide(candidates: list[Candidate], probs: np.ndarray,
     _not_an_address(decisions, ranked.get("vendor_name", []))
     _tax_included(decisions)
     _no_tax_as_large_as_the_total(decisions)
+    if slip:
+        _net_printed_again(decisions)
     _arithmetic(decisions)
     return decisions
+
+
+# Labels of a net that is a sum before something is added: "Sub total", "Zwischensumme",
+# "Sous-total", "Total excl. GST", "Amount before tax" (as squashed).
+_SUBTOTAL = re.compile(r"^(?:sub|zwischen|sous)|excl|before|ohne|hors|netto$")
+
+
+def _net_printed_again(decisions: dict[str, Decision]) -> None:
+    """A slip with no tax read whose "net" is its total: the total printed again ("Net
+    total", "Mastercard"), unless printed as a subtotal. The net is reported absent, for
+    a person to confirm."""
+    net, total = _amount(decisions, "net_amount"), _amount(decisions, "total")
+    tax = decisions.get("tax_amount")
+    chosen = decisions["net_amount"].candidate if "net_amount" in decisions else None
+    if net is None or net != total or chosen is None or (tax is not None and tax.value):
+        return
+    if not _SUBTOTAL.search(chosen.label):
+        decisions["net_amount"] = Decision("net_amount", None, _INCLUDED_TAX_ABSENT_SCORE, "none")
 
 
 def _no_tax_as_large_as_the_total(decisions: dict[str, Decision]) -> None:

@@ -636,3 +636,26 @@ def test_a_tills_number_ocr_split_after_its_dash_is_read_whole() -> None:
             ("14:07:46", 134, 100)]
     number = extract(_slip(rows)).fields["invoice_number"]
     assert (number.value, number.method) == ("0689-164982", "inferred")
+
+
+def test_a_slips_total_printed_again_under_a_net_label_is_no_net() -> None:
+    from skills.extract.extraction import Decision, _net_printed_again
+
+    rows = [("STATION BAKERY", 20, 10), ("Sub Total : 8.15", 90, 172),
+            ("Net Total (EUR): 8.15", 90, 184), ("Mastercard: 8.15", 90, 196)]
+    candidates = build_candidates(_slip(rows))
+
+    def decided(y: float) -> dict[str, Decision]:
+        net = next(c for c in candidates if c.field == "net_amount" and c.box[1] == y)
+        return {"net_amount": Decision("net_amount", "8.15", 0.8, "value", net),
+                "tax_amount": Decision("tax_amount", None, 0.5, "none"),
+                "total": Decision("total", "8.15", 0.9, "value")}
+
+    again = decided(184)  # "Net Total": a till's amount to pay
+    _net_printed_again(again)
+    assert again["net_amount"].value is None
+    subtotal = decided(172)  # a subtotal with no tax added: the net
+    _net_printed_again(subtotal)
+    assert subtotal["net_amount"].value == "8.15"
+    assert {c.label for c in candidates if c.field == "net_amount" and c.box[1] == 172} == {
+        "subtotal"}
