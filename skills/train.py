@@ -118,10 +118,13 @@ def _reader_tag(data: bytes = b"") -> str:
     """Which OCR recogniser reads scans, and among which characters it decodes, and for a
     PDF how its text layer's words make lines: a cache made otherwise is not reused."""
     from skills.ocr import alphabet  # noqa: PLC0415
-    from skills.ocr.models import recognizer_name  # noqa: PLC0415
+    from skills.ocr.models import recognizer_name, second_look_name  # noqa: PLC0415
+    from skills.ocr.onnx import SECOND_LOOK_BELOW, SECOND_LOOK_VERSION  # noqa: PLC0415
     from skills.pdf import LINES_VERSION  # noqa: PLC0415
 
-    tag = f"{recognizer_name()}-{alphabet.NAME}"
+    second = second_look_name()
+    looks = f"+{second}@{SECOND_LOOK_BELOW}v{SECOND_LOOK_VERSION}" if second else ""
+    tag = f"{recognizer_name()}{looks}-{alphabet.NAME}"
     return f"{tag}-lines{LINES_VERSION}" if data.startswith(b"%PDF") else tag
 
 

@@ -3,8 +3,9 @@
 - ``onnx`` (default): our lean PP-OCR pipeline on onnxruntime (:mod:`skills.ocr.onnx`),
   with the recogniser ``AP_OCR_RECOGNIZER`` names (default ``ppocrv6-tiny``, which
   reads accents, umlauts, "€" and "£"; ``ppocrv4`` for the older one)
-- ``onnx-ppocrv4``, ``onnx-ppocrv6-tiny``: the same pipeline with that recogniser,
-  whatever the setting (to compare both in one process)
+- ``onnx-ppocrv4``, ``onnx-ppocrv6-tiny``, ``onnx-ppocrv6-small``: the same pipeline
+  with that recogniser alone (no second look), whatever the setting (to compare them in
+  one process)
 - ``rapidocr``: the rapidocr_onnxruntime package's own pipeline (the baseline)
 - ``paddle``: PaddleOCR's own pipeline, only when ``paddleocr`` is installed, here or
   in the environment of the interpreter named by ``AP_PADDLE_PYTHON``
@@ -21,7 +22,8 @@ import threading
 
 from skills.ocr.base import OcrEngine, OcrPage
 
-ENGINE_NAMES = ("onnx", "onnx-ppocrv4", "onnx-ppocrv6-tiny", "rapidocr", "paddle")
+ENGINE_NAMES = ("onnx", "onnx-ppocrv4", "onnx-ppocrv6-tiny", "onnx-ppocrv6-small", "rapidocr",
+                "paddle")
 
 _engines: dict[str, OcrEngine] = {}
 _lock = threading.Lock()
@@ -43,7 +45,7 @@ def _load(name: str) -> OcrEngine:
     if name.startswith("onnx-") and name in ENGINE_NAMES:
         from skills.ocr.onnx import OnnxOcrEngine
 
-        return OnnxOcrEngine(recognizer=name.removeprefix("onnx-"))
+        return OnnxOcrEngine(recognizer=name.removeprefix("onnx-"), second_look=None)
     if name == "rapidocr":
         from skills.ocr.rapid import RapidOcrEngine
 

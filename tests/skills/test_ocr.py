@@ -275,7 +275,7 @@ def test_the_ppocrv4_recogniser_stays_selectable(monkeypatch):
     monkeypatch.setenv(models.RECOGNIZER_ENV, "ppocrv6-tiny")
     assert models.recognizer_files().rec.name == "rec.onnx"
     monkeypatch.setenv(models.RECOGNIZER_ENV, "latin")
-    with pytest.raises(ValueError, match="ppocrv6-tiny, ppocrv4"):
+    with pytest.raises(ValueError, match="ppocrv6-tiny, ppocrv6-small, ppocrv4"):
         models.recognizer_files()
 
 
@@ -295,6 +295,45 @@ def test_the_ppocrv6_recogniser_has_nothing_to_fold_and_its_dictionary_fits():
     probs = session.run(None, {"x": x})[0]
     assert probs.shape[-1] == len(characters)  # blank, 6,904 characters, space
     assert {"€", "£", "ä", "ö", "ü", "ß", "é", "è", "ç", "ñ"} <= set(characters)
+
+
+def test_the_small_recogniser_looks_again_at_the_lines_the_tiny_one_doubted(monkeypatch):
+    from skills.ocr import models
+    from skills.ocr.onnx import SECOND_LOOK_BELOW, OnnxOcrEngine
+    from skills.ocr.recognize import RecLine, RecWord
+
+    monkeypatch.delenv(models.SECOND_LOOK_ENV, raising=False)
+    assert models.second_look_name("ppocrv6-tiny") == "ppocrv6-small"
+    assert models.second_look_name("ppocrv4") is None
+    monkeypatch.setenv(models.SECOND_LOOK_ENV, "none")
+    assert models.second_look_name("ppocrv6-tiny") is None
+    monkeypatch.delenv(models.SECOND_LOOK_ENV)
+    engine = get_engine("onnx")
+    if engine.recognizer.name != "ppocrv6-tiny":
+        pytest.skip("AP_OCR_RECOGNIZER chose another recogniser")
+    assert "a second look by PP-OCRv6 small rec" in engine.version
+    assert "second look" not in get_engine("onnx-ppocrv6-tiny").version
+
+    def line(*words: tuple[str, float]) -> RecLine:
+        return RecLine([RecWord(t, 0, 10, c) for t, c in words], 100)
+
+    class Again:  # the second recogniser, as a stand-in: what it reads of each box asked
+        asked: list[int] = []
+
+        def read(self, image, boxes):  # noqa: ANN001, ANN202 - a stand-in
+            self.asked += [int(b) for b in boxes]
+            return {1: [line(("FATT", 0.99), ("PRIMA", 0.99))],
+                    2: [line(("7.00", 0.6))]}.get(int(boxes[0]), [])
+
+    first = [line(("TOTAL", 0.99), ("7.00", 0.99)), line(("PATT", 0.89), ("PRIMA", 0.99)),
+             line(("7.00", 0.9))]
+    looker = OnnxOcrEngine.__new__(OnnxOcrEngine)
+    looker.second_name, looker._second = "ppocrv6-small", Again()
+    read = [OnnxOcrEngine._look_again(looker, None, [b], [first[b]])[0] for b in (0, 1, 2)]
+    assert looker._second.asked == [1, 2]  # the sure line is not read again
+    assert [w.text for w in read[1].words] == ["FATT", "PRIMA"]  # the surer reading wins
+    assert read[2] is first[2]  # the less sure second reading is not taken
+    assert 0.9 < SECOND_LOOK_BELOW < 1
 
 
 def test_decoding_keeps_to_the_characters_of_latin_scripts():
@@ -318,7 +357,7 @@ def test_decoding_keeps_to_the_characters_of_latin_scripts():
     assert [characters[i] for i in unmasked[0]] == ["号", "水"]
 
     engine = get_engine("onnx")
-    kept = {engine.characters[i] for i in engine.allowed}
+    kept = {engine.reader.characters[i] for i in engine.reader.allowed}
     assert {"%", "€", "£", "ä", "é", "ß", "°", "&", " "} <= kept
     assert not kept & {"号", "水", "：", "（"}
     assert "latin alphabet" in engine.version
