@@ -14,6 +14,7 @@ rotation and skew applied are reported with them).
 
 from __future__ import annotations
 
+import ctypes
 import math
 import time
 from importlib.metadata import version
@@ -23,7 +24,7 @@ import numpy as np
 from skills.ocr import alphabet, models, orient
 from skills.ocr.base import OcrEngine, OcrPage
 from skills.ocr.detect import TextBox, detect
-from skills.ocr.recognize import RecLine, recognize
+from skills.ocr.recognize import BATCH_PIXELS, RecLine, recognize
 from skills.schema import Line, Word
 from skills.textlines import make_line, order_lines
 
@@ -100,6 +101,7 @@ class OnnxOcrEngine(OcrEngine):
         lines = self._lines(image, boxes, angle)
         timings["recognize"] = time.perf_counter() - clock
         height, width = image.shape[:2]
+        _give_back_freed_memory()
         return OcrPage(lines, width, height, rotation, math.degrees(angle), timings)
 
     def _lines(self, image: np.ndarray, boxes: list[TextBox], angle: float) -> list[Line]:
@@ -143,12 +145,16 @@ class OnnxOcrEngine(OcrEngine):
                     read: list[RecLine]) -> list[RecLine]:
         """The lines with a word read below :data:`SECOND_LOOK_BELOW`, read again by the
         second recogniser; its reading is kept where it is the surer of the two."""
-        doubtful = [i for i, line in enumerate(read)
-                    if line.words and min(w.confidence for w in line.words) < SECOND_LOOK_BELOW]
+        if len(read) > SECOND_LOOK_LINES:
+            return read  # a sheet of many documents: too much to read twice
+        least = {i: min(w.confidence for w in line.words)
+                 for i, line in enumerate(read) if line.words}
+        doubtful = sorted((i for i, c in least.items() if c < SECOND_LOOK_BELOW),
+                          key=least.__getitem__)[:SECOND_LOOK_MOST]
         if not doubtful:
             return read
         if self._second is None:
-            self._second = _Reader(models.recognizer_files(self.second_name))
+            self._second = _Reader(models.recognizer_files(self.second_name), lean=True)
         again = self._second.read(image, [boxes[i] for i in doubtful])
         read = list(read)
         for index, line in zip(doubtful, again, strict=True):
@@ -160,8 +166,13 @@ class OnnxOcrEngine(OcrEngine):
 # A line with a word read below this is read again by the second recogniser: its letters
 # or signs may be misread ("PATT" for "FATT", "8.258" for "8.25%").
 SECOND_LOOK_BELOW = 0.95
+# At most this many lines of a page are read again, the least sure first, and none on
+# a page of more lines than a document prints (a sheet of many invoices): time, and the
+# worker's memory bound (bench/memory.py).
+SECOND_LOOK_MOST = 64
+SECOND_LOOK_LINES = 160
 # Which way the better of two readings is chosen (a cache of pages read otherwise is stale).
-SECOND_LOOK_VERSION = 2
+SECOND_LOOK_VERSION = 7
 
 
 def _surer(again: RecLine, first: RecLine) -> bool:
@@ -179,12 +190,34 @@ def _surer(again: RecLine, first: RecLine) -> bool:
 class _Reader:
     """One recogniser, its session and the characters it may write."""
 
-    def __init__(self, recognizer: models.Recognizer) -> None:
+    def __init__(self, recognizer: models.Recognizer, lean: bool = False) -> None:
+        """``lean``: a session that keeps less memory (:func:`models.session`), run on
+        half the pixels at a time."""
         self.recognizer = recognizer
-        self.session = models.session(recognizer.rec, fold=recognizer.fold)
+        self.batch_pixels = BATCH_PIXELS // 2 if lean else BATCH_PIXELS
+        self.session = models.session(recognizer.rec, fold=recognizer.fold, lean=lean)
         self.characters = models.character_list(self.session, recognizer.dictionary)
         self.allowed = alphabet.allowed_classes(self.characters)
 
     def read(self, image: np.ndarray, boxes: list[TextBox]) -> list[RecLine]:
         return recognize(self.session, image, boxes, self.characters,
-                         self.recognizer.space_rules, self.allowed)
+                         self.recognizer.space_rules, self.allowed, self.batch_pixels)
+
+
+def _give_back_freed_memory() -> None:
+    """Return the heap the page's tensors freed to the system (glibc keeps it otherwise,
+    and a worker's memory creeps up page by page); a no-op where there is no glibc."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _glibc()

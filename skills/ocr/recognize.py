@@ -24,6 +24,7 @@ _MAX_WIDTH = 48 * 64  # a line longer than 64 character heights is squeezed (rar
 # a batch 1,280 pixels wide in all costs 6.7 ms of CPU per 100 columns, one of 5,120
 # costs 11. Run overhead is well under a millisecond, so small batches lose nothing.
 _MAX_BATCH_PIXELS = HEIGHT * 1280
+BATCH_PIXELS = _MAX_BATCH_PIXELS
 _MAX_WIDTH_GROWTH = 1.1  # a batch pads every crop to its widest; keep the waste low
 # When the model drops a space, the ink still shows it. Measured on 10 pt Helvetica
 # scans at 150 dpi, in line heights: gaps inside words reach 0.21 (a "1" beside a
@@ -71,14 +72,16 @@ def recognize(
     characters: list[str],
     space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
     allowed: np.ndarray | None = None,
+    batch_pixels: int = _MAX_BATCH_PIXELS,
 ) -> list[RecLine]:
     """Words with positions for every box's line in ``image``, in the order given.
     ``allowed``: the classes decoding may choose (skills.ocr.alphabet); all by default.
+    ``batch_pixels``: how many pixels of crops one run takes at most (its memory).
 
     Lines are cut out one batch at a time: a page of a thousand long lines would need
     hundreds of MB for all its crops at once."""
     results: list[RecLine | None] = [None] * len(boxes)
-    for batch in _batches([crop_width(b) for b in boxes]):
+    for batch in _batches([crop_width(b) for b in boxes], batch_pixels):
         crops = {index: crop(image, boxes[index]) for index in batch}
         padded_width = max(crops[i].shape[1] for i in batch)
         tensor = np.zeros((len(batch), 3, HEIGHT, padded_width), dtype=np.float32)
@@ -96,7 +99,7 @@ def recognize(
     return [r for r in results if r is not None]
 
 
-def _batches(widths: list[int]) -> list[list[int]]:
+def _batches(widths: list[int], batch_pixels: int = _MAX_BATCH_PIXELS) -> list[list[int]]:
     """Indices grouped by similar width, narrowest first."""
     order = sorted(range(len(widths)), key=widths.__getitem__)
     batches: list[list[int]] = []
@@ -106,7 +109,7 @@ def _batches(widths: list[int]) -> list[list[int]]:
             batch = batches[-1]
             narrowest = widths[batch[0]]
             if width <= narrowest * _MAX_WIDTH_GROWTH and (
-                (len(batch) + 1) * width * HEIGHT <= _MAX_BATCH_PIXELS
+                (len(batch) + 1) * width * HEIGHT <= batch_pixels
             ):
                 batch.append(index)
                 continue

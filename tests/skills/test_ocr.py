@@ -322,8 +322,8 @@ def test_the_small_recogniser_looks_again_at_the_lines_the_tiny_one_doubted(monk
 
         def read(self, image, boxes):  # noqa: ANN001, ANN202 - a stand-in
             self.asked += [int(b) for b in boxes]
-            return {1: [line(("FATT", 0.99), ("PRIMA", 0.99))],
-                    2: [line(("7.00", 0.6))]}.get(int(boxes[0]), [])
+            answers = {1: line(("FATT", 0.99), ("PRIMA", 0.99)), 2: line(("7.00", 0.6))}
+            return [answers.get(int(b), line(("x", 0.1))) for b in boxes]
 
     first = [line(("TOTAL", 0.99), ("7.00", 0.99)), line(("PATT", 0.89), ("PRIMA", 0.99)),
              line(("7.00", 0.9))]
@@ -334,6 +334,15 @@ def test_the_small_recogniser_looks_again_at_the_lines_the_tiny_one_doubted(monk
     assert [w.text for w in read[1].words] == ["FATT", "PRIMA"]  # the surer reading wins
     assert read[2] is first[2]  # the less sure second reading is not taken
     assert 0.9 < SECOND_LOOK_BELOW < 1
+
+    # A page of many doubtful lines: only the least sure are read again (time, memory).
+    from skills.ocr.onnx import SECOND_LOOK_MOST
+
+    many = [line(("word", 0.5 + i / 200)) for i in range(SECOND_LOOK_MOST + 10)]
+    looker._second = Again()
+    looker._second.asked = []
+    OnnxOcrEngine._look_again(looker, None, list(range(len(many))), many)
+    assert sorted(looker._second.asked) == list(range(SECOND_LOOK_MOST))
 
 
 def test_decoding_keeps_to_the_characters_of_latin_scripts():
