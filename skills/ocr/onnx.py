@@ -43,13 +43,13 @@ class OnnxOcrEngine(OcrEngine):
                  second_look: str | None | bool = True) -> None:
         """``recognizer``: one of :data:`models.RECOGNIZERS`; default ``AP_OCR_RECOGNIZER``.
         ``second_look``: the recogniser that reads again the lines the first was unsure
-        of; True: :func:`models.second_look_name`'s; None or False: none."""
+        of; True: the one ``AP_OCR_SECOND_LOOK`` names, if any; None or False: none."""
         self.files = models.model_files()
         self.det = models.session(self.files.det)
         self.cls = models.session(self.files.cls)
         self.reader = _Reader(models.recognizer_files(recognizer))
         if second_look is True:
-            second_look = models.second_look_name(self.reader.recognizer.name)
+            second_look = models.second_look_name()
         self.second_name = second_look or None
         self._second: _Reader | None = None  # loaded on the first doubtful line
         self.det_max_side = det_max_side
