@@ -118,8 +118,12 @@ def _reader_tag(data: bytes = b"") -> str:
     """Which OCR recogniser reads scans, and among which characters it decodes, and for a
     PDF how its text layer's words make lines: a cache made otherwise is not reused."""
     from skills.ocr import alphabet  # noqa: PLC0415
-    from skills.ocr.models import recognizer_name, second_look_name  # noqa: PLC0415
-    from skills.ocr.onnx import SECOND_LOOK_BELOW, SECOND_LOOK_VERSION  # noqa: PLC0415
+    from skills.ocr.models import (  # noqa: PLC0415
+        SECOND_LOOK_BELOW,
+        SECOND_LOOK_VERSION,
+        recognizer_name,
+        second_look_name,
+    )
     from skills.pdf import LINES_VERSION  # noqa: PLC0415
 
     second = second_look_name()

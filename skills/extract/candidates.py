@@ -741,10 +741,9 @@ def _till_roles(ctx: PageContext) -> dict[int, str]:
                 else "")
         if not role:
             continue
-        height = lab.box[3] - lab.box[1]
         row = [i for i, s in amounts if beside(s.box, lab.box)]
         under = [(s.box[1], i) for i, s in amounts
-                 if -height / 2 <= s.box[1] - lab.box[3] < 1.5 * height and s.box[2] > lab.box[0]]
+                 if _just_under(s.box, lab.box) and s.box[2] > lab.box[0]]
         if not row and under:
             row = [min(under)[1]]
         for i in row:

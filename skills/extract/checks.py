@@ -178,17 +178,21 @@ def _amount_checks(fields: Mapping[str, Field], line_items: list[LineItem]) -> d
     return dict.fromkeys(AMOUNTS, reason)
 
 
-# A till rounds cash to 5 cents: the lines may differ from the total by up to 2 cents.
-_CASH_ROUNDING = Decimal("0.021")
+# A till rounds cash to 5 cents: the sum before it may differ from the total by 2 cents.
+CASH_ROUNDING = Decimal("0.02")
+
+
+def cash_rounded(total: Decimal, amount: Decimal) -> bool:
+    """``total`` is what a till rounded ``amount`` to: a total in 5 cents, at most 2 cents
+    off it."""
+    return abs(total - amount) <= CASH_ROUNDING and total % Decimal("0.05") == 0
 
 
 def _lines_make(total: Decimal, lines: list[Decimal]) -> bool:
-    """The line items add up to the total, or to what a till rounded to it (a total in
-    5 cents, at most 2 cents off their sum)."""
+    """The line items add up to the total, or to what a till rounded to it."""
     if not lines:
         return False
-    off = abs(sum(lines) - total)
-    return off <= Decimal("0.011") or (off <= _CASH_ROUNDING and total % Decimal("0.05") == 0)
+    return abs(sum(lines) - total) <= Decimal("0.011") or cash_rounded(total, sum(lines))
 
 
 def matches_rate(net: Decimal, tax: Decimal, rate: Decimal) -> bool:

@@ -37,7 +37,14 @@ from skills.extract.candidates import (
     build_candidates,
     is_slip,
 )
-from skills.extract.checks import apply_checks, balanced, label_familiarity, matches_rate
+from skills.extract.checks import (
+    CASH_ROUNDING,
+    apply_checks,
+    balanced,
+    cash_rounded,
+    label_familiarity,
+    matches_rate,
+)
 from skills.extract.learned import with_learned
 from skills.extract.lines import TableRow, find_line_items
 from skills.extract.model import FieldScorer, default_scorer, threshold_for
@@ -466,10 +473,6 @@ def _main_rate(decisions: dict[str, Decision], options: list[tuple[float, Candid
 _INCLUDED_TAX_ABSENT_SCORE = 0.5
 
 
-# What a till's cash rounding changes at most: the sum before it is the total too.
-_CASH_ROUNDING = Decimal("0.02")
-
-
 def _tax_included(decisions: dict[str, Decision]) -> None:
     """Prices that include their tax ("Total incl. VAT 209.60", "VAT 21 % 36.38") print
     no net: when the amount read as the net is the total, and the tax read is printed as
@@ -477,7 +480,7 @@ def _tax_included(decisions: dict[str, Decision]) -> None:
     printed again, and the tax stands. The net is then reported absent, for a person to
     confirm."""
     net, tax, total = (_amount(decisions, n) for n in ("net_amount", "tax_amount", "total"))
-    if None in (net, tax, total) or abs(net - total) > (_CASH_ROUNDING if tax else 0):
+    if None in (net, tax, total) or abs(net - total) > (CASH_ROUNDING if tax else 0):
         return  # the "net" is not the total (nor, with a tax in it, the sum before rounding)
     rate = _amount(decisions, "tax_rate")
     printed = decisions["tax_amount"].candidate
@@ -582,9 +585,8 @@ def _subtotal_makes_total(ranked: dict[str, list[tuple[float, Candidate]]],
     cand, total_cand = net[choice["net_amount"]][1], total[choice["total"]][1]
     feats = cand.features
     labelled = min(feats.get("d_right", 1.0), feats.get("d_next_row", 1.0)) < _BESIDE_ITS_LABEL
-    off = abs(Decimal(total_cand.value) - Decimal(cand.value))
-    rounded = off == 0 or (off <= _CASH_ROUNDING
-                           and Decimal(total_cand.value) % Decimal("0.05") == 0)
+    total_value, value = Decimal(total_cand.value), Decimal(cand.value)
+    rounded = value == total_value or cash_rounded(total_value, value)
     if labelled and rounded and _place(cand) != _place(total_cand):
         return ("net_amount",)
     return ()

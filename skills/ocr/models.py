@@ -86,6 +86,11 @@ class Recognizer:
 RECOGNIZERS = ("ppocrv6-tiny", "ppocrv6-small", "ppocrv4")
 DEFAULT_RECOGNIZER = "ppocrv6-tiny"
 SECOND_LOOK_ENV = "AP_OCR_SECOND_LOOK"
+# A line with a word read below this is read again by the second recogniser: its letters
+# or signs may be misread ("PATT" for "FATT", "8.258" for "8.25%").
+SECOND_LOOK_BELOW = 0.95
+# Which way the better of two readings is chosen (a cache of pages read otherwise is stale).
+SECOND_LOOK_VERSION = 7
 
 
 def recognizer_name(name: str | None = None) -> str:

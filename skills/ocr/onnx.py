@@ -24,6 +24,7 @@ import numpy as np
 from skills.ocr import alphabet, models, orient
 from skills.ocr.base import OcrEngine, OcrPage
 from skills.ocr.detect import TextBox, detect
+from skills.ocr.models import SECOND_LOOK_BELOW
 from skills.ocr.recognize import BATCH_PIXELS, RecLine, recognize
 from skills.schema import Line, Word
 from skills.textlines import make_line, order_lines
@@ -163,16 +164,11 @@ class OnnxOcrEngine(OcrEngine):
         return read
 
 
-# A line with a word read below this is read again by the second recogniser: its letters
-# or signs may be misread ("PATT" for "FATT", "8.258" for "8.25%").
-SECOND_LOOK_BELOW = 0.95
 # At most this many lines of a page are read again, the least sure first, and none on
 # a page of more lines than a document prints (a sheet of many invoices): time, and the
 # worker's memory bound (bench/memory.py).
 SECOND_LOOK_MOST = 64
 SECOND_LOOK_LINES = 160
-# Which way the better of two readings is chosen (a cache of pages read otherwise is stale).
-SECOND_LOOK_VERSION = 7
 
 
 def _surer(again: RecLine, first: RecLine) -> bool:
