@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-from playwright.sync_api import Frame, Locator, Page
+from playwright.sync_api import Frame, Page
 
 from skills.errors import ErrorCode, business_error
 from tasks.erp_records import (
@@ -30,7 +30,7 @@ from tasks.erp_records import (
     ReceiptView,
     VendorRecord,
 )
-from tasks.web_session import TYPE_JS, Transient, WebSession, screenshot_on_failure
+from tasks.web_session import TYPE_JS, Button, Transient, WebSession, screenshot_on_failure
 
 _DOCUMENT_NUMBER = re.compile(r"\b\d{10}\b")
 _READ_HEAD = """t => [Array.from(t.querySelectorAll('th')).map(c => c.innerText.trim()),
@@ -68,9 +68,9 @@ class ErpSession(WebSession):
     _search_frame: Frame | None = None  # the vendor search frame, while its tab is ready
 
     def _fill_login(self) -> None:
-        self.find("ERP.Login.User").fill(self.user)
-        self.find("ERP.Login.Password").fill(self._password)
-        self.submit(self.find("ERP.Login.Submit"), allow_login_page=True)
+        self.fill_all(self.page, {"ERP.Login.User": self.user,
+                                  "ERP.Login.Password": self._password})
+        self.submit("ERP.Login.Submit", allow_login_page=True)
 
     # -- vendor master and purchase orders ---------------------------------------------------
     # Each search is three steps: fill the form, submit it, read the answer. Split like
@@ -111,11 +111,11 @@ class ErpSession(WebSession):
                                                 if po_number else "")
         return self._run(what, step)
 
-    def _submit(self, form: tuple[Locator, Frame]) -> Frame:
+    def _submit(self, form: tuple[Button, Frame]) -> Frame:
         self.submit_all([form])
         return form[1]
 
-    def _vendor_form(self, name: str | None, vat: str | None) -> tuple[Locator, Frame]:
+    def _vendor_form(self, name: str | None, vat: str | None) -> tuple[Button, Frame]:
         frame = self._search_frame if self.is_ready("/vendors") else None
         tab = self.screen("/vendors")
         if frame is None or frame.is_detached():
@@ -127,10 +127,10 @@ class ErpSession(WebSession):
             self._check(frame)  # the frame shows the log-on page when the session ended
         self.fill_all(frame, {"ERP.VendorSearch.Name": name or "",
                               "ERP.VendorSearch.Vat": vat or ""})
-        return self.find("ERP.VendorSearch.Submit", frame), frame
+        return "ERP.VendorSearch.Submit", frame
 
     def _read_vendors(self, frame: Frame) -> list[VendorRecord]:
-        rows = self.read_table(self.find("ERP.VendorSearch.Results", frame))
+        rows = self.read_table("ERP.VendorSearch.Results", frame)
         return [
             VendorRecord(vendor_id=r["Vendor no."], name=r["Name"], vat_id=r["VAT id"],
                          city=r["City"], country=r["Country"], currency=r["Currency"],
@@ -138,20 +138,19 @@ class ErpSession(WebSession):
             for r in rows
         ]
 
-    def _order_form(self, po_number: str) -> tuple[Locator, Frame]:
+    def _order_form(self, po_number: str) -> tuple[Button, Frame]:
         tab = self.screen("/po")
         self.fill_all(tab, {"ERP.PO.Number": po_number})
-        return self.find("ERP.PO.Display", tab), tab.main_frame
+        return "ERP.PO.Display", tab.main_frame
 
     def _read_order(self, frame: Frame) -> PurchaseOrderView | None:
         tab = frame.page
         try:
             if self.locators.find_optional(tab, "ERP.Page.Alert") is not None:
                 return None  # "Purchase order ... does not exist."
-            return _order_view(
-                self.find("ERP.PO.Header", tab).evaluate(_READ_HEAD),
-                self.read_table(self.find("ERP.PO.Items", tab)),
-                self.read_table(self.find("ERP.PO.Receipts", tab)))
+            return _order_view(self.on_element("ERP.PO.Header", tab, _READ_HEAD),
+                               self.read_table("ERP.PO.Items", tab),
+                               self.read_table("ERP.PO.Receipts", tab))
         finally:
             self.preload("/po")  # the next PO's search screen loads while the bot works on
 
@@ -169,10 +168,10 @@ class ErpSession(WebSession):
         return self._run(f"looking up invoice {invoice_number}", lambda: self._read_posted(
             self._submit(self._posted_form(vendor_id, invoice_number))))
 
-    def _posted_form(self, vendor_id: str, invoice_number: str) -> tuple[Locator, Frame]:
+    def _posted_form(self, vendor_id: str, invoice_number: str) -> tuple[Button, Frame]:
         tab = self.screen("/invoice/search")
         self.fill_all(tab, {"ERP.Find.Vendor": vendor_id, "ERP.Find.Number": invoice_number})
-        return self.find("ERP.Find.Submit", tab), tab.main_frame
+        return "ERP.Find.Submit", tab.main_frame
 
     def _read_posted(self, frame: Frame) -> dict[str, str] | None:
         table = self.locators.find_optional(frame.page, "ERP.Find.Results")
@@ -208,9 +207,9 @@ class ErpSession(WebSession):
             if (document := decide(found)) is not None:
                 self.spoil("/invoice/new")  # typed in, never posted
                 return document
-            self.find("ERP.Invoice.Post", tab).click(force=True)  # opens the confirmation
+            self.click("ERP.Invoice.Post", tab)  # opens the confirmation
             submitted = True
-            self.submit(self.find("ERP.Invoice.ConfirmYes", tab), tab.main_frame)
+            self.submit("ERP.Invoice.ConfirmYes", tab.main_frame)
             document = self._read_outcome(tab, invoice)
             self.preload("/invoice/new")  # the next invoice's entry screen loads meanwhile
             return document
@@ -218,31 +217,30 @@ class ErpSession(WebSession):
         return self._run(f"posting invoice {invoice.invoice_number}", attempt)
 
     def _fill_invoice(self, tab: Page, invoice: InvoiceEntry) -> None:
-        self.fill_all(tab, {locator_name: _screen_text(getattr(invoice, field))
-                            for locator_name, field in _HEADER_FIELDS})
-        self.find("ERP.Invoice.Currency", tab).select_option(invoice.currency)
-        grid = self.find("ERP.Invoice.Lines", tab)
-        headers, row_count = grid.evaluate(_READ_GRID_SHAPE)
+        self.fill_all(tab, {**{locator_name: _screen_text(getattr(invoice, field))
+                               for locator_name, field in _HEADER_FIELDS},
+                            "ERP.Invoice.Currency": invoice.currency})
+        headers, row_count = self.on_element("ERP.Invoice.Lines", tab, _READ_GRID_SHAPE)
         columns = {field: headers.index(title) for field, title in _GRID_COLUMNS.items()}
         lines = invoice.grid_lines()
         for _ in range(len(lines) - row_count):
-            self.find("ERP.Invoice.AddLine", tab).click(force=True)  # the grid's own button
+            self.click("ERP.Invoice.AddLine", tab)  # the grid's own button
         # The grid's cells have no ids or labels, only their column: type every cell in one
         # round trip, as a person typing would (value set, then input and change events).
         cells = [{str(index): _screen_text(getattr(line, field))
                   for field, index in columns.items()} for line in lines]
-        grid.evaluate(_TYPE_INTO_GRID, cells)
+        self.on_element("ERP.Invoice.Lines", tab, _TYPE_INTO_GRID, cells)
 
     def _read_outcome(self, tab: Page, invoice: InvoiceEntry) -> str:
         path = self._path(tab.url)
         if path.startswith("/invoice/posted/"):
-            text = self.find("ERP.Posted.DocumentNumber", tab).inner_text()
+            text = self.on_element("ERP.Posted.DocumentNumber", tab, "e => e.innerText")
             if match := _DOCUMENT_NUMBER.search(text):
                 return match.group()
             raise Transient(f"the result page shows no document number ({text!r})")
         if path == "/invoice/duplicate":
             warning = " ".join(tab.get_by_role("alert").all_inner_texts())
-            self.submit(self.find("ERP.Duplicate.Cancel", tab), tab.main_frame)
+            self.submit("ERP.Duplicate.Cancel", tab.main_frame)
             raise business_error(
                 ErrorCode.DUPLICATE_INVOICE,
                 f"Invoice {invoice.invoice_number} of vendor {invoice.vendor_id} is already "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,10 @@ from skills.errors import ErrorCode, application_error
 
 LOCATORS_FILE = Path(__file__).resolve().parents[1] / "locators" / "locators.json"
 log = logging.getLogger(__name__)
+# What Playwright's selectors add to CSS (">> nth=0", ":text-is(...)", ":visible"...): a
+# selector using them is not one page script can query.
+_PLAYWRIGHT_ONLY = re.compile(r">>|:(?:text|has-text|visible|nth-match|left-of|right-of|above|"
+                              r"below|near)\b")
 
 StrategyName = Literal["css", "xpath", "id", "label", "role", "text", "placeholder"]
 
@@ -122,7 +127,7 @@ class Locators:
             return None
         strategy = self._strategies(name)[self._hit_index.get(name, 0)]
         if strategy.strategy == "css":
-            return strategy.value
+            return None if _PLAYWRIGHT_ONLY.search(strategy.value) else strategy.value
         if strategy.strategy == "id":
             return f"[id={json.dumps(strategy.value)}]"
         return None

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ from tasks.locators import Locators
 from workitems import tracing
 
 T = TypeVar("T")
+Button = str | Locator  # a locator's name in locators.json, or a Locator
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,11 +49,17 @@ TYPE_JS = """function type(input, text) {
     input.dispatchEvent(new Event("input", {bubbles: true}));
     input.dispatchEvent(new Event("change", {bubbles: true}));
 }"""
-# Type into inputs found by CSS selector; returns the selectors it found no input for.
+# Type into inputs (and choose in selects) found by CSS selector; returns the selectors it
+# found no such element for, or whose select has no option of that value.
 _TYPE_INTO_INPUTS = f"""pairs => {{
     {TYPE_JS}
     return pairs.filter(([selector, text]) => {{
         const input = document.querySelector(selector);
+        if (input instanceof HTMLSelectElement) {{
+            if (!Array.from(input.options).some(o => o.value === text)) return true;
+            type(input, text);
+            return false;
+        }}
         if (!(input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement)) {{
             return true;
         }}
@@ -59,6 +67,27 @@ _TYPE_INTO_INPUTS = f"""pairs => {{
         return false;
     }}).map(([selector]) => selector);
 }}"""
+_READ_TABLE = """t => [Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()),
+                    Array.from(t.tBodies[0] ? t.tBodies[0].rows : []).map(
+                        r => Array.from(r.cells).map(c => c.innerText.trim()))]"""
+_CLICK = "element => element.click()"
+
+
+def _on_element(script: str) -> str:
+    """Page script running ``script`` (a function of an element and an argument) on the
+    element a CSS selector finds: [true, its result], or [false, null] when none does."""
+    return f"""([selector, arg]) => {{
+        let element;
+        try {{ element = document.querySelector(selector); }} catch (e) {{ return [false, null]; }}
+        return element ? [true, ({script})(element, arg)] : [false, null];
+    }}"""
+
+
+class InputMethod(StrEnum):
+    """How a session types and clicks (``AP_INPUT``), as RPA tools offer it."""
+
+    SIMULATE = "simulate"  # page script sets values and clicks: one round trip an action
+    MOUSE = "mouse"  # Playwright's keyboard and mouse: for screens that need real events
 
 
 class Transient(Exception):
@@ -175,6 +204,7 @@ class WebSession:
         attempts: int = 4,
         backoff_seconds: float = 0.25,
         screenshot_dir: Path | None = None,
+        input_method: InputMethod | None = None,
     ) -> None:
         self.page = page
         self.base_url = base_url.rstrip("/")
@@ -184,6 +214,8 @@ class WebSession:
         self.timeout_ms = timeout_ms
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
+        self.input_method = input_method or InputMethod(
+            os.environ.get("AP_INPUT", "").strip().lower() or InputMethod.SIMULATE)
         artifacts = os.environ.get("ROBOT_ARTIFACTS")
         self.screenshot_dir = screenshot_dir or (Path(artifacts) if artifacts else ROOT / "output")
         self.logins = 0  # how often this session logged on (tests and metrics read it)
@@ -299,12 +331,13 @@ class WebSession:
         self._check(page.main_frame, allow_login_page)
 
     def submit(
-        self, button: Locator, frame: Frame | None = None, allow_login_page: bool = False
+        self, button: Button, frame: Frame | None = None, allow_login_page: bool = False
     ) -> None:
-        """Click a button that loads a new page into ``frame`` (default: the page)."""
+        """Click a button (a locator's name, or a Locator) that loads a new page into
+        ``frame`` (default: the page)."""
         self.submit_all([(button, frame or self.page.main_frame)], allow_login_page)
 
-    def submit_all(self, forms: list[tuple[Locator, Frame]],
+    def submit_all(self, forms: list[tuple[Button, Frame]],
                    allow_login_page: bool = False) -> None:
         """Click each form's button and wait until every frame has loaded its answer: the
         system works on all of them at once (each form in a tab of its own)."""
@@ -313,7 +346,7 @@ class WebSession:
                 answers.enter_context(self.submitting(form, allow_login_page))
 
     @contextmanager
-    def submitting(self, form: tuple[Locator, Frame],
+    def submitting(self, form: tuple[Button, Frame],
                    allow_login_page: bool = False) -> Iterator[Frame]:
         """Click the form's button, run the body while the system works on the answer,
         then wait for the answer to load in the form's frame and check it."""
@@ -321,7 +354,7 @@ class WebSession:
         self._errors[frame.page].clear()
         try:
             with frame.expect_navigation(wait_until="load"):
-                button.click(force=True, no_wait_after=True)  # why force: see below
+                self.click(button, frame)
                 yield frame
         except PlaywrightTimeout as exc:
             raise Transient(f"no answer in {self.timeout_ms / 1000:.0f} s") from exc
@@ -329,9 +362,23 @@ class WebSession:
             raise Transient(f"page failed to load: {exc.message.splitlines()[0]}") from exc
         self._check(frame, allow_login_page)
 
-    # Clicks are forced (no wait for the element to stand still): the screens are static,
-    # and a browser gives no animation frames to a tab that is not in front, so that wait
-    # would take seconds in every tab but one.
+    def click(self, button: Button, scope: Page | Frame | None = None) -> None:
+        """Click ``button`` (a locator's name, or a Locator) in ``scope`` (default: the page).
+
+        Simulated input clicks as page script does (the element's handlers, then its default
+        action: a form is submitted), in one round trip when the locator is trusted plain
+        CSS; the mouse is Playwright's click, several round trips (scroll into view, the
+        element's box, mouse moved, pressed and released), used for the rest."""
+        scope = scope or self.page
+        if isinstance(button, str):
+            if self.input_method is InputMethod.SIMULATE and self._by_css(scope, button, _CLICK)[0]:
+                return
+            button = self.find(button, scope)
+        button.click(force=True, no_wait_after=True)  # why force: see below
+
+    # Mouse clicks are forced (no wait for the element to stand still): the screens are
+    # static, and a browser gives no animation frames to a tab that is not in front, so
+    # that wait would take seconds in every tab but one.
 
     def _check(self, frame: Frame, allow_login_page: bool = False) -> None:
         if errors := self._errors.get(frame.page):
@@ -351,25 +398,48 @@ class WebSession:
     def fill_all(self, scope: Page | Frame, values: dict[str, str]) -> None:
         """Type each value into the input named by its key (a locator name).
 
-        Inputs whose locator is trusted and plain CSS are typed in one round trip, as
-        Playwright's fill() types (value set, then input and change events); the rest,
-        and any that script cannot find, go through :meth:`find` one by one.
+        With simulated input, inputs and selects whose locator is trusted and plain CSS are
+        typed in one round trip, as Playwright's fill() types (value set, then input and
+        change events); the rest, and any that script cannot find, go through :meth:`find`
+        one by one, typed by Playwright (an option chosen in a select).
         """
-        by_css = {name: css for name in values if (css := self.locators.trusted_css(name))}
+        simulate = self.input_method is InputMethod.SIMULATE
+        by_css = {name: css for name in values
+                  if simulate and (css := self.locators.trusted_css(name))}
         missed = scope.evaluate(_TYPE_INTO_INPUTS, [[by_css[n], values[n]] for n in by_css]
                                 ) if by_css else []
         rest = [name for name in values if name not in by_css or by_css[name] in missed]
         for name in rest:
-            self.find(name, scope).fill(values[name])
+            element = self.find(name, scope)
+            if element.evaluate("e => e instanceof HTMLSelectElement"):
+                element.select_option(values[name])
+            else:
+                element.fill(values[name])
 
-    @staticmethod
-    def read_table(table: Locator) -> list[dict[str, str]]:
-        """A table's body rows as dicts keyed by its header texts (one round trip)."""
-        headers, rows = table.evaluate(
-            """t => [Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()),
-                     Array.from(t.tBodies[0] ? t.tBodies[0].rows : []).map(
-                         r => Array.from(r.cells).map(c => c.innerText.trim()))]"""
-        )
+    def on_element(self, name: str, scope: Page | Frame, script: str, arg: Any = None) -> Any:
+        """What ``script`` (a page function of the element and ``arg``) returns on the
+        element named ``name``: one round trip when its locator is trusted plain CSS,
+        else found with :meth:`find` first."""
+        found, value = self._by_css(scope, name, script, arg)
+        return value if found else self.find(name, scope).evaluate(script, arg)
+
+    def _by_css(self, scope: Page | Frame, name: str, script: str, arg: Any = None
+                ) -> tuple[bool, Any]:
+        """(True, what ``script`` returns) on the element named ``name`` when its trusted
+        plain CSS finds it, in one round trip; (False, None) otherwise."""
+        if (css := self.locators.trusted_css(name)) is None:
+            return False, None
+        found, value = scope.evaluate(_on_element(script), [css, arg])
+        return bool(found), value
+
+    def read_table(self, table: str | Locator, scope: Page | Frame | None = None
+                   ) -> list[dict[str, str]]:
+        """A table's body rows as dicts keyed by its header texts; ``table`` is a locator's
+        name (read in ``scope``, default the page) or a Locator."""
+        if isinstance(table, str):
+            headers, rows = self.on_element(table, scope or self.page, _READ_TABLE)
+        else:
+            headers, rows = table.evaluate(_READ_TABLE)
         return [dict(zip(headers, row, strict=False)) for row in rows]
 
     def screenshot(self, label: str) -> Path | None:
