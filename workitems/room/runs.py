@@ -324,3 +324,16 @@ def item_in_reach(store: Store, run: RemoteRun, item_id: int) -> None:
         item = None
     if item is None or run.item_id is None or item.parent_id != run.item_id:
         raise RunRefused(403, f"work item {item_id} is not reachable with this run's token")
+
+
+def trace_of_worked_item(store: Store, run: RemoteRun, item_id: int) -> str | None:
+    """The traceparent (None: none yet) of an item this run worked: its latest reservation
+    was this run's, in hand or released since. Any other item is refused, existing or not.
+    Unlike :func:`item_in_reach` it holds after the release, for what a bot sends about an
+    item once it is done (its spans); a later run's reservation ends it."""
+    with store.db.transaction(write=False) as cur:
+        rows = cur.execute("SELECT traceparent FROM items WHERE id = :id AND run_id = :run",
+                           {"id": item_id, "run": run.run_id})
+    if not rows:
+        raise RunRefused(403, f"work item {item_id} was not worked by this run")
+    return rows[0]["traceparent"]
