@@ -7,6 +7,10 @@ it talks to the Control Room with the stock ``RobocorpAdapter`` and never sees a
 credential or the runner token. While the bot runs, the worker renews the lease of the
 item in hand (the stock adapter has no heartbeat); it drains and finishes the run at the
 end. See :mod:`workitems.room.robocorp_protocol` for the endpoints.
+
+The bot's side lives here too: :func:`bot_run` tells a bot it works such a run, and
+:func:`held_item` asks the Control Room about the item in hand (its settling attempt,
+its trace, which :mod:`workitems.tracing` continues, sending the spans back).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ A worker on another machine holds a *runner token* (an administrator makes it wi
 ``workitems room runner-token``): it may only start runs of one process step. Each run
 it starts gets a fresh *run token*, which is all the bot process holds: it reaches only
 that run's endpoints and the items the run holds (the input in hand and its outputs), and
-it stops working when the run finishes or is not heard from for ``IDLE_SECONDS``.
+the timelines of the items it worked (their spans, sent just before or after the
+release); it stops working when the run finishes or is not heard from for
+``IDLE_SECONDS``.
 
 The run remembers the item in hand and its lease token in the database, so every write
 a bot makes is fenced by the store exactly as a direct worker's (LeaseLost once the
