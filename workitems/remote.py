@@ -7,6 +7,10 @@ it talks to the Control Room with the stock ``RobocorpAdapter`` and never sees a
 credential or the runner token. While the bot runs, the worker renews the lease of the
 item in hand (the stock adapter has no heartbeat); it drains and finishes the run at the
 end. See :mod:`workitems.room.robocorp_protocol` for the endpoints.
+
+The bot's side lives here too: :func:`bot_run` tells a bot it works such a run, and
+:func:`held_item` asks the Control Room about the item in hand (its settling attempt,
+its trace, which :mod:`workitems.tracing` continues, sending the spans back).
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import httpx
 RUNNER_TOKEN_ENV = "WORKITEMS_RUNNER_TOKEN"
 STOCK_ADAPTER = "robocorp.workitems.RobocorpAdapter"
 WORKSPACE = "workitems"  # the one workspace a Control Room serves
+OTLP_TRACES_PATH = "/otlp/v1/traces"  # where the Control Room takes a run's spans
+OTLP_MAX_BYTES = 4 * 1024 * 1024  # the largest request of spans it takes
+OTLP_MAX_SPANS = 1000  # and the most spans in one
 _bot_client: httpx.Client | None = None
 
 
@@ -119,21 +126,64 @@ def _message(response: httpx.Response) -> str:
         return response.text[:200]
 
 
-def settling_over_http() -> bool | None:
-    """In a bot working a run over HTTP: whether the item in hand is on its settling
-    attempt (asked of the Control Room); None when this process is no such run."""
+@dataclass(frozen=True)
+class BotRun:
+    """The run a bot process works over HTTP, as its environment names it."""
+
+    url: str
+    token: str
+    workspace: str
+    process: str
+    run_id: str
+    step: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def traces_url(self) -> str:
+        return self.url + OTLP_TRACES_PATH
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """What the Control Room says of the item a bot's run holds (None: it holds none)."""
+
+    item_id: int | None
+    settling: bool
+    traceparent: str | None
+
+
+def bot_run() -> BotRun | None:
+    """The run this process works with Robocorp's stock adapter, from the environment a
+    worker started with ``--via`` gives it; None for any other bot (direct, desktop)."""
     env = os.environ
     names = ("RC_API_PROCESS_HOST", "RC_API_PROCESS_TOKEN", "RC_WORKSPACE_ID",
              "RC_PROCESS_ID", "RC_PROCESS_RUN_ID", "RC_ACTIVITY_RUN_ID")
     if env.get("RC_WORKITEM_ADAPTER") != STOCK_ADAPTER or not all(env.get(n) for n in names):
         return None
-    url = robot_run_url(env["RC_API_PROCESS_HOST"].rstrip("/"), env["RC_WORKSPACE_ID"],
-                        env["RC_PROCESS_ID"], env["RC_PROCESS_RUN_ID"],
-                        env["RC_ACTIVITY_RUN_ID"], "work-item")
+    return BotRun(url=env["RC_API_PROCESS_HOST"].rstrip("/"), token=env["RC_API_PROCESS_TOKEN"],
+                  workspace=env["RC_WORKSPACE_ID"], process=env["RC_PROCESS_ID"],
+                  run_id=env["RC_PROCESS_RUN_ID"], step=env["RC_ACTIVITY_RUN_ID"])
+
+
+def held_item(run: BotRun) -> HeldItem:
+    """Ask the Control Room about the item in hand; httpx's errors when it cannot say."""
     global _bot_client
     if _bot_client is None:  # one client for the bot's life: a new one costs ~50 ms
         _bot_client = httpx.Client(timeout=30)
-    response = _bot_client.get(url, headers={
-        "Authorization": f"Bearer {env['RC_API_PROCESS_TOKEN']}"})
+    url = robot_run_url(run.url, run.workspace, run.process, run.run_id, run.step, "work-item")
+    response = _bot_client.get(url, headers=run.headers)
     response.raise_for_status()
-    return bool(response.json().get("settling"))
+    body = response.json()
+    held = body.get("workItemId")
+    return HeldItem(item_id=int(held) if held is not None else None,
+                    settling=bool(body.get("settling")), traceparent=body.get("traceparent"))
+
+
+def settling_over_http() -> bool | None:
+    """In a bot working a run over HTTP: whether the item in hand is on its settling
+    attempt (asked of the Control Room); None when this process is no such run."""
+    run = bot_run()
+    return None if run is None else held_item(run).settling

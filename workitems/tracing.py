@@ -14,6 +14,10 @@ Finished spans go, with the OpenTelemetry SDK, to:
   since every worker shares the store;
 - a JSON-lines file, one span a line: ``$WORKITEMS_TRACES``, by default
   ``output/traces.jsonl`` in the current folder ("" writes none);
+- the Control Room, for a bot working a run over HTTP (``workitems worker --via``), which
+  has no store: with the stock OTLP/HTTP exporter and the run's token, each item's
+  spans sent before the item is released (:mod:`workitems.room.otlp_receiver` keeps
+  them in the store, for the items the run worked);
 - an OTLP/HTTP collector when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
   ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) names one, with the standard ``OTEL_*``
   settings. ``OTEL_SDK_DISABLED=true`` turns tracing off.
@@ -24,6 +28,7 @@ Bots add their own spans with :func:`span`; nothing here knows what a bot does.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -42,6 +48,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import Link, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from workitems import remote
+
 if TYPE_CHECKING:
     from workitems.store import Store
     from workitems.store._spans import Span
@@ -49,11 +57,17 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 DEFAULT_FILE = "output/traces.jsonl"
 TRACER_NAME = "workitems"
+ITEM_ATTRIBUTE = "workitems.item_id"  # the item a span belongs to
+ROOM_TIMEOUT_SECONDS = 5.0  # an export to the Control Room waits at most this long
+# Spans go to the Control Room when an item's work ends; the timer only empties the queue
+# of a long item, so a short item costs one request.
+ROOM_EXPORT_EVERY_MILLIS = 30_000
 _lock = threading.Lock()
 _configured = False
 # The finished spans of the attempt in hand, written to the store when it ends.
 _attempt_spans: ContextVar[list[ReadableSpan] | None] = ContextVar("attempt_spans",
                                                                    default=None)
+_room_spans: BatchSpanProcessor | None = None  # the export to the Control Room (over HTTP)
 
 
 def setup(service: str) -> None:
@@ -76,7 +90,25 @@ def setup(service: str) -> None:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        run = remote.bot_run()
+        if run is not None:
+            _send_to_room(provider, run)
         trace.set_tracer_provider(provider)
+
+
+def _send_to_room(provider: TracerProvider, run: remote.BotRun) -> None:
+    """A bot working a run over HTTP sends its spans to the Control Room, each one naming
+    the item in hand (:class:`_ItemStamp`)."""
+    global _room_spans
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    exporter = OTLPSpanExporter(endpoint=run.traces_url, headers=run.headers,
+                                timeout=ROOM_TIMEOUT_SECONDS,
+                                max_request_size=remote.OTLP_MAX_BYTES)
+    provider.add_span_processor(_stamp)
+    _room_spans = BatchSpanProcessor(exporter, schedule_delay_millis=ROOM_EXPORT_EVERY_MILLIS,
+                                     max_export_batch_size=remote.OTLP_MAX_SPANS)
+    provider.add_span_processor(_room_spans)
 
 
 def flush(timeout_millis: int = 5000) -> None:
@@ -100,6 +132,23 @@ class _AttemptSpans(SpanProcessor):
         pending = _attempt_spans.get()
         if pending is not None:
             pending.append(span)
+
+
+class _ItemStamp(SpanProcessor):
+    """Names the item in hand (``workitems.item_id``) on every span started while its work
+    is current: the Control Room keeps a span only for an item the run worked.
+
+    One item for the whole process, not a context variable: a run over HTTP holds one
+    item at a time, and a span a bot starts in a thread of its own belongs to it too."""
+
+    item_id: int | None = None
+
+    def on_start(self, span: trace.Span, parent_context: Context | None = None) -> None:
+        if self.item_id is not None:
+            span.set_attribute(ITEM_ATTRIBUTE, self.item_id)
+
+
+_stamp = _ItemStamp()
 
 
 class JsonLinesExporter(SpanExporter):
@@ -164,13 +213,55 @@ def span(name: str, attributes: Mapping[str, Any] | None = None, *,
 @contextmanager
 def item_work(name: str, attributes: Mapping[str, Any] | None = None) -> Iterator[None]:
     """One item's work in a bot: inside a worker's attempt (its span is current) nothing
-    more; run from the desktop with Robocorp's file adapter, a span of its own, so the
-    item's steps still make one trace."""
+    more; in a run over HTTP, a span continuing the item's trace, whose spans reach the
+    Control Room when the block ends (before the bot releases the item); run from the
+    desktop with Robocorp's file adapter, a span of its own, so the item's steps still
+    make one trace."""
     if trace.get_current_span().get_span_context().is_valid:
         yield
         return
-    with span(name, attributes):
+    held = _held_over_http()
+    if held is None:
+        with span(name, attributes):
+            yield
+        return
+    with _work_over_http(held, name, attributes):
         yield
+
+
+def _held_over_http() -> remote.HeldItem | None:
+    """The item in hand, when this process sends its spans to the Control Room; None for
+    other bots, or when the Control Room cannot say (the work goes on, untraced there)."""
+    run = remote.bot_run() if _room_spans is not None else None
+    if run is None:
+        return None
+    try:
+        held = remote.held_item(run)
+    except (httpx.HTTPError, ValueError) as exc:
+        LOGGER.warning("the Control Room did not name the item in hand, so its spans are "
+                       "not kept there: %s", exc)
+        return None
+    return held if held.item_id is not None else None
+
+
+@contextmanager
+def _work_over_http(held: remote.HeldItem, name: str,
+                    attributes: Mapping[str, Any] | None) -> Iterator[None]:
+    _stamp.item_id = held.item_id
+    try:
+        with _tracer().start_as_current_span(name, context=_context(held.traceparent),
+                                             attributes=_attrs(attributes)):
+            yield
+    finally:
+        _stamp.item_id = None
+        _flush_to_room(held.item_id)
+
+
+def _flush_to_room(item_id: int | None) -> None:
+    """Send the spans still queued; a Control Room out of reach costs the timeline only."""
+    if _room_spans is not None and not _room_spans.force_flush(
+            int(ROOM_TIMEOUT_SECONDS * 1000) + 1000):
+        LOGGER.warning("the spans of item %s did not reach the Control Room in time", item_id)
 
 
 def _attrs(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -198,7 +289,7 @@ class ItemTrace:
         self.had_trace = bool(traceparent)
         self.span = _tracer().start_span(
             name, context=_context(traceparent),
-            attributes={"workitems.item_id": item_id, **_attrs(attributes)})
+            attributes={ITEM_ATTRIBUTE: item_id, **_attrs(attributes)})
         self._context_token = otel_context.attach(trace.set_span_in_context(self.span))
         self._spans_token: Token = _attempt_spans.set([])
 
@@ -262,15 +353,40 @@ def item_span(store: Store, item_id: int, name: str,
 
 def store_span(span: ReadableSpan, item_id: int | None) -> Span:
     """A finished SDK span as the store keeps it."""
-    from workitems.store._spans import Span
-
     ctx = span.context
     parent = span.parent.span_id if span.parent is not None else None
     service = span.resource.attributes.get("service.name", "") if span.resource else ""
-    return Span(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}",
-                parent_span_id=f"{parent:016x}" if parent else None,
-                item_id=item_id, name=span.name[:200], service=str(service)[:200],
-                started_at=(span.start_time or 0) / 1e9, ended_at=(span.end_time or 0) / 1e9,
-                status=span.status.status_code.name,
-                attributes={k: v if isinstance(v, str | bool | int | float) else list(v)
-                            for k, v in (span.attributes or {}).items()})
+    return stored_span(
+        trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}",
+        parent_span_id=f"{parent:016x}" if parent else None, item_id=item_id,
+        name=span.name, service=service, start_nanos=span.start_time or 0,
+        end_nanos=span.end_time or 0, status=span.status.status_code,
+        attributes=span.attributes or {})
+
+
+def stored_span(*, trace_id: str, span_id: str, parent_span_id: str | None,
+                item_id: int | None, name: str, service: object, start_nanos: int,
+                end_nanos: int, status: StatusCode, attributes: Mapping[str, Any]) -> Span:
+    """A span as the store keeps it, from an SDK span or one a bot sent over OTLP: names
+    cut to the store's size, times in seconds, attributes as plain JSON values."""
+    from workitems.store._spans import Span
+
+    return Span(trace_id=trace_id, span_id=span_id, parent_span_id=parent_span_id,
+                item_id=item_id, name=(name or "(unnamed)")[:200], service=str(service)[:200],
+                started_at=start_nanos / 1e9, ended_at=end_nanos / 1e9, status=status.name,
+                attributes={str(k): plain(v) for k, v in attributes.items()})
+
+
+def plain(value: Any) -> Any:
+    """An attribute value as JSON keeps it: sequences as lists, mappings as objects,
+    bytes as hex, anything else not a plain value (NaN and infinities too) as text."""
+    if value is None or isinstance(value, str | bool | int) or (
+            isinstance(value, float) and math.isfinite(value)):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence):
+        return [plain(v) for v in value]
+    return str(value)

@@ -5,10 +5,13 @@ without a trace starts one that its later attempts continue."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from robocorp.workitems import BusinessException
 from robocorp.workitems._context import Context
 
@@ -16,6 +19,7 @@ from workitems import InvalidInput, Store, tracing
 from workitems.adapter import StoreAdapter
 from workitems.config import Settings
 from workitems.models import Step
+from workitems.remote import RemoteRunHandle
 from workitems.store._spans import Span
 
 P = "traced"
@@ -134,3 +138,17 @@ def test_an_item_worked_from_the_desktop_still_makes_one_trace(traces_file: Path
 
 def trace_of_current() -> str:
     return tracing.trace_id_of(tracing.traceparent_of()) or ""
+
+
+def test_a_bot_over_http_goes_on_when_the_control_room_cannot_be_reached(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A lost timeline is never worth a lost item: the work gets a span of its own."""
+    tracing.setup("tests")
+    gone = RemoteRunHandle(url="http://127.0.0.1:9", workspace="workitems", process=P,
+                           run_id="1", step="first", item_id="1", token="t", lease_seconds=60)
+    for name, value in gone.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(tracing, "_room_spans", BatchSpanProcessor(InMemorySpanExporter()))
+    with caplog.at_level(logging.WARNING), tracing.item_work("t/traced"), tracing.span("read"):
+        assert tracing.traceparent_of() is not None
+    assert "did not name the item in hand" in caplog.text

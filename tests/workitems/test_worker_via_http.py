@@ -13,11 +13,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
+from tests.workitems.room.conftest import add_users, login
 from tests.workitems.test_worker import STEP, P, wait_for, write_config
-from workitems import ExceptionType, ItemState, Store
+from workitems import ExceptionType, ItemState, Store, tracing
 from workitems.processes import REPO_ROOT, load_config
 from workitems.room import RoomSettings, runs
 from workitems.room.background import BackgroundServer
@@ -164,3 +166,44 @@ def test_a_settling_attempt_is_known_over_http(store: Store, server: BackgroundS
     settled = store.get_item(item)
     assert (settled.state, settled.attempts, settled.payload["settling"]) == (
         ItemState.DONE, 2, True)
+
+
+def test_a_bots_spans_join_the_items_trace_in_the_store(store: Store, server: BackgroundServer,
+                                                        tmp_path: Path) -> None:
+    config = tmp_path / "p.yaml"
+    write_config(config)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "tests/workitems/bots/echo.py::echo", "tests/workitems/bots/traced.py::traced"),
+        encoding="utf-8")
+    register(store, config)
+    traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    continued = store.create_item(P, STEP, {"n": 1}, traceparent=traced).id
+    started = store.create_item(P, STEP, {"fail": True}).id
+    run_via(store, server.url, config, tmp_path / "logs")
+
+    spans = store.spans(tracing.trace_id_of(traced))
+    assert {(s.name, s.item_id, s.service) for s in spans} == {
+        ("t/traced", continued, "t/traced"), ("read", continued, "t/traced")}
+    work, read = sorted(spans, key=lambda s: s.name != "t/traced")
+    assert work.parent_span_id == "00f067aa0ba902b7", "the bot continued the item's trace"
+    assert read.parent_span_id == work.span_id and read.attributes["pages"] == 2
+    with store.db.transaction(write=False) as cur:
+        [kept] = cur.execute("SELECT max(recorded_at) AS at FROM spans WHERE item_id = :id",
+                             {"id": continued})
+    [completed] = [e for e in store.events(continued) if e.kind == "COMPLETED"]
+    assert kept["at"] <= completed.at, "the spans reached the store before the release"
+
+    failed = store.get_item(started)
+    assert failed.state is ItemState.FAILED and failed.traceparent is not None
+    root, inner = sorted(store.spans(tracing.trace_id_of(failed.traceparent)),
+                         key=lambda s: s.name != "t/traced")
+    assert failed.traceparent.split("-")[2] == root.span_id, "the item took the bot's trace"
+    assert (root.parent_span_id, root.status, inner.parent_span_id) == (None, "ERROR",
+                                                                       root.span_id)
+
+    with httpx.Client(base_url=server.url) as browser:
+        add_users(store)
+        page = login(browser, "clerk1").get(f"/items/{continued}")
+    assert page.status_code == 200
+    assert "Trace 4bf92f3577b34da6a3ce929d0e0e4736: 2 spans" in page.text
+    assert ">t/traced</text>" in page.text and ">read</text>" in page.text

@@ -7,7 +7,8 @@
 
 Pages live in :mod:`workitems.room.web`, the JSON API in
 :mod:`workitems.room.api`, Robocorp's work-item protocol for workers on other machines in
-:mod:`workitems.room.robocorp_protocol`; this module wires them up with the error pages and
+:mod:`workitems.room.robocorp_protocol` (and their bots' spans in
+:mod:`workitems.room.otlp_receiver`); this module wires them up with the error pages and
 the security headers every response carries.
 """
 
@@ -67,7 +68,7 @@ def create_app(store: Store, settings: RoomSettings,
                columns: QueueColumns | None = None) -> FastAPI:
     """``views``: how each process's items are shown and decided; ``columns``: what the
     exception queue shows of them; by default those the process configuration declares."""
-    from workitems.room import api, robocorp_protocol, web
+    from workitems.room import api, otlp_receiver, robocorp_protocol, web
 
     views = default_registry() if views is None else views
     tracing.setup("control-room")
@@ -80,6 +81,7 @@ def create_app(store: Store, settings: RoomSettings,
     app.include_router(web.router)
     app.include_router(api.router)
     app.include_router(robocorp_protocol.router)
+    app.include_router(otlp_receiver.router)
     _add_error_pages(app)
 
     @app.middleware("http")

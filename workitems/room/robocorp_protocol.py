@@ -31,7 +31,11 @@ Ours, for the worker that starts runs (:mod:`workitems.remote`):
     POST P/runs/{run}/robotRuns/{step}/heartbeat  renew the lease of the item in hand
     POST P/runs/{run}/robotRuns/{step}/drain      finish the item in hand, then no more
     POST P/runs/{run}/robotRuns/{step}/finish     end the run and its token
-    GET  P/runs/{run}/robotRuns/{step}/work-item  {"workItemId", "settling"}
+    GET  P/runs/{run}/robotRuns/{step}/work-item  {"workItemId", "settling", "traceparent"}
+
+And for the bot's spans (:mod:`workitems.room.otlp_receiver`), with the run's token:
+
+    POST /otlp/v1/traces    OTLP/HTTP, protobuf or JSON; spans of the items the run worked
 
 Errors are ``{"error": {"code", "message"}}``: 400 bad input, 401 no valid token, 403 not
 this token's, 404 no such item, 409 the lease is gone or the item is released. The stock
@@ -62,6 +66,14 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+class Refused(Exception):
+    """A request refused for what it is (too large, of an unknown type), not for who sent it."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
 class ProtocolRoute(APIRoute):
     """Answers the store's errors in the shape Robocorp's client reads."""
 
@@ -74,6 +86,8 @@ class ProtocolRoute(APIRoute):
             except RunRefused as exc:
                 code = "UNAUTHORIZED" if exc.status == 401 else "FORBIDDEN"
                 return _error(exc.status, code, exc.message)
+            except Refused as exc:
+                return _error(exc.status, exc.code, exc.message)
             except ItemNotFound as exc:
                 return _error(404, exc.code, exc.message)
             except (InvalidInput, ValueError) as exc:
@@ -97,7 +111,7 @@ def _store(request: Request) -> Store:
     return request.app.state.room.store
 
 
-def _bearer(request: Request) -> str:
+def bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise RunRefused(401, "a bearer token is required")
@@ -107,7 +121,7 @@ def _bearer(request: Request) -> str:
 def _run(request: Request, workspace: str, process: str | None = None,
          run_id: str | None = None, step: str | None = None) -> RemoteRun:
     """The run the token belongs to, which must be the one the URL names."""
-    run = runs.run_for(_store(request), _bearer(request))
+    run = runs.run_for(_store(request), bearer(request))
     wanted = (WORKSPACE, run.process, str(run.run_id), run.step)
     asked = (workspace, process or run.process, run_id or str(run.run_id), step or run.step)
     if asked != wanted:
@@ -136,7 +150,7 @@ def _item_run(request: Request, workspace: str, item: str) -> tuple[RemoteRun, i
 def start_run(request: Request, workspace: str, process: str,
               body: Annotated[dict[str, Any] | None, Body()] = None) -> JSONResponse:
     store = _store(request)
-    runner = runs.runner_for(store, _bearer(request))
+    runner = runs.runner_for(store, bearer(request))
     if (workspace, process) != (WORKSPACE, runner.process):
         raise RunRefused(403, f"this runner token starts runs of {runner.process} only")
     body = body or {}
@@ -178,8 +192,10 @@ def finish(request: Request, workspace: str, process: str, run_id: str, step: st
 def work_item(request: Request, workspace: str, process: str, run_id: str, step: str
               ) -> dict[str, Any]:
     run = _run(request, workspace, process, run_id, step)
-    held = str(run.item_id) if run.holding else None
-    return {"workItemId": held, "settling": run.holding and run.settling}
+    if not run.holding or run.item_id is None:
+        return {"workItemId": None, "settling": False, "traceparent": None}
+    return {"workItemId": str(run.item_id), "settling": run.settling,
+            "traceparent": _store(request).get_item(run.item_id).traceparent}
 
 
 # -- Robocorp's process API -------------------------------------------------------------

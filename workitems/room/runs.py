@@ -4,7 +4,9 @@ A worker on another machine holds a *runner token* (an administrator makes it wi
 ``workitems room runner-token``): it may only start runs of one process step. Each run
 it starts gets a fresh *run token*, which is all the bot process holds: it reaches only
 that run's endpoints and the items the run holds (the input in hand and its outputs), and
-it stops working when the run finishes or is not heard from for ``IDLE_SECONDS``.
+the timelines of the items it worked (their spans, sent just before or after the
+release); it stops working when the run finishes or is not heard from for
+``IDLE_SECONDS``.
 
 The run remembers the item in hand and its lease token in the database, so every write
 a bot makes is fenced by the store exactly as a direct worker's (LeaseLost once the
@@ -324,3 +326,16 @@ def item_in_reach(store: Store, run: RemoteRun, item_id: int) -> None:
         item = None
     if item is None or run.item_id is None or item.parent_id != run.item_id:
         raise RunRefused(403, f"work item {item_id} is not reachable with this run's token")
+
+
+def trace_of_worked_item(store: Store, run: RemoteRun, item_id: int) -> str | None:
+    """The traceparent (None: none yet) of an item this run worked: its latest reservation
+    was this run's, in hand or released since. Any other item is refused, existing or not.
+    Unlike :func:`item_in_reach` it holds after the release, for what a bot sends about an
+    item once it is done (its spans); a later run's reservation ends it."""
+    with store.db.transaction(write=False) as cur:
+        rows = cur.execute("SELECT traceparent FROM items WHERE id = :id AND run_id = :run",
+                           {"id": item_id, "run": run.run_id})
+    if not rows:
+        raise RunRefused(403, f"work item {item_id} was not worked by this run")
+    return rows[0]["traceparent"]
