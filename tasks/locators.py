@@ -120,11 +120,11 @@ class Locators:
             f"Screen element '{name}' not found by any of its locators ({tried}).",
         )
 
-    def trusted_css(self, name: str) -> str | None:
-        """The CSS selector that found ``name`` last, if that hit is trusted and is a plain
-        CSS or id strategy (so page script can find the element without Playwright)."""
-        if name not in self._trusted:
-            return None
+    def script_css(self, name: str) -> str | None:
+        """The plain CSS selector page script should try first for ``name``: the strategy
+        that found it last, the primary until one has; None when that strategy is not
+        plain CSS. Script that finds nothing with it falls back to :meth:`find`, so the
+        selector needs no trust: a new release's ids simply miss."""
         strategy = self._strategies(name)[self._hit_index.get(name, 0)]
         if strategy.strategy == "css":
             return None if _PLAYWRIGHT_ONLY.search(strategy.value) else strategy.value

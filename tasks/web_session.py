@@ -366,8 +366,8 @@ class WebSession:
         """Click ``button`` (a locator's name, or a Locator) in ``scope`` (default: the page).
 
         Simulated input clicks as page script does (the element's handlers, then its default
-        action: a form is submitted), in one round trip when the locator is trusted plain
-        CSS; the mouse is Playwright's click, several round trips (scroll into view, the
+        action: a form is submitted), in one round trip when the locator's plain CSS finds
+        it; the mouse is Playwright's click, several round trips (scroll into view, the
         element's box, mouse moved, pressed and released), used for the rest."""
         scope = scope or self.page
         if isinstance(button, str):
@@ -398,14 +398,14 @@ class WebSession:
     def fill_all(self, scope: Page | Frame, values: dict[str, str]) -> None:
         """Type each value into the input named by its key (a locator name).
 
-        With simulated input, inputs and selects whose locator is trusted and plain CSS are
-        typed in one round trip, as Playwright's fill() types (value set, then input and
+        With simulated input, inputs and selects whose locator is plain CSS are typed in
+        one round trip, as Playwright's fill() types (value set, then input and
         change events); the rest, and any that script cannot find, go through :meth:`find`
         one by one, typed by Playwright (an option chosen in a select).
         """
         simulate = self.input_method is InputMethod.SIMULATE
         by_css = {name: css for name in values
-                  if simulate and (css := self.locators.trusted_css(name))}
+                  if simulate and (css := self.locators.script_css(name))}
         missed = scope.evaluate(_TYPE_INTO_INPUTS, [[by_css[n], values[n]] for n in by_css]
                                 ) if by_css else []
         rest = [name for name in values if name not in by_css or by_css[name] in missed]
@@ -418,7 +418,7 @@ class WebSession:
 
     def on_element(self, name: str, scope: Page | Frame, script: str, arg: Any = None) -> Any:
         """What ``script`` (a page function of the element and ``arg``) returns on the
-        element named ``name``: one round trip when its locator is trusted plain CSS,
+        element named ``name``: one round trip when its locator's plain CSS finds it,
         else found with :meth:`find` first."""
         found, value = self._by_css(scope, name, script, arg)
         return value if found else self.find(name, scope).evaluate(script, arg)
@@ -427,7 +427,7 @@ class WebSession:
                 ) -> tuple[bool, Any]:
         """(True, what ``script`` returns) on the element named ``name`` when its trusted
         plain CSS finds it, in one round trip; (False, None) otherwise."""
-        if (css := self.locators.trusted_css(name)) is None:
+        if (css := self.locators.script_css(name)) is None:
             return False, None
         found, value = scope.evaluate(_on_element(script), [css, arg])
         return bool(found), value

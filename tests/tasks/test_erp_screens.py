@@ -17,6 +17,7 @@ from devdata.erp import DEV_PASSWORD, DEV_USER, Chaos, ErpServer
 from devdata.master import load_master
 from tasks.erp_records import InvoiceEntry, InvoiceEntryLine
 from tasks.erp_screens import ErpSession
+from tasks.web_session import InputMethod
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +105,20 @@ def test_post_invoice_lands_in_the_erp_database(session: ErpSession, erp: ErpSer
     assert [(ln.po_line, ln.quantity, ln.amount) for ln in posted.lines] == [
         (10, Decimal(12), Decimal("377.40")), (30, Decimal(20), Decimal("16.00"))]
     assert session.find_posted_invoice("V10001", "RE-2026-001") == document
+
+
+def test_mouse_input_posts_the_same_invoice(browser: Browser, erp: ErpServer,
+                                            tmp_path: Path) -> None:
+    """AP_INPUT=mouse: Playwright's fill and mouse clicks, for screens that need them."""
+    session = _session(browser, erp, tmp_path, input_method=InputMethod.MOUSE)
+    try:
+        document = session.post_invoice(_entry("RE-2026-M01"))
+        assert [v.vendor_id for v in session.find_vendor(vat="DE809660905")] == ["V10003"]
+    finally:
+        session.close()
+    posted = next(p for p in erp.postings() if p.document_number == document)
+    assert (posted.invoice_number, posted.total_amount, len(posted.lines)) == (
+        "RE-2026-M01", Decimal("468.15"), 2)
 
 
 def test_invoice_without_lines_posts_one_summary_line(session: ErpSession, erp: ErpServer) -> None:
