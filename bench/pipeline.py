@@ -264,7 +264,20 @@ def main() -> None:
                       "scaling_2w_vs_1w_median": round(statistics.median(ratios), 3),
                       "scaling_4w_vs_1w": round(
                           results["born-digital_4w"]["per_second_wall"]
-                          / results["born-digital_1w"]["per_second_wall"], 3)}))
+                          / results["born-digital_1w"]["per_second_wall"], 3),
+                      **{k: round(v, 3) for k, v in _bounds(results).items()}}))
+
+
+def _bounds(results: dict[str, dict]) -> dict[str, float]:
+    """What limits the 2-slot figure: the rate the cores allow with no CPU lost to running
+    two slots at once, over the 1-slot rate (cores / cores one slot keeps busy), and the
+    CPU seconds a run with 2 slots spends beyond the 1-slot run of the same invoices (the
+    second bot, its models and browser started, and the slots' contention)."""
+    one, two = results["born-digital_1w"], results["born-digital_2w"]
+    cpu = {key: sum(r["cpu_per_item"].values()) * r["items"] for key, r in
+           (("one", one), ("two", two))}
+    return {"ceiling_2w_vs_1w": min(2, os.cpu_count() or 1) / one["cores_busy"],
+            "extra_cpu_seconds_2w": cpu["two"] - cpu["one"]}
 
 
 def _load() -> str:
@@ -307,6 +320,13 @@ def _print_tables(results: dict[str, dict], runs: dict[str, list[dict]],
                     f"{sum(seconds):.3f}", f"{r['bot_cpu_per_item'].get('reading', 0.0):.3f}")
     console.print(phases)
     console.print(cpu)
+    bounds, busy = _bounds(results), results["born-digital_1w"]["cores_busy"]
+    console.print(
+        f"1 slot keeps {busy:.2f} cores busy (the bot, Playwright's driver and Chromium's "
+        f"processes work side by side): on {os.cpu_count()} cores, 2 slots reach at most "
+        f"{bounds['ceiling_2w_vs_1w']:.2f}x 1 slot even if running them together cost no CPU; "
+        f"the 2-slot run spent {bounds['extra_cpu_seconds_2w']:.1f} CPU-s more than the "
+        "1-slot run.")
 
 
 if __name__ == "__main__":
