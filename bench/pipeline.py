@@ -20,7 +20,8 @@ serving the run. They are sampled from /proc: Chromium's renderers are never wai
 for by their parents, so ``getrusage(RUSAGE_CHILDREN)`` misses them. "Cores busy" is
 that CPU time (PostgreSQL's included) over the run's wall time.
 
-    python -m bench.pipeline [--born 12] [--scanned 4] [--repeat 1] [--pg postgresql://...]
+    python -m bench.pipeline [--born 12] [--scanned 4] [--repeat 1] [--erp-delay-ms 0]
+                             [--pg postgresql://...]
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def _phases(folder: Path) -> dict[str, dict[str, float]]:
     return total
 
 
-def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict:
+def run(pg: str, docs: Path, slots: int, tmp: Path, erp_delay_ms: int = 0) -> dict:
     schema = f"bench_{secrets.token_hex(4)}"
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -182,7 +183,7 @@ def run(pg: str, docs: Path, slots: int, tmp: Path) -> dict:
     try:
         subprocess.run([sys.executable, "-m", "workitems", "seed", str(docs)], env=env,
                        cwd=REPO_ROOT, check=True, capture_output=True)
-        with ErpServer(tmp / f"erp-{schema}.db") as erp:
+        with ErpServer(tmp / f"erp-{schema}.db", page_delay_ms=erp_delay_ms) as erp:
             env["AP_ERP_URL"] = erp.url
             began, erp_before = time.perf_counter(), time.process_time()
             worker = subprocess.Popen(
@@ -237,6 +238,8 @@ def main() -> None:
     parser.add_argument("--scanned", type=int, default=4, help="scanned invoices (1-slot run)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="1-slot and 2-slot runs of the born-digital set, alternating")
+    parser.add_argument("--erp-delay-ms", type=int, default=0,
+                        help="every ERP page answers this much later: a slow legacy system")
     parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
     runs: dict[str, list[dict]] = {}
@@ -251,7 +254,7 @@ def main() -> None:
         plan += [("born-digital", born, 4)]
         for kind, docs, slots in plan:
             console.print(f"running {kind} with {slots} slot(s)... (load {_load()})")
-            result = run(args.pg, docs, slots, tmp)
+            result = run(args.pg, docs, slots, tmp, args.erp_delay_ms)
             runs.setdefault(f"{kind}_{slots}w", []).append(result)
             if kind == "born-digital" and slots == 2:  # against the 1-slot run just before
                 ratios.append(result["per_second_wall"]
@@ -259,6 +262,7 @@ def main() -> None:
     results = {key: _median_run(group) for key, group in runs.items()}
     _print_tables(results, runs, ratios)
     print(json.dumps({"bench": "pipeline", "cores": os.cpu_count(), "load_after": _load(),
+                      "erp_delay_ms": args.erp_delay_ms,
                       "runs": {k: _rounded(r) for k, r in results.items()},
                       "scaling_2w_vs_1w": [round(x, 3) for x in ratios],
                       "scaling_2w_vs_1w_median": round(statistics.median(ratios), 3),
