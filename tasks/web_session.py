@@ -87,7 +87,17 @@ class InputMethod(StrEnum):
     """How a session types and clicks (``AP_INPUT``), as RPA tools offer it."""
 
     SIMULATE = "simulate"  # page script sets values and clicks: one round trip an action
-    MOUSE = "mouse"  # Playwright's keyboard and mouse: for screens that need real events
+    MOUSE = "mouse"  # Playwright's fill and mouse clicks: for screens that need real events
+
+    @classmethod
+    def from_env(cls) -> InputMethod:
+        text = os.environ.get("AP_INPUT", "").strip().lower() or cls.SIMULATE
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValueError(f"AP_INPUT is 'simulate' (page script types and clicks, the "
+                             f"default) or 'mouse' (Playwright's fill and mouse), not "
+                             f"{text!r}") from None
 
 
 class Transient(Exception):
@@ -214,8 +224,7 @@ class WebSession:
         self.timeout_ms = timeout_ms
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
-        self.input_method = input_method or InputMethod(
-            os.environ.get("AP_INPUT", "").strip().lower() or InputMethod.SIMULATE)
+        self.input_method = input_method or InputMethod.from_env()
         artifacts = os.environ.get("ROBOT_ARTIFACTS")
         self.screenshot_dir = screenshot_dir or (Path(artifacts) if artifacts else ROOT / "output")
         self.logins = 0  # how often this session logged on (tests and metrics read it)

@@ -121,6 +121,15 @@ def test_mouse_input_posts_the_same_invoice(browser: Browser, erp: ErpServer,
         "RE-2026-M01", Decimal("468.15"), 2)
 
 
+def test_an_unknown_input_method_is_refused_with_the_choices(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AP_INPUT", "Mouse")
+    assert InputMethod.from_env() is InputMethod.MOUSE
+    monkeypatch.setenv("AP_INPUT", "keyboard")
+    with pytest.raises(ValueError, match="'simulate'.*'mouse'.*not 'keyboard'"):
+        InputMethod.from_env()
+
+
 def test_invoice_without_lines_posts_one_summary_line(session: ErpSession, erp: ErpServer) -> None:
     document = session.post_invoice(_entry("RE-2026-002", lines=()))
     posted = next(p for p in erp.postings() if p.document_number == document)
