@@ -11,6 +11,10 @@ Legacy systems are slow mostly in page loads, so a session keeps one tab per scr
 uses (:meth:`screen`): a search screen stays loaded between queries, an entry screen is
 loaded ahead while the bot works on (:meth:`preload`), and forms in different tabs are
 submitted together (:meth:`submit_all`, :meth:`submitting`).
+
+Each round trip to the browser costs CPU in the bot, Playwright's driver and Chromium, so
+a session types, clicks and reads through page script (:class:`InputMethod`): one round
+trip per screen action where a locator is plain CSS, Playwright's own actions elsewhere.
 """
 
 from __future__ import annotations
@@ -434,7 +438,7 @@ class WebSession:
 
     def _by_css(self, scope: Page | Frame, name: str, script: str, arg: Any = None
                 ) -> tuple[bool, Any]:
-        """(True, what ``script`` returns) on the element named ``name`` when its trusted
+        """(True, what ``script`` returns) on the element named ``name`` when its locator's
         plain CSS finds it, in one round trip; (False, None) otherwise."""
         if (css := self.locators.script_css(name)) is None:
             return False, None
