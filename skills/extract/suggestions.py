@@ -210,8 +210,8 @@ def _transaction_number(issued: Field, doc: Document) -> Suggestion | None:
         value += words[1].text.strip(":#.,")
         first = Word(value, (first.box[0], first.box[1], words[1].box[2], first.box[3]),
                      min(first.confidence, words[1].confidence))
-    if (first.box[2] <= issued.box[0] and _NUMBER.match(value)
-            and any(c.isdigit() for c in value) and normalize_date(value) is None):
+    if _NUMBER.match(value) and any(c.isdigit() for c in value) \
+            and normalize_date(value) is None:
         read = ocr_id(value) if (row[0].method or page.method) == ReadMethod.OCR else value
         return Suggestion(read, page.number, first.box, row[0].text)
     return None

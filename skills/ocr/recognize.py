@@ -23,8 +23,7 @@ _MAX_WIDTH = 48 * 64  # a line longer than 64 character heights is squeezed (rar
 # The model's activations for one batch must stay in the CPU's caches: measured here,
 # a batch 1,280 pixels wide in all costs 6.7 ms of CPU per 100 columns, one of 5,120
 # costs 11. Run overhead is well under a millisecond, so small batches lose nothing.
-_MAX_BATCH_PIXELS = HEIGHT * 1280
-BATCH_PIXELS = _MAX_BATCH_PIXELS
+BATCH_PIXELS = HEIGHT * 1280
 _MAX_WIDTH_GROWTH = 1.1  # a batch pads every crop to its widest; keep the waste low
 # When the model drops a space, the ink still shows it. Measured on 10 pt Helvetica
 # scans at 150 dpi, in line heights: gaps inside words reach 0.21 (a "1" beside a
@@ -72,7 +71,7 @@ def recognize(
     characters: list[str],
     space_rules: tuple[tuple[float, float], ...] = _SPACE_RULES,
     allowed: np.ndarray | None = None,
-    batch_pixels: int = _MAX_BATCH_PIXELS,
+    batch_pixels: int = BATCH_PIXELS,
 ) -> list[RecLine]:
     """Words with positions for every box's line in ``image``, in the order given.
     ``allowed``: the classes decoding may choose (skills.ocr.alphabet); all by default.
@@ -99,7 +98,7 @@ def recognize(
     return [r for r in results if r is not None]
 
 
-def _batches(widths: list[int], batch_pixels: int = _MAX_BATCH_PIXELS) -> list[list[int]]:
+def _batches(widths: list[int], batch_pixels: int = BATCH_PIXELS) -> list[list[int]]:
     """Indices grouped by similar width, narrowest first."""
     order = sorted(range(len(widths)), key=widths.__getitem__)
     batches: list[list[int]] = []
